@@ -1,0 +1,55 @@
+# Qualify. Every target installs from the hashed lock files in requirements/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-test demo serve test test-postgres lint format bench screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-base: requirements/base.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(VENV)/.installed-base $@
+
+install: $(VENV)/.installed-base
+
+demo: install
+	$(BIN)/qualify migrate --no-input
+	$(BIN)/qualify seed --scale demo --if-empty
+	$(BIN)/qualify demo_logins
+	QUALIFY_DEBUG=$${QUALIFY_DEBUG:-true} $(BIN)/qualify runserver $(HOST):$(PORT) --insecure
+
+serve: install
+	$(BIN)/qualify migrate --no-input
+	$(BIN)/qualify collectstatic --no-input
+	$(BIN)/gunicorn qualify.wsgi --bind $(HOST):$(PORT) --workers 2
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/web/test_screenshots.py -m screenshots --screenshots
+
+clean:
+	rm -rf $(VENV) var/test-*

@@ -1,0 +1,1 @@
+"""Qualify: training and quality management for regulated industries."""

@@ -1,0 +1,19 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "account.created": "Account created",
+        "account.updated": "Account updated",
+        "account.roles.changed": "Account roles changed",
+        "account.identity.verified": "Identity verification recorded",
+        "account.esig_policy.acknowledged": "E-signature policy acknowledged",
+        "account.login.succeeded": "Login succeeded",
+        "account.login.failed": "Login failed",
+        "account.locked": "Account locked after failed attempts",
+        "account.unlocked": "Account unlocked",
+        "account.deactivated": "Account deactivated",
+        "account.reactivated": "Account reactivated",
+        "account.password.changed": "Password changed",
+        "account.otp.enrolled": "One-time code device enrolled",
+    }
+)

@@ -1,0 +1,80 @@
+"""Accounts (U1): ids are never reused or deleted, every user has a printed name."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from qualify.audit.registry import audited
+
+
+class NeverDeletedQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("user accounts are never deleted; deactivate them instead (U1)")
+
+
+class AccountManager(UserManager.from_queryset(NeverDeletedQuerySet)):
+    pass
+
+
+@audited
+class User(AbstractUser):
+    printed_name = models.CharField(
+        max_length=200, help_text="Full name as printed on signatures and records."
+    )
+    identity_verified_at = models.DateTimeField(null=True, blank=True)
+    identity_verified_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    esig_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    failed_login_count = models.PositiveIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    is_service_account = models.BooleanField(default=False)
+
+    objects = AccountManager()
+
+    class Meta:
+        db_table = "accounts_user"
+        permissions = [
+            ("manage_accounts", "Can create, lock, unlock and deactivate accounts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} ({self.username})"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("user accounts are never deleted; deactivate them instead (U1)")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def may_sign(self) -> bool:
+        """U1: identity verified and the e-signature policy acknowledged."""
+        return (
+            self.is_active
+            and not self.is_locked
+            and not self.is_service_account
+            and self.identity_verified_at is not None
+            and self.esig_acknowledged_at is not None
+        )
+
+    def get_full_name(self) -> str:
+        return self.printed_name
+
+    def audit_state(self) -> dict:
+        # The password hash and login timestamps change without being GxP facts;
+        # leaving them out keeps A4 verification about what an inspector reads.
+        return {
+            "username": self.username,
+            "printed_name": self.printed_name,
+            "email": self.email,
+            "is_active": self.is_active,
+            "is_superuser": self.is_superuser,
+            "identity_verified_at": self.identity_verified_at,
+            "identity_verified_by_id": self.identity_verified_by_id,
+            "esig_acknowledged_at": self.esig_acknowledged_at,
+            "locked_at": self.locked_at,
+            "deactivated_at": self.deactivated_at,
+            "is_service_account": self.is_service_account,
+        }

@@ -1,0 +1,95 @@
+"""The roles of U2 and the permissions each grants.
+
+The groups are created by migration; their permissions are (re)granted after every
+migrate, because permissions of later apps only exist once those apps have migrated.
+"""
+
+import logging
+
+from django.apps import apps as global_apps
+
+log = logging.getLogger(__name__)
+
+EMPLOYEE = "employee"
+TRAINER = "trainer"
+COORDINATOR = "training_coordinator"
+DOCUMENT_CONTROLLER = "document_controller"
+QA_APPROVER = "qa_approver"
+AUDITOR = "auditor"
+ADMINISTRATOR = "administrator"
+
+ROLES = {
+    EMPLOYEE: "Employee",
+    TRAINER: "Trainer",
+    COORDINATOR: "Training coordinator",
+    DOCUMENT_CONTROLLER: "Document controller",
+    QA_APPROVER: "QA approver",
+    AUDITOR: "Auditor (read-only)",
+    ADMINISTRATOR: "Administrator",
+}
+
+# "app_label.codename". Apps add their own with `grant()`; a test checks that every
+# entry names a permission that exists once all apps have migrated.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    EMPLOYEE: [
+        "signatures.sign_read_and_understood",
+        "signatures.sign_completed_training",
+    ],
+    TRAINER: [
+        "signatures.sign_read_and_understood",
+        "signatures.sign_completed_training",
+        "signatures.sign_trained_by",
+    ],
+    COORDINATOR: [
+        "signatures.sign_read_and_understood",
+        "signatures.sign_completed_training",
+    ],
+    DOCUMENT_CONTROLLER: [
+        "signatures.sign_read_and_understood",
+        "signatures.sign_completed_training",
+        "signatures.sign_authored",
+        "signatures.sign_reviewed",
+    ],
+    QA_APPROVER: [
+        "signatures.sign_read_and_understood",
+        "signatures.sign_completed_training",
+        "signatures.sign_reviewed",
+        "signatures.sign_approved",
+        "signatures.sign_verified",
+        "signatures.sign_closed",
+    ],
+    AUDITOR: ["audit.view_audit_trail"],
+    ADMINISTRATOR: ["accounts.manage_accounts", "audit.view_audit_trail"],
+}
+
+
+def grant(role: str, *permissions: str) -> None:
+    """Let a later app add the permissions its features need to a role."""
+    for permission in permissions:
+        if permission not in ROLE_PERMISSIONS[role]:
+            ROLE_PERMISSIONS[role].append(permission)
+
+
+def sync_role_permissions(sender=None, using="default", **kwargs) -> None:
+    Group = global_apps.get_model("auth", "Group")
+    Permission = global_apps.get_model("auth", "Permission")
+    installed = {config.label for config in global_apps.get_app_configs()}
+    for role, label in ROLES.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for dotted in ROLE_PERMISSIONS[role]:
+            app_label, codename = dotted.split(".", 1)
+            if app_label not in installed:
+                continue
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if perm is None:
+                # Permissions appear only after their app migrates; the next
+                # post_migrate of that app grants it.
+                log.debug("permission %s not yet created for role %s", dotted, label)
+                continue
+            wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,8 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "audit.checkpoint.signed": "Audit checkpoint signed",
+        "audit.exported": "Audit trail exported",
+    }
+)

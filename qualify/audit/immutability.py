@@ -1,0 +1,69 @@
+"""Database triggers that make a table append-only (A2, R1).
+
+Used from migrations. The triggers reject UPDATE and DELETE (and TRUNCATE on
+PostgreSQL) whatever the client: the application, a shell or a DBA's SQL session.
+Removing them takes DDL, which leaves its own trace in the database's logs, and
+`audit verify` still finds what was changed while they were gone.
+"""
+
+from django.db import migrations
+
+MESSAGE = "is append-only: UPDATE and DELETE are refused (21 CFR 11.10(e))"
+
+
+def _sqlite(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} {MESSAGE}'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} {MESSAGE}'); END",
+    ]
+
+
+def _postgresql(table: str) -> list[str]:
+    return [
+        "CREATE OR REPLACE FUNCTION qualify_reject_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        f"RAISE EXCEPTION '% {MESSAGE}', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; "
+        "END $$",
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION qualify_reject_change()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION qualify_reject_change()",
+    ]
+
+
+def _drop_sqlite(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+
+
+def _drop_postgresql(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+    ]
+
+
+_CREATE = {"sqlite": _sqlite, "postgresql": _postgresql}
+_DROP = {"sqlite": _drop_sqlite, "postgresql": _drop_postgresql}
+
+
+def trigger_statements(vendor: str, table: str, *, drop: bool = False) -> list[str]:
+    table_map = _DROP if drop else _CREATE
+    if vendor not in table_map:
+        raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+    return table_map[vendor](table)
+
+
+def append_only(*tables: str) -> migrations.RunPython:
+    def forwards(apps, schema_editor):
+        for table in tables:
+            for sql in trigger_statements(schema_editor.connection.vendor, table):
+                schema_editor.execute(sql)
+
+    def backwards(apps, schema_editor):
+        for table in tables:
+            for sql in trigger_statements(schema_editor.connection.vendor, table, drop=True):
+                schema_editor.execute(sql)
+
+    return migrations.RunPython(forwards, backwards)

@@ -1,0 +1,73 @@
+"""The append-only audit trail (A1–A4).
+
+`entry` is the canonical JSON of the event and the only thing hashed; the other
+columns are indexes derived from it for filtering, and `audit verify` checks that
+they still agree with the entry. Rows are never updated or deleted: triggers
+created by migration 0002 reject UPDATE and DELETE on both databases.
+"""
+
+import json
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField(primary_key=True)
+    recorded_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=64)
+    record_hash = models.CharField(max_length=64, blank=True)
+    entry = models.TextField()
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "audit_event"
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_event_object"),
+            models.Index(fields=["action", "seq"], name="audit_event_action"),
+            models.Index(fields=["recorded_at"], name="audit_event_time"),
+        ]
+        permissions = [("view_audit_trail", "Can view the audit trail")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.entry)
+
+    @property
+    def changes(self) -> dict:
+        return self.data.get("changes", {})
+
+    @property
+    def reason(self) -> str:
+        return self.data.get("reason", "")
+
+    @property
+    def actor_name(self) -> str:
+        return self.data.get("actor_name", "")
+
+    @property
+    def actor_username(self) -> str:
+        return self.data.get("actor_username", "")
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the tree's size and root (C2SP checkpoint)."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    note = models.TextField()
+
+    class Meta:
+        db_table = "audit_checkpoint"
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size}"

@@ -1,0 +1,95 @@
+"""Recording changes in the audit trail (A1).
+
+Services call `record()` (or `record_many()` for fan-outs) inside their own
+transaction, after the change is saved, with the state from before the change.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from qualify.audit.canonical import sha256_hex, to_plain
+from qualify.audit.context import current_context
+from qualify.audit.registry import get_action, object_type_of, record_state
+from qualify.audit.trail import PendingEvent, append_events
+
+SYSTEM_USERNAME = "system"
+SYSTEM_NAME = "Qualify system"
+
+
+def state_of(obj: models.Model) -> dict[str, Any]:
+    """The audited state of obj as plain JSON values, to pass as `before=`."""
+    return to_plain(record_state(obj))
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+    if before is None:
+        return {key: [None, value] for key, value in after.items()}
+    keys = set(before) | set(after)
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(keys)
+        if before.get(key) != after.get(key)
+    }
+
+
+def actor_fields(actor: Any) -> tuple[int | None, str, str]:
+    if actor is None:
+        return None, SYSTEM_USERNAME, SYSTEM_NAME
+    name = getattr(actor, "printed_name", "") or actor.get_username()
+    return actor.pk, actor.get_username(), name
+
+
+def pending(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    actor: Any,
+    before: dict[str, Any] | None = None,
+    reason: str = "",
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> PendingEvent:
+    get_action(action)
+    reason = (reason or "").strip()
+    if before is not None and not reason:
+        raise ValidationError({"reason": "A reason is required to change an existing record."})
+    if obj is not None:
+        after = to_plain(record_state(obj))
+        changes = diff(before, after)
+        record_hash = sha256_hex(after)
+        object_type = object_type_of(obj)
+        object_id = obj.pk
+    else:
+        if object_type is None or object_id is None:
+            raise ValueError("an event without an object needs object_type and object_id")
+        changes, record_hash = {}, ""
+    actor_id, username, name = actor_fields(actor)
+    return PendingEvent(
+        recorded_at=timezone.now(),
+        actor_id=actor_id,
+        actor_username=username,
+        actor_name=name,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes=changes,
+        reason=reason,
+        request_id=current_context().request_id,
+        record_hash=record_hash,
+        detail=to_plain(detail or {}),
+    )
+
+
+def record(action: str, obj: models.Model | None = None, **kwargs: Any) -> int:
+    """Write one audit event in the caller's transaction; return its sequence number."""
+    return append_events([pending(action, obj, **kwargs)])[0]
+
+
+def record_many(events: Iterable[PendingEvent]) -> list[int]:
+    """Write events built with `pending()` in one append (one lock, one insert)."""
+    return append_events(list(events))

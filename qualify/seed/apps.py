@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SeedConfig(AppConfig):
+    name = "qualify.seed"
+    label = "seed"
+    verbose_name = "Demo and scale data"

@@ -1,0 +1,56 @@
+"""Signature meanings (S1) and the permission each needs (S2)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Meaning:
+    code: str
+    label: str
+
+    @property
+    def permission(self) -> str:
+        return f"signatures.sign_{self.code}"
+
+
+AUTHORED = Meaning("authored", "Authored")
+REVIEWED = Meaning("reviewed", "Reviewed")
+APPROVED = Meaning("approved", "Approved")
+READ_AND_UNDERSTOOD = Meaning("read_and_understood", "Read and understood")
+COMPLETED_TRAINING = Meaning("completed_training", "Completed training (trainee)")
+TRAINED_BY = Meaning("trained_by", "Delivered training / observed (trainer)")
+VERIFIED = Meaning("verified", "Verified")
+CLOSED = Meaning("closed", "Closed")
+
+MEANINGS: dict[str, Meaning] = {
+    m.code: m
+    for m in (
+        AUTHORED,
+        REVIEWED,
+        APPROVED,
+        READ_AND_UNDERSTOOD,
+        COMPLETED_TRAINING,
+        TRAINED_BY,
+        VERIFIED,
+        CLOSED,
+    )
+}
+
+# S2: one person may not sign one record with both meanings of a pair.
+CONFLICTING = {
+    frozenset({"authored", "approved"}),
+    frozenset({"authored", "reviewed"}),
+    frozenset({"completed_training", "trained_by"}),
+    frozenset({"read_and_understood", "trained_by"}),
+}
+
+
+def get_meaning(code: str) -> Meaning:
+    try:
+        return MEANINGS[code]
+    except KeyError:
+        raise LookupError(f"unknown signature meaning {code!r}") from None
+
+
+def conflicts(a: str, b: str) -> bool:
+    return frozenset({a, b}) in CONFLICTING

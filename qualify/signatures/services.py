@@ -1,0 +1,173 @@
+"""The signing service (S1, S2; 21 CFR 11.100, 11.200, 11.300).
+
+Signing has two steps. `authenticate_signer()` checks the credentials *before* the
+caller opens its transaction, so a refused signature's audit event and its count
+toward lockout are committed even though the signing fails. `sign()` then runs
+inside the caller's transaction, next to the change the signature approves.
+`sign_record()` does both for a caller that has nothing else to write.
+"""
+
+import datetime as dt
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+
+from qualify.accounts.services import record_failed_attempt
+from qualify.audit import services as audit
+from qualify.audit.canonical import sha256_hex, to_plain
+from qualify.audit.registry import object_type_of, record_state
+from qualify.signatures.meanings import Meaning, conflicts, get_meaning
+from qualify.signatures.models import Signature
+
+# The session remembers who completed a full signing in it (S1: later signings in
+# the same unbroken session need at least the password). A logout or an idle
+# expiry discards the session and so starts over.
+SESSION_KEY = "qualify_esig_user"
+
+
+class SignatureRefused(ValidationError):
+    pass
+
+
+@dataclass
+class Credentials:
+    password: str
+    username: str | None = None
+    otp_token: str | None = None
+    session: MutableMapping[str, Any] | None = None
+
+
+@dataclass
+class SignerProof:
+    user: Any
+    session: MutableMapping[str, Any] | None
+    first_in_session: bool
+    checked_at: dt.datetime = field(default_factory=timezone.now)
+
+
+def is_first_signing(user: Any, session: MutableMapping[str, Any] | None) -> bool:
+    return session is None or session.get(SESSION_KEY) != user.pk
+
+
+def _refuse(user: Any, meaning: Meaning, message: str, *, counts: bool) -> None:
+    with transaction.atomic():
+        if counts:
+            record_failed_attempt(user=user, context="signing")
+        audit.record(
+            "signature.refused",
+            object_type="accounts.user",
+            object_id=user.pk,
+            actor=user,
+            detail={"meaning": meaning.code, "why": message},
+        )
+    raise SignatureRefused(message)
+
+
+def _otp_devices(user: Any) -> list:
+    return list(devices_for_user(user, confirmed=True))
+
+
+def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -> SignerProof:
+    """Check who is signing, with what, before any GxP write (S1, S2, U1)."""
+    m = get_meaning(meaning)
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("Only a signed-in person can sign; a token never signs.")
+    if actor.is_locked:
+        _refuse(actor, m, "The account is locked.", counts=False)
+    if not actor.may_sign:
+        _refuse(
+            actor,
+            m,
+            "This account may not sign yet: identity verification and the e-signature "
+            "policy acknowledgement must both be recorded first.",
+            counts=False,
+        )
+    if not actor.has_perm(m.permission):
+        _refuse(actor, m, f"You are not permitted to sign with the meaning '{m.label}'.", counts=False)
+    first = is_first_signing(actor, credentials.session)
+    if first:
+        if not credentials.username:
+            raise SignatureRefused({"username": "Enter your user id: this is your first signature in this session."})
+        if credentials.username != actor.username:
+            _refuse(actor, m, "The user id does not match the signed-in person.", counts=True)
+    if not credentials.password or not actor.check_password(credentials.password):
+        _refuse(actor, m, "The password is not correct.", counts=True)
+    devices = _otp_devices(actor)
+    if first and devices:
+        token = (credentials.otp_token or "").strip()
+        if not token or not any(device.verify_token(token) for device in devices):
+            _refuse(actor, m, "The one-time code is not correct.", counts=True)
+    return SignerProof(user=actor, session=credentials.session, first_in_session=first)
+
+
+def signed_content(obj: models.Model) -> dict[str, Any]:
+    custom = getattr(obj, "signed_content", None)
+    return to_plain(custom() if custom is not None else record_state(obj))
+
+
+def content_hash(obj: models.Model) -> str:
+    return sha256_hex(signed_content(obj))
+
+
+def signatures_of(obj: models.Model) -> models.QuerySet[Signature]:
+    return Signature.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).order_by(
+        "signed_at", "pk"
+    )
+
+
+def _check_segregation(user: Any, obj: models.Model, m: Meaning) -> None:
+    for other in signatures_of(obj).filter(signer=user):
+        if other.meaning == m.code:
+            raise SignatureRefused(f"You have already signed this record as '{m.label}'.")
+        if conflicts(other.meaning, m.code):
+            raise SignatureRefused(
+                f"You signed this record as '{other.meaning_label}' and so cannot also sign it "
+                f"as '{m.label}'."
+            )
+    domain_check = getattr(obj, "signature_conflict", None)
+    if domain_check is not None:
+        problem = domain_check(user, m.code)
+        if problem:
+            raise SignatureRefused(problem)
+
+
+def sign(*, proof: SignerProof, obj: models.Model, meaning: str, comment: str = "") -> Signature:
+    """Apply the signature inside the caller's transaction."""
+    m = get_meaning(meaning)
+    user = proof.user
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sign() runs inside the transaction of the change it signs")
+    _check_segregation(user, obj, m)
+    signature = Signature.objects.create(
+        signer=user,
+        username=user.username,
+        printed_name=user.printed_name,
+        signed_at=timezone.now(),
+        meaning=m.code,
+        object_type=object_type_of(obj),
+        object_id=str(obj.pk),
+        content_hash=content_hash(obj),
+        comment=comment,
+    )
+    audit.record(
+        "signature.applied",
+        signature,
+        actor=user,
+        detail={"manifestation": signature.manifestation},
+    )
+    if proof.session is not None:
+        proof.session[SESSION_KEY] = user.pk
+    return signature
+
+
+def sign_record(
+    *, actor: Any, obj: models.Model, meaning: str, credentials: Credentials, comment: str = ""
+) -> Signature:
+    proof = authenticate_signer(actor=actor, credentials=credentials, meaning=meaning)
+    with transaction.atomic():
+        return sign(proof=proof, obj=obj, meaning=meaning, comment=comment)

@@ -1,0 +1,34 @@
+"""Suite-wide fixtures."""
+
+import pytest
+
+pytest_plugins = ["pytester", "tests.plugins.requirements"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    # Argon2 is slow on purpose; tests check behaviour, not hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.QUALIFY_SIGNING_KEY = tmp_path / "checkpoint-ed25519.pem"
+
+
+def _persona_fixture(name: str):
+    @pytest.fixture
+    def _fixture(db):
+        from tests.personas import PERSONAS, make_user
+
+        return make_user(name, *PERSONAS[name])
+
+    return _fixture
+
+
+employee = _persona_fixture("employee")
+trainer = _persona_fixture("trainer")
+coordinator = _persona_fixture("coordinator")
+doc_controller = _persona_fixture("doc_controller")
+qa = _persona_fixture("qa")
+auditor = _persona_fixture("auditor")
+admin = _persona_fixture("admin")
