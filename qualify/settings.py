@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "qualify.audit",
     "qualify.accounts",
     "qualify.signatures",
+    "qualify.org",
+    "qualify.documents",
+    "qualify.training",
     "qualify.seed",
 ]
 

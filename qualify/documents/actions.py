@@ -1,0 +1,16 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "document.created": "Document created",
+        "document.updated": "Document updated",
+        "document.obsoleted": "Document made obsolete",
+        "document.version.drafted": "Document version drafted",
+        "document.version.updated": "Draft version updated",
+        "document.version.submitted": "Version submitted for review",
+        "document.version.reviewed": "Version reviewed",
+        "document.version.approved": "Version approved",
+        "document.version.withdrawn": "Version withdrawn",
+        "document.version.ended": "Version effective period ended",
+    }
+)

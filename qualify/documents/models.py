@@ -1,0 +1,146 @@
+"""Controlled documents and their versions (Q1, Q2).
+
+A version's stored `status` follows its workflow (draft → in review → approved, or
+withdrawn). Whether an approved version is *effective* or *superseded* is not
+stored state: it is a question about an instant, answered from effective_from /
+effective_to (Q1), so correctness never waits for a scheduled job.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from qualify.audit.registry import audited
+from qualify.org.models import Client, Framework, Site
+
+
+class DocumentType(models.TextChoices):
+    SOP = "sop", "SOP"
+    WORK_INSTRUCTION = "wi", "Work instruction"
+    FORM = "form", "Form"
+    POLICY = "policy", "Policy"
+    PROTOCOL = "protocol", "Protocol"
+    SPECIFICATION = "spec", "Specification"
+
+
+@audited
+class Document(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    title = models.CharField(max_length=300)
+    doc_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    frameworks = models.ManyToManyField(Framework, blank=True, related_name="documents")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    created_at = models.DateTimeField()
+    # Q1: obsoleting ends the last version at obsolete_from; obsolete_recorded_at
+    # is when the system learnt it (Q7).
+    obsolete_from = models.DateTimeField(null=True, blank=True)
+    obsolete_recorded_at = models.DateTimeField(null=True, blank=True)
+    obsolete_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        permissions = [
+            ("manage_documents", "Can create documents and draft revisions"),
+            ("obsolete_document", "Can make a document obsolete"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def version_upload_path(instance: "DocumentVersion", filename: str) -> str:
+    return f"documents/{instance.document.number}/{instance.revision}/{filename}"
+
+
+@audited
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    revision = models.CharField(max_length=20)
+    # Orders versions within a document: Q2's "latest version <= v".
+    sequence = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    file = models.FileField(upload_to=version_upload_path, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    content_text = models.TextField(
+        blank=True, help_text="Text shown on the reading page when no PDF is attached."
+    )
+    change_summary = models.TextField()
+    retraining_required = models.BooleanField(default=True)
+    editorial_justification = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_versions"
+    )
+    created_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    effective_from = models.DateTimeField(null=True, blank=True)
+    effective_to = models.DateTimeField(null=True, blank=True)
+    # Q2: the latest version <= this one that required retraining; set at approval.
+    baseline = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["document", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "sequence"], name="version_sequence"),
+            models.UniqueConstraint(fields=["document", "revision"], name="version_revision"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_from__isnull=False, effective_to__gt=models.F("effective_from")),
+                name="version_interval_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["document", "effective_from"], name="version_effective")]
+        permissions = [("approve_version", "Can approve document versions (QA)")]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} rev {self.revision}"
+
+    def signed_content(self) -> dict:
+        """What a review or approval signature vouches for: the content, not the
+        workflow status that the approval itself changes."""
+        return {
+            "document": self.document.number,
+            "revision": self.revision,
+            "sequence": self.sequence,
+            "file_sha256": self.file_sha256,
+            "content_text": self.content_text,
+            "change_summary": self.change_summary,
+            "retraining_required": self.retraining_required,
+            "editorial_justification": self.editorial_justification,
+            "author_id": self.author_id,
+        }
+
+    def signature_conflict(self, user, meaning: str) -> str | None:
+        if meaning in {"approved", "reviewed"} and user.pk == self.author_id:
+            return "The author of a version cannot review or approve it (S2)."
+        return None
+
+    def state_at(self, instant) -> str:
+        """Lifecycle label at an instant: draft, in review, approved, effective, superseded."""
+        if self.status != VersionStatus.APPROVED:
+            return self.get_status_display()
+        if self.effective_from is None or instant < self.effective_from:
+            return "Approved"
+        if self.effective_to is not None and instant >= self.effective_to:
+            obsolete = self.document.obsolete_from
+            return "Obsolete" if obsolete and self.effective_to == obsolete else "Superseded"
+        return "Effective"

@@ -1,0 +1,19 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "org.site.created": "Site created",
+        "org.site.updated": "Site updated",
+        "org.department.created": "Department created",
+        "org.client.created": "Client created",
+        "org.client_access.granted": "Client restriction granted",
+        "org.client_access.revoked": "Client restriction revoked",
+        "org.job_function.created": "Job function created",
+        "org.job_function.updated": "Job function updated",
+        "org.person.created": "Person created",
+        "org.person.updated": "Person updated",
+        "org.person.deactivated": "Person deactivated",
+        "org.job_assignment.started": "Job function assigned to person",
+        "org.job_assignment.ended": "Job function assignment ended",
+    }
+)

@@ -1,0 +1,171 @@
+"""Organisation: sites, departments, clients, job functions, people and their
+effective-dated job assignments (T2: half-open [valid_from, valid_to))."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from qualify.audit.registry import audited
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (IANA name, e.g. Europe/Dublin).")
+
+
+class GatePolicy(models.TextChoices):
+    REFUSE = "refuse", "Refuse the work"
+    DEVIATION = "deviation", "Accept the work and open a deviation"
+
+
+@audited
+class Site(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    gate_policy = models.CharField(
+        max_length=20, choices=GatePolicy.choices, default=GatePolicy.REFUSE
+    )
+    # Q4: a document linked to no requirement answers "no training defined";
+    # a gate treats that as not qualified unless the site allows it.
+    allow_untrained_documents = models.BooleanField(default=False)
+    late_entry_hours = models.PositiveIntegerField(
+        default=72, help_text="T1: an attested time older than this at entry is flagged late."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+@audited
+class Department(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="departments")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="department_code_per_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site.code}/{self.code} {self.name}"
+
+
+@audited
+class Client(models.Model):
+    """A sponsor whose procedures a CDMO or CRO works under (U2 client scope)."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientAccess(models.Model):
+    """Restricts a user to clients (U2). A user with no rows here is not restricted;
+    a restricted user sees only objects of their clients, not in-house ones."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_access"
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="client_access_once")]
+
+
+class Framework(models.Model):
+    """A regulatory framework tag: GMP, GCP, GLP, GDP, ISO 13485, PSM…"""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@audited
+class JobFunction(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="job_functions"
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="job_functions"
+    )
+    frameworks = models.ManyToManyField(Framework, blank=True, related_name="job_functions")
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+@audited
+class Person(models.Model):
+    employee_number = models.CharField(max_length=40, unique=True)
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="people")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="person",
+    )
+    active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        permissions = [("manage_people", "Can create and change people and job assignments")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.employee_number})"
+
+
+@audited
+class JobAssignment(models.Model):
+    """Person P holds job function J over [valid_from, valid_to).
+
+    Q7: `recorded_at` is when the system learnt of it and `end_recorded_at` when it
+    learnt of the end, so answers "as known at K" ignore what came later.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="job_assignments")
+    job_function = models.ForeignKey(
+        JobFunction, on_delete=models.PROTECT, related_name="assignments"
+    )
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    end_recorded_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["valid_from", "pk"]
+        indexes = [models.Index(fields=["job_function", "valid_from"], name="jobassign_function")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="jobassign_interval_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.job_function.code} from {self.valid_from:%Y-%m-%d}"

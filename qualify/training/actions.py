@@ -1,0 +1,19 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "training.requirement.created": "Training requirement created",
+        "training.requirement.updated": "Training requirement updated",
+        "training.curriculum.created": "Curriculum created",
+        "training.curriculum.item_added": "Requirement added to curriculum",
+        "training.matrix.entry_added": "Matrix entry added",
+        "training.matrix.entry_ended": "Matrix entry ended",
+        "training.assignment.created": "Training assigned",
+        "training.assignment.completed": "Assignment completed",
+        "training.assignment.superseded": "Assignment superseded by a newer revision",
+        "training.assignment.cancelled": "Assignment cancelled",
+        "training.record.created": "Training record created",
+        "training.record.corrected": "Training record corrected (superseded)",
+        "training.requalification.ordered": "Requalification ordered",
+    }
+)

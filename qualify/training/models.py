@@ -1,0 +1,283 @@
+"""Training: requirements, curricula, the matrix, assignments and records (Q3–Q8, G1–G7, R1).
+
+Times: `completed_at` is when training happened (T1: attested for classroom and
+on-the-job, otherwise the server's time); `recorded_at` is when the system learnt
+it (Q7). Every row that an "as known at" answer depends on carries such a time.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from qualify.audit.registry import audited
+from qualify.documents.models import Document, DocumentVersion
+from qualify.org.models import Client, JobFunction, Person
+
+
+class Method(models.TextChoices):
+    READ_AND_UNDERSTAND = "read", "Read and understand"
+    ELEARNING = "elearning", "E-learning with assessment"
+    CLASSROOM = "classroom", "Classroom session"
+    ON_THE_JOB = "ojt", "On-the-job qualification"
+    EXTERNAL = "external", "External certificate"
+
+
+TRAINER_METHODS = {Method.CLASSROOM, Method.ON_THE_JOB}
+
+
+class Evidence(models.TextChoices):
+    """Q8: how understanding was verified, in increasing strength."""
+
+    SIGNATURE = "signature", "Signature only"
+    ASSESSMENT = "assessment", "Assessment score against pass mark"
+    DEMONSTRATION = "demonstration", "Observed demonstration"
+
+
+@audited
+class Requirement(models.Model):
+    code = models.CharField(max_length=60, unique=True)
+    title = models.CharField(max_length=300)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="requirements"
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="requirements"
+    )
+    recurrence_months = models.PositiveIntegerField(null=True, blank=True)
+    evidence_required = models.CharField(
+        max_length=20, choices=Evidence.choices, default=Evidence.SIGNATURE
+    )
+    pass_mark = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # Q4: for classroom and on-the-job, the trainer must be qualified on this
+    # requirement at the time of the training.
+    trainer_requirement = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checklist = models.TextField(blank=True, help_text="On-the-job: the practical's checklist.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["code"]
+        permissions = [("manage_requirements", "Can define training requirements and curricula")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+@audited
+class Curriculum(models.Model):
+    code = models.CharField(max_length=60, unique=True)
+    title = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+@audited
+class CurriculumItem(models.Model):
+    curriculum = models.ForeignKey(Curriculum, on_delete=models.PROTECT, related_name="items")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    prerequisite = models.ForeignKey(
+        Requirement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["curriculum", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["curriculum", "requirement"], name="curriculum_requirement_once"
+            )
+        ]
+
+
+@audited
+class MatrixEntry(models.Model):
+    """Job function J requires requirement R (or every item of curriculum C) over
+    [valid_from, valid_to); holders get `window_days` to complete (G1, G2)."""
+
+    job_function = models.ForeignKey(
+        JobFunction, on_delete=models.PROTECT, related_name="matrix_entries"
+    )
+    requirement = models.ForeignKey(
+        Requirement, null=True, blank=True, on_delete=models.PROTECT, related_name="matrix_entries"
+    )
+    curriculum = models.ForeignKey(
+        Curriculum, null=True, blank=True, on_delete=models.PROTECT, related_name="matrix_entries"
+    )
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    window_days = models.PositiveIntegerField(default=30)
+    reason = models.TextField()
+    recorded_at = models.DateTimeField()
+    end_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "matrix entries"
+        permissions = [("change_matrix", "Can propose training matrix changes")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requirement__isnull=False, curriculum__isnull=True)
+                | Q(requirement__isnull=True, curriculum__isnull=False),
+                name="matrix_entry_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="matrix_entry_interval_not_empty",
+            ),
+        ]
+
+
+class AssignmentReason(models.TextChoices):
+    MATRIX = "matrix", "Training matrix"
+    REVISION = "revision", "Document revision"
+    RECURRENCE = "recurrence", "Periodic retraining"
+    ROLE_CHANGE = "role_change", "New job function"
+    QUALITY_EVENT = "quality_event", "Quality event"
+    COORDINATOR = "coordinator", "Assigned by a coordinator"
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    SUPERSEDED = "superseded", "Superseded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+@audited
+class Assignment(models.Model):
+    """G7: open, completed, superseded or cancelled; overdue is derived, never stored."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assignments")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="assignments"
+    )
+    document_version = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=AssignmentReason.choices)
+    reason_text = models.CharField(max_length=300, blank=True)
+    # What made this assignment: "training.matrixentry:12", "quality.capaaction:3"…
+    source = models.CharField(max_length=120, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    record = models.ForeignKey(
+        "TrainingRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "requirement"],
+                condition=Q(status="open"),
+                name="one_open_assignment_per_person_requirement",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="assignment_status_due"),
+            models.Index(fields=["source"], name="assignment_source"),
+        ]
+        permissions = [("assign_training", "Can assign training individually")]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.code} for {self.person} due {self.due_at:%Y-%m-%d}"
+
+
+@audited
+class TrainingRecord(models.Model):
+    """R1: immutable. A correction is a new record that supersedes this one."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="training_records")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="records"
+    )
+    document_version = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    method = models.CharField(max_length=20, choices=Method.choices)
+    completed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    attested_at = models.DateTimeField(
+        null=True, blank=True, help_text="T1: when the trainer attests the training took place."
+    )
+    late_entry = models.BooleanField(default=False)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    pass_mark = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    trainer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="trained_records"
+    )
+    evidence_file = models.FileField(upload_to="training/evidence/", blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    notes = models.TextField(blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    correction_reason = models.TextField(blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["completed_at", "pk"]
+        indexes = [
+            models.Index(fields=["person", "requirement", "completed_at"], name="record_lookup"),
+            models.Index(fields=["requirement", "completed_at"], name="record_requirement"),
+        ]
+        permissions = [("record_training", "Can enter training records for others")]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.code} by {self.person} at {self.completed_at:%Y-%m-%d}"
+
+    def signed_content(self) -> dict:
+        return {
+            "person": self.person_id,
+            "requirement": self.requirement_id,
+            "document_version": self.document_version_id,
+            "method": self.method,
+            "completed_at": self.completed_at,
+            "attested_at": self.attested_at,
+            "evidence": self.evidence,
+            "score": self.score,
+            "pass_mark": self.pass_mark,
+            "trainer": self.trainer_id,
+            "evidence_sha256": self.evidence_sha256,
+            "supersedes": self.supersedes_id,
+        }
+
+    def signature_conflict(self, user, meaning: str) -> str | None:
+        if meaning == "trained_by" and self.person.user_id == user.pk:
+            return "A trainee cannot be their own trainer (S2)."
+        return None
+
+
+@audited
+class RequalificationOrder(models.Model):
+    """G5/Q4: revokes P's qualification on R from issued_at until P completes it again."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="requalifications")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    reason = models.TextField()
+    source = models.CharField(max_length=120, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "requirement"], name="requal_lookup")]
