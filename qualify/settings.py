@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "qualify.org",
     "qualify.documents",
     "qualify.training",
+    "qualify.quality",
+    "qualify.web",
     "qualify.seed",
 ]
 
@@ -114,6 +116,7 @@ AUTHENTICATION_BACKENDS = ["qualify.accounts.backends.LockoutAwareBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 PASSWORD_HASHERS = [
+    "qualify.accounts.hashers.QualifyArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
