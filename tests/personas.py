@@ -5,6 +5,7 @@ from django.utils import timezone
 from qualify.accounts import roles
 from qualify.accounts.models import User
 from qualify.accounts.services import user_create
+from qualify.audit import services as audit
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -20,10 +21,20 @@ def make_user(username: str, *role_names: str, may_sign: bool = True, **fields) 
     )
     if may_sign:
         # Direct update: the fixture stands in for the administrator's recorded
-        # verification and the person's acknowledgement, both tested elsewhere.
+        # verification and the person's acknowledgement, both tested in
+        # tests/accounts. The event keeps the live row equal to its last audited
+        # state, so `audit verify` (A4) holds on persona data.
+        before = audit.state_of(user)
         now = timezone.now()
         User.objects.filter(pk=user.pk).update(identity_verified_at=now, esig_acknowledged_at=now)
         user.refresh_from_db()
+        audit.record(
+            "account.identity.verified",
+            user,
+            actor=None,
+            before=before,
+            reason="Test persona: identity verified and e-signature policy acknowledged",
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     return user

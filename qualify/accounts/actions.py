@@ -15,5 +15,6 @@ register_actions(
         "account.reactivated": "Account reactivated",
         "account.password.changed": "Password changed",
         "account.otp.enrolled": "One-time code device enrolled",
+        "account.otp.reset": "One-time code devices reset",
     }
 )

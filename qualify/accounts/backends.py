@@ -1,27 +1,59 @@
 """Authentication with lockout (U1): a locked or deactivated account never
-authenticates, and each wrong password counts toward the lock."""
+authenticates; each wrong password or one-time code counts toward the lock; once a
+person has enrolled an authenticator, the password alone is not enough.
+
+Django's `authenticate(request, username=..., password=..., otp_token=...)` reaches
+this backend, so the login page, the test client and any later entry point share one
+policy. A user id is matched without regard to case, as it is unique that way (U1).
+"""
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import transaction
+from django_otp import devices_for_user
 
 from qualify.accounts.models import User
 from qualify.accounts.services import record_failed_attempt, record_successful_login
 
 
 class LockoutAwareBackend(ModelBackend):
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None or password is None:
+    def authenticate(self, request, username=None, password=None, otp_token=None, **kwargs):
+        if not username or not password:
             return None
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            User().set_password(password)  # same cost as a real check: no user-id probing by timing
-            return None
-        if user.is_locked or not user.is_active or user.is_service_account:
+        user = User.objects.filter(username__iexact=username.strip()).first()
+        if user is None or not self.user_can_authenticate(user):
+            # Same cost as a real check: timing tells nothing about which user ids
+            # exist or are locked.
+            User().set_password(password)
             return None
         if not user.check_password(password):
-            record_failed_attempt(user=user, context="login")
+            self._count_failure(user, "login")
             return None
+        devices = list(devices_for_user(user, confirmed=True))
+        if devices:
+            token = (otp_token or "").strip()
+            if not token:
+                # Not an attempt: the code was not given. The reply is the same as
+                # for a wrong password, so it does not confirm the password.
+                return None
+            device = next((d for d in devices if d.verify_token(token)), None)
+            if device is None:
+                self._count_failure(user, "login: one-time code")
+                return None
+            user.otp_device = device  # for django_otp.login() after auth.login()
         record_successful_login(user=user)
         return user
 
+    @staticmethod
+    def _count_failure(user: User, context: str) -> None:
+        # Committed on its own, whatever the caller's transaction does next.
+        with transaction.atomic(durable=True):
+            record_failed_attempt(user=user, context=context)
+
     def user_can_authenticate(self, user):
-        return super().user_can_authenticate(user) and not user.is_locked
+        # Also decides whether a session's user is still signed in on each request,
+        # so locking an account ends its open sessions.
+        return (
+            super().user_can_authenticate(user)
+            and not user.is_locked
+            and not getattr(user, "is_service_account", False)
+        )

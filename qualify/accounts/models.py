@@ -2,13 +2,16 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 
 from qualify.audit.registry import audited
+
+NEVER_DELETED = "user accounts are never deleted; deactivate them instead (U1)"
 
 
 class NeverDeletedQuerySet(models.QuerySet):
     def delete(self):
-        raise PermissionError("user accounts are never deleted; deactivate them instead (U1)")
+        raise PermissionError(NEVER_DELETED)
 
 
 class AccountManager(UserManager.from_queryset(NeverDeletedQuerySet)):
@@ -34,6 +37,16 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "accounts_user"
+        constraints = [
+            # U1: a user id is never reused, not even with other capitals ("JRoe" is
+            # "jroe"). The services check first for a readable error; this index is
+            # what holds under concurrent creation.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="This user id exists and is never reused.",
+            ),
+        ]
         permissions = [
             ("manage_accounts", "Can create, lock, unlock and deactivate accounts"),
         ]
@@ -42,7 +55,7 @@ class User(AbstractUser):
         return f"{self.printed_name} ({self.username})"
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("user accounts are never deleted; deactivate them instead (U1)")
+        raise PermissionError(NEVER_DELETED)
 
     @property
     def is_locked(self) -> bool:

@@ -63,9 +63,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def check_role_permission(role: str, permission: str) -> None:
+    """U2: the administrator manages accounts but never signs; the auditor only reads."""
+    app_label, _, codename = permission.partition(".")
+    if role == ADMINISTRATOR and app_label == "signatures" and codename.startswith("sign_"):
+        raise ValueError(f"the administrator role never signs GxP records: {permission}")
+    if role == AUDITOR and not codename.startswith("view_"):
+        raise ValueError(f"the auditor role is read-only: {permission}")
+
+
 def grant(role: str, *permissions: str) -> None:
     """Let a later app add the permissions its features need to a role."""
     for permission in permissions:
+        check_role_permission(role, permission)
         if permission not in ROLE_PERMISSIONS[role]:
             ROLE_PERMISSIONS[role].append(permission)
 

@@ -1,13 +1,31 @@
 """Account services (U1, U2). Administrators manage accounts but hold no GxP
-signing permission, so managing people never lets them sign records."""
+signing permission, so managing people never lets them sign records.
+
+Two hazards shape this module:
+
+- Decisions about an account (is it locked? how many failures?) are taken on the
+  row as stored, re-read under a row lock, never on a copy loaded earlier in the
+  request: `request.user` can be minutes old.
+- A wrong password counts toward the lock wherever it is asked for (login, signing,
+  policy acknowledgement, password change), and the count is committed in its own
+  transaction *before* the refusal is raised, so rolling back the refused change
+  never rolls back the count. `durable=True` makes a caller that forgets this fail
+  loudly instead of silently losing the count.
+"""
+
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import (
+    UserAttributeSimilarityValidator,
+    validate_password,
+)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qualify.accounts.models import User
 from qualify.accounts.roles import ADMINISTRATOR, ROLES
@@ -25,6 +43,48 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
+def _check_roles(roles) -> None:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValidationError({"roles": f"Unknown roles: {', '.join(sorted(unknown))}"})
+
+
+def _lock(user: User) -> User:
+    """Re-read the account under a row lock, in place, inside the caller's transaction."""
+    user.refresh_from_db(from_queryset=User.objects.select_for_update())
+    return user
+
+
+def _validate_new_password(password: str, user: User, field: str) -> None:
+    """The configured password policy (U1), reported on the form field it concerns."""
+    messages: list[str] = []
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        messages.extend(error.messages)
+    # The configured similarity check looks at Django's name attributes (first and
+    # last name), which Qualify leaves empty: a person's name is `printed_name`.
+    try:
+        UserAttributeSimilarityValidator(user_attributes=("printed_name",)).validate(password, user)
+    except ValidationError as error:
+        messages.extend(m for m in error.messages if m not in messages)
+    if messages:
+        raise ValidationError({field: messages})
+
+
+def _check_own_password(user: User, password: str, *, field: str, context: str) -> None:
+    """Check a person's password outside any transaction; a wrong one counts (U1)."""
+    user.refresh_from_db()
+    if user.is_locked or not user.is_active:
+        raise ValidationError({field: "This account is locked or deactivated."})
+    if not password:
+        raise ValidationError({field: "Enter your password."})
+    if not user.check_password(password):
+        with transaction.atomic(durable=True):
+            record_failed_attempt(user=user, context=context)
+        raise ValidationError({field: "The password is not correct."})
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -33,37 +93,35 @@ def user_create(
     printed_name: str,
     email: str = "",
     password: str | None = None,
-    roles: list[str] = (),
+    roles: list[str] | tuple[str, ...] = (),
     is_service_account: bool = False,
 ) -> User:
     """Create an account. `actor=None` is reserved for installation and seeding."""
     if actor is not None:
         _require_admin(actor)
-    if not printed_name.strip():
+    username = (username or "").strip()
+    printed_name = (printed_name or "").strip()
+    if not printed_name:
         raise ValidationError({"printed_name": "Every user needs a full printed name."})
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValidationError({"roles": f"Unknown roles: {', '.join(sorted(unknown))}"})
+    _check_roles(roles)
     if User.objects.filter(username__iexact=username).exists():
         # Never reused (U1): a deactivated user's id still belongs to that person.
         raise ValidationError({"username": f"The user id {username!r} exists and is never reused."})
     user = User(
         username=username,
-        printed_name=printed_name.strip(),
+        printed_name=printed_name,
         email=email,
         is_service_account=is_service_account,
     )
     if password is not None:
-        validate_password(password, user)
+        _validate_new_password(password, user, "password")
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
-    audit.record(
-        "account.created", user, actor=actor, detail={"roles": sorted(roles)}
-    )
+    audit.record("account.created", user, actor=actor, detail={"roles": sorted(roles)})
     return user
 
 
@@ -71,11 +129,12 @@ def user_create(
 def user_set_roles(*, actor: User, user: User, roles: list[str], reason: str) -> User:
     _require_admin(actor)
     reason = _require_reason(reason)
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValidationError({"roles": f"Unknown roles: {', '.join(sorted(unknown))}"})
+    _check_roles(roles)
     if user.pk == actor.pk and ADMINISTRATOR not in roles:
-        raise ValidationError({"roles": "Administrators cannot remove their own administrator role."})
+        raise ValidationError(
+            {"roles": "Administrators cannot remove their own administrator role."}
+        )
+    _lock(user)
     old = sorted(user.groups.values_list("name", flat=True))
     user.groups.set(Group.objects.filter(name__in=roles))
     audit.record(
@@ -90,6 +149,7 @@ def user_set_roles(*, actor: User, user: User, roles: list[str], reason: str) ->
 
 
 def _update(user: User, action: str, *, actor: User | None, reason: str, **fields) -> User:
+    """Change fields of a user the caller has locked, and audit the change."""
     before = audit.state_of(user)
     for name, value in fields.items():
         setattr(user, name, value)
@@ -100,43 +160,54 @@ def _update(user: User, action: str, *, actor: User | None, reason: str, **field
 
 @transaction.atomic
 def user_record_identity_verified(*, actor: User, user: User, reason: str) -> User:
-    """U1: an administrator records that the person's identity was verified."""
+    """U1: an administrator records that the person's identity was verified; the
+    reason says how (e.g. "passport checked by HR")."""
     _require_admin(actor)
+    reason = _require_reason(reason)
+    if user.pk == actor.pk:
+        raise ValidationError({"user": "Another administrator must verify your identity."})
+    _lock(user)
     return _update(
         user,
         "account.identity.verified",
         actor=actor,
-        reason=_require_reason(reason),
+        reason=reason,
         identity_verified_at=timezone.now(),
         identity_verified_by=actor,
     )
 
 
-@transaction.atomic
 def user_acknowledge_esig_policy(*, user: User, password: str) -> User:
     """U1: the person attests, with their password, that their electronic signature
     is the legally binding equivalent of their handwritten signature."""
-    if not user.check_password(password):
-        raise ValidationError({"password": "The password is not correct."})
-    return _update(
-        user,
-        "account.esig_policy.acknowledged",
-        actor=user,
-        reason="E-signature policy acknowledged by the signer",
-        esig_acknowledged_at=timezone.now(),
+    _check_own_password(
+        user, password, field="password", context="e-signature policy acknowledgement"
     )
+    with transaction.atomic():
+        _lock(user)
+        return _update(
+            user,
+            "account.esig_policy.acknowledged",
+            actor=user,
+            reason="E-signature policy acknowledged by the signer",
+            esig_acknowledged_at=timezone.now(),
+        )
 
 
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     _require_admin(actor)
+    reason = _require_reason(reason)
     if user.pk == actor.pk:
         raise ValidationError({"user": "Administrators cannot deactivate their own account."})
+    _lock(user)
+    if not user.is_active:
+        raise ValidationError({"user": f"{user.username} is already deactivated."})
     return _update(
         user,
         "account.deactivated",
         actor=actor,
-        reason=_require_reason(reason),
+        reason=reason,
         is_active=False,
         deactivated_at=timezone.now(),
     )
@@ -145,11 +216,15 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User, reason: str) -> User:
     _require_admin(actor)
+    reason = _require_reason(reason)
+    _lock(user)
+    if user.is_active:
+        raise ValidationError({"user": f"{user.username} is active."})
     return _update(
         user,
         "account.reactivated",
         actor=actor,
-        reason=_require_reason(reason),
+        reason=reason,
         is_active=True,
         deactivated_at=None,
     )
@@ -158,42 +233,106 @@ def user_reactivate(*, actor: User, user: User, reason: str) -> User:
 @transaction.atomic
 def user_unlock(*, actor: User, user: User, reason: str) -> User:
     _require_admin(actor)
+    reason = _require_reason(reason)
+    _lock(user)
     if not user.is_locked:
         raise ValidationError({"user": f"{user.username} is not locked."})
     return _update(
         user,
         "account.unlocked",
         actor=actor,
-        reason=_require_reason(reason),
+        reason=reason,
         locked_at=None,
         failed_login_count=0,
     )
 
 
-@transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
-    if not user.check_password(old_password):
-        raise ValidationError({"old_password": "The current password is not correct."})
-    validate_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    """The person changes their own password; the new one must meet the policy (U1)."""
+    _check_own_password(user, old_password, field="old_password", context="password change")
+    with transaction.atomic():
+        _lock(user)
+        _validate_new_password(new_password, user, "new_password")
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit.record(
+            "account.password.changed",
+            object_type="accounts.user",
+            object_id=user.pk,
+            actor=user,
+        )
+    return user
+
+
+# --- One-time codes (U1: optional TOTP) -------------------------------------------
+
+
+def otp_device_create(*, actor: User) -> TOTPDevice:
+    """Start TOTP enrolment: a new, unconfirmed device whose secret the person loads
+    into an authenticator app (`device.config_url`, shown as a QR code). The device
+    is not asked for at login or signing until `otp_device_confirm()`."""
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+            raise ValidationError(
+                {"device": "You have an authenticator enrolled; an administrator resets it."}
+            )
+        # An unfinished enrolment was never in use: a new secret replaces it.
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def otp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPDevice:
+    """Finish enrolment with a code from the app, which proves the secret was loaded.
+    From then on login and the first signing in a session ask for a code."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if device.user_id != actor.pk or device.confirmed:
+        raise ValidationError({"device": "This enrolment is not open for you."})
+    if not device.verify_token((token or "").strip()):
+        raise ValidationError({"token": "The code is not correct; enter the current code."})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
     audit.record(
-        "account.password.changed",
+        "account.otp.enrolled",
+        object_type="accounts.user",
+        object_id=actor.pk,
+        actor=actor,
+        detail={"device": device.persistent_id},
+    )
+    return device
+
+
+@transaction.atomic
+def user_otp_reset(*, actor: User, user: User, reason: str) -> User:
+    """An administrator removes a person's authenticator (a lost phone); the person
+    can then enrol a new one."""
+    _require_admin(actor)
+    reason = _require_reason(reason)
+    removed = [d.persistent_id for d in TOTPDevice.objects.filter(user=user)]
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(
+        "account.otp.reset",
         object_type="accounts.user",
         object_id=user.pk,
-        actor=user,
+        actor=actor,
+        reason=reason,
+        detail={"devices": removed},
     )
     return user
 
 
+# --- Login outcomes and lockout (U1) ----------------------------------------------
+
+
 @transaction.atomic
 def record_failed_attempt(*, user: User, context: str) -> User:
-    """Count a failed password (login or signing, U1/S1); lock at the threshold.
+    """Count a failed attempt (wrong password, user id or code at login or signing);
+    lock the account at the threshold, audit it and alert the administrators.
 
-    Callers run this in its own transaction, before any transaction that the
-    refusal rolls back, so the count and its audit event survive the refusal.
+    Run it in a transaction of its own (`transaction.atomic(durable=True)`) before
+    the refusal is raised, so the count and its events survive the refusal.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    _lock(user)
     before = audit.state_of(user)
     user.failed_login_count += 1
     threshold = settings.QUALIFY_LOCKOUT_THRESHOLD
@@ -216,21 +355,37 @@ def record_failed_attempt(*, user: User, context: str) -> User:
             before=before,
             reason=f"{threshold} failed attempts ({context})",
         )
-        transaction.on_commit(lambda: _alert_administrators(user))
+        # After commit: no mail for a lock that rolled back, no mail server while
+        # the row is locked; a mail failure is logged, it never undoes the lock.
+        transaction.on_commit(partial(_alert_administrators, user.pk), robust=True)
     return user
 
 
+@transaction.atomic
 def record_successful_login(*, user: User) -> None:
+    """A full authentication (password, and code when enrolled) ends the run of
+    failures: the lock counts consecutive failed attempts."""
+    reset_failed_attempts(user=user)
+    audit.record(
+        "account.login.succeeded", object_type="accounts.user", object_id=user.pk, actor=user
+    )
+
+
+def reset_failed_attempts(*, user: User) -> None:
     if user.failed_login_count:
-        User.objects.filter(pk=user.pk).update(failed_login_count=0)
-    audit.record("account.login.succeeded", object_type="accounts.user", object_id=user.pk, actor=user)
+        User.objects.filter(pk=user.pk, locked_at__isnull=True).update(failed_login_count=0)
+        user.failed_login_count = 0
 
 
-def _alert_administrators(user: User) -> None:
+def _alert_administrators(user_id: int) -> None:
+    user = User.objects.get(pk=user_id)
+    if not user.is_locked:  # unlocked again before the mail went out
+        return
     recipients = list(
         User.objects.filter(groups__name=ADMINISTRATOR, is_active=True)
         .exclude(email="")
         .values_list("email", flat=True)
+        .distinct()
     )
     if not recipients:
         return

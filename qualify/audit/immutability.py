@@ -34,7 +34,10 @@ def _postgresql(table: str) -> list[str]:
 
 
 def _drop_sqlite(table: str) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update",
+        f"DROP TRIGGER IF EXISTS {table}_no_delete",
+    ]
 
 
 def _drop_postgresql(table: str) -> list[str]:
@@ -56,14 +59,16 @@ def trigger_statements(vendor: str, table: str, *, drop: bool = False) -> list[s
 
 
 def append_only(*tables: str) -> migrations.RunPython:
+    # params=None: the statements are literal SQL. With any params (even an empty tuple)
+    # psycopg 3 reads the "%" of RAISE EXCEPTION '% ...' as a placeholder and refuses it.
     def forwards(apps, schema_editor):
         for table in tables:
             for sql in trigger_statements(schema_editor.connection.vendor, table):
-                schema_editor.execute(sql)
+                schema_editor.execute(sql, params=None)
 
     def backwards(apps, schema_editor):
         for table in tables:
             for sql in trigger_statements(schema_editor.connection.vendor, table, drop=True):
-                schema_editor.execute(sql)
+                schema_editor.execute(sql, params=None)
 
     return migrations.RunPython(forwards, backwards)

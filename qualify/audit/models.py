@@ -1,4 +1,4 @@
-"""The append-only audit trail (A1–A4).
+"""The append-only audit trail (A1 to A4).
 
 `entry` is the canonical JSON of the event and the only thing hashed; the other
 columns are indexes derived from it for filtering, and `audit verify` checks that
@@ -9,6 +9,8 @@ created by migration 0002 reject UPDATE and DELETE on both databases.
 import json
 
 from django.db import models
+
+from qualify.audit.registry import audited
 
 
 class AuditEvent(models.Model):
@@ -57,8 +59,13 @@ class AuditEvent(models.Model):
         return self.data.get("actor_username", "")
 
 
+@audited
 class Checkpoint(models.Model):
-    """A signed statement of the tree's size and root (C2SP checkpoint)."""
+    """A signed statement of the tree's size and root (C2SP checkpoint).
+
+    Audited like any record: its signing is an event, and `audit verify` checks the
+    row against it as well as checking the signature.
+    """
 
     tree_size = models.BigIntegerField(unique=True)
     root_hash = models.CharField(max_length=64)

@@ -25,6 +25,11 @@ def state_of(obj: models.Model) -> dict[str, Any]:
     return to_plain(record_state(obj))
 
 
+def record_hash_of(obj: models.Model) -> str:
+    """SHA-256 of the record's canonical audited state: what each event stores (A4)."""
+    return sha256_hex(to_plain(record_state(obj)))
+
+
 def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
     if before is None:
         return {key: [None, value] for key, value in after.items()}

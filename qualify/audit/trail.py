@@ -71,14 +71,22 @@ def _db_time(value: dt.datetime, vendor: str) -> Any:
     return value
 
 
+def lock_chain(cursor: Any, vendor: str) -> None:
+    """Serialise with every other appender until the current transaction ends.
+
+    On SQLite the IMMEDIATE transaction already holds the database's write lock.
+    """
+    if vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
 def append_events(events: list[PendingEvent], using: str = "default") -> list[int]:
     """Append events in order in the caller's transaction; return their sequence numbers."""
     if not events:
         return []
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        lock_chain(cursor, connection.vendor)
         cursor.execute("SELECT seq, chain_hash FROM audit_event ORDER BY seq DESC LIMIT 1")
         last = cursor.fetchone()
         seq, chain = (last[0], last[1]) if last else (0, GENESIS)

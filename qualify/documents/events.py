@@ -2,7 +2,10 @@
 
 from qualify.hooks import Hook
 
-# kwargs: actor, version (DocumentVersion, approved, with effective_from and baseline set)
+# kwargs: actor, version (DocumentVersion, approved, with effective_from and baseline
+# set, the previous version already ended and the approval signature applied),
+# window_exception_reason (QA's reason to let the version take effect before the
+# training window ends, G3; "" when none was given)
 version_approved = Hook("documents.version_approved")
-# kwargs: actor, document, reason
+# kwargs: actor, document (obsolete_from set, last version ended), reason
 document_obsoleted = Hook("documents.document_obsoleted")

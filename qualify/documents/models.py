@@ -102,6 +102,13 @@ class DocumentVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "sequence"], name="version_sequence"),
             models.UniqueConstraint(fields=["document", "revision"], name="version_revision"),
+            # At most one version of a document is being worked on at a time.
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(status__in=["draft", "in_review"]),
+                name="version_one_open_per_document",
+                violation_error_message="This document already has a version in draft or review.",
+            ),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True)
                 | Q(effective_from__isnull=False, effective_to__gt=models.F("effective_from")),
@@ -113,6 +120,13 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.number} rev {self.revision}"
+
+    def audit_state(self) -> dict:
+        """Every concrete field by column name (as audited by default), with the file as
+        its stored name: an empty FieldFile has no canonical form of its own."""
+        state = {f.attname: f.value_from_object(self) for f in self._meta.concrete_fields}
+        state["file"] = self.file.name or ""
+        return state
 
     def signed_content(self) -> dict:
         """What a review or approval signature vouches for: the content, not the

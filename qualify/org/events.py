@@ -6,5 +6,6 @@ from qualify.hooks import Hook
 job_assignment_started = Hook("org.job_assignment_started")
 # kwargs: actor, assignment, reason
 job_assignment_ended = Hook("org.job_assignment_ended")
-# kwargs: actor, person, reason
+# kwargs: actor, person, reason. Fired after the person is deactivated and their
+# job assignments ended; those ends do not fire job_assignment_ended as well.
 person_deactivated = Hook("org.person_deactivated")

@@ -13,7 +13,9 @@ from qualify.audit.registry import audited
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (IANA name, e.g. Europe/Dublin).")
+        raise ValidationError(
+            f"{value!r} is not a known time zone (IANA name, e.g. Europe/Dublin)."
+        )
 
 
 class GatePolicy(models.TextChoices):
@@ -76,7 +78,12 @@ class ClientAccess(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "client"], name="client_access_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="client_access_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} restricted to {self.client}"
 
 
 class Framework(models.Model):
@@ -162,8 +169,10 @@ class JobAssignment(models.Model):
         indexes = [models.Index(fields=["job_function", "valid_from"], name="jobassign_function")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
-                name="jobassign_interval_not_empty",
+                # Empty [from, from) is allowed: an assignment cancelled before it
+                # began (person deactivated) holds nothing, ever.
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="jobassign_interval_ordered",
             )
         ]
 

@@ -20,7 +20,9 @@ class Signature(models.Model):
     username = models.CharField(max_length=150)
     printed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField()
-    meaning = models.CharField(max_length=40, choices=[(m.code, m.label) for m in MEANINGS.values()])
+    meaning = models.CharField(
+        max_length=40, choices=[(m.code, m.label) for m in MEANINGS.values()]
+    )
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     content_hash = models.CharField(max_length=64)
@@ -29,7 +31,9 @@ class Signature(models.Model):
     class Meta:
         db_table = "signatures_signature"
         indexes = [models.Index(fields=["object_type", "object_id"], name="signature_object")]
-        permissions = [(m.permission.split(".")[1], f"Can sign: {m.label}") for m in MEANINGS.values()]
+        permissions = [
+            (m.permission.split(".")[1], f"Can sign: {m.label}") for m in MEANINGS.values()
+        ]
 
     def __str__(self) -> str:
         return self.manifestation

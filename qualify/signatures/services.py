@@ -2,9 +2,16 @@
 
 Signing has two steps. `authenticate_signer()` checks the credentials *before* the
 caller opens its transaction, so a refused signature's audit event and its count
-toward lockout are committed even though the signing fails. `sign()` then runs
-inside the caller's transaction, next to the change the signature approves.
-`sign_record()` does both for a caller that has nothing else to write.
+toward lockout are committed even though the signing fails; called inside a
+transaction it raises RuntimeError at once, on the right password as on the wrong
+one. `sign()` then runs inside the caller's transaction, next to the change the
+signature approves, and uses the proof once, for the meaning it was checked for.
+`sign_record()` does both for a caller that has nothing else to write:
+
+    proof = authenticate_signer(actor=request.user, credentials=creds, meaning="approved")
+    with transaction.atomic():
+        ...change the record...
+        sign(proof=proof, obj=record, meaning="approved")
 """
 
 import datetime as dt
@@ -17,7 +24,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 
-from qualify.accounts.services import record_failed_attempt
+from qualify.accounts.services import record_failed_attempt, reset_failed_attempts
 from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex, to_plain
 from qualify.audit.registry import object_type_of, record_state
@@ -47,15 +54,21 @@ class SignerProof:
     user: Any
     session: MutableMapping[str, Any] | None
     first_in_session: bool
+    meaning: str = ""
     checked_at: dt.datetime = field(default_factory=timezone.now)
+    used: bool = False
 
 
 def is_first_signing(user: Any, session: MutableMapping[str, Any] | None) -> bool:
     return session is None or session.get(SESSION_KEY) != user.pk
 
 
-def _refuse(user: Any, meaning: Meaning, message: str, *, counts: bool) -> None:
-    with transaction.atomic():
+def _refuse(
+    user: Any, meaning: Meaning, message: str, *, counts: bool, field_name: str | None = None
+) -> None:
+    """Audit the refusal and, for a wrong credential, count it toward the lock, in a
+    transaction committed before the refusal is raised."""
+    with transaction.atomic(durable=True):
         if counts:
             record_failed_attempt(user=user, context="signing")
         audit.record(
@@ -65,11 +78,22 @@ def _refuse(user: Any, meaning: Meaning, message: str, *, counts: bool) -> None:
             actor=user,
             detail={"meaning": meaning.code, "why": message},
         )
-    raise SignatureRefused(message)
+    raise SignatureRefused({field_name: message} if field_name else message)
 
 
 def _otp_devices(user: Any) -> list:
     return list(devices_for_user(user, confirmed=True))
+
+
+def _require_no_open_transaction() -> None:
+    # The same test Django applies to durable blocks: blocks opened by a TestCase
+    # do not count, any other does.
+    connection = transaction.get_connection()
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise RuntimeError(
+            "authenticate_signer() runs before the transaction of the change it signs, "
+            "so that a refused signature is still audited and counted (S1, U1)"
+        )
 
 
 def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -> SignerProof:
@@ -77,6 +101,9 @@ def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -
     m = get_meaning(meaning)
     if actor is None or not actor.is_authenticated:
         raise PermissionDenied("Only a signed-in person can sign; a token never signs.")
+    _require_no_open_transaction()
+    # Lock and policy state as stored now, not as loaded at the start of the request.
+    actor.refresh_from_db()
     if actor.is_locked:
         _refuse(actor, m, "The account is locked.", counts=False)
     if not actor.may_sign:
@@ -87,22 +114,45 @@ def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -
             "policy acknowledgement must both be recorded first.",
             counts=False,
         )
+    if actor.is_superuser:
+        _refuse(
+            actor,
+            m,
+            "A superuser account cannot sign: the authority to sign comes from roles.",
+            counts=False,
+        )
     if not actor.has_perm(m.permission):
-        _refuse(actor, m, f"You are not permitted to sign with the meaning '{m.label}'.", counts=False)
+        _refuse(
+            actor, m, f"You are not permitted to sign with the meaning '{m.label}'.", counts=False
+        )
     first = is_first_signing(actor, credentials.session)
-    if first:
-        if not credentials.username:
-            raise SignatureRefused({"username": "Enter your user id: this is your first signature in this session."})
-        if credentials.username != actor.username:
-            _refuse(actor, m, "The user id does not match the signed-in person.", counts=True)
-    if not credentials.password or not actor.check_password(credentials.password):
-        _refuse(actor, m, "The password is not correct.", counts=True)
-    devices = _otp_devices(actor)
-    if first and devices:
-        token = (credentials.otp_token or "").strip()
-        if not token or not any(device.verify_token(token) for device in devices):
-            _refuse(actor, m, "The one-time code is not correct.", counts=True)
-    return SignerProof(user=actor, session=credentials.session, first_in_session=first)
+    username = (credentials.username or "").strip()
+    if first and not username:
+        raise SignatureRefused(
+            {"username": "Enter your user id: this is your first signature in this session."}
+        )
+    if not credentials.password:
+        raise SignatureRefused({"password": "Enter your password to sign."})
+    devices = _otp_devices(actor) if first else []
+    token = (credentials.otp_token or "").strip()
+    if devices and not token:
+        raise SignatureRefused({"otp_token": "Enter the one-time code from your authenticator."})
+    if first and username.casefold() != actor.username.casefold():
+        _refuse(
+            actor,
+            m,
+            "The user id does not match the signed-in person.",
+            counts=True,
+            field_name="username",
+        )
+    if not actor.check_password(credentials.password):
+        _refuse(actor, m, "The password is not correct.", counts=True, field_name="password")
+    if devices and not any(device.verify_token(token) for device in devices):
+        _refuse(actor, m, "The one-time code is not correct.", counts=True, field_name="otp_token")
+    reset_failed_attempts(user=actor)
+    return SignerProof(
+        user=actor, session=credentials.session, first_in_session=first, meaning=m.code
+    )
 
 
 def signed_content(obj: models.Model) -> dict[str, Any]:
@@ -115,9 +165,9 @@ def content_hash(obj: models.Model) -> str:
 
 
 def signatures_of(obj: models.Model) -> models.QuerySet[Signature]:
-    return Signature.objects.filter(object_type=object_type_of(obj), object_id=str(obj.pk)).order_by(
-        "signed_at", "pk"
-    )
+    return Signature.objects.filter(
+        object_type=object_type_of(obj), object_id=str(obj.pk)
+    ).order_by("signed_at", "pk")
 
 
 def _check_segregation(user: Any, obj: models.Model, m: Meaning) -> None:
@@ -142,6 +192,13 @@ def sign(*, proof: SignerProof, obj: models.Model, meaning: str, comment: str = 
     user = proof.user
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sign() runs inside the transaction of the change it signs")
+    if proof.meaning != m.code:
+        # The permission was checked for the proof's meaning, not this one (S2).
+        raise RuntimeError(f"the proof was checked for {proof.meaning!r}, not {m.code!r}")
+    if proof.used:
+        # S1: every signature asks at least for the password.
+        raise RuntimeError("a signer's proof signs once; authenticate again for the next")
+    proof.used = True
     _check_segregation(user, obj, m)
     signature = Signature.objects.create(
         signer=user,

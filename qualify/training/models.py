@@ -131,6 +131,29 @@ class MatrixEntry(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        target = self.requirement or self.curriculum
+        return f"{self.job_function.code} requires {target.code} from {self.valid_from:%Y-%m-%d}"
+
+    def signed_content(self) -> dict:
+        """What QA's approval vouches for: the entry as proposed. Ending it later
+        (valid_to, end_recorded_at) is its own audited change and must not break the
+        approval signature."""
+        return {
+            "job_function": self.job_function_id,
+            "requirement": self.requirement_id,
+            "curriculum": self.curriculum_id,
+            "valid_from": self.valid_from,
+            "window_days": self.window_days,
+            "reason": self.reason,
+            "created_by": self.created_by_id,
+        }
+
+    def signature_conflict(self, user, meaning: str) -> str | None:
+        if meaning == "approved" and user.pk == self.created_by_id:
+            return "The proposer of a matrix change cannot approve it (S2)."
+        return None
+
 
 class AssignmentReason(models.TextChoices):
     MATRIX = "matrix", "Training matrix"
@@ -242,6 +265,13 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requirement.code} by {self.person} at {self.completed_at:%Y-%m-%d}"
+
+    def audit_state(self) -> dict:
+        """Every concrete field by column name, with the evidence file as its stored
+        name: an empty FieldFile has no canonical form of its own."""
+        state = {f.attname: f.value_from_object(self) for f in self._meta.concrete_fields}
+        state["evidence_file"] = self.evidence_file.name or ""
+        return state
 
     def signed_content(self) -> dict:
         return {

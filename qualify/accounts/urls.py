@@ -1,0 +1,9 @@
+from django.urls import path
+
+from qualify.accounts import views
+
+# Mounted at accounts/, before django.contrib.auth.urls if that stays included.
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,509 @@
+"""`qualify audit verify`: is the trail intact, and do the records still match it? (A3, A4)
+
+Four checks, each naming the first place it finds wrong:
+
+1. Events (streaming, ordered by seq): sequence numbers run 1..N without a gap, each
+   chain hash is SHA-256(previous chain hash || leaf hash), and the leaves build the
+   RFC 6962 tree whose root is captured at every checkpoint size. This pass reads every
+   event, so it is written for speed (see ``scan_events``).
+2. Indexed columns: one set-based query per database finds the first event whose
+   columns (seq, time, actor, action, object, request id, record hash) disagree with
+   its entry, which is the only hashed content.
+3. Checkpoints, stored and given: signed by the site key, not larger than the trail
+   (else events were removed), and the root at their size equal to the signed root.
+4. Live records: every row of every audited model has the state its latest event
+   recorded; rows never audited, changed, or gone are named "type:id".
+
+Concurrent writers are tolerated: checkpoints are read before the events, and a live
+record that changes while it is being checked (an event newer than the verified trail)
+is not reported.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, connections, transaction
+
+from qualify.audit import keys, notes
+from qualify.audit.merkle import TreeBuilder
+from qualify.audit.models import Checkpoint
+from qualify.audit.registry import audited_models
+from qualify.audit.services import record_hash_of
+from qualify.audit.trail import GENESIS
+
+BATCH_SIZE = 10_000
+MAX_CHAIN_PROBLEMS = 20
+MAX_RECORD_PROBLEMS = 50  # per audited model
+
+INDEXED_COLUMNS = (
+    "seq",
+    "at",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "request_id",
+    "record_hash",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "sequence", "chain", "index", "checkpoint", "record"
+    message: str
+    seq: int | None = None
+    record: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class VerificationReport:
+    tree_size: int = 0
+    root_hash: str = ""
+    checkpoints_checked: int = 0
+    records_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        state = "intact" if self.ok else f"NOT intact: {len(self.problems)} problem(s)"
+        return (
+            f"audit trail {state}; {self.tree_size} events, root {self.root_hash}, "
+            f"{self.checkpoints_checked} checkpoint(s), {self.records_checked} live record(s)"
+        )
+
+
+# -- 1. the streaming pass -------------------------------------------------------------
+
+# The entry is read as bytes so the loop neither decodes nor re-encodes UTF-8.
+_SCAN_SQL = {
+    "sqlite": (
+        "SELECT seq, CAST(entry AS BLOB), chain_hash FROM audit_event WHERE seq >= %s ORDER BY seq"
+    ),
+    "postgresql": (
+        "SELECT seq, convert_to(entry, 'UTF8'), chain_hash FROM audit_event"
+        " WHERE seq >= %s ORDER BY seq"
+    ),
+}
+
+
+@dataclass
+class ScanState:
+    """Where a scan stopped; pass it back to ``scan_events`` to continue from there."""
+
+    tree: TreeBuilder = field(default_factory=TreeBuilder)
+    chain: bytes = bytes.fromhex(GENESIS)
+    next_seq: int = 1
+    roots: dict[int, bytes] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    chain_breaks: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.tree.size
+
+    @property
+    def root(self) -> bytes:
+        return self.tree.root()
+
+
+def _scan_cursor(connection: Any) -> Any:
+    # A server-side cursor on PostgreSQL, so a million events are never held in memory.
+    if connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    ):
+        return connection.chunked_cursor()
+    return connection.cursor()
+
+
+def _check_sequence(state: ScanState, batch: list[tuple]) -> None:
+    """The slow path, taken only for a batch whose first and last seq do not fit."""
+    expected = state.next_seq
+    for row in batch:
+        seq = row[0]
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            state.problems.append(
+                Problem("sequence", f"event at position {expected}: seq {seq!r} is not an integer")
+            )
+            expected += 1
+            continue
+        if seq > expected:
+            missing = f"#{expected}" if seq == expected + 1 else f"#{expected}..#{seq - 1}"
+            state.problems.append(
+                Problem("sequence", f"event {missing} missing (next is #{seq})", seq=expected)
+            )
+        expected = seq + 1
+    state.next_seq = expected
+
+
+def _chain_break(state: ScanState, seq: Any, stored: Any) -> bytes | None:
+    state.chain_breaks += 1
+    if state.chain_breaks <= MAX_CHAIN_PROBLEMS:
+        state.problems.append(
+            Problem(
+                "chain",
+                f"event #{seq}: chain hash does not match its entry and the previous event"
+                " (the entry, or the event before it, was changed, removed or inserted)",
+                seq=seq if type(seq) is int else None,
+            )
+        )
+    elif state.chain_breaks == MAX_CHAIN_PROBLEMS + 1:
+        state.problems.append(Problem("chain", "further chain breaks not listed"))
+    # Continue from the stored hash so one changed event is reported once.
+    try:
+        resumed = bytes.fromhex(stored)
+    except (TypeError, ValueError):
+        return None
+    return resumed if len(resumed) == 32 else None
+
+
+def scan_events(
+    capture_sizes: Iterable[int] = (),
+    *,
+    state: ScanState | None = None,
+    using: str = "default",
+    batch_size: int = BATCH_SIZE,
+) -> ScanState:
+    """Stream the events after ``state`` (from seq 1 when None), checking sequence and chain
+    and building the tree; the root at each of ``capture_sizes`` lands in ``state.roots``.
+
+    This is the hot loop of verification. Per event it does two SHA-256 (leaf and chain)
+    plus, amortised, one for the tree, and nothing else that allocates: no per-row
+    objects, no method lookups (bound to locals), no UTF-8 round trip, and sequence
+    numbers checked per batch (a batch ordered by a unique key whose first and last
+    values are its bounds is contiguous).
+    """
+    state = state or ScanState()
+    connection = connections[using]
+    wanted = set(capture_sizes)
+    captures = sorted(size for size in wanted if size > state.size)
+    if state.size in wanted:  # e.g. size 0 at the start
+        state.roots[state.size] = state.tree.root()
+    tree = state.tree
+    extend = tree.extend
+    sha256 = hashlib.sha256
+    leaf_prefix = b"\x00"
+    chain = state.chain
+    with _scan_cursor(connection) as cursor:
+        cursor.execute(_SCAN_SQL[connection.vendor], [state.next_seq])
+        fetchmany = cursor.fetchmany
+        while batch := fetchmany(batch_size):
+            count = len(batch)
+            expected = state.next_seq
+            if batch[0][0] == expected and batch[-1][0] == expected + count - 1:
+                state.next_seq = expected + count
+            else:
+                _check_sequence(state, batch)
+            leaves = []
+            add_leaf = leaves.append
+            for seq, entry, stored in batch:
+                leaf = sha256(leaf_prefix + entry).digest()
+                digest = sha256(chain + leaf)
+                chain = digest.digest()
+                if digest.hexdigest() != stored:
+                    chain = _chain_break(state, seq, stored) or chain
+                add_leaf(leaf)
+            # Capture the root at checkpoint sizes inside this batch, then finish it.
+            start = tree.size
+            done = 0
+            while captures and captures[0] <= start + count:
+                upto = captures.pop(0) - start
+                extend(leaves[done:upto])
+                state.roots[tree.size] = tree.root()
+                done = upto
+            extend(leaves[done:] if done else leaves)
+    state.chain = chain
+    return state
+
+
+# -- 2. indexed columns against the entry --------------------------------------------
+
+# Every indexed column, rendered as its entry field is written, beside the entry.
+_COLUMNS_SQL = {
+    "sqlite": (
+        "seq, replace(recorded_at, ' ', 'T') || 'Z', actor_id, action, object_type,"
+        " object_id, request_id, record_hash"
+    ),
+    "postgresql": (
+        "seq, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+        " actor_id, action, object_type, object_id, request_id, record_hash"
+    ),
+}
+
+_FIRST_MISMATCH_SQL = {
+    # json_valid first: json_extract raises on malformed JSON, and CASE is lazy.
+    "sqlite": """
+        SELECT MIN(seq) FROM audit_event
+        WHERE seq <= %s AND CASE WHEN json_valid(entry) THEN (
+               json_type(entry, '$.seq') IS NOT 'integer'
+            OR json_extract(entry, '$.seq') IS NOT seq
+            OR json_extract(entry, '$.at') IS NOT replace(recorded_at, ' ', 'T') || 'Z'
+            OR json_extract(entry, '$.actor_id') IS NOT actor_id
+            OR json_extract(entry, '$.action') IS NOT action
+            OR json_extract(entry, '$.object_type') IS NOT object_type
+            OR json_extract(entry, '$.object_id') IS NOT object_id
+            OR json_extract(entry, '$.request_id') IS NOT request_id
+            OR json_extract(entry, '$.record_hash') IS NOT record_hash
+        ) ELSE 1 END
+    """,
+    "postgresql": """
+        SELECT MIN(seq) FROM (
+            SELECT seq, recorded_at, actor_id, action, object_type, object_id, request_id,
+                   record_hash, entry::jsonb AS e
+            FROM audit_event WHERE seq <= %s
+        ) events
+        WHERE jsonb_typeof(e->'seq') IS DISTINCT FROM 'number'
+           OR (e->>'seq') IS DISTINCT FROM seq::text
+           OR (e->>'at') IS DISTINCT FROM
+              to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+           OR (e->>'actor_id') IS DISTINCT FROM actor_id::text
+           OR (e->>'action') IS DISTINCT FROM action
+           OR (e->>'object_type') IS DISTINCT FROM object_type
+           OR (e->>'object_id') IS DISTINCT FROM object_id
+           OR (e->>'request_id') IS DISTINCT FROM request_id
+           OR (e->>'record_hash') IS DISTINCT FROM record_hash
+    """,
+}
+
+
+def _disagreements(row: tuple) -> list[str] | None:
+    """Names of the columns of ``row`` (_COLUMNS_SQL, then entry) that differ from the
+    entry; None when the entry is not a JSON object."""
+    *columns, entry = row
+    try:
+        data = json.loads(entry)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    differing = []
+    for name, value in zip(INDEXED_COLUMNS, columns, strict=True):
+        claimed = data.get(name)
+        if claimed != value or (name == "seq" and type(claimed) is not int):
+            differing.append(name)
+    return differing
+
+
+def _describe_row(cursor: Any, vendor: str, seq: Any) -> Problem:
+    cursor.execute(f"SELECT {_COLUMNS_SQL[vendor]}, entry FROM audit_event WHERE seq = %s", [seq])
+    row = cursor.fetchone()
+    differing = _disagreements(row) if row else []
+    if differing is None:
+        message = f"event #{seq}: entry is not a JSON object"
+    else:
+        columns = ", ".join("recorded_at" if name == "at" else name for name in differing)
+        message = f"event #{seq}: indexed column(s) {columns or '?'} disagree with the entry"
+    return Problem("index", message, seq=seq)
+
+
+def check_indexed_columns(tree_size: int, *, using: str = "default") -> Problem | None:
+    """The first event up to ``tree_size`` whose indexed columns disagree with its entry."""
+    connection = connections[using]
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        sql = _FIRST_MISMATCH_SQL.get(vendor)
+        first = None
+        if sql is not None:
+            try:
+                # A savepoint: PostgreSQL aborts the query on an entry that is not JSON.
+                with transaction.atomic(using=using):
+                    cursor.execute(sql, [tree_size])
+                    first = cursor.fetchone()[0]
+            except DatabaseError:
+                sql = None
+        if sql is None:
+            first = _first_mismatch_in_python(cursor, vendor, tree_size)
+        return None if first is None else _describe_row(cursor, vendor, first)
+
+
+def _first_mismatch_in_python(cursor: Any, vendor: str, tree_size: int) -> Any:
+    # Reference path, used when the set-based query cannot run (an entry PostgreSQL
+    # cannot cast to jsonb).
+    cursor.execute(
+        f"SELECT {_COLUMNS_SQL[vendor]}, entry FROM audit_event WHERE seq <= %s ORDER BY seq",
+        [tree_size],
+    )
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        for row in rows:
+            if _disagreements(row) != []:
+                return row[0]
+    return None
+
+
+# -- 3. checkpoints ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claim:
+    label: str
+    size: int
+    root: bytes
+
+
+def _open_checkpoint(
+    label: str, text: str, verifier: notes.Verifier | None, problems: list[Problem]
+) -> _Claim | None:
+    if verifier is None:
+        problems.append(
+            Problem("checkpoint", f"{label}: no site key at {keys.key_path()} to check it with")
+        )
+        return None
+    try:
+        body, _ = notes.open_note(text, [verifier])
+        checkpoint = notes.parse_checkpoint(body)
+    except notes.NoteError as exc:
+        problems.append(Problem("checkpoint", f"{label}: not signed by the site key ({exc})"))
+        return None
+    if checkpoint.origin != keys.key_name():
+        problems.append(
+            Problem("checkpoint", f"{label}: origin {checkpoint.origin!r} is not this site's")
+        )
+        return None
+    return _Claim(label, checkpoint.size, checkpoint.root_hash)
+
+
+def _stored_claims(verifier: notes.Verifier | None, problems: list[Problem]) -> list[_Claim]:
+    claims = []
+    for row in Checkpoint.objects.order_by("tree_size"):
+        label = f"stored checkpoint {row.pk} (size {row.tree_size})"
+        claim = _open_checkpoint(label, row.note, verifier, problems)
+        if claim is None:
+            continue
+        if claim.size != row.tree_size or claim.root.hex() != row.root_hash:
+            problems.append(
+                Problem("checkpoint", f"{label}: columns disagree with its signed note")
+            )
+        claims.append(claim)
+    return claims
+
+
+def _check_claims(claims: list[_Claim], scan: ScanState, problems: list[Problem]) -> None:
+    for claim in claims:
+        if claim.size > scan.size:
+            first_missing = scan.size + 1
+            problems.append(
+                Problem(
+                    "checkpoint",
+                    f"{claim.label}: signed for {claim.size} events but the trail has"
+                    f" {scan.size}: events removed, first missing #{first_missing}",
+                    seq=first_missing,
+                )
+            )
+        elif scan.roots.get(claim.size) != claim.root:
+            problems.append(
+                Problem(
+                    "checkpoint",
+                    f"{claim.label}: tree root at size {claim.size} differs from the signed"
+                    " root (an event up to that size was changed)",
+                )
+            )
+
+
+# -- 4. live records -----------------------------------------------------------------
+
+_LATEST_HASHES_SQL = """
+    SELECT e.object_id, e.seq, e.record_hash FROM audit_event e
+    JOIN (
+        SELECT object_id, MAX(seq) AS seq FROM audit_event
+        WHERE object_type = %s AND record_hash <> '' AND seq <= %s
+        GROUP BY object_id
+    ) latest ON e.seq = latest.seq
+"""
+
+
+def _changed_since(object_type: str, tree_size: int, using: str) -> set[str]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT object_id FROM audit_event WHERE object_type = %s AND seq > %s",
+            [object_type, tree_size],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def check_live_records(tree_size: int, *, using: str = "default") -> tuple[int, list[Problem]]:
+    """Compare every audited row with the record hash of its latest event up to tree_size."""
+    checked = 0
+    problems: list[Problem] = []
+    for object_type, model in sorted(audited_models().items()):
+        with connections[using].cursor() as cursor:
+            cursor.execute(_LATEST_HASHES_SQL, [object_type, tree_size])
+            latest = {object_id: (seq, digest) for object_id, seq, digest in cursor.fetchall()}
+        found: list[tuple[str, str]] = []
+        for obj in model._base_manager.using(using).order_by("pk").iterator(chunk_size=2000):
+            checked += 1
+            object_id = str(obj.pk)
+            known = latest.pop(object_id, None)
+            if known is None:
+                found.append((object_id, "row has no audit event"))
+            elif record_hash_of(obj) != known[1]:
+                found.append(
+                    (object_id, f"live row differs from its last audited state (#{known[0]})")
+                )
+        for object_id, (seq, _) in latest.items():
+            found.append((object_id, f"audited (last #{seq}) but the row is gone"))
+        if found:
+            # Written while we were checking: newer than the trail we verified.
+            moving = _changed_since(object_type, tree_size, using)
+            found = [item for item in found if item[0] not in moving]
+        for object_id, why in found[:MAX_RECORD_PROBLEMS]:
+            name = f"{object_type}:{object_id}"
+            problems.append(Problem("record", f"{name}: {why}", record=name))
+        if len(found) > MAX_RECORD_PROBLEMS:
+            more = len(found) - MAX_RECORD_PROBLEMS
+            problems.append(Problem("record", f"{object_type}: {more} more record(s) not listed"))
+    return checked, problems
+
+
+# -- all of it -----------------------------------------------------------------------
+
+
+def verify_trail(
+    checkpoint_texts: Iterable[str] | Mapping[str, str] = (), *, using: str = "default"
+) -> VerificationReport:
+    """Check chain, tree, checkpoints (stored and ``checkpoint_texts``) and live records.
+
+    ``checkpoint_texts`` are signed checkpoint notes kept outside the database; a mapping
+    names each one (a file name) in the problems.
+    """
+    if isinstance(checkpoint_texts, Mapping):
+        given = list(checkpoint_texts.items())
+    else:
+        given = [(f"given checkpoint {i}", text) for i, text in enumerate(checkpoint_texts, 1)]
+    problems: list[Problem] = []
+    try:
+        verifier: notes.Verifier | None = keys.verifier(create=False)
+    except keys.SigningKeyMissing:
+        verifier = None
+
+    # Checkpoints first: any stored one then describes a prefix of what the scan will read.
+    claims = _stored_claims(verifier, problems)
+    for label, text in given:
+        claim = _open_checkpoint(label, text, verifier, problems)
+        if claim is not None:
+            claims.append(claim)
+
+    scan = scan_events({claim.size for claim in claims}, using=using)
+    problems.extend(scan.problems)
+    index_problem = check_indexed_columns(scan.size, using=using)
+    if index_problem:
+        problems.append(index_problem)
+    _check_claims(claims, scan, problems)
+    records_checked, record_problems = check_live_records(scan.size, using=using)
+    problems.extend(record_problems)
+    # First bad place first: problems naming a seq in order, then the rest as found.
+    problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    return VerificationReport(
+        tree_size=scan.size,
+        root_hash=scan.root.hex(),
+        checkpoints_checked=len(claims),
+        records_checked=records_checked,
+        problems=problems,
+    )

@@ -1,0 +1,75 @@
+"""Document reads. "Effective" is always answered from the dates by the one Q1
+definition in qualify.documents.timeline, never from stored state."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qualify.audit.registry import object_type_of
+from qualify.documents import timeline
+from qualify.documents.models import Document, DocumentVersion, VersionStatus
+from qualify.org.scoping import restrict
+from qualify.signatures.models import Signature
+
+
+def effective_version(
+    document: Document, *, at: dt.datetime, as_known_at: dt.datetime | None = None
+) -> DocumentVersion | None:
+    """Q1/Q7: the version of `document` effective at `at`, as known at as_known_at.
+
+    The versions and the obsolescence are both read from the database now, so a
+    stale `document` instance cannot mix an old obsolete date with new versions."""
+    obsolete_from, obsolete_recorded_at = (
+        Document.objects.filter(pk=document.pk)
+        .values_list("obsolete_from", "obsolete_recorded_at")
+        .get()
+    )
+    return timeline.effective_version(
+        DocumentVersion.objects.filter(document_id=document.pk, status=VersionStatus.APPROVED),
+        at=at,
+        as_known_at=as_known_at,
+        obsolete_from=obsolete_from,
+        obsolete_recorded_at=obsolete_recorded_at,
+    )
+
+
+def version_state(version: DocumentVersion, at: dt.datetime) -> str:
+    """Lifecycle label at an instant: Draft, In review, Withdrawn, Approved (not yet
+    effective), Effective, Superseded or Obsolete."""
+    return version.state_at(at)
+
+
+def documents(user: Any) -> QuerySet[Document]:
+    """Documents `user` may see (U2 client restriction)."""
+    return restrict(Document.objects.select_related("site", "client", "owner"), user)
+
+
+def versions(user: Any) -> QuerySet[DocumentVersion]:
+    """Document versions `user` may see (U2 client restriction)."""
+    return restrict(
+        DocumentVersion.objects.select_related("document", "author"), user, "document__client"
+    )
+
+
+def document_by_number(number: str, user: Any = None) -> Document | None:
+    """The document with this number; with a user, None also when it belongs to a
+    client the user may not see (indistinguishable from a missing one, U2)."""
+    rows = Document.objects.all() if user is None else documents(user)
+    return rows.filter(number=(number or "").strip()).first()
+
+
+def versions_with_signatures(document: Document) -> list[DocumentVersion]:
+    """The document's versions in sequence order, each with `.signature_list` (its
+    signatures in signing order), in two queries."""
+    rows = list(document.versions.select_related("author", "baseline").order_by("sequence"))
+    by_version: dict[str, list[Signature]] = {str(v.pk): [] for v in rows}
+    if rows:
+        signatures = Signature.objects.filter(
+            object_type=object_type_of(DocumentVersion), object_id__in=list(by_version)
+        ).order_by("signed_at", "pk")
+        for signature in signatures:
+            by_version[signature.object_id].append(signature)
+    for version in rows:
+        version.signature_list = by_version[str(version.pk)]
+    return rows

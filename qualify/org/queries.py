@@ -1,0 +1,67 @@
+"""Organisation reads. Job assignments are answered at an instant `at` (T2) and,
+optionally, as the system knew them at `as_known_at` (Q7)."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from qualify.org.models import JobAssignment, JobFunction, Person
+from qualify.org.scoping import restrict, restricted_clients
+
+
+def assignments_held(
+    *, at: dt.datetime, as_known_at: dt.datetime | None = None
+) -> QuerySet[JobAssignment]:
+    """Job assignments in force at `at`: valid_from <= at < valid_to, where only what
+    was recorded by as_known_at counts (the start by recorded_at, the end by
+    end_recorded_at). Chain .filter(person=...) or .filter(job_function=...)."""
+    started = Q(valid_from__lte=at)
+    not_ended = Q(valid_to__isnull=True) | Q(valid_to__gt=at)
+    if as_known_at is not None:
+        started &= Q(recorded_at__lte=as_known_at)
+        # An end the system did not know of yet did not end anything.
+        not_ended |= Q(end_recorded_at__gt=as_known_at)
+    return JobAssignment.objects.filter(started & not_ended)
+
+
+def job_functions_held(
+    person: Person, *, at: dt.datetime, as_known_at: dt.datetime | None = None
+) -> QuerySet[JobFunction]:
+    """Q5/Q7: the job functions `person` holds at `at`, as known at as_known_at."""
+    held = assignments_held(at=at, as_known_at=as_known_at).filter(person=person)
+    return JobFunction.objects.filter(pk__in=held.values("job_function_id")).order_by("code")
+
+
+def holders_of(job_function: JobFunction, *, at: dt.datetime) -> QuerySet[Person]:
+    """Active people holding `job_function` at `at` (all that is known now)."""
+    held = assignments_held(at=at).filter(job_function=job_function)
+    return Person.objects.filter(active=True, pk__in=held.values("person_id"))
+
+
+def people(user: Any) -> QuerySet[Person]:
+    """People `user` may see. People belong to no client; a client-restricted user
+    (U2) sees those who hold or held a job function of one of their clients."""
+    clients = restricted_clients(user)
+    everyone = Person.objects.select_related("site", "department", "user")
+    if clients is None:
+        return everyone
+    return everyone.filter(
+        pk__in=JobAssignment.objects.filter(job_function__client__in=clients).values("person_id")
+    )
+
+
+def job_functions(user: Any) -> QuerySet[JobFunction]:
+    """Job functions `user` may see (U2)."""
+    return restrict(JobFunction.objects.select_related("site", "client"), user)
+
+
+def person_by_key(key: str) -> Person | None:
+    """The person with this employee number, else the one linked to this user id."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    return (
+        Person.objects.filter(employee_number=key).first()
+        or Person.objects.filter(user__username=key).first()
+    )

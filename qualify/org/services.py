@@ -1,0 +1,459 @@
+"""Organisation services: every write to sites, clients, job functions, people and
+job assignments goes through these (one transaction, permission, audit event)."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from qualify.audit import services as audit
+from qualify.org import events
+from qualify.org.models import (
+    Client,
+    ClientAccess,
+    Department,
+    Framework,
+    JobAssignment,
+    JobFunction,
+    Person,
+    Site,
+)
+from qualify.org.scoping import check_client
+
+# Codes a framework_ensure() call may name without a name of its own.
+KNOWN_FRAMEWORKS = {
+    "GMP": "Good Manufacturing Practice",
+    "GCP": "Good Clinical Practice",
+    "GLP": "Good Laboratory Practice",
+    "GDP": "Good Distribution Practice",
+    "GVP": "Good Pharmacovigilance Practice",
+    "ISO13485": "ISO 13485 medical devices quality management",
+    "QSR": "21 CFR 820 Quality System Regulation / QMSR",
+    "PSM": "OSHA Process Safety Management (29 CFR 1910.119)",
+}
+
+PERSON_FIELDS = {"employee_number", "full_name", "email", "site", "department", "manager", "user"}
+JOB_FUNCTION_FIELDS = {"code", "name", "site", "client", "frameworks", "active"}
+
+
+def require_perm(actor: Any, *permissions: str, message: str) -> None:
+    if actor is None or not all(actor.has_perm(p) for p in permissions):
+        raise PermissionDenied(message)
+
+
+def require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A reason is required to change an existing record."})
+    return reason
+
+
+def require_aware(value: Any, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise ValidationError({field: "A date and time with its time zone is required."})
+    if timezone.is_naive(value):
+        raise ValidationError(
+            {field: "The time has no time zone; give an aware date and time (T1)."}
+        )
+    return value
+
+
+def _reject_unknown(fields: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+
+
+# --- sites, departments, clients, frameworks ---------------------------------
+
+
+@transaction.atomic
+def site_create(
+    *, actor: Any, code: str, name: str, time_zone: str = "UTC", **options: Any
+) -> Site:
+    require_perm(actor, "org.add_site", message="Only an administrator can create sites.")
+    _reject_unknown(options, {"gate_policy", "allow_untrained_documents", "late_entry_hours"})
+    site = Site(code=code.strip(), name=name.strip(), time_zone=time_zone, **options)
+    site.full_clean()
+    site.save()
+    audit.record("org.site.created", site, actor=actor)
+    return site
+
+
+@transaction.atomic
+def department_create(*, actor: Any, site: Site, code: str, name: str) -> Department:
+    require_perm(
+        actor, "org.add_department", message="Only an administrator can create departments."
+    )
+    department = Department(site=site, code=code.strip(), name=name.strip())
+    department.full_clean()
+    department.save()
+    audit.record("org.department.created", department, actor=actor)
+    return department
+
+
+@transaction.atomic
+def client_create(*, actor: Any, code: str, name: str) -> Client:
+    require_perm(actor, "org.add_client", message="Only an administrator can create clients.")
+    client = Client(code=code.strip(), name=name.strip())
+    client.full_clean()
+    client.save()
+    audit.record("org.client.created", client, actor=actor)
+    return client
+
+
+@transaction.atomic
+def client_access_grant(*, actor: Any, user: Any, client: Client) -> ClientAccess:
+    """Restrict `user` to `client` (in addition to any clients they already have).
+    The first grant turns an unrestricted user into a restricted one (U2)."""
+    require_perm(
+        actor,
+        "accounts.manage_accounts",
+        message="Only an administrator can restrict users to clients.",
+    )
+    if ClientAccess.objects.filter(user=user, client=client).exists():
+        raise ValidationError({"client": f"{user} is already given access to {client}."})
+    access = ClientAccess(user=user, client=client)
+    access.full_clean()
+    access.save()
+    audit.record(
+        "org.client_access.granted",
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=actor,
+        detail={"client": client.code},
+    )
+    return access
+
+
+@transaction.atomic
+def client_access_revoke(
+    *, actor: Any, user: Any, client: Client, reason: str, make_unrestricted: bool = False
+) -> None:
+    """Remove one client from a restricted user. Removing the last one makes the user
+    unrestricted (they then see every client's and the in-house records), so that
+    widening must be asked for explicitly with make_unrestricted=True."""
+    require_perm(
+        actor,
+        "accounts.manage_accounts",
+        message="Only an administrator can change users' client restrictions.",
+    )
+    reason = require_reason(reason)
+    rows = list(ClientAccess.objects.select_for_update().filter(user=user).order_by("pk"))
+    access = next((row for row in rows if row.client_id == client.pk), None)
+    if access is None:
+        raise ValidationError({"client": f"{user} has no access to {client}."})
+    if len(rows) == 1 and not make_unrestricted:
+        raise ValidationError(
+            {
+                "client": (
+                    f"{client} is the only client {user} is restricted to; removing it would "
+                    "let them see every client's records; confirm that this is intended."
+                )
+            }
+        )
+    access.delete()
+    audit.record(
+        "org.client_access.revoked",
+        object_type="accounts.user",
+        object_id=user.pk,
+        actor=actor,
+        reason=reason,
+        detail={"client": client.code, "unrestricted": len(rows) == 1},
+    )
+
+
+@transaction.atomic
+def framework_ensure(*, actor: Any = None, code: str, name: str = "") -> Framework:
+    """The framework with `code`, created if missing (idempotent; actor=None is for
+    installation and seeding)."""
+    if actor is not None:
+        require_perm(
+            actor, "org.add_framework", message="Only an administrator can add frameworks."
+        )
+    code = code.strip().upper().replace(" ", "")
+    existing = Framework.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    name = (name or "").strip() or KNOWN_FRAMEWORKS.get(code, "")
+    if not name:
+        raise ValidationError({"name": f"{code!r} is not a known framework; give its name."})
+    framework = Framework(code=code, name=name)
+    framework.full_clean()
+    framework.save()
+    audit.record(
+        "org.framework.created",
+        object_type="org.framework",
+        object_id=framework.pk,
+        actor=actor,
+        detail={"code": code, "name": name},
+    )
+    return framework
+
+
+# --- job functions ------------------------------------------------------------
+
+
+@transaction.atomic
+def job_function_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    site: Site | None = None,
+    client: Client | None = None,
+    frameworks: Any = (),
+) -> JobFunction:
+    require_perm(
+        actor,
+        "org.add_jobfunction",
+        message="Only a training coordinator can create job functions.",
+    )
+    check_client(actor, client.pk if client else None)
+    job_function = JobFunction(code=code.strip(), name=name.strip(), site=site, client=client)
+    job_function.full_clean()
+    job_function.save()
+    job_function.frameworks.set(frameworks)
+    audit.record(
+        "org.job_function.created",
+        job_function,
+        actor=actor,
+        detail={"frameworks": sorted(f.code for f in job_function.frameworks.all())},
+    )
+    return job_function
+
+
+@transaction.atomic
+def job_function_update(
+    *, actor: Any, job_function: JobFunction, reason: str, **fields: Any
+) -> JobFunction:
+    require_perm(
+        actor,
+        "org.change_jobfunction",
+        message="Only a training coordinator can change job functions.",
+    )
+    _reject_unknown(fields, JOB_FUNCTION_FIELDS)
+    reason = require_reason(reason)
+    job_function = JobFunction.objects.select_for_update().get(pk=job_function.pk)
+    check_client(actor, job_function.client_id)
+    if "client" in fields:
+        new_client = fields["client"]
+        check_client(actor, new_client.pk if new_client else None)
+    before = audit.state_of(job_function)
+    old_frameworks = sorted(f.code for f in job_function.frameworks.all())
+    frameworks = fields.pop("frameworks", None)
+    for name, value in fields.items():
+        setattr(job_function, name, value)
+    job_function.full_clean()
+    job_function.save()
+    detail = {}
+    if frameworks is not None:
+        job_function.frameworks.set(frameworks)
+        new_frameworks = sorted(f.code for f in job_function.frameworks.all())
+        if new_frameworks != old_frameworks:
+            detail["frameworks"] = [old_frameworks, new_frameworks]
+    audit.record(
+        "org.job_function.updated",
+        job_function,
+        actor=actor,
+        before=before,
+        reason=reason,
+        detail=detail,
+    )
+    return job_function
+
+
+# --- people -----------------------------------------------------------------
+
+
+def _manage_people(actor: Any) -> None:
+    require_perm(
+        actor,
+        "org.manage_people",
+        message="Only a training coordinator can manage people and job assignments.",
+    )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    employee_number: str,
+    full_name: str,
+    site: Site,
+    email: str = "",
+    department: Department | None = None,
+    manager: Person | None = None,
+    user: Any = None,
+) -> Person:
+    _manage_people(actor)
+    person = Person(
+        employee_number=employee_number.strip(),
+        full_name=full_name.strip(),
+        email=email,
+        site=site,
+        department=department,
+        manager=manager,
+        user=user,
+    )
+    _clean_person(person)
+    person.save()
+    audit.record("org.person.created", person, actor=actor)
+    return person
+
+
+def _clean_person(person: Person) -> None:
+    person.full_clean()
+    if person.department_id and person.department.site_id != person.site_id:
+        raise ValidationError(
+            {"department": f"{person.department} belongs to another site than {person.site}."}
+        )
+    if person.manager_id and person.pk and person.manager_id == person.pk:
+        raise ValidationError({"manager": "A person cannot be their own manager."})
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, reason: str, **fields: Any) -> Person:
+    _manage_people(actor)
+    _reject_unknown(fields, PERSON_FIELDS)
+    reason = require_reason(reason)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = audit.state_of(person)
+    for name, value in fields.items():
+        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    _clean_person(person)
+    person.save()
+    audit.record("org.person.updated", person, actor=actor, before=before, reason=reason)
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
+    """Deactivate a person and end their job assignments as of now (G6 follows from the
+    person_deactivated hook, fired after the writes). Nothing is deleted.
+
+    An assignment that had not started yet is ended at its own start, leaving the
+    empty interval [from, from): it never counted and now never will.
+    """
+    _manage_people(actor)
+    reason = require_reason(reason)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.active:
+        raise ValidationError(f"{person} was already deactivated at {person.deactivated_at}.")
+    now = timezone.now()
+    still_open = person.job_assignments.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
+    for assignment in still_open.order_by("pk"):
+        before = audit.state_of(assignment)
+        assignment.valid_to = max(now, assignment.valid_from)
+        assignment.end_recorded_at = now
+        assignment.full_clean()
+        assignment.save()
+        audit.record(
+            "org.job_assignment.ended",
+            assignment,
+            actor=actor,
+            before=before,
+            reason=f"Person deactivated: {reason}",
+        )
+    before = audit.state_of(person)
+    person.active = False
+    person.deactivated_at = now
+    person.full_clean()
+    person.save()
+    audit.record("org.person.deactivated", person, actor=actor, before=before, reason=reason)
+    events.person_deactivated.fire(actor=actor, person=person, reason=reason)
+    return person
+
+
+# --- job assignments (T2: [valid_from, valid_to); Q7: recorded_at, end_recorded_at) ---
+
+
+@transaction.atomic
+def job_assignment_start(
+    *,
+    actor: Any,
+    person: Person,
+    job_function: JobFunction,
+    valid_from: dt.datetime,
+    reason: str = "",
+) -> JobAssignment:
+    """Person holds job function from valid_from (past for a backdated HR feed, or
+    future) until ended. An overlapping interval of the same function is refused."""
+    _manage_people(actor)
+    require_aware(valid_from, "valid_from")
+    # Lock the person so two concurrent starts cannot both pass the overlap check.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    job_function = JobFunction.objects.get(pk=job_function.pk)
+    check_client(actor, job_function.client_id)
+    if not person.active:
+        raise ValidationError({"person": f"{person} is deactivated."})
+    if not job_function.active:
+        raise ValidationError({"job_function": f"{job_function} is no longer in use."})
+    overlapping = (
+        person.job_assignments.filter(job_function=job_function)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=valid_from))
+        .exclude(valid_to=F("valid_from"))  # empty intervals never held anything
+        .first()
+    )
+    if overlapping is not None:
+        until = f"until {overlapping.valid_to:%Y-%m-%d %H:%M %Z}" if overlapping.valid_to else ""
+        raise ValidationError(
+            {
+                "valid_from": (
+                    f"{person} already holds {job_function.code} from "
+                    f"{overlapping.valid_from:%Y-%m-%d %H:%M %Z} {until}".rstrip()
+                    + "; the intervals would overlap (T2)."
+                )
+            }
+        )
+    assignment = JobAssignment(
+        person=person,
+        job_function=job_function,
+        valid_from=valid_from,
+        recorded_at=timezone.now(),
+        reason=(reason or "").strip(),
+    )
+    assignment.full_clean()
+    assignment.save()
+    audit.record("org.job_assignment.started", assignment, actor=actor, reason=assignment.reason)
+    events.job_assignment_started.fire(actor=actor, assignment=assignment)
+    return assignment
+
+
+@transaction.atomic
+def job_assignment_end(
+    *, actor: Any, assignment: JobAssignment, valid_to: dt.datetime, reason: str
+) -> JobAssignment:
+    _manage_people(actor)
+    reason = require_reason(reason)
+    require_aware(valid_to, "valid_to")
+    assignment = JobAssignment.objects.select_for_update().get(pk=assignment.pk)
+    check_client(actor, assignment.job_function.client_id)
+    if assignment.valid_to is not None:
+        raise ValidationError(
+            {
+                "valid_to": (
+                    f"This assignment already ended at {assignment.valid_to:%Y-%m-%d %H:%M %Z}."
+                )
+            }
+        )
+    if valid_to <= assignment.valid_from:
+        raise ValidationError(
+            {
+                "valid_to": (
+                    "The end must be after the start "
+                    f"({assignment.valid_from:%Y-%m-%d %H:%M %Z}) (T2)."
+                )
+            }
+        )
+    before = audit.state_of(assignment)
+    assignment.valid_to = valid_to
+    assignment.end_recorded_at = timezone.now()
+    assignment.full_clean()
+    assignment.save()
+    audit.record("org.job_assignment.ended", assignment, actor=actor, before=before, reason=reason)
+    events.job_assignment_ended.fire(actor=actor, assignment=assignment, reason=reason)
+    return assignment

@@ -1,0 +1,25 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "quality.change_control.created": "Change control raised",
+        "quality.change_control.approved": "Change control approved",
+        "quality.change_control.revision_linked": "Document revision linked to change control",
+        "quality.change_control.closed": "Change control closed",
+        "quality.capa.created": "CAPA raised",
+        "quality.capa.flagged_for_review": "CAPA flagged for QA review (retraining only)",
+        "quality.capa.qa_reviewed": "CAPA reviewed by QA",
+        "quality.capa.closed": "CAPA closed",
+        "quality.capa_action.created": "CAPA action added",
+        "quality.capa_action.target_assigned": "CAPA training action assigned to a person",
+        "quality.capa_action.training_completed": "CAPA action training completed",
+        "quality.capa_action.completed": "CAPA action complete",
+        "quality.capa_action.cancelled": "CAPA action cancelled",
+        "quality.capa_action.reviewed": "CAPA action effectiveness reviewed",
+        "quality.deviation.created": "Deviation reported",
+        "quality.deviation.snapshot_taken": "Deviation qualification snapshot recorded",
+        "quality.deviation.requalification_ordered": "Requalification ordered from deviation",
+        "quality.deviation.closed": "Deviation closed",
+        "quality.execution.recorded": "Work on a batch recorded",
+    }
+)

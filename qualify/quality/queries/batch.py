@@ -1,0 +1,45 @@
+"""The batch record QA checks before release: every execution of a batch with the
+qualification answer at that moment, as the gate knew it and as known now (Q7)."""
+
+from qualify.quality.models import Execution
+from qualify.training import engine
+
+
+def batch_record(batch: str, *, recheck: bool = True) -> list[dict]:
+    from qualify.quality.services.common import is_qualified, reasons_of
+
+    executions = (
+        Execution.objects.filter(batch=batch)
+        .select_related("person", "recorded_by")
+        .prefetch_related("lines__document", "lines__version", "deviations")
+        .order_by("performed_at", "pk")
+    )
+    rows = []
+    for execution in executions:
+        lines = list(execution.lines.all())
+        row = {
+            "execution": execution.pk,
+            "person": execution.person.full_name,
+            "employee_number": execution.person.employee_number,
+            "step": execution.step,
+            "performed_at": execution.performed_at,
+            "claimed_at": execution.claimed_at,
+            "late_entry": execution.late_entry,
+            "documents": [f"{line.document.number} rev {line.version.revision}" for line in lines],
+            "qualified_as_known_then": execution.qualified,
+            "reasons_then": [
+                f"{d['document']}: {r}"
+                for d in execution.gate_answer.get("documents", [])
+                for r in d.get("reasons", [])
+            ],
+            "deviations": [d.number for d in execution.deviations.all()],
+        }
+        if recheck:
+            # With everything known now: a late-entered record or revocation shows.
+            answers = engine.check_many(
+                [(execution.person, line.document) for line in lines], at=execution.performed_at
+            )
+            row["qualified_known_now"] = all(is_qualified(a) for a in answers)
+            row["reasons_now"] = [r for a in answers for r in reasons_of(a)]
+        rows.append(row)
+    return rows

@@ -1,0 +1,169 @@
+"""The qualification engine: Q1-Q8 answered at an instant, optionally as known at another.
+
+PUBLIC API (other modules code against these names):
+
+    qualification(person, requirement, *, at, as_known_at=None) -> RequirementAnswer
+    document_qualification(person, document, *, at, as_known_at=None) -> DocumentAnswer
+    check_many(pairs, *, at, as_known_at=None) -> list[DocumentAnswer]   # (person, document)
+    is_qualified(person, requirement, *, at, as_known_at=None) -> bool
+    required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
+    is_compliant(person, *, at) -> bool
+
+Every answer is computed from rows loaded in bulk (engine.facts) and evaluated in
+memory (engine.rules), so one check and a thousand checks run the same code with a
+bounded number of queries. Reasons and their priority: engine.answers.Reason.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from qualify.documents.models import Document
+from qualify.org.models import Person
+from qualify.training.engine.answers import (
+    DocumentAnswer,
+    Reason,
+    RequiredBecause,
+    RequirementAnswer,
+    SignatureStatus,
+    ordered,
+)
+from qualify.training.engine.facts import Facts
+from qualify.training.engine.required import is_compliant, required_requirements
+from qualify.training.engine.rules import Evaluator, add_months
+from qualify.training.models import Requirement
+
+__all__ = [
+    "DocumentAnswer",
+    "Reason",
+    "RequiredBecause",
+    "RequirementAnswer",
+    "SignatureStatus",
+    "add_months",
+    "check_many",
+    "document_qualification",
+    "is_compliant",
+    "is_qualified",
+    "qualification",
+    "required_requirements",
+]
+
+MAX_PAIRS = 1000
+
+
+def _aware(name: str, value: dt.datetime | None) -> None:
+    if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+        raise ValueError(f"{name} must be a timezone-aware datetime (T1)")
+
+
+def qualification(
+    person: Person,
+    requirement: Requirement,
+    *,
+    at: dt.datetime,
+    as_known_at: dt.datetime | None = None,
+) -> RequirementAnswer:
+    """Q4/Q8: is P qualified on R at T, as known at K (Q7)?"""
+    _aware("at", at)
+    _aware("as_known_at", as_known_at)
+    facts = Facts(as_known_at)
+    facts.add_people([person])
+    facts.add_requirements([requirement])
+    facts.load([(person.pk, requirement.pk)])
+    return Evaluator(facts).answer(person.pk, requirement.pk, at)
+
+
+def is_qualified(
+    person: Person,
+    requirement: Requirement,
+    *,
+    at: dt.datetime,
+    as_known_at: dt.datetime | None = None,
+) -> bool:
+    return qualification(person, requirement, at=at, as_known_at=as_known_at).qualified
+
+
+def document_qualification(
+    person: Person,
+    document: Document,
+    *,
+    at: dt.datetime,
+    as_known_at: dt.datetime | None = None,
+) -> DocumentAnswer:
+    """Q4 for a document: the version effective at T (Q1, as known at K) and one
+    answer per linked requirement."""
+    return check_many([(person, document)], at=at, as_known_at=as_known_at)[0]
+
+
+def check_many(
+    pairs: Iterable[tuple[Person, Document]],
+    *,
+    at: dt.datetime,
+    as_known_at: dt.datetime | None = None,
+) -> list[DocumentAnswer]:
+    """Answer up to MAX_PAIRS (person, document) questions with a bounded number of
+    queries (about ten, plus a few per level of trainer chain), in the given order."""
+    _aware("at", at)
+    _aware("as_known_at", as_known_at)
+    pairs = list(pairs)
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(f"check_many answers at most {MAX_PAIRS} pairs per call")
+    facts = Facts(as_known_at)
+    facts.add_people(person for person, _ in pairs)
+    facts.add_documents(document for _, document in pairs)
+    document_ids = list(dict.fromkeys(document.pk for _, document in pairs))
+    linked = facts.requirements_of_documents(document_ids)
+    facts.load_documents(document_ids)
+    facts.load((person.pk, r.pk) for person, document in pairs for r in linked[document.pk])
+    facts.load_sites({person.site_id for person, document in pairs if not linked[document.pk]})
+    evaluator = Evaluator(facts)
+    answers = []
+    for person, document in pairs:
+        effective = facts.effective_version(document.pk, at)
+        requirements = linked[document.pk]
+        if not requirements:
+            # Q4: "no training defined"; a gate follows the site's policy. With no
+            # version in force there is nothing to be qualified on either way.
+            allowed = facts.site_allows.get(person.site_id, False)
+            qualified = allowed and effective is not None
+            reasons = [Reason.NO_TRAINING_DEFINED]
+            if effective is None:
+                reasons.append(Reason.NO_EFFECTIVE_VERSION)
+            answers.append(
+                DocumentAnswer(
+                    person=person,
+                    document=document,
+                    at=at,
+                    as_known_at=as_known_at,
+                    qualified=qualified,
+                    effective_version=effective,
+                    reasons=() if qualified else ordered(reasons),
+                    no_training_defined=True,
+                )
+            )
+            continue
+        results = []
+        for requirement in requirements:
+            answer = evaluator.answer(person.pk, requirement.pk, at)
+            if answer.person is not person:  # the caller's object, not a loaded copy
+                answer = _with_person(answer, person)
+            results.append(answer)
+        qualified = all(a.qualified for a in results)
+        answers.append(
+            DocumentAnswer(
+                person=person,
+                document=document,
+                at=at,
+                as_known_at=as_known_at,
+                qualified=qualified,
+                effective_version=effective,
+                requirements=tuple(results),
+                reasons=ordered(r for a in results for r in a.reasons),
+            )
+        )
+    return answers
+
+
+def _with_person(answer: RequirementAnswer, person: Person) -> RequirementAnswer:
+    from dataclasses import replace
+
+    return replace(answer, person=person)

@@ -1,0 +1,191 @@
+"""Q4 and Q8 evaluated in memory over loaded `Facts`.
+
+Priority (documented in answers.Reason): a question-level reason (no effective
+version, never trained, not yet recorded) answers alone. Otherwise every record of P
+for R completed by T is checked; the most recently completed record that satisfies
+every rule is the evidence. When none does, the answer reports the most recently
+completed record and everything it lacks, in Reason order: the record a person
+relies on is their latest, and its gaps are what must be fixed.
+"""
+
+import calendar
+import datetime as dt
+
+from qualify.signatures.meanings import COMPLETED_TRAINING, READ_AND_UNDERSTOOD, TRAINED_BY
+from qualify.training.engine.answers import Reason, RequirementAnswer, SignatureStatus, ordered
+from qualify.training.engine.facts import Facts, needs_trainer
+from qualify.training.models import Evidence, TrainingRecord
+
+TRAINEE_MEANINGS = frozenset({READ_AND_UNDERSTOOD.code, COMPLETED_TRAINING.code})
+TRAINER_MEANINGS = frozenset({TRAINED_BY.code})
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """Calendar months, the day clamped to the target month (31 Jan + 1 = 28/29 Feb)."""
+    years, month0 = divmod(moment.month - 1 + months, 12)
+    year = moment.year + years
+    day = min(moment.day, calendar.monthrange(year, month0 + 1)[1])
+    return moment.replace(year=year, month=month0 + 1, day=day)
+
+
+class Evaluator:
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._memo: dict[tuple[int, int, dt.datetime], RequirementAnswer] = {}
+        self._stack: set[tuple[int, int, dt.datetime]] = set()
+        self._guard_hits = 0
+
+    def answer(self, person_id: int, requirement_id: int, at: dt.datetime) -> RequirementAnswer:
+        key = (person_id, requirement_id, at)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._stack:
+            # A trainer chain that comes back to itself proves nothing: not qualified
+            # through this path. Answers that met the guard are not memoised, since
+            # another entry point may find a path that avoids the cycle.
+            self._guard_hits += 1
+            return self._answer(person_id, requirement_id, at, qualified=False)
+        hits = self._guard_hits
+        self._stack.add(key)
+        try:
+            answer = self._evaluate(person_id, requirement_id, at)
+        finally:
+            self._stack.discard(key)
+        if self._guard_hits == hits:
+            self._memo[key] = answer
+        return answer
+
+    def _answer(self, person_id, requirement_id, at, **fields) -> RequirementAnswer:
+        return RequirementAnswer(
+            person=self.facts.people.get(person_id),
+            requirement=self.facts.requirements[requirement_id],
+            at=at,
+            as_known_at=self.facts.as_known_at,
+            **fields,
+        )
+
+    def _evaluate(self, person_id: int, requirement_id: int, at: dt.datetime) -> RequirementAnswer:
+        facts = self.facts
+        requirement = facts.requirements[requirement_id]
+        pair = (person_id, requirement_id)
+        effective = None
+        if requirement.document_id is not None:
+            effective = facts.effective_version(requirement.document_id, at)
+            if effective is None:
+                return self._answer(
+                    person_id, requirement_id, at,
+                    qualified=False, reasons=(Reason.NO_EFFECTIVE_VERSION,),
+                )  # fmt: skip
+        candidates = [r for r in facts.records.get(pair, ()) if r.completed_at <= at]
+        if not candidates:
+            late = any(done <= at for done in facts.unrecorded.get(pair, ()))
+            reason = Reason.NOT_YET_RECORDED if late else Reason.NEVER_TRAINED
+            return self._answer(
+                person_id, requirement_id, at,
+                qualified=False, reasons=(reason,), effective_version=effective,
+            )  # fmt: skip
+        best = None
+        for record in candidates:  # most recently completed first
+            reasons, signatures, trainer_ok = self._check_record(
+                person_id, requirement, record, at, effective
+            )
+            result = (record, reasons, signatures, trainer_ok)
+            if not reasons:
+                best = result
+                break
+            if best is None:
+                best = result
+        record, reasons, signatures, trainer_ok = best
+        return self._answer(
+            person_id,
+            requirement_id,
+            at,
+            qualified=not reasons,
+            reasons=reasons,
+            record=record,
+            version=facts.version_by_id.get(record.document_version_id),
+            effective_version=effective,
+            signatures=signatures,
+            trainer_qualified=trainer_ok,
+        )
+
+    def _check_record(self, person_id, requirement, record: TrainingRecord, at, effective):
+        facts = self.facts
+        reasons: list[Reason] = []
+        # Q2: the same baseline as the version effective at T.
+        if effective is not None:
+            trained_on = facts.version_by_id.get(record.document_version_id)
+            wanted = facts.baseline_id(effective)
+            if trained_on is None:
+                reasons.append(Reason.SUPERSEDED_BASELINE)
+            else:
+                baseline = facts.baseline_id(trained_on)
+                if baseline != wanted:
+                    ours = facts.version_by_id.get(baseline)
+                    theirs = facts.version_by_id.get(wanted)
+                    later = (
+                        ours is not None
+                        and theirs is not None
+                        and ours.document_id == theirs.document_id
+                        and ours.sequence > theirs.sequence
+                    )
+                    reasons.append(
+                        Reason.NOT_YET_EFFECTIVE if later else Reason.SUPERSEDED_BASELINE
+                    )
+        # Recurrence.
+        if requirement.recurrence_months and not at < add_months(
+            record.completed_at, requirement.recurrence_months
+        ):
+            reasons.append(Reason.EXPIRED)
+        # Requalification orders issued after the training, by T.
+        pair = (person_id, requirement.pk)
+        if any(record.completed_at < issued <= at for issued in facts.orders.get(pair, ())):
+            reasons.append(Reason.REVOKED)
+        # Q8: evidence of understanding.
+        if requirement.evidence_required == Evidence.ASSESSMENT:
+            mark = requirement.pass_mark if requirement.pass_mark is not None else record.pass_mark
+            if record.score is None or mark is None or record.score < mark:
+                reasons.append(Reason.ASSESSMENT_NOT_PASSED)
+        elif (
+            requirement.evidence_required == Evidence.DEMONSTRATION
+            and record.evidence != Evidence.DEMONSTRATION
+        ):
+            reasons.append(Reason.EVIDENCE_INSUFFICIENT)
+        # Signatures (S1): the trainee's; the trainer's for classroom and on-the-job.
+        statuses: list[SignatureStatus] = []
+        self._check_signature(
+            record, "trainee", facts.user_of(person_id), TRAINEE_MEANINGS,
+            Reason.TRAINEE_SIGNATURE_MISSING, reasons, statuses,
+        )  # fmt: skip
+        trainer_ok = None
+        if needs_trainer(requirement, record):
+            self._check_signature(
+                record, "trainer", facts.user_of(record.trainer_id), TRAINER_MEANINGS,
+                Reason.TRAINER_SIGNATURE_MISSING, reasons, statuses,
+            )  # fmt: skip
+            if requirement.trainer_requirement_id is not None:
+                trainer_ok = (
+                    record.trainer_id is not None
+                    and self.answer(
+                        record.trainer_id, requirement.trainer_requirement_id, record.completed_at
+                    ).qualified
+                )
+                if not trainer_ok:
+                    reasons.append(Reason.TRAINER_NOT_QUALIFIED)
+        return ordered(reasons), tuple(statuses), trainer_ok
+
+    def _check_signature(self, record, role, user_id, meanings, missing, reasons, statuses):
+        mine = [
+            s
+            for s in self.facts.signatures.get(record.pk, ())
+            if user_id is not None and s.signer_id == user_id and s.meaning in meanings
+        ]
+        if not mine:
+            reasons.append(missing)
+            return
+        expected = self.facts.content_hash(record)
+        valid = [s for s in mine if s.content_hash == expected]
+        shown = valid[-1] if valid else mine[-1]
+        statuses.append(SignatureStatus(role=role, signature=shown, valid=bool(valid)))
+        if not valid:
+            reasons.append(Reason.SIGNATURE_BROKEN)

@@ -1,0 +1,43 @@
+"""Training services: every write to requirements, the matrix, assignments and records.
+
+One transaction each, permission checked, audit events written explicitly; signatures
+authenticated before the transaction and applied inside it (S1).
+"""
+
+from qualify.training.services.assignments import (
+    assignment_create_individual,
+    requalification_order,
+)
+from qualify.training.services.matrix import matrix_entry_add, matrix_entry_end
+from qualify.training.services.records import (
+    record_assessment,
+    record_classroom,
+    record_correct,
+    record_external,
+    record_on_the_job,
+    record_read_and_understood,
+)
+from qualify.training.services.requirements import (
+    curriculum_create,
+    curriculum_item_add,
+    requirement_create,
+)
+from qualify.training.services.rules import ImpactPreview, impact_preview
+
+__all__ = [
+    "ImpactPreview",
+    "assignment_create_individual",
+    "curriculum_create",
+    "curriculum_item_add",
+    "impact_preview",
+    "matrix_entry_add",
+    "matrix_entry_end",
+    "record_assessment",
+    "record_classroom",
+    "record_correct",
+    "record_external",
+    "record_on_the_job",
+    "record_read_and_understood",
+    "requalification_order",
+    "requirement_create",
+]

@@ -1,0 +1,314 @@
+"""Assignments (G5, G7) and the set-based writes every assignment rule shares.
+
+The rules (rules.py) decide *who* gets *what*; the helpers here write it: many rows
+in a few statements and one audit append, so a revision reaching 5,000 people costs
+the same handful of queries as one reaching five (G3). At most one open assignment
+exists per (person, requirement): the database enforces it with a partial unique
+constraint, and the helpers skip a pair that already has one (idempotent rules).
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qualify.audit import services as audit
+from qualify.org.models import Person
+from qualify.org.scoping import check_client
+from qualify.training.models import (
+    Assignment,
+    AssignmentReason,
+    AssignmentStatus,
+    RequalificationOrder,
+    Requirement,
+)
+
+OPEN = AssignmentStatus.OPEN
+# Assignments that name a person directly (Q5 second clause) rather than follow from
+# the matrix; no rule cancels them when the matrix stops applying (G6).
+INDIVIDUAL_REASONS = (AssignmentReason.QUALITY_EVENT, AssignmentReason.COORDINATOR)
+DEFAULT_WINDOW_DAYS = 30
+CHUNK = 500  # rows per IN list / bulk statement (SQLite's variable limit, plan sizes)
+
+
+def source_of(obj: Any) -> str:
+    """The `source` string naming what made an assignment: "training.matrixentry:12"."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def require_perm(actor: Any, permission: str, message: str) -> None:
+    if actor is None or not actor.has_perm(permission):
+        raise PermissionDenied(message)
+
+
+def require_aware(value: Any, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        raise ValidationError({field: "A date and time with its time zone is required (T1)."})
+    return value
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class NewAssignment:
+    """What a rule wants to exist; `create_assignments` writes it unless already open."""
+
+    person_id: int
+    requirement_id: int
+    due_at: dt.datetime
+    reason: str
+    source: str
+    reason_text: str = ""
+    document_version_id: int | None = None
+
+
+def open_pairs(requirement_ids: Iterable[int]) -> dict[tuple[int, int], Assignment]:
+    """Open assignments of these requirements by (person_id, requirement_id)."""
+    ids = sorted(set(requirement_ids))
+    found: dict[tuple[int, int], Assignment] = {}
+    for part in chunks(ids):
+        for a in Assignment.objects.filter(status=OPEN, requirement_id__in=part):
+            found[(a.person_id, a.requirement_id)] = a
+    return found
+
+
+def create_assignments(
+    wanted: Iterable[NewAssignment], *, actor: Any, now: dt.datetime, detail: dict | None = None
+) -> list[Assignment]:
+    """Create the wanted assignments that have no open one yet: one bulk insert, one
+    audit append. Several wishes for one pair keep the earliest due date."""
+    by_pair: dict[tuple[int, int], NewAssignment] = {}
+    for w in wanted:
+        key = (w.person_id, w.requirement_id)
+        if key not in by_pair or w.due_at < by_pair[key].due_at:
+            by_pair[key] = w
+    if not by_pair:
+        return []
+    already = open_pairs(r for _, r in by_pair)
+    rows = [
+        Assignment(
+            person_id=w.person_id,
+            requirement_id=w.requirement_id,
+            document_version_id=w.document_version_id,
+            reason=w.reason,
+            reason_text=w.reason_text[:300],
+            source=w.source,
+            due_at=w.due_at,
+            status=OPEN,
+            created_at=now,
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        for key, w in sorted(by_pair.items())
+        if key not in already
+    ]
+    created = Assignment.objects.bulk_create(rows, batch_size=CHUNK)
+    audit.record_many(
+        audit.pending("training.assignment.created", a, actor=actor, detail=detail)
+        for a in created
+    )
+    return created
+
+
+def cancel_assignments(
+    assignments: Sequence[Assignment], *, actor: Any, reason: str, now: dt.datetime
+) -> list[Assignment]:
+    """G6: close open assignments as cancelled with a reason; nothing is deleted."""
+    todo = [a for a in assignments if a.status == OPEN]
+    if not todo:
+        return []
+    events = []
+    for a in todo:
+        before = audit.state_of(a)
+        a.status = AssignmentStatus.CANCELLED
+        a.closed_at = now
+        a.cancel_reason = reason
+        events.append(
+            audit.pending("training.assignment.cancelled", a, actor=actor, before=before, reason=reason)
+        )
+    for part in chunks([a.pk for a in todo]):
+        Assignment.objects.filter(pk__in=part, status=OPEN).update(
+            status=AssignmentStatus.CANCELLED, closed_at=now, cancel_reason=reason
+        )
+    audit.record_many(events)
+    return todo
+
+
+def close_superseded(olds: Sequence[Assignment], *, now: dt.datetime) -> list[dict]:
+    """First half of superseding: close the old open rows (freeing the one-open slot)
+    before their successors are inserted. Returns their audited states before."""
+    befores = [audit.state_of(a) for a in olds]
+    for part in chunks([a.pk for a in olds]):
+        Assignment.objects.filter(pk__in=part).update(
+            status=AssignmentStatus.SUPERSEDED, closed_at=now
+        )
+    for a in olds:
+        a.status = AssignmentStatus.SUPERSEDED
+        a.closed_at = now
+    return befores
+
+
+def link_superseded(
+    olds: Sequence[Assignment],
+    befores: Sequence[dict],
+    successors: dict[tuple[int, int], Assignment],
+    *,
+    actor: Any,
+    reason: str,
+) -> None:
+    """Second half: point each closed row at its successor, then audit both steps as
+    one change per row."""
+    for a in olds:
+        a.superseded_by = successors[(a.person_id, a.requirement_id)]
+    Assignment.objects.bulk_update(olds, ["superseded_by"], batch_size=CHUNK)
+    audit.record_many(
+        audit.pending(
+            "training.assignment.superseded", a, actor=actor, before=before, reason=reason
+        )
+        for a, before in zip(olds, befores, strict=True)
+    )
+
+
+def _check_individual(actor: Any, person: Person, requirement: Requirement) -> None:
+    require_perm(
+        actor,
+        "training.assign_training",
+        "Only a training coordinator or QA can assign training individually.",
+    )
+    check_client(actor, requirement.client_id)
+    if not person.active:
+        raise ValidationError({"person": f"{person} is deactivated."})
+    if not requirement.active:
+        raise ValidationError({"requirement": f"{requirement} is no longer in use."})
+
+
+def _individual(
+    *,
+    actor: Any,
+    person: Person,
+    requirement: Requirement,
+    due_at: dt.datetime,
+    reason: str,
+    source: str,
+    reason_text: str,
+    now: dt.datetime,
+) -> Assignment:
+    """Create one individual assignment. An open one for the pair is superseded by it,
+    keeping the earlier due date and the document version it named, so a CAPA's or
+    deviation's link is never lost and the one-open rule holds."""
+    previous = (
+        Assignment.objects.select_for_update()
+        .filter(person=person, requirement=requirement, status=OPEN)
+        .first()
+    )
+    assignment = Assignment(
+        person=person,
+        requirement=requirement,
+        reason=reason,
+        reason_text=reason_text.strip()[:300],
+        source=source,
+        due_at=min(due_at, previous.due_at) if previous else due_at,
+        document_version_id=previous.document_version_id if previous else None,
+        created_at=now,
+        created_by=actor,
+    )
+    assignment.full_clean(exclude=["status"], validate_constraints=False)
+    befores = close_superseded([previous], now=now) if previous else []
+    assignment.save()
+    audit.record("training.assignment.created", assignment, actor=actor)
+    if previous:
+        link_superseded(
+            [previous],
+            befores,
+            {(person.pk, requirement.pk): assignment},
+            actor=actor,
+            reason=f"Superseded by an individual assignment ({source or reason})",
+        )
+    return assignment
+
+
+@transaction.atomic
+def assignment_create_individual(
+    *,
+    actor: Any,
+    person: Person,
+    requirement: Requirement,
+    due_at: dt.datetime,
+    reason: str = AssignmentReason.COORDINATOR,
+    source: str = "",
+    reason_text: str = "",
+) -> Assignment:
+    """G5: assign one person a requirement, from a quality event or a coordinator."""
+    if reason not in INDIVIDUAL_REASONS:
+        raise ValidationError(
+            {"reason": "An individual assignment comes from a quality event or a coordinator."}
+        )
+    _check_individual(actor, person, requirement)
+    require_aware(due_at, "due_at")
+    now = timezone.now()
+    if due_at <= now:
+        raise ValidationError({"due_at": "The due date must be in the future."})
+    if reason == AssignmentReason.QUALITY_EVENT and not source:
+        raise ValidationError({"source": "A quality-event assignment names its event."})
+    return _individual(
+        actor=actor,
+        person=person,
+        requirement=requirement,
+        due_at=due_at,
+        reason=reason,
+        source=source,
+        reason_text=reason_text,
+        now=now,
+    )
+
+
+@transaction.atomic
+def requalification_order(
+    *,
+    actor: Any,
+    person: Person,
+    requirement: Requirement,
+    reason: str,
+    source: str = "",
+    due_at: dt.datetime | None = None,
+) -> tuple[RequalificationOrder, Assignment]:
+    """G5/Q4: revoke P's qualification on R from now until P completes R again, and
+    assign that training (due in the default window unless given)."""
+    _check_individual(actor, person, requirement)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A requalification order needs a reason."})
+    now = timezone.now()
+    if due_at is not None:
+        require_aware(due_at, "due_at")
+        if due_at <= now:
+            raise ValidationError({"due_at": "The due date must be in the future."})
+    order = RequalificationOrder(
+        person=person,
+        requirement=requirement,
+        issued_at=now,
+        recorded_at=now,
+        reason=reason,
+        source=source,
+        issued_by=actor,
+    )
+    order.full_clean()
+    order.save()
+    audit.record("training.requalification.ordered", order, actor=actor, detail={"source": source})
+    assignment = _individual(
+        actor=actor,
+        person=person,
+        requirement=requirement,
+        due_at=due_at or now + dt.timedelta(days=DEFAULT_WINDOW_DAYS),
+        reason=AssignmentReason.QUALITY_EVENT,
+        source=source or source_of(order),
+        reason_text=f"Requalification: {reason}",
+        now=now,
+    )
+    return order, assignment

@@ -1,0 +1,228 @@
+"""`qualify audit verify` finds what was changed behind the application's back (A3, A4).
+
+Each test tampers directly in the database, as someone with SQL access would, and
+expects the command to fail (``CommandError`` with ``returncode == 1``, which the
+command line turns into exit status 1) and to name the first bad place.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from qualify.accounts.models import User
+from qualify.accounts.services import user_create
+from qualify.audit import keys
+from qualify.audit import services as audit
+from qualify.audit.canonical import sha256_hex
+from qualify.audit.models import AuditEvent, Checkpoint
+from qualify.audit.trail import PendingEvent, append_events
+from qualify.audit.verify import verify_trail
+from tests.audit.helpers import IS_POSTGRES, run_audit, tamper
+
+
+def _rename(user: User, printed_name: str, reason: str) -> int:
+    with transaction.atomic():
+        before = audit.state_of(user)
+        user.printed_name = printed_name
+        user.save(update_fields=["printed_name"])
+        return audit.record("account.updated", user, actor=None, before=before, reason=reason)
+
+
+@pytest.fixture
+def people(db):
+    names = {"hana": "Hana Ito", "ivan": "Ivan Petrov", "jo": "Jo March", "kai": "Kai Lund"}
+    users = {
+        username: user_create(actor=None, username=username, printed_name=name, password=None)
+        for username, name in names.items()
+    }
+    _rename(users["ivan"], "Ivan P. Petrov", "Name as on passport")
+    _rename(users["jo"], "Josephine March", "Full first name")
+    return users
+
+
+def _seq_of(action: str, user: User) -> int:
+    return AuditEvent.objects.get(action=action, object_id=str(user.pk)).seq
+
+
+def _assert_fails_naming(place: str) -> str:
+    error, output = run_audit("verify")
+    assert error is not None, output
+    assert error.returncode == 1
+    assert place in str(error), f"{place!r} not first in: {error}\n{output}"
+    return output
+
+
+@pytest.mark.requirement("A3", "A4")
+def test_untouched_trail_verifies(people):
+    error, output = run_audit("verify")
+    assert error is None, output
+    assert "intact" in output
+    assert f"{AuditEvent.objects.count()} events" in output
+
+
+@pytest.mark.requirement("A3")
+def test_changed_entry_is_named_by_its_seq(people):
+    seq = _seq_of("account.updated", people["ivan"])
+    tamper(
+        "UPDATE audit_event SET entry = replace(entry, %s, %s) WHERE seq = %s",
+        ["Name as on passport", "Routine correction", seq],
+    )
+    output = _assert_fails_naming(f"event #{seq}: chain hash")
+    # Only the changed event is reported, not every event after it.
+    assert output.count("chain hash does not match") == 1
+
+
+@pytest.mark.requirement("A3")
+def test_changed_indexed_column_is_named_by_its_seq(people):
+    # Hiding an event from a record's history by pointing it at another record.
+    seq = _seq_of("account.updated", people["jo"])
+    tamper("UPDATE audit_event SET object_id = %s WHERE seq = %s", [str(people["kai"].pk), seq])
+    _assert_fails_naming(f"event #{seq}: indexed column(s) object_id disagree")
+
+
+@pytest.mark.requirement("A3")
+def test_changed_time_column_is_named_by_its_seq(people):
+    seq = _seq_of("account.created", people["hana"])
+    earlier = timezone.now() - dt.timedelta(days=3)  # back-dating an event
+    value = earlier if IS_POSTGRES else earlier.strftime("%Y-%m-%d %H:%M:%S.%f")
+    tamper("UPDATE audit_event SET recorded_at = %s WHERE seq = %s", [value, seq])
+    _assert_fails_naming(f"event #{seq}: indexed column(s) recorded_at")
+
+
+@pytest.mark.requirement("A3")
+def test_deleted_event_is_named_by_its_seq(people):
+    seq = _seq_of("account.created", people["jo"])
+    tamper("DELETE FROM audit_event WHERE seq = %s", [seq])
+    _assert_fails_naming(f"event #{seq} missing")
+
+
+@pytest.mark.requirement("A3")
+def test_forged_event_appended_is_named_by_its_seq(people):
+    last = AuditEvent.objects.latest("seq")
+    forged = last.data | {"seq": last.seq + 1, "reason": "forged"}
+    entry = json.dumps(forged, sort_keys=True, separators=(",", ":"))
+    # The forger copies the previous chain hash instead of computing the new one.
+    tamper(
+        "INSERT INTO audit_event (seq, recorded_at, actor_id, action, object_type, object_id,"
+        " request_id, record_hash, entry, chain_hash)"
+        " SELECT %s, recorded_at, actor_id, action, object_type, object_id, request_id,"
+        " record_hash, %s, chain_hash FROM audit_event WHERE seq = %s",
+        [last.seq + 1, entry, last.seq],
+    )
+    _assert_fails_naming(f"event #{last.seq + 1}: chain hash")
+
+
+@pytest.mark.requirement("A4")
+def test_well_forged_event_is_caught_by_the_record_it_claims(people):
+    # A forger who computes the chain correctly still cannot make the live record match
+    # a state it does not have.
+    kai = people["kai"]
+    claimed = audit.state_of(kai) | {"printed_name": "Kai Forged"}
+    # Through the application's own append (a Django shell), so seq and chain are right.
+    append_events(
+        [
+            PendingEvent(
+                recorded_at=timezone.now(),
+                actor_id=None,
+                actor_username="system",
+                actor_name="Qualify system",
+                action="account.updated",
+                object_type="accounts.user",
+                object_id=str(kai.pk),
+                changes={"printed_name": ["Kai Lund", "Kai Forged"]},
+                reason="forged",
+                request_id="f" * 32,
+                record_hash=sha256_hex(claimed),
+                detail={},
+            )
+        ]
+    )
+    report = verify_trail()
+    assert [p.record for p in report.problems] == [f"accounts.user:{kai.pk}"]
+
+
+@pytest.mark.requirement("A3")
+def test_swapped_events_are_named_by_the_first_seq(people):
+    first = _seq_of("account.created", people["ivan"])
+    second = first + 1
+    tamper("UPDATE audit_event SET seq = -1 WHERE seq = %s", [first])
+    tamper("UPDATE audit_event SET seq = %s WHERE seq = %s", [first, second])
+    tamper("UPDATE audit_event SET seq = %s WHERE seq = -1", [second])
+    output = _assert_fails_naming(f"event #{first}")
+    assert f"event #{first}: indexed column(s) seq disagree" in output
+
+
+@pytest.mark.requirement("A4")
+def test_record_changed_behind_the_application_is_named(people):
+    kai = people["kai"]
+    User.objects.filter(pk=kai.pk).update(printed_name="Kai Lund-Forged")
+    output = _assert_fails_naming(f"accounts.user:{kai.pk}: live row differs")
+    assert output.count("PROBLEM") == 1
+
+
+@pytest.mark.requirement("A4")
+def test_record_never_audited_is_named(people):
+    # bulk_create writes no event: exactly the write path the services forbid.
+    User.objects.bulk_create([User(username="ghost", printed_name="Ghost")])
+    ghost = User.objects.get(username="ghost")
+    _assert_fails_naming(f"accounts.user:{ghost.pk}: row has no audit event")
+
+
+@pytest.mark.requirement("A4")
+def test_record_removed_behind_the_application_is_named(people):
+    jo = people["jo"]
+    tamper("DELETE FROM accounts_user_groups WHERE user_id = %s", [jo.pk])
+    tamper("DELETE FROM accounts_user WHERE id = %s", [jo.pk])
+    _assert_fails_naming(f"accounts.user:{jo.pk}: audited")
+
+
+@pytest.mark.requirement("A3")
+def test_removed_newest_events_are_caught_by_a_stored_checkpoint(people):
+    error, _ = run_audit("checkpoint")
+    assert error is None
+    size = Checkpoint.objects.get().tree_size
+    tamper("DELETE FROM audit_event WHERE seq >= %s", [size])
+    _assert_fails_naming(f"events removed, first missing #{size}")
+
+
+@pytest.mark.requirement("A3")
+def test_removed_newest_events_are_caught_by_an_exported_checkpoint(people, tmp_path):
+    # The last two events before the checkpoint are about no audited record, so once
+    # they, the checkpoint and its own event are gone, the database is self-consistent.
+    run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "a.jsonl"))
+    run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "b.jsonl"))
+    exported = tmp_path / "checkpoint.txt"
+    error, _ = run_audit("checkpoint", "--out", str(exported))
+    assert error is None
+    size = Checkpoint.objects.get().tree_size
+    _rename(people["hana"], "Hana Ito-Berg", "Marriage")  # life goes on
+
+    tamper("DELETE FROM audit_event WHERE seq >= %s", [size - 1])
+    tamper("DELETE FROM audit_checkpoint")
+    User.objects.filter(pk=people["hana"].pk).update(printed_name="Hana Ito")
+    error, output = run_audit("verify")
+    assert error is None, f"without the exported checkpoint the removal is invisible: {output}"
+
+    error, _ = run_audit("verify", "--checkpoint", str(exported))
+    assert error is not None
+    assert error.returncode == 1
+    assert f"events removed, first missing #{size - 1}" in str(error)
+    assert str(exported) in str(error)
+
+
+@pytest.mark.requirement("A3")
+def test_checkpoint_signed_by_another_key_is_reported(people, tmp_path, settings):
+    exported = tmp_path / "checkpoint.txt"
+    site_key = keys.key_path()
+    keys.signing_key()
+    settings.QUALIFY_SIGNING_KEY = tmp_path / "impostor.pem"
+    run_audit("checkpoint", "--out", str(exported))
+    settings.QUALIFY_SIGNING_KEY = site_key
+    tamper("DELETE FROM audit_checkpoint")
+    tamper("DELETE FROM audit_event WHERE action = 'audit.checkpoint.signed'")
+    error, _ = run_audit("verify", "--checkpoint", str(exported))
+    assert error is not None
+    assert "not signed by the site key" in str(error)
