@@ -1,6 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("qualify.accounts.urls")),
     path("", include("qualify.web.urls")),
 ]

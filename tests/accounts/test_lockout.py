@@ -13,7 +13,6 @@ from tests.personas import PASSWORD
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.requirement("U1"),
-    pytest.mark.urls("tests.accounts.urls"),
 ]
 
 

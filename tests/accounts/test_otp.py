@@ -17,7 +17,6 @@ from tests.personas import PASSWORD
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.requirement("U1"),
-    pytest.mark.urls("tests.accounts.urls"),
 ]
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -7,7 +7,7 @@ import time_machine
 
 from tests.personas import PASSWORD
 
-pytestmark = [pytest.mark.requirement("U1"), pytest.mark.urls("tests.accounts.urls")]
+pytestmark = [pytest.mark.requirement("U1")]
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

@@ -94,7 +94,6 @@ def test_a_session_remembers_only_its_own_signer(qa, author_approver, record, em
 
 
 @pytest.mark.requirement("S1")
-@pytest.mark.urls("tests.accounts.urls")
 def test_a_login_alone_is_never_a_signature(client, qa, record):
     client.post("/accounts/login/", {"username": "qa", "password": PASSWORD})
     session = client.session
@@ -107,7 +106,6 @@ def test_a_login_alone_is_never_a_signature(client, qa, record):
 
 
 @pytest.mark.requirement("S1")
-@pytest.mark.urls("tests.accounts.urls")
 def test_logging_out_starts_over(client, qa, record, employee):
     client.post("/accounts/login/", {"username": "qa", "password": PASSWORD})
     session = client.session
@@ -122,7 +120,6 @@ def test_logging_out_starts_over(client, qa, record, employee):
 
 
 @pytest.mark.requirement("S1", "U1")
-@pytest.mark.urls("tests.accounts.urls")
 def test_an_idle_expiry_starts_over(client, qa, record, employee):
     with time_machine.travel(START, tick=False) as clock:
         client.post("/accounts/login/", {"username": "qa", "password": PASSWORD})

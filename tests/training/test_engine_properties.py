@@ -199,7 +199,7 @@ history_spec = st.fixed_dictionaries(
     {
         "first_effective": st.integers(min_value=0, max_value=5),
         "versions": st.lists(version_spec, min_size=0, max_size=3),
-        "obsolete": st.sampled_from([None, None, None, (50, 0), (60, 5), (70, 30)]),
+        "obsolete": st.sampled_from([None] * 6 + [(60, 5), (80, 30)]),
         "method": st.sampled_from(["read", "read", "classroom"]),
         "recurrence": st.sampled_from([None, None, None, 1, 3]),
         "evidence_required": st.sampled_from(
@@ -213,7 +213,7 @@ history_spec = st.fixed_dictionaries(
         "jobs": st.lists(st.tuples(days, st.one_of(st.none(), days), lags, lags), max_size=2),
         "matrix": st.tuples(days, st.one_of(st.none(), days), lags, lags),
         "instants": st.lists(st.integers(min_value=0, max_value=95), min_size=2, max_size=4),
-        "known_at": st.lists(st.integers(min_value=0, max_value=95), min_size=1, max_size=2),
+        "known_at": st.lists(st.integers(min_value=0, max_value=95), min_size=1, max_size=1),
     }
 )
 

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.run [names]`; figures in docs/benchmarks.md."""
