@@ -58,11 +58,12 @@ class Clock:
     def __init__(self) -> None:
         self._traveller = None
         self.now = START
+        # Read before any travel: the history must end before the real present.
+        self.ceiling = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 
     def at(self, when: dt.datetime) -> None:
         when = max(when, self.now + dt.timedelta(seconds=1))
-        ceiling = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-        when = min(when, ceiling)
+        when = min(when, self.ceiling)
         if self._traveller is not None:
             self._traveller.stop()
         self._traveller = time_machine.travel(when, tick=False)
@@ -87,13 +88,14 @@ def load(*, scale: str, seed: int) -> list[str]:
     clock = Clock()
     try:
         clock.at(START)
+        real_now = clock.ceiling
         _accounts(plant)
         _organisation(plant, clock)
         _documents(plant, clock)
         _requirements_and_matrix(plant, clock)
         _staff(plant, clock)
         _initial_training(plant, clock)
-        _history(plant, clock)
+        _history(plant, clock, real_now)
     finally:
         clock.stop()
     plant.summary.append(
@@ -430,13 +432,12 @@ def _initial_training(plant: Plant, clock: Clock) -> None:
     plant.summary.append(f"{done} initial training records signed")
 
 
-def _history(plant: Plant, clock: Clock) -> None:
+def _history(plant: Plant, clock: Clock, now: dt.datetime) -> None:
     """Revisions over 20 months: each retrains the people who need it; most sign in
     time, some late, and the newest are still open."""
     revisions = [
         (number, rev) for number, _t, _ty, _f, _c, revs in data.DOCUMENTS for rev in revs[1:]
     ]
-    now = dt.datetime.now(dt.UTC)
     span = (now - dt.timedelta(days=12)) - (START + dt.timedelta(days=60))
     step = span / max(len(revisions), 1)
     author = plant.users["doccontrol"]
@@ -461,8 +462,8 @@ def _history(plant: Plant, clock: Clock) -> None:
             plant,
             clock,
             clock.now + dt.timedelta(days=2),
-            20,
-            0.55 if recent else 0.93,
+            4 if recent else 20,
+            0.5 if recent else 0.93,
             only=lambda a, d=document: (
                 a.document_version_id is not None and a.document_version.document_id == d.pk
             ),

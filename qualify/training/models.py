@@ -1,4 +1,4 @@
-"""Training: requirements, curricula, the matrix, assignments and records (Q3–Q8, G1–G7, R1).
+"""Training: requirements, curricula, the matrix, assignments and records (Q3-Q8, G1-G7, R1).
 
 Times: `completed_at` is when training happened (T1: attested for classroom and
 on-the-job, otherwise the server's time); `recorded_at` is when the system learnt
@@ -93,6 +93,9 @@ class CurriculumItem(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.position}. {self.requirement.code}"
+
 
 @audited
 class MatrixEntry(models.Model):
@@ -114,7 +117,9 @@ class MatrixEntry(models.Model):
     reason = models.TextField()
     recorded_at = models.DateTimeField()
     end_recorded_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name_plural = "matrix entries"
@@ -227,9 +232,7 @@ class TrainingRecord(models.Model):
     """R1: immutable. A correction is a new record that supersedes this one."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="training_records")
-    requirement = models.ForeignKey(
-        Requirement, on_delete=models.PROTECT, related_name="records"
-    )
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="records")
     document_version = models.ForeignKey(
         DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="records"
     )
@@ -253,7 +256,9 @@ class TrainingRecord(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["completed_at", "pk"]
@@ -311,3 +316,6 @@ class RequalificationOrder(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["person", "requirement"], name="requal_lookup")]
+
+    def __str__(self) -> str:
+        return f"Requalification of {self.person} on {self.requirement.code}"

@@ -44,7 +44,9 @@ class Plant:
         )
         self.trainer_user = trainer
         self._n = itertools.count(1)
-        self.site = org.site_create(actor=admin, code="DUB", name="Dublin plant", late_entry_hours=72)
+        self.site = org.site_create(
+            actor=admin, code="DUB", name="Dublin plant", late_entry_hours=72
+        )
         self.operators = self.job_function("OP", "Filling operator")
         self.reviewer = make_user("reviewer", roles.EMPLOYEE, roles.DOCUMENT_CONTROLLER)
 
@@ -55,10 +57,14 @@ class Plant:
             actor=self.coordinator, code=code, name=name or code, site=site or self.site
         )
 
-    def person(self, name: str = "Operator", *, user=None, job_function=None, since=None, site=None):
+    def person(
+        self, name: str = "Operator", *, user=None, job_function=None, since=None, site=None
+    ):
         n = next(self._n)
         if user is None:
-            user = make_user(f"{name.lower().replace(' ', '_')}_{n}", roles.EMPLOYEE, printed_name=name)
+            user = make_user(
+                f"{name.lower().replace(' ', '_')}_{n}", roles.EMPLOYEE, printed_name=name
+            )
         person = org.person_create(
             actor=self.coordinator,
             employee_number=f"E{n:05d}",

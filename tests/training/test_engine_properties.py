@@ -209,7 +209,10 @@ history_spec = st.fixed_dictionaries(
         "trainer_records": st.lists(
             st.tuples(st.integers(0, 30), lags, st.sampled_from([True, True, False])), max_size=2
         ),
-        "orders": st.lists(st.tuples(days, lags), max_size=1),
+        # (which record, days after its completion, recording lag): ties are the point.
+        "orders": st.lists(
+            st.tuples(st.integers(0, 3), st.sampled_from([-1, 0, 0, 1, 5]), lags), max_size=1
+        ),
         "jobs": st.lists(st.tuples(days, st.one_of(st.none(), days), lags, lags), max_size=2),
         "matrix": st.tuples(days, st.one_of(st.none(), days), lags, lags),
         "instants": st.lists(st.integers(min_value=0, max_value=95), min_size=2, max_size=4),
@@ -281,7 +284,8 @@ def build(spec):
                 meaning=r["meaning"],
             )
         )
-    for issued, lag in spec["orders"]:
+    for index, delta, lag in spec["orders"]:
+        issued = spec["records"][index % len(spec["records"])]["completed"] + delta
         h.revoke(person, requirement, issued=day(issued), recorded=day(issued + lag))
     job = h.function()
     for start, end, lag, end_lag in spec["jobs"]:
@@ -305,7 +309,8 @@ def test_engine_agrees_with_the_reference(db, spec):
     seen = set()
     with transaction.atomic():
         person, trainer, document, requirement = build(spec)
-        for t_day in spec["instants"]:
+        instants = [*spec["instants"], spec["records"][0]["completed"]]
+        for t_day in instants:
             t = day(t_day, hours=12) if t_day % 2 else day(t_day)
             for k in [None, *(day(k_day) for k_day in spec["known_at"])]:
                 expected = ref_qualified(person, requirement, t, k)

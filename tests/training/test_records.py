@@ -47,7 +47,7 @@ def trained(plant):
     return trainer, classroom, ojt
 
 
-# --- read and understood -------------------------------------------------------------------------
+# --- read and understood --------------------------------------------------------------------------
 
 
 @pytest.mark.requirement("Q4", "G7")
@@ -114,12 +114,13 @@ def test_signature_only_record_is_refused_when_an_assessment_is_required(plant):
     person = plant.person("Ann")
     with pytest.raises(ValidationError, match="requires evidence of understanding"):
         plant.read(person, requirement)
-    assert not TrainingRecord.objects.exists() or not TrainingRecord.objects.filter(
-        requirement=requirement
-    ).exists()
+    assert (
+        not TrainingRecord.objects.exists()
+        or not TrainingRecord.objects.filter(requirement=requirement).exists()
+    )
 
 
-# --- assessments ------------------------------------------------------------------------------------
+# --- assessments ----------------------------------------------------------------------------------
 
 
 @pytest.mark.requirement("Q8")
@@ -134,14 +135,18 @@ def test_failed_assessment_is_recorded_but_leaves_the_assignment_open(plant):
     assert len(open_assignments(person=ann)) == 1
     assert not engine.is_qualified(ann, requirement, at=timezone.now())
     passed = training.record_assessment(
-        actor=ann.user, person=ann, requirement=requirement, score="92.5", credentials=creds(ann.user)
+        actor=ann.user,
+        person=ann,
+        requirement=requirement,
+        score="92.5",
+        credentials=creds(ann.user),
     )
     assert passed.completed_assignment.status == AssignmentStatus.COMPLETED
     answer = engine.qualification(ann, requirement, at=timezone.now())
     assert answer.qualified, answer.reasons
 
 
-# --- classroom and on-the-job ----------------------------------------------------------------------------
+# --- classroom and on-the-job ---------------------------------------------------------------------
 
 
 def _classroom(plant, trainer_user, trainee, requirement, attested_at, **kw):
@@ -277,7 +282,7 @@ def test_classroom_demanding_a_demonstration_refuses_a_plain_record(plant, train
         _classroom(plant, plant.trainer_user, ann, demo, timezone.now() - DAY, checklist_ok=False)
 
 
-# --- external certificates -----------------------------------------------------------------------
+# --- external certificates ------------------------------------------------------------------------
 
 
 @pytest.mark.requirement("T1")
@@ -300,7 +305,7 @@ def test_external_certificate_stores_the_file_and_its_sha256(plant, coordinator)
     assert engine.is_qualified(ann, requirement, at=timezone.now())
 
 
-# --- R1 ---------------------------------------------------------------------------------------------------
+# --- R1 -------------------------------------------------------------------------------------------
 
 
 @pytest.mark.requirement("R1")
@@ -314,7 +319,7 @@ def test_records_cannot_be_updated_or_deleted(plant, sop, ann):
 
 @pytest.mark.requirement("R1", "T1")
 def test_correction_supersedes_the_record_signed_and_both_stay_visible(plant, trained):
-    trainer, classroom, _ = trained
+    _, classroom, _ = trained
     ann = plant.person("Ann")
     wrong = _classroom(plant, plant.trainer_user, ann, classroom, timezone.now() - 5 * DAY)
     right_time = timezone.now() - 2 * DAY
@@ -335,7 +340,8 @@ def test_correction_supersedes_the_record_signed_and_both_stay_visible(plant, tr
     [event] = events_of(corrected, "training.record.corrected")
     assert event.reason == "Session date typed wrong"
     answer = engine.qualification(ann, classroom, at=timezone.now())
-    assert answer.qualified and answer.record == corrected
+    assert answer.qualified
+    assert answer.record == corrected
     with pytest.raises(ValidationError, match="already corrected"):
         training.record_correct(
             actor=plant.trainer_user,

@@ -40,9 +40,7 @@ def test_read_requirement_without_document_is_refused(plant):
 @pytest.mark.requirement("Q3")
 def test_only_a_coordinator_defines_requirements(plant, employee):
     with pytest.raises(PermissionDenied):
-        training.requirement_create(
-            actor=employee, code="X", title="X", method=Method.EXTERNAL
-        )
+        training.requirement_create(actor=employee, code="X", title="X", method=Method.EXTERNAL)
 
 
 @pytest.mark.requirement("Q3", "Q8")
@@ -80,7 +78,9 @@ def test_curriculum_items_keep_order_and_prerequisites_must_come_first(plant):
     b = plant.requirement("B", method=Method.EXTERNAL)
     c = plant.requirement("C", method=Method.EXTERNAL)
     curriculum = training.curriculum_create(actor=plant.coordinator, code="NEW", title="Induction")
-    first = training.curriculum_item_add(actor=plant.coordinator, curriculum=curriculum, requirement=a)
+    first = training.curriculum_item_add(
+        actor=plant.coordinator, curriculum=curriculum, requirement=a
+    )
     second = training.curriculum_item_add(
         actor=plant.coordinator, curriculum=curriculum, requirement=b, prerequisite=a
     )

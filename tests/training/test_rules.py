@@ -342,7 +342,12 @@ def test_overdue_is_derived_never_stored(plant, sop):
     plant.matrix(sop, window_days=1)
     ann = plant.person("Ann", job_function=plant.operators)
     [assignment] = open_assignments(person=ann)
-    assert {s for s, _ in AssignmentStatus.choices} == {"open", "completed", "superseded", "cancelled"}
+    assert {s for s, _ in AssignmentStatus.choices} == {
+        "open",
+        "completed",
+        "superseded",
+        "cancelled",
+    }
     assert engine.is_compliant(ann, at=timezone.now())
     assert not engine.is_compliant(ann, at=assignment.due_at + DAY)
     assignment.refresh_from_db()

@@ -4,46 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tree_size', models.BigIntegerField(unique=True)),
-                ('root_hash', models.CharField(max_length=64)),
-                ('signed_at', models.DateTimeField()),
-                ('note', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tree_size", models.BigIntegerField(unique=True)),
+                ("root_hash", models.CharField(max_length=64)),
+                ("signed_at", models.DateTimeField()),
+                ("note", models.TextField()),
             ],
             options={
-                'db_table': 'audit_checkpoint',
-                'ordering': ['tree_size'],
+                "db_table": "audit_checkpoint",
+                "ordering": ["tree_size"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('recorded_at', models.DateTimeField()),
-                ('actor_id', models.BigIntegerField(null=True)),
-                ('action', models.CharField(max_length=100)),
-                ('object_type', models.CharField(max_length=100)),
-                ('object_id', models.CharField(max_length=64)),
-                ('request_id', models.CharField(max_length=64)),
-                ('record_hash', models.CharField(blank=True, max_length=64)),
-                ('entry', models.TextField()),
-                ('chain_hash', models.CharField(max_length=64)),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("recorded_at", models.DateTimeField()),
+                ("actor_id", models.BigIntegerField(null=True)),
+                ("action", models.CharField(max_length=100)),
+                ("object_type", models.CharField(max_length=100)),
+                ("object_id", models.CharField(max_length=64)),
+                ("request_id", models.CharField(max_length=64)),
+                ("record_hash", models.CharField(blank=True, max_length=64)),
+                ("entry", models.TextField()),
+                ("chain_hash", models.CharField(max_length=64)),
             ],
             options={
-                'db_table': 'audit_event',
-                'ordering': ['seq'],
-                'permissions': [('view_audit_trail', 'Can view the audit trail')],
-                'indexes': [models.Index(fields=['object_type', 'object_id', 'seq'], name='audit_event_object'), models.Index(fields=['action', 'seq'], name='audit_event_action'), models.Index(fields=['recorded_at'], name='audit_event_time')],
+                "db_table": "audit_event",
+                "ordering": ["seq"],
+                "permissions": [("view_audit_trail", "Can view the audit trail")],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id", "seq"], name="audit_event_object"
+                    ),
+                    models.Index(fields=["action", "seq"], name="audit_event_action"),
+                    models.Index(fields=["recorded_at"], name="audit_event_time"),
+                ],
             },
         ),
     ]

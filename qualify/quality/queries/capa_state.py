@@ -16,17 +16,18 @@ from qualify.quality.models import (
 from qualify.training.models import Assignment, AssignmentStatus, Evidence
 
 
-def current(assignment: Assignment | None) -> Assignment | None:
+def current(assignment: Assignment | None, *, any_version: bool = False) -> Assignment | None:
     """Follow the superseded_by chain to the assignment that now carries the same
-    training. A successor for another document version (G3: a later revision) ends
-    the chain: the training this assignment stood for was overtaken, not left open."""
+    training. For a change control a successor for another document version (G3: a
+    later revision) ends the chain: the training it stood for was overtaken, not left
+    open. A CAPA action (any_version) needs the person trained whatever the version."""
     seen = set()
     while assignment is not None and assignment.status == AssignmentStatus.SUPERSEDED:
         if assignment.pk in seen or assignment.superseded_by_id is None:
             break
         seen.add(assignment.pk)
         successor = Assignment.objects.get(pk=assignment.superseded_by_id)
-        if successor.document_version_id != assignment.document_version_id:
+        if not any_version and successor.document_version_id != assignment.document_version_id:
             break
         assignment = successor
     return assignment
@@ -38,7 +39,7 @@ def _label(target: CapaActionTarget) -> str:
 
 
 def training_pending(target: CapaActionTarget) -> str | None:
-    a = current(Assignment.objects.get(pk=target.assignment_id))
+    a = current(Assignment.objects.get(pk=target.assignment_id), any_version=True)
     if a.status == AssignmentStatus.COMPLETED:
         return None
     if a.status == AssignmentStatus.CANCELLED:
@@ -60,7 +61,10 @@ def verification_pending(action: CapaAction, target: CapaActionTarget) -> str | 
     check = action.effectiveness_check
     if check in (EffectivenessCheck.NONE, EffectivenessCheck.REVIEW):
         return None
-    proof = current(Assignment.objects.get(pk=target.proof_assignment_id or target.assignment_id))
+    proof = current(
+        Assignment.objects.get(pk=target.proof_assignment_id or target.assignment_id),
+        any_version=True,
+    )
     record = proof.record if proof.status == AssignmentStatus.COMPLETED else None
     requirement = action.proof_requirement
     if check == EffectivenessCheck.ASSESSMENT and not _passed(record):

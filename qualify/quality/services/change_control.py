@@ -130,7 +130,9 @@ def change_control_close(
     """E2: refused, with what is open, until every linked revision is effective and every
     assignment the change caused is completed or cancelled with a reason."""
     require(actor, CLOSE, "close a change control")
-    _refuse_if_open(ChangeControl.objects.get(pk=change_control.pk))  # before asking for a signature
+    _refuse_if_open(
+        ChangeControl.objects.get(pk=change_control.pk)
+    )  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():
         cc = ChangeControl.objects.select_for_update().get(pk=change_control.pk)

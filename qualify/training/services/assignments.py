@@ -110,8 +110,7 @@ def create_assignments(
     ]
     created = Assignment.objects.bulk_create(rows, batch_size=CHUNK)
     audit.record_many(
-        audit.pending("training.assignment.created", a, actor=actor, detail=detail)
-        for a in created
+        audit.pending("training.assignment.created", a, actor=actor, detail=detail) for a in created
     )
     return created
 
@@ -130,7 +129,9 @@ def cancel_assignments(
         a.closed_at = now
         a.cancel_reason = reason
         events.append(
-            audit.pending("training.assignment.cancelled", a, actor=actor, before=before, reason=reason)
+            audit.pending(
+                "training.assignment.cancelled", a, actor=actor, before=before, reason=reason
+            )
         )
     for part in chunks([a.pk for a in todo]):
         Assignment.objects.filter(pk__in=part, status=OPEN).update(

@@ -145,7 +145,9 @@ def matrix_entry_end(
     now = timezone.now()
     valid_to = require_aware(valid_to or now, "valid_to")
     if entry.valid_to is not None:
-        raise ValidationError({"valid_to": f"This entry already ended at {entry.valid_to:%Y-%m-%d}."})
+        raise ValidationError(
+            {"valid_to": f"This entry already ended at {entry.valid_to:%Y-%m-%d}."}
+        )
     if valid_to <= entry.valid_from:
         raise ValidationError(
             {"valid_to": f"The end must be after the start ({entry.valid_from:%Y-%m-%d}) (T2)."}

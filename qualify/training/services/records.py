@@ -64,9 +64,8 @@ def _check_requirement(actor: Any, requirement: Requirement, methods: set[str], 
     if not requirement.active:
         raise ValidationError({"requirement": f"{requirement} is no longer in use."})
     if requirement.method not in methods:
-        raise ValidationError(
-            {"requirement": f"{requirement.code} is {requirement.get_method_display()} training; {use}."}
-        )
+        method = requirement.get_method_display()
+        raise ValidationError({"requirement": f"{requirement.code} is {method} training; {use}."})
 
 
 def _check_evidence(requirement: Requirement, evidence: str) -> None:
@@ -98,7 +97,7 @@ def _score(value: Any) -> Decimal:
         score = Decimal(str(value))
     except (InvalidOperation, TypeError):
         raise ValidationError({"score": f"{value!r} is not a score."}) from None
-    if not Decimal(0) <= score <= Decimal(100):
+    if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
         raise ValidationError({"score": "A score is a percentage from 0 to 100."})
     return score.quantize(CENT)
 
@@ -161,7 +160,7 @@ def _complete(
     if not passed:
         return None
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("document_version__baseline")
         .filter(person_id=record.person_id, requirement_id=record.requirement_id, status=OPEN)
         .first()
@@ -235,9 +234,8 @@ def record_read_and_understood(
             pk=assignment.pk
         )
         if assignment.status != OPEN:
-            raise ValidationError(
-                {"assignment": f"This assignment is already {assignment.get_status_display().lower()}."}
-            )
+            state = assignment.get_status_display().lower()
+            raise ValidationError({"assignment": f"This assignment is already {state}."})
         person, requirement = assignment.person, assignment.requirement
     if person is None or requirement is None:
         raise ValidationError("Name the assignment, or the person and the requirement.")
@@ -589,7 +587,10 @@ def record_correct(
         new.score = _score(fields.pop("score"))
     if "document_version" in fields:
         version = fields.pop("document_version")
-        if version.document_id != requirement.document_id or version.status != VersionStatus.APPROVED:
+        if (
+            version.document_id != requirement.document_id
+            or version.status != VersionStatus.APPROVED
+        ):
             raise ValidationError(
                 {"document_version": "Choose an approved version of the requirement's document."}
             )
@@ -613,7 +614,10 @@ def record_correct(
         needed = requirement.trainer_requirement
         if needed is not None and not engine.is_qualified(new.trainer, needed, at=new.completed_at):
             raise ValidationError(
-                {"trainer": f"{new.trainer.full_name} was not qualified on {needed.code} then (Q4)."}
+                {
+                    "trainer": f"{new.trainer.full_name} was not qualified on {needed.code} "
+                    "then (Q4)."
+                }
             )
         if trainee_credentials is None:
             raise ValidationError({"trainee_credentials": "The trainee signs the correction too."})
@@ -626,7 +630,10 @@ def record_correct(
             )
         )
         proofs.append(
-            (authenticate_signer(actor=actor, credentials=credentials, meaning=TRAINED_BY), TRAINED_BY)
+            (
+                authenticate_signer(actor=actor, credentials=credentials, meaning=TRAINED_BY),
+                TRAINED_BY,
+            )
         )
     elif actor is not None and actor.pk == trainee_user.pk:
         proofs.append(

@@ -82,7 +82,7 @@ def requirement_create(
         evidence_required = Evidence.ASSESSMENT
     if evidence_required == Evidence.ASSESSMENT:
         if mark is None:
-            errors["pass_mark"] = "An assessment needs a pass mark (0–100)."
+            errors["pass_mark"] = "An assessment needs a pass mark (0-100)."
         elif not Decimal(0) < mark <= Decimal(100):
             errors["pass_mark"] = "The pass mark is a percentage above 0 and at most 100."
     elif mark is not None:
@@ -154,7 +154,9 @@ def curriculum_item_add(
     if not requirement.active:
         raise ValidationError({"requirement": f"{requirement} is no longer in use."})
     if requirement.pk in items:
-        raise ValidationError({"requirement": f"{requirement.code} is already in {curriculum.code}."})
+        raise ValidationError(
+            {"requirement": f"{requirement.code} is already in {curriculum.code}."}
+        )
     if position is None:
         position = (curriculum.items.aggregate(m=Max("position"))["m"] or 0) + 1
     elif any(item.position == position for item in items.values()):

@@ -1,4 +1,4 @@
-"""Assignment rules G1–G6: generated, never typed in.
+"""Assignment rules G1-G6: generated, never typed in.
 
 Each rule runs in the transaction of the event that triggers it (the org and
 documents services fire hooks; training subscribes in TrainingConfig.ready()) and is
@@ -14,7 +14,7 @@ month already makes its training due.
 """
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +99,12 @@ def matrix_entries_for(
     when = _overlaps("valid_from", "valid_to", start, end)
     direct = MatrixEntry.objects.filter(when, requirement__isnull=False, requirement__active=True)
     via = CurriculumItem.objects.filter(
-        _overlaps("curriculum__matrix_entries__valid_from", "curriculum__matrix_entries__valid_to", start, end),
+        _overlaps(
+            "curriculum__matrix_entries__valid_from",
+            "curriculum__matrix_entries__valid_to",
+            start,
+            end,
+        ),
         requirement__active=True,
     )
     if requirement_ids is not None:
@@ -266,7 +271,9 @@ def on_job_assignment_started(*, actor: Any, assignment: JobAssignment, **_: Any
     start = max(now, job.valid_from)
     entries = [
         e
-        for e in matrix_entries_for(None, start=start, end=job.valid_to, job_function_ids=[job.job_function_id])
+        for e in matrix_entries_for(
+            None, start=start, end=job.valid_to, job_function_ids=[job.job_function_id]
+        )
         if job.valid_to is None or e.valid_from < job.valid_to
     ]
     if not entries:
@@ -499,7 +506,9 @@ def run_recurrence(*, actor: Any = None, now: dt.datetime | None = None) -> list
             requirement_id__in=list(recurring), superseded_by__isnull=True, person__active=True
         )
         .order_by("completed_at", "pk")
-        .values("pk", "person_id", "requirement_id", "completed_at", "evidence", "score", "pass_mark")
+        .values(
+            "pk", "person_id", "requirement_id", "completed_at", "evidence", "score", "pass_mark"
+        )
     )
     for values in records.iterator(chunk_size=2000):
         if counts(values):
@@ -512,7 +521,9 @@ def run_recurrence(*, actor: Any = None, now: dt.datetime | None = None) -> list
     if not due:
         return []
     required = required_pairs(
-        required_rows(requirement_ids={r for _, r in due}, start=now, person_ids={p for p, _ in due})
+        required_rows(
+            requirement_ids={r for _, r in due}, start=now, person_ids={p for p, _ in due}
+        )
     )
     done = set()
     for part in chunks(sorted({source for _, source in due.values()})):

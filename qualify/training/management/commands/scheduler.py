@@ -26,5 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(f"queued {tasks.daily_training_jobs.name} as {result.id}")
             return
         for name, counts in scheduler.run_daily(source="cli").items():
-            summary = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items())
+            summary = ", ".join(
+                f"{key.replace('_', ' ')}: {value}" for key, value in counts.items()
+            )
             self.stdout.write(f"{name}: {summary}")
