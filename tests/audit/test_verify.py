@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from qualify.accounts.models import User
 from qualify.accounts.services import user_create
-from qualify.audit import keys
+from qualify.audit import keys, merkle
 from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex
 from qualify.audit.models import AuditEvent, Checkpoint
 from qualify.audit.trail import PendingEvent, append_events
-from qualify.audit.verify import verify_trail
+from qualify.audit.verify import scan_events, verify_trail
 from tests.audit.helpers import IS_POSTGRES, run_audit, tamper
 
 
@@ -226,3 +226,32 @@ def test_checkpoint_signed_by_another_key_is_reported(people, tmp_path, settings
     error, _ = run_audit("verify", "--checkpoint", str(exported))
     assert error is not None
     assert "not signed by the site key" in str(error)
+
+
+@pytest.mark.requirement("A3")
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 64])
+def test_scan_captures_the_root_at_every_size_whatever_the_batch(people, batch_size):
+    entries = AuditEvent.objects.order_by("seq").values_list("entry", flat=True)
+    leaves = [merkle.leaf_hash(entry.encode()) for entry in entries]
+    sizes = range(len(leaves) + 1)
+    state = scan_events(sizes, batch_size=batch_size)
+    assert not state.problems
+    assert state.roots == {k: merkle.root_from_leaf_hashes(leaves[:k]) for k in sizes}
+
+
+@pytest.mark.requirement("A3")
+def test_scan_resumes_where_it_stopped(people):
+    state = scan_events(batch_size=2)
+    _rename(people["hana"], "Hana Ito-Berg", "Marriage")
+    resumed = scan_events(state=state, batch_size=2)
+    fresh = scan_events()
+    assert (resumed.size, resumed.root, resumed.chain) == (fresh.size, fresh.root, fresh.chain)
+    assert not resumed.problems
+
+
+@pytest.mark.requirement("A3")
+def test_changed_entry_in_a_later_batch_is_reported_once(people):
+    seq = _seq_of("account.updated", people["jo"])
+    tamper("UPDATE audit_event SET entry = entry || ' ' WHERE seq = %s", [seq])
+    state = scan_events(batch_size=2)
+    assert [(p.kind, p.seq) for p in state.problems] == [("chain", seq)]

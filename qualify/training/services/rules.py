@@ -202,6 +202,18 @@ def required_pairs(rows: Iterable[RequiredRow]) -> set[tuple[int, int]]:
 # --- G1: matrix entry added ------------------------------------------------------
 
 
+def _ever_trained(person_ids: set[int], requirement_ids: set[int]) -> set[tuple[int, int]]:
+    """Pairs with any training record: the only ones the engine may find qualified."""
+    found: set[tuple[int, int]] = set()
+    for part in chunks(sorted(person_ids)):
+        found |= set(
+            TrainingRecord.objects.filter(person_id__in=part, requirement_id__in=requirement_ids)
+            .values_list("person_id", "requirement_id")
+            .distinct()
+        )
+    return found
+
+
 def _requirements_of_entry(entry: MatrixEntry) -> list[Requirement]:
     if entry.requirement_id:
         return [entry.requirement]
@@ -234,15 +246,19 @@ def assign_for_matrix_entry(
     )
     if entry.valid_to is not None:
         holders = holders.filter(valid_from__lt=entry.valid_to)
+    holders = list(holders)
     already = open_pairs(r.pk for r in requirements)
+    trained = _ever_trained({j.person_id for j in holders}, {r.pk for r in requirements})
     wanted = []
     window = dt.timedelta(days=entry.window_days)
     for job in holders:
         applies = max(start, job.valid_from)
         for requirement in requirements:
-            if (job.person_id, requirement.pk) in already:
+            pair = (job.person_id, requirement.pk)
+            if pair in already:
                 continue
-            if engine.is_qualified(job.person, requirement, at=applies):
+            # Only someone with a record can be qualified: ask the engine about them alone.
+            if pair in trained and engine.is_qualified(job.person, requirement, at=applies):
                 continue
             wanted.append(
                 NewAssignment(
