@@ -139,6 +139,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("QUALIFY_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# G4: how long before a record expires its retraining is assigned.
+QUALIFY_RECURRENCE_LEAD_DAYS = env_int("QUALIFY_RECURRENCE_LEAD_DAYS", 30)
+
 # A3: the site's Ed25519 checkpoint key lives outside the database.
 QUALIFY_SIGNING_KEY = Path(env_str("QUALIFY_SIGNING_KEY", str(VAR_DIR / "checkpoint-ed25519.pem")))
 QUALIFY_CHECKPOINT_ORIGIN = env_str("QUALIFY_CHECKPOINT_ORIGIN", "qualify.local/audit")

@@ -18,9 +18,7 @@ def test_every_design_rule_is_listed_as_a_requirement():
 @pytest.mark.requirement("P3")
 def test_a_marker_naming_an_unlisted_requirement_fails_the_run(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(REPO))
-    pytester.makepyfile(
-        "import pytest\n@pytest.mark.requirement('Z99')\ndef test_x():\n    pass\n"
-    )
+    pytester.makepyfile("import pytest\n@pytest.mark.requirement('Z99')\ndef test_x():\n    pass\n")
     result = pytester.runpytest_subprocess(
         "-p", "no:django", "-p", "no:cacheprovider", "-p", "tests.plugins.requirements"
     )
@@ -31,13 +29,19 @@ def test_a_marker_naming_an_unlisted_requirement_fails_the_run(pytester, monkeyp
 @pytest.mark.requirement("P3")
 def test_a_listed_marker_runs_and_is_traced(pytester, monkeypatch, tmp_path):
     monkeypatch.setenv("PYTHONPATH", str(REPO))
-    pytester.makepyfile(
-        "import pytest\n@pytest.mark.requirement('A2')\ndef test_x():\n    pass\n"
-    )
+    pytester.makepyfile("import pytest\n@pytest.mark.requirement('A2')\ndef test_x():\n    pass\n")
     matrix = tmp_path / "matrix.md"
     result = pytester.runpytest_subprocess(
-        "-p", "no:django", "-p", "no:cacheprovider", "-p", "tests.plugins.requirements",
+        "-p",
+        "no:django",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "tests.plugins.requirements",
         f"--traceability={matrix}",
     )
     result.assert_outcomes(passed=1)
-    assert "| A2 | `test_a_listed_marker_runs_and_is_traced.py::test_x` | passed |" in matrix.read_text()
+    assert (
+        "| A2 | `test_a_listed_marker_runs_and_is_traced.py::test_x` | passed |"
+        in matrix.read_text()
+    )

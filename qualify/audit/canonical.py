@@ -13,6 +13,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.db.models.fields.files import FieldFile
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -28,7 +30,8 @@ def _default(value: Any) -> Any:
         return value.hex()
     if isinstance(value, set | frozenset):
         return sorted(value)
-    if hasattr(value, "name") and hasattr(value, "size"):  # FieldFile
+    if isinstance(value, FieldFile):
+        # The stored name, never the file's size: an empty FieldFile raises on .size.
         return value.name or ""
     raise TypeError(f"{type(value).__name__} has no canonical form")
 

@@ -10,7 +10,7 @@ DEMO_USERS = [
     ("trainer", "Tom Tran", [roles.EMPLOYEE, roles.TRAINER], "run a classroom session"),
     ("coordinator", "Chloe Chen", [roles.EMPLOYEE, roles.COORDINATOR], "keep the matrix"),
     ("doccontrol", "Dmitri Dubois", [roles.EMPLOYEE, roles.DOCUMENT_CONTROLLER], "revise an SOP"),
-    ("qa", "Quinn Adebayo", [roles.EMPLOYEE, roles.QA_APPROVER, roles.TRAINER], "approve, close CAPAs"),
+    ("qa", "Quinn Adebayo", [roles.EMPLOYEE, roles.QA_APPROVER, roles.TRAINER], "approve, train"),
     ("auditor", "Ada Inspector", [roles.AUDITOR], "ask: was this person qualified?"),
     ("admin", "Alex Admin", [roles.ADMINISTRATOR], "unlock accounts, manage users"),
 ]
