@@ -23,6 +23,9 @@ class Command(BaseCommand):
                 return
             raise CommandError("The database already holds data; seed an empty database.")
         with audit_context(source="cli"):
-            summary = plant.load(scale=scale, seed=seed)
+            try:
+                summary = plant.load(scale=scale, seed=seed)
+            except NotImplementedError as exc:
+                raise CommandError(str(exc)) from exc
         for line in summary:
             self.stdout.write(line)
