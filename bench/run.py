@@ -3,18 +3,25 @@
     python -m bench.run                 # every benchmark
     python -m bench.run audit_verify    # some of them
 
-Each benchmark is a module of this package with a `main(argv)` that, given `--json`,
-prints a JSON list of rows {benchmark, metric, value, target, met}. It runs in its own
-process so it can configure Django (its own database) before setup.
+Every module of this package not named run or starting with "_" is a benchmark: run
+as `python -m bench.<name> --json`, it prints a JSON list of rows {benchmark, metric,
+value, target, met}. Each runs in its own process so it can configure Django (its own
+database) before setup. Flags given here (e.g. --rebuild) are passed to each.
 """
 
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["audit_append", "audit_verify"]
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BENCHMARKS = sorted(
+    module.name
+    for module in pkgutil.iter_modules([str(HERE)])
+    if module.name != "run" and not module.name.startswith("_")
+)
 
 
 def run_one(name: str, extra: list[str]) -> list[dict]:

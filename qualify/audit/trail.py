@@ -85,7 +85,8 @@ def append_events(events: list[PendingEvent], using: str = "default") -> list[in
     if not events:
         return []
     connection = connections[using]
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    # No savepoint: if the append fails, the caller's whole transaction must roll back (P5).
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         lock_chain(cursor, connection.vendor)
         cursor.execute("SELECT seq, chain_hash FROM audit_event ORDER BY seq DESC LIMIT 1")
         last = cursor.fetchone()

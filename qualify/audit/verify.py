@@ -395,9 +395,11 @@ def _open_checkpoint(
     return _Claim(label, checkpoint.size, checkpoint.root_hash)
 
 
-def _stored_claims(verifier: notes.Verifier | None, problems: list[Problem]) -> list[_Claim]:
+def _stored_claims(
+    verifier: notes.Verifier | None, problems: list[Problem], using: str
+) -> list[_Claim]:
     claims = []
-    for row in Checkpoint.objects.order_by("tree_size"):
+    for row in Checkpoint.objects.using(using).order_by("tree_size"):
         label = f"stored checkpoint {row.pk} (size {row.tree_size})"
         claim = _open_checkpoint(label, row.note, verifier, problems)
         if claim is None:
@@ -509,7 +511,7 @@ def verify_trail(
         verifier = None
 
     # Checkpoints first: any stored one then describes a prefix of what the scan will read.
-    claims = _stored_claims(verifier, problems)
+    claims = _stored_claims(verifier, problems, using)
     for label, text in given:
         claim = _open_checkpoint(label, text, verifier, problems)
         if claim is not None:

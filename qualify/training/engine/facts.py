@@ -32,6 +32,7 @@ from qualify.training.models import (
 
 RECORD_TYPE = TrainingRecord._meta.label_lower
 CHUNK = 2000  # ids per IN (...) list, well below SQLite's variable limit
+CROSS_LIMIT = 50  # see _load_records
 
 Pair = tuple[int, int]  # (person id, requirement id)
 
@@ -165,10 +166,28 @@ class Facts:
         person_ids = sorted({p for p, _ in pairs})
         requirement_ids = sorted({r for _, r in pairs})
         kept: list[TrainingRecord] = []
-        for ids in chunks(person_ids, CHUNK // 2):
-            rows = TrainingRecord.objects.filter(
-                person_id__in=ids, requirement_id__in=requirement_ids
-            ).annotate(correction_recorded_at=F("superseded_by__recorded_at"))
+        # Two steps: narrow rows (three integers) of a superset of the pairs, then the
+        # full rows of the pairs asked about only. "person IN (...) AND requirement IN
+        # (...)" makes the database probe the index once per combination (1,000 x 1,000
+        # is a million probes), so with many of both only the smaller side is filtered.
+        wanted: list[int] = []
+        narrow = TrainingRecord.objects.values_list("pk", "person_id", "requirement_id")
+        if min(len(person_ids), len(requirement_ids)) <= CROSS_LIMIT:
+            queries = (
+                narrow.filter(person_id__in=ids, requirement_id__in=requirement_ids)
+                for ids in chunks(person_ids, CHUNK // 2)
+            )
+        elif len(person_ids) <= len(requirement_ids):
+            queries = (narrow.filter(person_id__in=ids) for ids in chunks(person_ids))
+        else:
+            queries = (narrow.filter(requirement_id__in=ids) for ids in chunks(requirement_ids))
+        for rows in queries:
+            wanted.extend(pk for pk, person_id, requirement_id in rows
+                          if (person_id, requirement_id) in pairs)  # fmt: skip
+        for ids in chunks(wanted):
+            rows = TrainingRecord.objects.filter(pk__in=ids).annotate(
+                correction_recorded_at=F("superseded_by__recorded_at")
+            )
             for record in rows:
                 pair = (record.person_id, record.requirement_id)
                 if pair not in pairs:

@@ -139,7 +139,7 @@ class Evaluator:
             reasons.append(Reason.EXPIRED)
         # Requalification orders issued after the training, by T.
         pair = (person_id, requirement.pk)
-        if any(record.completed_at <= issued <= at for issued in facts.orders.get(pair, ())):
+        if any(record.completed_at < issued <= at for issued in facts.orders.get(pair, ())):
             reasons.append(Reason.REVOKED)
         # Q8: evidence of understanding.
         if requirement.evidence_required == Evidence.ASSESSMENT:

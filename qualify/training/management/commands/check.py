@@ -1,0 +1,213 @@
+"""`qualify check PERSON DOCUMENT`: was PERSON qualified on DOCUMENT (Q4)?
+
+    qualify check E00042 SOP-014                       # now
+    qualify check jdoe SOP-014 --at 2024-05-01T14:00Z  # at an instant
+    qualify check jdoe SOP-014 --at ... --as-known-at ... --json
+
+PERSON is an employee number or a user name, DOCUMENT a document number. Exit
+status: 0 qualified, 1 not qualified, 2 bad input.
+
+HAZARD: this command shadows Django's system `check` (apps' commands win over
+Django's own). It therefore *is* Django's check as well: with no arguments, app
+labels, or any of Django's options it runs the system checks exactly as before
+(`qualify check --deploy`, and `manage.py test`, which calls `check`, keep working).
+It answers the qualification question only for exactly two positional arguments
+of which the first is not an installed app's label.
+"""
+
+import datetime as dt
+import json
+import sys
+
+from django.apps import apps
+from django.core.management.base import CommandError
+from django.core.management.commands.check import Command as SystemCheckCommand
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from qualify.documents.models import Document
+from qualify.org.models import Person
+from qualify.training import engine
+
+
+def parse_instant(name: str, text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"{name}: {text!r} is not an ISO 8601 time (e.g. 2024-05-01T14:00:00Z).",
+            returncode=2,
+        ) from None
+    if value.tzinfo is None:
+        raise CommandError(
+            f"{name}: {text!r} has no UTC offset; add one (Z or +01:00) so the instant "
+            "is unambiguous (T1).",
+            returncode=2,
+        )
+    return value.astimezone(dt.UTC)
+
+
+def find_person(key: str) -> Person:
+    found = (
+        Person.objects.filter(Q(employee_number=key) | Q(user__username=key))
+        .select_related("site", "user")
+        .annotate(
+            by_number=Case(
+                When(employee_number=key, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("by_number", "pk")
+        .first()
+    )
+    if found is None:
+        raise CommandError(f"No person with employee number or user name {key!r}.", returncode=2)
+    return found
+
+
+def find_document(number: str) -> Document:
+    document = Document.objects.filter(number=number).first()
+    if document is None:
+        raise CommandError(f"No document numbered {number!r}.", returncode=2)
+    return document
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def version_label(version) -> str | None:
+    if version is None:
+        return None
+    return f"rev {version.revision}"
+
+
+def requirement_json(answer: engine.RequirementAnswer) -> dict:
+    record = answer.record
+    return {
+        "requirement": answer.requirement.code,
+        "title": answer.requirement.title,
+        "qualified": answer.qualified,
+        "reasons": [str(r) for r in answer.reasons],
+        "record": None
+        if record is None
+        else {
+            "id": record.pk,
+            "completed_at": iso(record.completed_at),
+            "recorded_at": iso(record.recorded_at),
+            "method": record.method,
+            "evidence": record.evidence,
+            "score": None if record.score is None else str(record.score),
+            "trainer": record.trainer_id,
+        },
+        "trained_on": version_label(answer.version),
+        "signatures": [
+            {
+                "role": s.role,
+                "status": s.status,
+                "manifestation": s.signature.manifestation,
+            }
+            for s in answer.signatures
+        ],
+        "trainer_qualified": answer.trainer_qualified,
+    }
+
+
+def answer_json(answer: engine.DocumentAnswer) -> dict:
+    person, document = answer.person, answer.document
+    return {
+        "person": {"employee_number": person.employee_number, "name": person.full_name},
+        "document": document.number,
+        "at": iso(answer.at),
+        "as_known_at": iso(answer.as_known_at),
+        "qualified": answer.qualified,
+        "effective_version": version_label(answer.effective_version),
+        "no_training_defined": answer.no_training_defined,
+        "reasons": [str(r) for r in answer.reasons],
+        "requirements": [requirement_json(a) for a in answer.requirements],
+    }
+
+
+class Command(SystemCheckCommand):
+    help = (
+        "PERSON DOCUMENT: was the person qualified on the document (Q4)? Exit 0 qualified, "
+        "1 not, 2 bad input. Without those two arguments: Django's system checks."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--at", help="ISO 8601 instant with offset (default: now).")
+        parser.add_argument(
+            "--as-known-at",
+            dest="as_known_at",
+            help="Answer with only what the system had recorded by then (Q7).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print the answer as JSON.")
+
+    def handle(self, *labels, **options):
+        asking = options.get("at") or options.get("as_known_at") or options.get("json")
+        if not asking and not self._is_qualification_question(labels):
+            return super().handle(*labels, **options)
+        if len(labels) != 2:
+            raise CommandError("Give exactly PERSON and DOCUMENT.", returncode=2)
+        at = parse_instant("--at", options.get("at")) or timezone.now()
+        known = parse_instant("--as-known-at", options.get("as_known_at"))
+        person = find_person(labels[0])
+        document = find_document(labels[1])
+        answer = engine.document_qualification(person, document, at=at, as_known_at=known)
+        if options.get("json"):
+            self.stdout.write(json.dumps(answer_json(answer), indent=2))
+        else:
+            self._print(answer)
+        if not answer.qualified:
+            self.stdout.flush()
+            sys.exit(1)
+
+    @staticmethod
+    def _is_qualification_question(labels) -> bool:
+        if len(labels) != 2:
+            return False
+        try:
+            apps.get_app_config(labels[0])
+        except LookupError:
+            return True
+        return False
+
+    def _print(self, answer: engine.DocumentAnswer) -> None:
+        out = self.stdout.write
+        person, document = answer.person, answer.document
+        when = iso(answer.at)
+        if answer.as_known_at is not None:
+            when += f", as known at {iso(answer.as_known_at)}"
+        verdict = "QUALIFIED" if answer.qualified else "NOT QUALIFIED"
+        out(f"{person.full_name} ({person.employee_number}) on {document.number} at {when}:")
+        out(f"  {verdict}")
+        effective = answer.effective_version
+        if effective is None:
+            out("  Effective version: none")
+        else:
+            out(
+                f"  Effective version: rev {effective.revision} "
+                f"(effective from {iso(effective.effective_from)})"
+            )
+        if answer.no_training_defined:
+            out("  No training defined for this document (site policy decides).")
+        for reason in answer.reasons if not answer.requirements else ():
+            out(f"  - {reason.label}")
+        for a in answer.requirements:
+            state = "qualified" if a.qualified else "not qualified"
+            out(f"  {a.requirement.code} {a.requirement.title}: {state}")
+            for reason in a.reasons:
+                out(f"    - {reason.label} [{reason}]")
+            record = a.record
+            if record is not None:
+                on = f" on {version_label(a.version)}" if a.version is not None else ""
+                out(
+                    f"    record #{record.pk}: completed {iso(record.completed_at)}, "
+                    f"recorded {iso(record.recorded_at)}{on}"
+                )
+            for s in a.signatures:
+                out(f"    {s.role} signature ({s.status}): {s.signature.manifestation}")

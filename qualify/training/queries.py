@@ -1,0 +1,160 @@
+"""Reads for training: compliance summaries (Q6), transcripts, assignment lists.
+
+Views, the API and the CLI call these; none of them writes.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from qualify.org.models import JobAssignment, Person
+from qualify.signatures.models import Signature
+from qualify.signatures.queries import verify_signature
+from qualify.training.engine.required import effective_dated, open_at, overdue_at
+from qualify.training.models import Assignment, TrainingRecord
+
+GROUPINGS = {
+    "department": ("department_id", "department__name"),
+    "site": ("site_id", "site__name"),
+    "job_function": ("job_function_id", "job_function__name"),
+}
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    key: int | None
+    name: str
+    people: int
+    compliant: int
+
+    @property
+    def non_compliant(self) -> int:
+        return self.people - self.compliant
+
+    @property
+    def rate(self) -> float:
+        return self.compliant / self.people if self.people else 1.0
+
+
+def people_at(at: dt.datetime) -> QuerySet[Person]:
+    """People employed at T: active, or deactivated only after T."""
+    return Person.objects.filter(
+        Q(active=True, deactivated_at__isnull=True) | Q(deactivated_at__gt=at)
+    )
+
+
+def compliance_summary(*, by: str = "department", at: dt.datetime) -> list[ComplianceRow]:
+    """Q6 counted per department, site or job function (held at T) in one query.
+
+    A person holding two job functions counts in both; a person with no department
+    counts under "(none)".
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    key, name = GROUPINGS[by]
+    if by == "job_function":
+        overdue = Exists(Assignment.objects.filter(overdue_at(at), person_id=OuterRef("person_id")))
+        rows = (
+            JobAssignment.objects.filter(effective_dated(at, None), person__in=people_at(at))
+            .annotate(overdue=overdue)
+            .values_list(key, name, "person_id", "overdue")
+            .distinct()
+        )
+    else:
+        overdue = Exists(Assignment.objects.filter(overdue_at(at), person_id=OuterRef("pk")))
+        rows = people_at(at).annotate(overdue=overdue).values_list(key, name, "pk", "overdue")
+    counts: dict[Any, list] = defaultdict(lambda: ["", set(), set()])
+    for group, label, person_id, is_overdue in rows:
+        entry = counts[group]
+        entry[0] = label or "(none)"
+        entry[1].add(person_id)
+        if not is_overdue:
+            entry[2].add(person_id)
+    return sorted(
+        (
+            ComplianceRow(g, label, len(people), len(ok))
+            for g, (label, people, ok) in counts.items()
+        ),
+        key=lambda row: row.name,
+    )
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    record: TrainingRecord
+    superseded_by: TrainingRecord | None
+    signatures: list  # SignatureCheck (signature, valid, reason)
+
+
+def person_transcript(person: Person) -> list[TranscriptLine]:
+    """Every training record of P, corrections included (R1), with each signature's
+    manifestation and validity (S1), oldest first."""
+    records = list(
+        TrainingRecord.objects.filter(person=person)
+        .select_related("requirement", "document_version__document", "trainer", "superseded_by")
+        .order_by("completed_at", "pk")
+    )
+    by_record = defaultdict(list)
+    signatures = Signature.objects.filter(
+        object_type=TrainingRecord._meta.label_lower, object_id__in=[str(r.pk) for r in records]
+    ).order_by("signed_at", "pk")
+    for signature in signatures:
+        by_record[signature.object_id].append(signature)
+    lines = []
+    for record in records:
+        superseded_by = getattr(record, "superseded_by", None)
+        checks = [verify_signature(s, record) for s in by_record[str(record.pk)]]
+        lines.append(TranscriptLine(record, superseded_by, checks))
+    return lines
+
+
+def assignments(
+    *,
+    person: Person | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    due_before: dt.datetime | None = None,
+    site=None,
+    department=None,
+    job_function=None,
+    at: dt.datetime | None = None,
+) -> QuerySet[Assignment]:
+    """Assignments filtered; `overdue` (G7: open and due before T, T default now) is
+    derived, never stored. `job_function` means held by the person at T."""
+    at = at or timezone.now()
+    qs = Assignment.objects.select_related("person", "requirement", "document_version")
+    if person is not None:
+        qs = qs.filter(person=person)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue is True:
+        qs = qs.filter(overdue_at(at))
+    elif overdue is False:
+        qs = qs.exclude(overdue_at(at))
+    if due_before is not None:
+        qs = qs.filter(due_at__lt=due_before)
+    if site is not None:
+        qs = qs.filter(person__site=site)
+    if department is not None:
+        qs = qs.filter(person__department=department)
+    if job_function is not None:
+        held = JobAssignment.objects.filter(
+            effective_dated(at, None), job_function=job_function, person_id=OuterRef("person_id")
+        )
+        qs = qs.filter(Exists(held))
+    return qs.order_by("due_at", "pk")
+
+
+__all__ = [
+    "ComplianceRow",
+    "TranscriptLine",
+    "assignments",
+    "compliance_summary",
+    "open_at",
+    "people_at",
+    "person_transcript",
+]
