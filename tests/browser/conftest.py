@@ -1,0 +1,168 @@
+"""Browser tests: Chromium driven by Playwright against the real app on loopback.
+
+The app runs in its own process on a copy of a demo-plant database, so journeys see
+exactly what `make demo` shows and never touch the pytest-django test database (the
+audit triggers would refuse the flush a live-server test needs). The demo database is
+built once (it takes a couple of minutes) and cached under var/browser/, keyed by a
+hash of the code that shapes it; each test gets a fresh copy and its own server.
+"""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CACHE = REPO / "var" / "browser"
+DEMO_PASSWORD = "Qualify-demo-2026!"
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing: `apt-get install chromium chromium-driver` (.ci/run does)"
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _fingerprint() -> str:
+    """Hash of the code that shapes the demo data (everything but the pages), so page
+    work reuses the cached plant and a model, service or seed change rebuilds it."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "qualify").rglob("*.py")):
+        if "web" not in path.relative_to(REPO / "qualify").parts[:1]:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _env(var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUALIFY_")}
+    env.update(
+        QUALIFY_VAR_DIR=str(var_dir),
+        QUALIFY_DATABASE_URL=f"sqlite:///{var_dir / 'qualify.sqlite3'}",
+        QUALIFY_DEBUG="false",
+        QUALIFY_SECRET_KEY="browser-tests-only",
+        QUALIFY_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def _qualify(var_dir: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "qualify", *args],
+        env=_env(var_dir),
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_database() -> Path:
+    pristine = CACHE / f"demo-{_fingerprint()}"
+    if not (pristine / "qualify.sqlite3").exists():
+        building = CACHE / f"building-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        _qualify(building, "migrate", "--no-input")
+        _qualify(building, "seed", "--scale", "demo")
+        _qualify(building, "collectstatic", "--no-input")
+        shutil.rmtree(pristine, ignore_errors=True)
+        building.rename(pristine)
+    return pristine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited early with code {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the app did not listen on port {port} within {seconds} s")
+
+
+@pytest.fixture
+def app_url(demo_database, tmp_path):
+    """A running app on a fresh copy of the demo plant; yields its base URL."""
+    var_dir = tmp_path / "var"
+    shutil.copytree(demo_database, var_dir)
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qualify",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--insecure",
+        ],
+        env=_env(var_dir),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{app_url}/accounts/login/")
+    page.get_by_label("User id").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
