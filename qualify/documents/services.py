@@ -26,6 +26,7 @@ from django.utils import timezone
 from qualify.audit import services as audit
 from qualify.documents import events, timeline
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
+from qualify.guards import require_aware, require_perm, require_reason
 from qualify.org.models import Client, Site
 from qualify.org.scoping import check_client
 from qualify.signatures.services import (
@@ -51,32 +52,12 @@ DOCUMENT_FIELDS = {"title", "doc_type", "owner", "site", "client", "frameworks"}
 # --- helpers ----------------------------------------------------------------
 
 
-def _require_perm(actor: Any, *permissions: str, message: str) -> None:
-    if actor is None or not all(actor.has_perm(p) for p in permissions):
-        raise PermissionDenied(message)
-
-
 def _require_manage(actor: Any) -> None:
-    _require_perm(
+    require_perm(
         actor,
         "documents.manage_documents",
         message="Only a document controller can create documents and change drafts.",
     )
-
-
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "A reason is required to change an existing record."})
-    return reason
-
-
-def _require_aware(value: Any, field: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-        raise ValidationError(
-            {field: "A date and time with its time zone is required (T1); got a naive value."}
-        )
-    return value
 
 
 def _at(value: dt.datetime) -> str:
@@ -214,7 +195,7 @@ def document_update(*, actor: Any, document: Document, reason: str, **fields: An
     unknown = set(fields) - DOCUMENT_FIELDS
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     document = _lock_document(document)
     check_client(actor, document.client_id)
     if "client" in fields:
@@ -307,7 +288,7 @@ def version_update_draft(
         raise ValidationError(
             f"These fields cannot be changed on a draft: {', '.join(sorted(unknown))}."
         )
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     document = _lock_document(version.document)
     check_client(actor, document.client_id)
     version = _fresh_version(version, lock=True)
@@ -403,7 +384,7 @@ def version_review(
     *, actor: Any, version: DocumentVersion, credentials: Credentials, comment: str = ""
 ) -> DocumentVersion:
     """A reviewer (never the author, S2) signs "reviewed"; the status stays in review."""
-    _require_perm(
+    require_perm(
         actor, "signatures.sign_reviewed", message="You are not permitted to review documents."
     )
     check_client(actor, version.document.client_id)
@@ -489,14 +470,14 @@ def version_approve(
     version_approved hook lets the training layer assign retraining (G3) in the same
     transaction; window_exception_reason is QA's reason to let the version take
     effect before the training window ends."""
-    _require_perm(
+    require_perm(
         actor,
         "documents.approve_version",
         "signatures.sign_approved",
         message="Only a QA approver can approve document versions.",
     )
     if effective_from is not None:
-        _require_aware(effective_from, "effective_from")
+        require_aware(effective_from, "effective_from")
     check_client(actor, version.document.client_id)
     _check_approvable(
         _fresh_version(version),
@@ -555,7 +536,7 @@ def version_approve(
 def version_withdraw(*, actor: Any, version: DocumentVersion, reason: str) -> DocumentVersion:
     """Abandon a draft or a version in review; it stays on record as withdrawn."""
     _require_manage(actor)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     _lock_document(version.document)
     version = _fresh_version(version, lock=True)
     check_client(actor, version.document.client_id)
@@ -607,15 +588,15 @@ def document_obsolete(
 ) -> Document:
     """QA signs "approved" to make the document obsolete from obsolete_from (default
     now); its last version ends there (Q1)."""
-    _require_perm(
+    require_perm(
         actor,
         "documents.obsolete_document",
         "signatures.sign_approved",
         message="Only a QA approver can make a document obsolete.",
     )
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if obsolete_from is not None:
-        _require_aware(obsolete_from, "obsolete_from")
+        require_aware(obsolete_from, "obsolete_from")
     check_client(actor, document.client_id)
     fresh = Document.objects.get(pk=document.pk)
     _check_obsoletable(fresh, obsolete_from or timezone.now())

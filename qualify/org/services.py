@@ -4,12 +4,13 @@ job assignments goes through these (one transaction, permission, audit event).""
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from qualify.audit import services as audit
+from qualify.guards import require_aware, require_perm, require_reason
 from qualify.org import events
 from qualify.org.models import (
     Client,
@@ -37,28 +38,6 @@ KNOWN_FRAMEWORKS = {
 
 PERSON_FIELDS = {"employee_number", "full_name", "email", "site", "department", "manager", "user"}
 JOB_FUNCTION_FIELDS = {"code", "name", "site", "client", "frameworks", "active"}
-
-
-def require_perm(actor: Any, *permissions: str, message: str) -> None:
-    if actor is None or not all(actor.has_perm(p) for p in permissions):
-        raise PermissionDenied(message)
-
-
-def require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "A reason is required to change an existing record."})
-    return reason
-
-
-def require_aware(value: Any, field: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        raise ValidationError({field: "A date and time with its time zone is required."})
-    if timezone.is_naive(value):
-        raise ValidationError(
-            {field: "The time has no time zone; give an aware date and time (T1)."}
-        )
-    return value
 
 
 def _reject_unknown(fields: dict[str, Any], allowed: set[str]) -> None:

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from qualify.audit import services as audit
+from qualify.guards import require_aware, require_perm
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
 from qualify.training.models import (
@@ -38,17 +39,6 @@ CHUNK = 500  # rows per IN list / bulk statement (SQLite's variable limit, plan 
 def source_of(obj: Any) -> str:
     """The `source` string naming what made an assignment: "training.matrixentry:12"."""
     return f"{obj._meta.label_lower}:{obj.pk}"
-
-
-def require_perm(actor: Any, permission: str, message: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise PermissionDenied(message)
-
-
-def require_aware(value: Any, field: str) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-        raise ValidationError({field: "A date and time with its time zone is required (T1)."})
-    return value
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -180,7 +170,7 @@ def _check_individual(actor: Any, person: Person, requirement: Requirement) -> N
     require_perm(
         actor,
         "training.assign_training",
-        "Only a training coordinator or QA can assign training individually.",
+        message="Only a training coordinator or QA can assign training individually.",
     )
     check_client(actor, requirement.client_id)
     if not person.active:

@@ -13,17 +13,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from qualify.audit import services as audit
+from qualify.guards import require_aware, require_perm
 from qualify.org.models import JobFunction
 from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 from qualify.training.models import Assignment, Curriculum, MatrixEntry, Requirement
 from qualify.training.services import rules
-from qualify.training.services.assignments import require_aware, require_perm
 
 
 def _change_matrix(actor: Any) -> None:
     require_perm(
-        actor, "training.change_matrix", "Only a training coordinator can change the matrix."
+        actor,
+        "training.change_matrix",
+        message="Only a training coordinator can change the matrix.",
     )
 
 

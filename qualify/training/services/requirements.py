@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document
+from qualify.guards import require_perm
 from qualify.org.models import Client
 from qualify.org.scoping import check_client
 from qualify.training.models import (
@@ -21,14 +22,13 @@ from qualify.training.models import (
     Requirement,
 )
 from qualify.training.services import rules
-from qualify.training.services.assignments import require_perm
 
 
 def _manage(actor: Any) -> None:
     require_perm(
         actor,
         "training.manage_requirements",
-        "Only a training coordinator can define training requirements and curricula.",
+        message="Only a training coordinator can define training requirements and curricula.",
     )
 
 
