@@ -23,7 +23,7 @@ def test_creating_a_document_writes_an_audit_event(doc_controller, document):
 @pytest.mark.parametrize(
     "persona", ["employee", "trainer", "coordinator", "qa", "auditor", "admin"]
 )
-def test_only_a_document_controller_creates_documents(request, persona):
+def test_only_a_document_controller_creates_documents(db, request, persona):
     actor = request.getfixturevalue(persona)
     with pytest.raises(PermissionDenied):
         services.document_create(
