@@ -25,7 +25,7 @@ install: $(VENV)/.installed-base
 demo: install
 	$(BIN)/qualify migrate --no-input
 	$(BIN)/qualify seed --scale demo --if-empty
-	$(BIN)/qualify demo_logins
+	$(BIN)/qualify demo_logins --url http://$(HOST):$(PORT)/
 	QUALIFY_DEBUG=$${QUALIFY_DEBUG:-true} $(BIN)/qualify runserver $(HOST):$(PORT) --insecure
 
 serve: install
