@@ -2,12 +2,13 @@
 
     python -m bench.qualification [--rebuild] [--json]
 
-Builds (once, with bulk_create) a plant in var/bench/qualification.sqlite3 (or
-BENCH_DATABASE_URL): 10,000 people with user accounts, 2,000 documents with two
-versions each (half the second versions editorial), one read-and-understand
-requirement per document, 8 signed records per person (80,000 records and 80,000
-signatures), some requalification orders and 20,000 assignments. Then measures,
-best-of / median as stated:
+Builds (once) the medium data set of `qualify seed --scale medium` (qualify.seed.scale,
+seed 42: bulk_create with audit events) in var/bench/qualification.sqlite3 (or
+BENCH_DATABASE_URL): 10,000 people with user accounts and job functions, 2,000
+documents with two versions each (half the second versions editorial), one
+read-and-understand requirement per document in the matrix, 8 signed records per
+person (80,000 records and 80,000 signatures), some requalification orders and 20,000
+assignments. Then measures, best-of / median as stated:
 
 * one `document_qualification` (median of 300 random pairs) against one raw SQL
   query that answers the same question from the same rows (effective version and
@@ -62,178 +63,20 @@ FROM training_requirement r WHERE r.document_id = %(document)s AND r.active
 
 
 def build() -> None:
-    from django.db import transaction
+    """The medium data set of `qualify seed --scale medium`, seed 42 (qualify.seed.scale)."""
+    from qualify.audit.context import audit_context
+    from qualify.seed import scale
 
-    from qualify.accounts.models import User
-    from qualify.documents.models import Document, DocumentVersion
-    from qualify.org.models import Department, Person, Site
-    from qualify.signatures.models import Signature
-    from qualify.signatures.services import content_hash
-    from qualify.training.models import (
-        Assignment,
-        RequalificationOrder,
-        Requirement,
-        TrainingRecord,
-    )
-
-    rng = random.Random(42)
-    batch = 2000
-    with transaction.atomic():
-        site = Site.objects.create(code="BENCH", name="Bench plant")
-        departments = Department.objects.bulk_create(
-            [Department(site=site, code=f"D{i}", name=f"Department {i:02d}") for i in range(20)]
-        )
-        users = User.objects.bulk_create(
-            [
-                User(username=f"u{i}", printed_name=f"User {i}", password="!")
-                for i in range(PEOPLE + 1)
-            ],
-            batch_size=batch,
-        )
-        owner = users[-1]
-        people = Person.objects.bulk_create(
-            [
-                Person(
-                    employee_number=f"E{i:06d}",
-                    full_name=f"Person {i}",
-                    site=site,
-                    department=departments[i % 20],
-                    user=users[i],
-                )
-                for i in range(PEOPLE)
-            ],
-            batch_size=batch,
-        )
-        documents = Document.objects.bulk_create(
-            [
-                Document(
-                    number=f"SOP-{i:05d}",
-                    title=f"Procedure {i}",
-                    doc_type="sop",
-                    owner=owner,
-                    site=site,
-                    created_at=BASE,
-                )
-                for i in range(DOCUMENTS)
-            ],
-            batch_size=batch,
-        )
-        versions = []
-        for i, document in enumerate(documents):
-            for sequence, (start, retraining) in enumerate(
-                [(0, True), (100 + i % 150, i % 2 == 0)], start=1
-            ):
-                versions.append(
-                    DocumentVersion(
-                        document=document,
-                        revision=str(sequence),
-                        sequence=sequence,
-                        status="approved",
-                        change_summary="bench",
-                        retraining_required=retraining,
-                        author=owner,
-                        created_at=BASE,
-                        approved_at=BASE + dt.timedelta(days=start),
-                        effective_from=BASE + dt.timedelta(days=start),
-                    )
-                )
-        versions = DocumentVersion.objects.bulk_create(versions, batch_size=batch)
-        _store_baselines()
-        by_document = {}
-        for version in versions:
-            by_document.setdefault(version.document_id, []).append(version)
-        requirements = Requirement.objects.bulk_create(
-            [
-                Requirement(
-                    code=f"R-{d.number}",
-                    title=f"Read {d.number}",
-                    method="read",
-                    document=d,
-                    created_at=BASE,
-                )
-                for d in documents
-            ],
-            batch_size=batch,
-        )
-        records = []
-        for person in people:
-            for requirement in rng.sample(requirements, RECORDS_PER_PERSON):
-                day = rng.randint(0, 290)
-                first, second = by_document[requirement.document_id]
-                version = second if day >= (second.effective_from - BASE).days else first
-                when = BASE + dt.timedelta(days=day, minutes=rng.randint(0, 1000))
-                records.append(
-                    TrainingRecord(
-                        person=person,
-                        requirement=requirement,
-                        document_version=version,
-                        method="read",
-                        completed_at=when,
-                        recorded_at=when,
-                        evidence="signature",
-                        entered_by=owner,
-                    )
-                )
-        records = TrainingRecord.objects.bulk_create(records, batch_size=batch)
-        user_of = {p.pk: p.user_id for p in people}
-        username = {u.pk: u.username for u in users}
-        Signature.objects.bulk_create(
-            [
-                Signature(
-                    signer_id=user_of[r.person_id],
-                    username=username[user_of[r.person_id]],
-                    printed_name="Bench",
-                    signed_at=r.recorded_at,
-                    meaning="read_and_understood",
-                    object_type="training.trainingrecord",
-                    object_id=str(r.pk),
-                    content_hash=content_hash(r),
-                )
-                for r in records
-            ],
-            batch_size=batch,
-        )
-        RequalificationOrder.objects.bulk_create(
-            [
-                RequalificationOrder(
-                    person_id=r.person_id,
-                    requirement_id=r.requirement_id,
-                    issued_at=r.completed_at + dt.timedelta(days=5),
-                    recorded_at=r.completed_at + dt.timedelta(days=5),
-                    reason="bench",
-                )
-                for r in records[::50]
-            ],
-            batch_size=batch,
-        )
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    person=people[i % PEOPLE],
-                    requirement=requirements[(i * 7 + i // PEOPLE) % DOCUMENTS],
-                    reason="matrix",
-                    due_at=BASE + dt.timedelta(days=rng.randint(200, 400)),
-                    created_at=BASE,
-                )
-                for i in range(2 * PEOPLE)
-            ],
-            batch_size=batch,
-        )
+    assert (scale.SCALES["medium"].people, scale.SCALES["medium"].documents) == (PEOPLE, DOCUMENTS)
+    assert scale.SCALES["medium"].records_per_person == RECORDS_PER_PERSON
+    with audit_context(source="cli"):
+        scale.build(scale.SCALES["medium"], seed=42, base=BASE)
 
 
 def _store_baselines() -> None:
-    """Q2 as approval stores it: each version's baseline (raw SQL reads the column)."""
-    from qualify.documents.models import DocumentVersion
+    from qualify.seed.scale import store_baselines
 
-    latest = {}
-    changed = []
-    for version in DocumentVersion.objects.order_by("document_id", "sequence"):
-        if version.retraining_required or version.document_id not in latest:
-            latest[version.document_id] = version.pk
-        if version.baseline_id != latest[version.document_id]:
-            version.baseline_id = latest[version.document_id]
-            changed.append(version)
-    DocumentVersion.objects.bulk_update(changed, ["baseline"], batch_size=2000)
+    store_baselines()
 
 
 def _ready() -> bool:

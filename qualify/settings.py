@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "qualify.documents",
     "qualify.training",
     "qualify.quality",
+    "qualify.api",
     "qualify.web",
     "qualify.seed",
 ]
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "qualify.accounts.middleware.IdleExpiryNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -28,8 +28,15 @@ from qualify.org.models import Person
 from qualify.seed import plant_data as data
 from qualify.seed.logins import DEMO_PASSWORD, DEMO_USERS
 from qualify.signatures.services import Credentials
+from qualify.training import scheduler
 from qualify.training import services as training
-from qualify.training.models import Assignment, AssignmentStatus, Method, Requirement
+from qualify.training.models import (
+    Assignment,
+    AssignmentReason,
+    AssignmentStatus,
+    Method,
+    Requirement,
+)
 
 EDITORIAL = "Editorial change only; no change to practice"
 START = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)
@@ -47,6 +54,7 @@ class Plant:
     requirements: dict[str, Requirement] = field(default_factory=dict)
     reviewer: User | None = None
     summary: list[str] = field(default_factory=list)
+    people_per_function: int | None = None
 
     def creds(self, user: User) -> Credentials:
         return Credentials(password=DEMO_PASSWORD, username=user.username, session={})
@@ -79,12 +87,13 @@ class Clock:
             self._traveller = None
 
 
-def load(*, scale: str, seed: int) -> list[str]:
+def load(*, scale: str, seed: int, people_per_function: int | None = None) -> list[str]:
+    """Load the demo plant (through the services) or a scale data set (set-based).
+
+    people_per_function caps the demo's staffing per job function (tests use 1)."""
     if scale != "demo":
-        raise NotImplementedError(
-            f"--scale {scale} is not built yet; bench/ builds its own data for now"
-        )
-    plant = Plant(rng=random.Random(seed))
+        return _load_scale(scale, seed)
+    plant = Plant(rng=random.Random(seed), people_per_function=people_per_function)
     clock = Clock()
     try:
         clock.at(START)
@@ -108,6 +117,25 @@ def load(*, scale: str, seed: int) -> list[str]:
     ).count()
     plant.summary.append(f"{open_count} open assignments, {overdue} overdue")
     return plant.summary
+
+
+def _load_scale(scale: str, seed: int) -> list[str]:
+    """medium or large: bulk-built and audited (qualify.seed.scale), plus the demo
+    logins made through the services so someone can sign in and look around."""
+    import time
+
+    from qualify.seed import scale as scale_data
+
+    started = time.perf_counter()
+    built = scale_data.build(scale_data.SCALES[scale], seed=seed)
+    _accounts(Plant(rng=random.Random(seed)))
+    seconds = time.perf_counter() - started
+    return [
+        *built.summary(),
+        f"demo logins: {len(DEMO_USERS) + 1} accounts",
+        f"built in {seconds:.0f} s; history up to {scale_data.AT:%Y-%m-%d}"
+        " (ask qualify check with --at for the plant as it stood)",
+    ]
 
 
 def _user(plant: Plant, username: str, name: str, role_names: list[str]) -> User:
@@ -142,7 +170,10 @@ def _verify_all(plant: Plant) -> None:
     )
 
     admin = plant.users["admin"]
-    for user in User.objects.filter(identity_verified_at__isnull=True, is_service_account=False):
+    mine = [user.pk for user in plant.users.values()]
+    for user in User.objects.filter(
+        pk__in=mine, identity_verified_at__isnull=True, is_service_account=False
+    ).order_by("pk"):
         if user.pk != admin.pk:
             user_record_identity_verified(
                 actor=admin, user=user, reason="Photo ID checked by HR at onboarding"
@@ -276,7 +307,9 @@ def _requirements_and_matrix(plant: Plant, clock: Clock) -> None:
     clock.step(60)
 
 
-def _person_for(plant: Plant, user: User, number: str, site: str, dept: str, functions, when):
+def _person_for(
+    plant: Plant, user: User, number: str, site: str, dept: str, functions, when, manager=None
+):
     coordinator = plant.users["coordinator"]
     person = org.person_create(
         actor=coordinator,
@@ -285,6 +318,7 @@ def _person_for(plant: Plant, user: User, number: str, site: str, dept: str, fun
         email=user.email,
         site=plant.sites[site],
         department=plant.departments[(site, dept)],
+        manager=manager,
         user=user,
     )
     for code in functions:
@@ -318,10 +352,27 @@ def _staff(plant: Plant, clock: Clock) -> None:
     for username, (site, dept, functions) in named.items():
         number += 1
         _person_for(plant, plant.users[username], f"E{number}", site, dept, functions, when)
+    # Reporting lines, so overdue training reaches managers and escalates (reminders).
+    supervisor, qa_lead = plant.users["trainer"].person, plant.users["qa"].person
+    for username, manager in [
+        ("operator", supervisor),
+        ("trainer", qa_lead),
+        ("coordinator", qa_lead),
+        ("doccontrol", qa_lead),
+        ("qa.reviewer", qa_lead),
+    ]:
+        org.person_update(
+            actor=plant.users["coordinator"],
+            person=plant.users[username].person,
+            manager=manager,
+            reason="Reporting line recorded from the HR organisation chart",
+        )
     rng = plant.rng
     admin = plant.users["admin"]
     used = set()
     for function_code, count, site, dept in data.STAFFING:
+        if plant.people_per_function is not None:
+            count = min(count, plant.people_per_function)
         for _ in range(count):
             while True:
                 first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
@@ -337,7 +388,8 @@ def _staff(plant: Plant, clock: Clock) -> None:
             functions = [function_code]
             if function_code == "FILL-OP" and rng.random() < 0.3:
                 functions.append("NVX-FILL")
-            _person_for(plant, user, f"E{number}", site, dept, functions, when)
+            manager = supervisor if dept == "MFG" else qa_lead
+            _person_for(plant, user, f"E{number}", site, dept, functions, when, manager)
     plant.summary.append(f"{len(plant.people)} people on two sites")
     clock.step(60)
     # Trainers hold the train-the-trainer certificate before they train anyone.
@@ -438,12 +490,37 @@ def _history(plant: Plant, clock: Clock, now: dt.datetime) -> None:
     revisions = [
         (number, rev) for number, _t, _ty, _f, _c, revs in data.DOCUMENTS for rev in revs[1:]
     ]
+    from qualify.seed import plant_quality as quality
+
     span = (now - dt.timedelta(days=12)) - (START + dt.timedelta(days=60))
     step = span / max(len(revisions), 1)
     author = plant.users["doccontrol"]
+    changes = {}
+    # Quality events that happen some days before a revision is drafted (time order).
+    episodes = {
+        ("SOP-035", "2"): lambda: quality.close_change_control(plant, clock, changes["SOP-020"]),
+        ("SOP-041", "2"): lambda: quality.autoclave_deviation_and_capa(plant, clock),
+        ("SOP-061", "2"): lambda: quality.packaging_batch(plant, clock),
+    }
     for index, (number, (label, retrain, summary)) in enumerate(revisions):
-        clock.at(START + dt.timedelta(days=60) + step * index)
+        when = START + dt.timedelta(days=60) + step * index
+        if (number, label) in episodes and "SOP-020" in changes:
+            clock.at(when - dt.timedelta(days=12))
+            episodes[(number, label)]()
+        clock.at(when)
+        # The daily jobs ran all along: periodic retraining (G4) is assigned before
+        # records expire, and worked through with the revision below.
+        scheduler.run_daily(now=clock.now, source="task")
         document = plant.documents[number]
+        if number == "SOP-020":
+            changes[number] = quality.change_control_for(
+                plant,
+                clock,
+                number=f"CC-{clock.now:%Y}-014",
+                document_number=number,
+                title="Autoclave: daily Bowie-Dick test",
+                why="Steam penetration to be tested daily, not weekly",
+            )
         version = docs.version_draft(
             actor=author,
             document=document,
@@ -455,6 +532,8 @@ def _history(plant: Plant, clock: Clock, now: dt.datetime) -> None:
             else "Editorial change only; no change to practice",
             content_text=_text(number, document.title, label, summary),
         )
+        if number in changes:
+            quality.link(plant, changes[number], version)
         effective = clock.now + dt.timedelta(days=31)
         _approve(plant, version, effective_from=effective)
         recent = now - clock.now < dt.timedelta(days=45)
@@ -465,7 +544,13 @@ def _history(plant: Plant, clock: Clock, now: dt.datetime) -> None:
             4 if recent else 20,
             0.5 if recent else 0.93,
             only=lambda a, d=document: (
-                a.document_version_id is not None and a.document_version.document_id == d.pk
+                (a.document_version_id is not None and a.document_version.document_id == d.pk)
+                or a.reason == AssignmentReason.RECURRENCE
             ),
         )
     plant.summary.append(f"{len(revisions)} revisions approved with retraining history")
+    # The newest events: days ago, so their training is open but not yet overdue.
+    clock.at(now - dt.timedelta(days=8))
+    quality.open_change_control(plant, clock, now)
+    clock.at(now - dt.timedelta(days=4))
+    quality.filling_batch_and_open_capa(plant, clock)

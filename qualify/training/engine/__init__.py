@@ -110,16 +110,15 @@ def check_many(
     facts = Facts(as_known_at)
     facts.add_people(person for person, _ in pairs)
     facts.add_documents(document for _, document in pairs)
-    document_ids = list(dict.fromkeys(document.pk for _, document in pairs))
-    linked = facts.requirements_of_documents(document_ids)
-    facts.load_documents(document_ids)
-    facts.load((person.pk, r.pk) for person, document in pairs for r in linked[document.pk])
-    facts.load_sites({person.site_id for person, document in pairs if not linked[document.pk]})
+    keyed = [(person, document, person.pk, document.pk) for person, document in pairs]
+    linked = facts.requirements_of_documents(dict.fromkeys(d for _, _, _, d in keyed))
+    facts.load((p, r.pk) for _, _, p, d in keyed for r in linked[d])
+    facts.load_sites({person.site_id for person, _, _, d in keyed if not linked[d]})
     evaluator = Evaluator(facts)
     answers = []
-    for person, document in pairs:
-        effective = facts.effective_version(document.pk, at)
-        requirements = linked[document.pk]
+    for person, document, person_id, document_id in keyed:
+        effective = facts.effective_version(document_id, at)
+        requirements = linked[document_id]
         if not requirements:
             # Q4: "no training defined"; a gate follows the site's policy. With no
             # version in force there is nothing to be qualified on either way.
@@ -135,7 +134,7 @@ def check_many(
                     at=at,
                     as_known_at=as_known_at,
                     qualified=qualified,
-                    effective_version=effective,
+                    effective_version=facts.version_instance(effective),
                     reasons=() if qualified else ordered(reasons),
                     no_training_defined=True,
                 )
@@ -143,7 +142,7 @@ def check_many(
             continue
         results = []
         for requirement in requirements:
-            answer = evaluator.answer(person.pk, requirement.pk, at)
+            answer = evaluator.answer(person_id, requirement.pk, at)
             if answer.person is not person:  # the caller's object, not a loaded copy
                 answer = _with_person(answer, person)
             results.append(answer)
@@ -155,7 +154,7 @@ def check_many(
                 at=at,
                 as_known_at=as_known_at,
                 qualified=qualified,
-                effective_version=effective,
+                effective_version=facts.version_instance(effective),
                 requirements=tuple(results),
                 reasons=ordered(r for a in results for r in a.reasons),
             )

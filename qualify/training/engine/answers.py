@@ -53,7 +53,10 @@ _ORDER = {reason: i for i, reason in enumerate(Reason)}
 
 
 def ordered(reasons) -> tuple[Reason, ...]:
-    return tuple(sorted(set(reasons), key=_ORDER.__getitem__))
+    unique = set(reasons)
+    if len(unique) <= 1:
+        return tuple(unique)
+    return tuple(sorted(unique, key=_ORDER.__getitem__))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import datetime as dt
 
 from qualify.signatures.meanings import COMPLETED_TRAINING, READ_AND_UNDERSTOOD, TRAINED_BY
 from qualify.training.engine.answers import Reason, RequirementAnswer, SignatureStatus, ordered
-from qualify.training.engine.facts import Facts, needs_trainer
-from qualify.training.models import Evidence, TrainingRecord
+from qualify.training.engine.facts import Facts, Record, Sig, Version, needs_trainer
+from qualify.training.models import Evidence
 
 TRAINEE_MEANINGS = frozenset({READ_AND_UNDERSTOOD.code, COMPLETED_TRAINING.code})
 TRAINER_MEANINGS = frozenset({TRAINED_BY.code})
@@ -82,7 +82,8 @@ class Evaluator:
             reason = Reason.NOT_YET_RECORDED if late else Reason.NEVER_TRAINED
             return self._answer(
                 person_id, requirement_id, at,
-                qualified=False, reasons=(reason,), effective_version=effective,
+                qualified=False, reasons=(reason,),
+                effective_version=facts.version_instance(effective),
             )  # fmt: skip
         best = None
         for record in candidates:  # most recently completed first
@@ -96,20 +97,24 @@ class Evaluator:
             if best is None:
                 best = result
         record, reasons, signatures, trainer_ok = best
+        # Model instances only for what the answer shows.
         return self._answer(
             person_id,
             requirement_id,
             at,
             qualified=not reasons,
             reasons=reasons,
-            record=record,
-            version=facts.version_by_id.get(record.document_version_id),
-            effective_version=effective,
-            signatures=signatures,
+            record=facts.record_instance(record),
+            version=facts.version_instance(facts.version_by_id.get(record.document_version_id)),
+            effective_version=facts.version_instance(effective),
+            signatures=tuple(
+                SignatureStatus(role=role, signature=facts.signature_instance(shown), valid=valid)
+                for role, shown, valid in signatures
+            ),
             trainer_qualified=trainer_ok,
         )
 
-    def _check_record(self, person_id, requirement, record: TrainingRecord, at, effective):
+    def _check_record(self, person_id, requirement, record: Record, at, effective: Version | None):
         facts = self.facts
         reasons: list[Reason] = []
         # Q2: the same baseline as the version effective at T.
@@ -152,7 +157,7 @@ class Evaluator:
         ):
             reasons.append(Reason.EVIDENCE_INSUFFICIENT)
         # Signatures (S1): the trainee's; the trainer's for classroom and on-the-job.
-        statuses: list[SignatureStatus] = []
+        statuses: list[tuple[str, Sig, bool]] = []  # (role, signature shown, valid)
         self._check_signature(
             record, "trainee", facts.user_of(person_id), TRAINEE_MEANINGS,
             Reason.TRAINEE_SIGNATURE_MISSING, reasons, statuses,
@@ -172,12 +177,12 @@ class Evaluator:
                 )
                 if not trainer_ok:
                     reasons.append(Reason.TRAINER_NOT_QUALIFIED)
-        return ordered(reasons), tuple(statuses), trainer_ok
+        return ordered(reasons), statuses, trainer_ok
 
     def _check_signature(self, record, role, user_id, meanings, missing, reasons, statuses):
         mine = [
             s
-            for s in self.facts.signatures.get(record.pk, ())
+            for s in record.signatures  # known at K, in signing order
             if user_id is not None and s.signer_id == user_id and s.meaning in meanings
         ]
         if not mine:
@@ -186,6 +191,6 @@ class Evaluator:
         expected = self.facts.content_hash(record)
         valid = [s for s in mine if s.content_hash == expected]
         shown = valid[-1] if valid else mine[-1]
-        statuses.append(SignatureStatus(role=role, signature=shown, valid=bool(valid)))
+        statuses.append((role, shown, bool(valid)))
         if not valid:
             reasons.append(Reason.SIGNATURE_BROKEN)

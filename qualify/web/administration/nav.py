@@ -1,3 +1,5 @@
 """Menu entries of this area: (label, url name, permission or None for any signed-in user)."""
 
-NAV: list[tuple[str, str, str | None]] = []
+NAV: list[tuple[str, str, str | None]] = [
+    ("Users", "web:admin_users", "accounts.manage_accounts"),
+]

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from qualify.web.administration import views
+
+urlpatterns = [
+    path("users/", views.users, name="admin_users"),
+    path("users/<int:pk>/", views.user, name="admin_user"),
+    path("users/<int:pk>/roles/", views.set_roles, name="admin_user_roles"),
+    path("users/<int:pk>/unlock/", views.unlock, name="admin_user_unlock"),
+    path("users/<int:pk>/deactivate/", views.deactivate, name="admin_user_deactivate"),
+    path("users/<int:pk>/reactivate/", views.reactivate, name="admin_user_reactivate"),
+    path("users/<int:pk>/identity/", views.verify_identity, name="admin_user_identity"),
+    path("users/<int:pk>/authenticator/", views.reset_otp, name="admin_user_otp_reset"),
+    path("users/<int:pk>/clients/grant/", views.grant_client, name="admin_user_client_grant"),
+    path("users/<int:pk>/clients/revoke/", views.revoke_client, name="admin_user_client_revoke"),
+]

@@ -1,3 +1,8 @@
 """Menu entries of this area: (label, url name, permission or None for any signed-in user)."""
 
-NAV: list[tuple[str, str, str | None]] = []
+NAV: list[tuple[str, str, str | None]] = [
+    ("Matrix", "web:coordinator_matrix", "training.change_matrix"),
+    ("People", "web:coordinator_people", "org.manage_people"),
+    ("Assignments", "web:coordinator_assignments", "training.assign_training"),
+    ("Compliance", "web:coordinator_dashboard", "training.change_matrix"),
+]

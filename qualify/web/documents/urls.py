@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from qualify.web.documents import views
+
+urlpatterns = [
+    path("", views.document_list, name="documents"),
+    path("<str:number>/", views.document_detail, name="document"),
+    path("<str:number>/revise/", views.revision_upload, name="document_revise"),
+    path("version/<int:pk>/", views.version_detail, name="document_version"),
+    path("version/<int:pk>/file/", views.version_file, name="document_version_file"),
+    path("version/<int:pk>/submit/", views.version_submit, name="document_version_submit"),
+    path("version/<int:pk>/review/", views.version_review, name="document_version_review"),
+    path("version/<int:pk>/approve/", views.version_approve, name="document_version_approve"),
+    path("version/<int:pk>/withdraw/", views.version_withdraw, name="document_version_withdraw"),
+]

@@ -1,3 +1,5 @@
 """Menu entries of this area: (label, url name, permission or None for any signed-in user)."""
 
-NAV: list[tuple[str, str, str | None]] = []
+NAV: list[tuple[str, str, str | None]] = [
+    ("Quality", "web:quality", "quality.manage_capa"),
+]

@@ -13,8 +13,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when the database holds users"
         )
+        parser.add_argument(
+            "--people-per-function",
+            type=int,
+            default=None,
+            help="demo only: at most this many staff per job function (a quick, smaller plant)",
+        )
 
-    def handle(self, *args, scale, seed, if_empty, **options):
+    def handle(self, *args, scale, seed, if_empty, people_per_function, **options):
         from qualify.accounts.models import User
 
         if User.objects.exists():
@@ -24,7 +30,9 @@ class Command(BaseCommand):
             raise CommandError("The database already holds data; seed an empty database.")
         with audit_context(source="cli"):
             try:
-                summary = plant.load(scale=scale, seed=seed)
+                summary = plant.load(
+                    scale=scale, seed=seed, people_per_function=people_per_function
+                )
             except NotImplementedError as exc:
                 raise CommandError(str(exc)) from exc
         for line in summary:

@@ -1,17 +1,27 @@
-"""`qualify scheduler`: run the due training jobs once, synchronously, and say what
-they did. Meant for cron (daily); running it twice creates nothing new.
+"""`qualify scheduler`: run the due daily jobs once, synchronously, and say what they
+did. Meant for cron (daily); running it twice creates nothing new.
 
     qualify scheduler            # run now, in this process
     qualify scheduler --enqueue  # queue them for `qualify worker` instead
+
+Besides the training jobs it sends the quality reminders (digests, lost
+qualifications) when the quality app is installed. Training sits below quality and
+never imports it (P2), so the reminders are reached by name: the `reminders`
+command, or the `send_reminders` task for the worker.
 """
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 from qualify.training import scheduler, tasks
 
+REMINDERS_TASK = "qualify.quality.tasks.send_reminders"
+
 
 class Command(BaseCommand):
-    help = "Run the daily training jobs (G4 recurrence, G6 clean-ups) once."
+    help = "Run the daily jobs once: G4 recurrence, G6 clean-ups, then the reminders."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -21,12 +31,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        reminders = apps.is_installed("qualify.quality")
         if options["enqueue"]:
             result = tasks.daily_training_jobs.enqueue()
             self.stdout.write(f"queued {tasks.daily_training_jobs.name} as {result.id}")
+            if reminders:
+                task = import_string(REMINDERS_TASK)
+                self.stdout.write(f"queued {task.name} as {task.enqueue().id}")
             return
         for name, counts in scheduler.run_daily(source="cli").items():
             summary = ", ".join(
                 f"{key.replace('_', ' ')}: {value}" for key, value in counts.items()
             )
             self.stdout.write(f"{name}: {summary}")
+        if reminders:
+            # After the training jobs, so new recurrence assignments are in the digests.
+            self.stdout.write("quality.reminders: ", ending="")
+            call_command("reminders", stdout=self.stdout, stderr=self.stderr)

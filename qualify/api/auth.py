@@ -1,0 +1,87 @@
+"""Authentication (Bearer tokens beside people's sessions), scopes, rate limits."""
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions, throttling
+
+from qualify.api.models import ApiToken
+from qualify.api.tokens import token_for, token_used
+from qualify.env import env_str
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>`. Each use is audited under the token's
+    service account."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request) -> tuple[Any, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _, raw = header.partition(" ")
+        if keyword.lower() != "bearer":
+            return None
+        raw = raw.strip()
+        if not raw or " " in raw:
+            raise exceptions.AuthenticationFailed("Send one token: Authorization: Bearer <token>.")
+        token = token_for(raw)
+        if token is None:
+            raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
+        token_used(token, method=request.method, path=request.path)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="qualify"'
+
+
+def _method(request) -> str:
+    return "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+
+
+class ScopeAndRolePermission(permissions.BasePermission):
+    """A view names, per method, the token scope it needs (`scopes`) and the
+    permissions any of which the user must hold (`perms`), for tokens and sessions
+    alike. A service account is reachable only through its token."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if user is None or not user.is_authenticated:
+            return False
+        method = _method(request)
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None:
+            scope = getattr(view, "scopes", {}).get(method)
+            if scope is None or scope not in token.scopes:
+                self.message = f"The token lacks the scope {scope!r} for this operation."
+                return False
+        elif getattr(user, "is_service_account", False):
+            return False
+        needed = getattr(view, "perms", {}).get(method, ())
+        if needed and not any(user.has_perm(p) for p in needed):
+            self.message = "Your role does not allow this operation."
+            return False
+        return True
+
+
+class TokenRateThrottle(throttling.SimpleRateThrottle):
+    """Requests per token (per user for sessions, per address when anonymous);
+    QUALIFY_API_RATE, e.g. "1200/min". The cache is per process unless CACHES
+    names a shared one."""
+
+    scope = "api"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "QUALIFY_API_RATE", None) or env_str(
+            "QUALIFY_API_RATE", "1200/min"
+        )
+
+    def get_cache_key(self, request, view) -> str:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user is not None and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"addr-{self.get_ident(request)}"
+        return f"qualify-api-throttle-{ident}"

@@ -1,0 +1,93 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from qualify.api.views import (
+    audit,
+    documents,
+    executions,
+    gate,
+    people,
+    ping,
+    quality,
+    training,
+    webhooks,
+)
+
+SCHEMA_SETTINGS = {
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qualify.api.schema_auth.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "qualify.training.models.AssignmentStatus",
+        "VersionStatusEnum": "qualify.documents.models.VersionStatus",
+        "DeliveryStatusEnum": "qualify.api.models.DeliveryStatus",
+        "EvidenceEnum": "qualify.training.models.Evidence",
+    },
+    "DESCRIPTION": (
+        "Qualify REST API: HR feed, the MES qualification gate, documents, training "
+        "and quality reads, audit trail, webhooks. Authenticate with "
+        "`Authorization: Bearer <token>` or a session. Errors are RFC 9457 problem "
+        "details. Lists use cursor pagination (`next`, `previous`)."
+    ),
+}
+
+app_name = "api"
+urlpatterns = [
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            custom_settings=SCHEMA_SETTINGS, authentication_classes=[], permission_classes=[]
+        ),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", authentication_classes=[], permission_classes=[]
+        ),
+        name="docs",
+    ),
+    path("ping/", ping.PingView.as_view(), name="ping"),
+    path("people/", people.PeopleView.as_view(), name="people"),
+    path("people/bulk/", people.PeopleBulkView.as_view(), name="people-bulk"),
+    path("people/<str:employee_number>/", people.PersonView.as_view(), name="person"),
+    path(
+        "people/<str:employee_number>/deactivate/",
+        people.PersonDeactivateView.as_view(),
+        name="person-deactivate",
+    ),
+    path("job-functions/", people.JobFunctionsView.as_view(), name="job-functions"),
+    path("requirements/", training.RequirementsView.as_view(), name="requirements"),
+    path("matrix/", training.MatrixView.as_view(), name="matrix"),
+    path("assignments/", training.AssignmentsView.as_view(), name="assignments"),
+    path("records/", training.RecordsView.as_view(), name="records"),
+    path("documents/", documents.DocumentsView.as_view(), name="documents"),
+    path("documents/<str:number>/", documents.DocumentView.as_view(), name="document"),
+    path("documents/<str:number>/versions/", documents.VersionsView.as_view(), name="versions"),
+    path(
+        "documents/<str:number>/effective/",
+        documents.EffectiveVersionView.as_view(),
+        name="effective-version",
+    ),
+    path("qualifications/check", gate.QualificationCheckView.as_view(), name="check"),
+    path("executions/", executions.ExecutionsView.as_view(), name="executions"),
+    path("quality/capas/", quality.CapasView.as_view(), name="capas"),
+    path("quality/deviations/", quality.DeviationsView.as_view(), name="deviations"),
+    path("quality/change-controls/", quality.ChangeControlsView.as_view(), name="change-controls"),
+    path("audit/events/", audit.AuditEventsView.as_view(), name="audit-events"),
+    path("audit/checkpoints/", audit.CheckpointsView.as_view(), name="checkpoints"),
+    path(
+        "webhooks/subscriptions/",
+        webhooks.SubscriptionsView.as_view(),
+        name="webhook-subscriptions",
+    ),
+    path(
+        "webhooks/subscriptions/<int:pk>/deactivate/",
+        webhooks.SubscriptionDeactivateView.as_view(),
+        name="webhook-deactivate",
+    ),
+    path("webhooks/deliveries/", webhooks.DeliveriesView.as_view(), name="webhook-deliveries"),
+]

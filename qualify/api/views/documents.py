@@ -1,0 +1,181 @@
+"""Documents: read documents, versions and the effective version at an instant;
+an external document system pushes a draft revision with its file. Submitting,
+reviewing and approving need signatures and stay in the pages (S1)."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from qualify.api.base import ApiView, ListView, RetrieveView
+from qualify.api.idempotency import idempotent
+from qualify.api.views.signatures import SignatureOut, signatures_by_object
+from qualify.documents import services
+from qualify.documents.models import Document, DocumentVersion
+from qualify.documents.queries import documents, effective_version, versions
+
+VIEW = ["documents.view_document", "documents.manage_documents"]
+WRITE = ["documents.manage_documents"]
+
+
+class DocumentOut(serializers.ModelSerializer):
+    site = serializers.CharField(source="site.code", allow_null=True, default=None)
+    client = serializers.CharField(source="client.code", allow_null=True, default=None)
+    owner = serializers.CharField(source="owner.username")
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "number",
+            "title",
+            "doc_type",
+            "site",
+            "client",
+            "owner",
+            "created_at",
+            "obsolete_from",
+        ]
+
+
+class VersionOut(serializers.ModelSerializer):
+    document = serializers.CharField(source="document.number")
+    author = serializers.CharField(source="author.username")
+    baseline = serializers.IntegerField(source="baseline_id", allow_null=True)
+    state = serializers.SerializerMethodField(help_text="Lifecycle label now (Q1).")
+    signatures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentVersion
+        fields = [
+            "id",
+            "document",
+            "revision",
+            "sequence",
+            "status",
+            "state",
+            "file_sha256",
+            "content_text",
+            "change_summary",
+            "retraining_required",
+            "editorial_justification",
+            "author",
+            "created_at",
+            "submitted_at",
+            "approved_at",
+            "effective_from",
+            "effective_to",
+            "baseline",
+            "signatures",
+        ]
+
+    def get_state(self, obj) -> str:
+        return obj.state_at(timezone.now())
+
+    def get_signatures(self, obj) -> list[dict]:
+        found = self.context.get("signatures")
+        rows = found.get(str(obj.pk), []) if found is not None else None
+        if rows is None:
+            rows = signatures_by_object(DocumentVersion, [obj.pk]).get(str(obj.pk), [])
+        return SignatureOut(rows, many=True).data
+
+
+class DraftIn(serializers.Serializer):
+    revision = serializers.CharField(max_length=20)
+    change_summary = serializers.CharField()
+    retraining_required = serializers.BooleanField(default=True)
+    editorial_justification = serializers.CharField(required=False, allow_blank=True, default="")
+    content_text = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_null=True)
+
+
+class EffectiveQuery(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+    as_known_at = serializers.DateTimeField(required=False)
+
+
+def _document(user, number) -> Document:
+    document = documents(user).filter(number=number).first()
+    if document is None:
+        raise NotFound(f"No document {number!r}.")
+    return document
+
+
+class DocumentsView(ListView):
+    serializer_class = DocumentOut
+    perms = {"GET": VIEW}
+    filterset_fields = ["number", "doc_type"]
+
+    def get_queryset(self):
+        return documents(self.request.user)
+
+
+class DocumentView(RetrieveView):
+    serializer_class = DocumentOut
+    perms = {"GET": VIEW}
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return documents(self.request.user)
+
+
+class VersionsView(ListView):
+    serializer_class = VersionOut
+    scopes = {"GET": "read", "POST": "documents-write"}
+    perms = {"GET": VIEW, "POST": WRITE}
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DocumentVersion.objects.none()
+        document = _document(self.request.user, self.kwargs["number"])
+        return versions(self.request.user).filter(document=document).select_related("baseline")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        page = getattr(self, "_page", None)
+        if page is not None:
+            context["signatures"] = signatures_by_object(DocumentVersion, [v.pk for v in page])
+        return context
+
+    def paginate_queryset(self, queryset):
+        self._page = super().paginate_queryset(queryset)
+        return self._page
+
+    @extend_schema(
+        request={"multipart/form-data": DraftIn, "application/json": DraftIn},
+        responses={201: VersionOut},
+        summary="Create a draft revision with its file (documents.services.version_draft)",
+    )
+    @idempotent
+    def post(self, request, number):
+        document = _document(request.user, number)
+        body = DraftIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = services.version_draft(
+            actor=request.user, document=document, **body.validated_data
+        )
+        return Response(VersionOut(version).data, status=status.HTTP_201_CREATED)
+
+
+class EffectiveVersionView(ApiView):
+    perms = {"GET": VIEW}
+    serializer_class = VersionOut
+
+    @extend_schema(
+        parameters=[EffectiveQuery],
+        responses={200: VersionOut},
+        summary="The version effective at an instant (Q1), as known at another (Q7)",
+    )
+    def get(self, request, number):
+        document = _document(request.user, number)
+        query = EffectiveQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        at = query.validated_data.get("at") or timezone.now()
+        version = effective_version(
+            document, at=at, as_known_at=query.validated_data.get("as_known_at")
+        )
+        if version is None:
+            raise NotFound(f"No version of {number} is effective at {at.isoformat()}.")
+        return Response(VersionOut(version).data)

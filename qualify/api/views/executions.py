@@ -1,0 +1,110 @@
+"""Executions: the MES records work on a batch through the quality service (E1)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from qualify.api.base import ListView
+from qualify.api.idempotency import idempotent
+from qualify.documents.queries import documents
+from qualify.org.queries import people
+from qualify.quality.models import Execution
+from qualify.quality.services import execution_record
+
+RECORD = ["quality.record_execution"]
+VIEW = ["quality.view_execution", "quality.record_execution"]
+
+
+class ExecutionIn(serializers.Serializer):
+    person = serializers.CharField(max_length=40, help_text="Employee number of the performer.")
+    batch = serializers.CharField(max_length=80)
+    step = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    documents = serializers.ListField(
+        child=serializers.CharField(max_length=40), min_length=1, max_length=50
+    )
+    claimed_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the step was performed, as attested by the MES (stored beside "
+        "the server's time, T1).",
+    )
+
+
+class ExecutionOut(serializers.ModelSerializer):
+    person = serializers.CharField(source="person.employee_number")
+    site = serializers.CharField(source="site.code")
+    documents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id",
+            "site",
+            "batch",
+            "step",
+            "person",
+            "performed_at",
+            "claimed_at",
+            "late_entry",
+            "qualified",
+            "outcome",
+            "gate_answer",
+            "documents",
+        ]
+
+    def get_documents(self, obj) -> list[dict[str, str]]:
+        return [
+            {"document": line.document.number, "revision": line.version.revision}
+            for line in obj.lines.all()
+        ]
+
+
+def _executions(user):
+    return (
+        Execution.objects.filter(person__in=people(user))
+        .select_related("person", "site")
+        .prefetch_related("lines__document", "lines__version")
+    )
+
+
+class ExecutionsView(ListView):
+    serializer_class = ExecutionOut
+    scopes = {"GET": "read", "POST": "executions-write"}
+    perms = {"GET": VIEW, "POST": RECORD}
+    filterset_fields = ["batch"]
+
+    def get_queryset(self):
+        return _executions(self.request.user)
+
+    @extend_schema(
+        request=ExecutionIn,
+        responses={201: ExecutionOut},
+        summary="Record work on a batch; refused (422) or recorded with a deviation when "
+        "the person is not qualified, per the site's gate policy (E1)",
+    )
+    @idempotent
+    def post(self, request):
+        body = ExecutionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        person = people(request.user).filter(employee_number=data["person"]).first()
+        if person is None:
+            raise serializers.ValidationError({"person": [f"No person {data['person']!r}."]})
+        found = {d.number: d for d in documents(request.user).filter(number__in=data["documents"])}
+        missing = [n for n in data["documents"] if n not in found]
+        if missing:
+            raise serializers.ValidationError(
+                {"documents": [f"No document {n!r}." for n in missing]}
+            )
+        execution = execution_record(
+            actor=request.user,
+            person=person,
+            batch=data["batch"],
+            step=data["step"],
+            documents=[found[n] for n in dict.fromkeys(data["documents"])],
+            claimed_at=data.get("claimed_at"),
+        )
+        return Response(
+            ExecutionOut(_executions(request.user).get(pk=execution.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,65 @@
+"""Quality events (read): CAPAs, deviations, change controls. They carry no client;
+a client-restricted user (U2) sees none of them."""
+
+from rest_framework import serializers
+
+from qualify.api.base import ListView
+from qualify.org.scoping import restricted_clients
+from qualify.quality.models import Capa, ChangeControl, Deviation
+
+
+def _model_out(model_class, field_names):
+    meta = type("Meta", (), {"model": model_class, "fields": field_names})
+    return type(f"{model_class.__name__}Out", (serializers.ModelSerializer,), {"Meta": meta})
+
+
+CapaOut = _model_out(
+    Capa,
+    [
+        "id",
+        "number",
+        "source",
+        "source_reference",
+        "deviation",
+        "problem_statement",
+        "root_cause_category",
+        "root_cause",
+        "status",
+        "qa_review_required",
+        "created_at",
+        "closed_at",
+    ],
+)
+DeviationOut = _model_out(Deviation, "__all__")
+ChangeControlOut = _model_out(ChangeControl, "__all__")
+
+
+class _QualityList(ListView):
+    model = None
+
+    def get_queryset(self):
+        rows = self.model.objects.all()
+        if restricted_clients(self.request.user) is not None:
+            return rows.none()
+        return rows
+
+
+class CapasView(_QualityList):
+    model = Capa
+    serializer_class = CapaOut
+    perms = {"GET": ["quality.view_capa", "quality.manage_capa"]}
+    filterset_fields = ["status", "number"]
+
+
+class DeviationsView(_QualityList):
+    model = Deviation
+    serializer_class = DeviationOut
+    perms = {"GET": ["quality.view_deviation", "quality.report_deviation"]}
+    filterset_fields = ["status", "number"]
+
+
+class ChangeControlsView(_QualityList):
+    model = ChangeControl
+    serializer_class = ChangeControlOut
+    perms = {"GET": ["quality.view_changecontrol", "quality.manage_change_control"]}
+    filterset_fields = ["status", "number"]

@@ -1,0 +1,227 @@
+"""Training coordinator: job functions, the matrix (grid, changes signed by QA),
+people and their job history, assignments with filters, the compliance dashboard."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from qualify.org.models import Department, JobAssignment, Site
+from qualify.org.queries import assignments_held, job_functions, people as people_query
+from qualify.org.scoping import restrict
+from qualify.signatures.services import Credentials
+from qualify.training import queries as training_queries
+from qualify.training.models import Assignment, MatrixEntry, Requirement
+from qualify.training.services import matrix_entry_add, matrix_entry_end
+from qualify.web.coordinator.forms import AssignmentFilterForm, MatrixAddForm, MatrixEndForm
+from qualify.web.coordinator.queries import compliance_by_framework, matrix_grid
+from qualify.web.documents.kit import require_any, set_zone, show_errors, user_zone
+
+MATRIX = "training.change_matrix"
+VIEW_MATRIX = "training.view_matrixentry"
+PEOPLE = "org.manage_people"
+VIEW_PEOPLE = "org.view_person"
+ASSIGN = "training.assign_training"
+VIEW_ASSIGNMENTS = "training.view_assignment"
+
+
+@require_any(MATRIX, VIEW_MATRIX, "org.view_jobfunction")
+def job_function_list(request):
+    now = timezone.now()
+    held = assignments_held(at=now).filter(person__active=True)
+    rows = (
+        job_functions(request.user)
+        .annotate(
+            holders=Count("assignments", filter=Q(assignments__in=held), distinct=True),
+            entries=Count(
+                "matrix_entries",
+                filter=Q(matrix_entries__valid_from__lte=now)
+                & (Q(matrix_entries__valid_to__isnull=True) | Q(matrix_entries__valid_to__gt=now)),
+                distinct=True,
+            ),
+        )
+        .prefetch_related("frameworks")
+        .order_by("code")
+    )
+    return render(request, "web/coordinator/job_functions.html", {"rows": rows})
+
+
+@require_any(MATRIX, VIEW_MATRIX)
+def matrix(request):
+    functions, rows = matrix_grid(request.user, at=timezone.now())
+    return render(
+        request,
+        "web/coordinator/matrix.html",
+        {"functions": functions, "rows": rows, "zone": user_zone(request.user)},
+    )
+
+
+def _qa_actor(username: str):
+    User = get_user_model()
+    return User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+
+
+@require_any(MATRIX)
+def matrix_add(request):
+    zone = user_zone(request.user)
+    form = MatrixAddForm(
+        request.POST or None,
+        initial={"job_function": request.GET.get("job_function"), "requirement": request.GET.get("requirement")},
+        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by("code"),
+    )
+    set_zone(form, zone)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        qa_actor = _qa_actor(data["qa_username"])
+        if qa_actor is None:
+            form.add_error("qa_username", "No active user has this user id.")
+        else:
+            try:
+                entry = matrix_entry_add(
+                    actor=request.user,
+                    job_function=data["job_function"],
+                    requirement=data["requirement"],
+                    valid_from=data["valid_from"],
+                    window_days=data["window_days"],
+                    reason=data["reason"],
+                    qa_actor=qa_actor,
+                    # The QA approver signs on the coordinator's screen: never the
+                    # coordinator's session, so user id and password are always asked (S1).
+                    qa_credentials=Credentials(
+                        username=data["qa_username"], password=data["qa_password"], session=None
+                    ),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                if hasattr(exc, "error_dict"):
+                    for old, new in (("qa_actor", "qa_username"), ("username", "qa_username"), ("password", "qa_password")):
+                        if old in exc.error_dict:
+                            exc.error_dict.setdefault(new, []).extend(exc.error_dict.pop(old))
+                show_errors(exc, form)
+            else:
+                made = len(entry.created_assignments)
+                messages.success(
+                    request,
+                    f"{entry.job_function.code} now requires {entry.requirement.code}, approved by "
+                    f"{qa_actor.printed_name}; {made} holder{'s' if made != 1 else ''} assigned.",
+                )
+                return redirect("web:coordinator_matrix")
+    return render(request, "web/coordinator/matrix_add.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@require_any(MATRIX)
+def matrix_end(request, pk: int):
+    entry = get_object_or_404(
+        restrict(MatrixEntry.objects.select_related("job_function", "requirement", "curriculum"), request.user, "job_function__client"),
+        pk=pk,
+    )
+    form = MatrixEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            matrix_entry_end(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            messages.success(request, f"Ended: {entry}.")
+            return redirect("web:coordinator_matrix")
+    return render(
+        request,
+        "web/coordinator/matrix_end.html",
+        {"entry": entry, "form": form, "zone": user_zone(request.user)},
+    )
+
+
+@require_any(PEOPLE, VIEW_PEOPLE)
+def people(request):
+    text = request.GET.get("q", "").strip()
+    rows = people_query(request.user).order_by("full_name")
+    if text:
+        rows = rows.filter(
+            Q(full_name__icontains=text) | Q(employee_number__icontains=text) | Q(user__username__icontains=text)
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "web/coordinator/people.html", {"page": page, "q": text})
+
+
+@require_any(PEOPLE, VIEW_PEOPLE)
+def person_detail(request, pk: int):
+    person = get_object_or_404(people_query(request.user), pk=pk)
+    history = JobAssignment.objects.filter(person=person).select_related("job_function").order_by("valid_from", "pk")
+    open_assignments = training_queries.assignments(person=person, status="open")
+    open_assignments = restrict(open_assignments, request.user, "requirement__client")
+    return render(
+        request,
+        "web/coordinator/person.html",
+        {
+            "person": person,
+            "history": history,
+            "assignments": open_assignments,
+            "now": timezone.now(),
+            "zone": person.site.time_zone,
+        },
+    )
+
+
+@require_any(ASSIGN, VIEW_ASSIGNMENTS)
+def assignments(request):
+    visible_functions = job_functions(request.user).order_by("code")
+    form = AssignmentFilterForm(
+        request.GET or None,
+        sites=Site.objects.order_by("code"),
+        departments=Department.objects.select_related("site").order_by("site__code", "code"),
+        job_functions=visible_functions,
+    )
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        zone = user_zone(request.user)
+        due_before = None
+        if data["due_before"]:
+            import zoneinfo
+
+            due_before = dt.datetime.combine(data["due_before"], dt.time(), zoneinfo.ZoneInfo(zone))
+        filters = {
+            "site": data["site"],
+            "department": data["department"],
+            "job_function": data["job_function"],
+            "status": data["status"] or None,
+            "overdue": {"yes": True, "no": False}.get(data["overdue"]),
+            "due_before": due_before,
+        }
+    rows = restrict(training_queries.assignments(**filters), request.user, "requirement__client")
+    rows = rows.select_related("person__site", "document_version__document")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/coordinator/assignments.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "zone": user_zone(request.user),
+        },
+    )
+
+
+@require_any(MATRIX, VIEW_ASSIGNMENTS)
+def dashboard(request):
+    now = timezone.now()
+    groups = [
+        ("Site", training_queries.compliance_summary(by="site", at=now)),
+        ("Department", training_queries.compliance_summary(by="department", at=now)),
+        ("Job function", training_queries.compliance_summary(by="job_function", at=now)),
+        ("Framework", compliance_by_framework(at=now)),
+    ]
+    return render(
+        request,
+        "web/coordinator/dashboard.html",
+        {"groups": groups, "now": now, "zone": user_zone(request.user)},
+    )

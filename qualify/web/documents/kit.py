@@ -1,0 +1,129 @@
+"""Helpers shared by the document control, coordinator, quality and inspector pages:
+role checks (403), the signing form (S1), the site's zone (T3), and service errors
+shown on the form that caused them."""
+
+import datetime as dt
+import zoneinfo
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_otp import devices_for_user
+
+from qualify.signatures.services import Credentials, is_first_signing
+
+
+def require_any(*permissions: str):
+    """The view needs one of the permissions; a signed-in user without any gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not any(request.user.has_perm(p) for p in permissions):
+                raise PermissionDenied("Your roles do not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def user_zone(user) -> str:
+    """T3: the zone of the user's site, else the installation's zone."""
+    person = getattr(user, "person", None) if user is not None else None
+    if person is not None and person.site_id:
+        return person.site.time_zone
+    return settings.TIME_ZONE
+
+
+def local_input(value: dt.datetime | None, zone: str) -> str:
+    """A datetime as the value of an <input type="datetime-local"> in the zone."""
+    if value is None:
+        return ""
+    return value.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in the page's zone (T3), returned aware."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+    def __init__(self, *args, zone: str = "UTC", **kwargs):
+        self.zone = zone
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None:
+            return None
+        if result.tzinfo is not None:
+            result = result.replace(tzinfo=None)
+        return result.replace(tzinfo=zoneinfo.ZoneInfo(self.zone)).astimezone(dt.UTC)
+
+
+def set_zone(form: forms.Form, zone: str) -> None:
+    for field in form.fields.values():
+        if isinstance(field, LocalDateTimeField):
+            field.zone = zone
+            field.help_text = (field.help_text + " " if field.help_text else "") + f"Time in {zone}."
+
+
+class SigningForm(forms.Form):
+    """S1: user id at the first signing in the session, always the password, and the
+    one-time code when the signer has enrolled one."""
+
+    username = forms.CharField(label="User id", required=False)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, required=False)
+    otp_token = forms.CharField(label="One-time code", required=False)
+
+    def __init__(self, *args, user, session, **kwargs):
+        kwargs.setdefault("prefix", "sig")
+        super().__init__(*args, **kwargs)
+        self.session = session
+        first = is_first_signing(user, session)
+        if first:
+            self.fields["username"].widget.attrs["autocomplete"] = "username"
+            self.fields["username"].help_text = "Your first signature in this session."
+        else:
+            del self.fields["username"]
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+        if not (first and list(devices_for_user(user, confirmed=True))):
+            del self.fields["otp_token"]
+        else:
+            self.fields["otp_token"].widget.attrs.update(
+                inputmode="numeric", autocomplete="one-time-code"
+            )
+
+    def credentials(self) -> Credentials:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return Credentials(
+            username=data.get("username") or None,
+            password=data.get("password") or "",
+            otp_token=data.get("otp_token") or None,
+            session=self.session,
+        )
+
+
+def show_errors(exc: ValidationError | PermissionDenied, *forms_: forms.Form) -> None:
+    """Put a service's refusal on the field it names (in whichever form has it), else
+    at the top of the first form."""
+    main = forms_[0]
+    if isinstance(exc, PermissionDenied):
+        main.add_error(None, str(exc))
+        return
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            target = next((f for f in forms_ if name in f.fields), None)
+            for error in errors:
+                for message in error.messages:
+                    if target is None:
+                        main.add_error(None, f"{message}")
+                    else:
+                        target.add_error(name, message)
+        return
+    for message in exc.messages:
+        main.add_error(None, message)

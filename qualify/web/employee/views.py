@@ -1,0 +1,108 @@
+"""The employee's pages: my training, reading and signing an assignment, my records,
+my qualifications now. Thin: parse, call one service or query, render."""
+
+import mimetypes
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from qualify.training.models import Method
+from qualify.training.services import record_read_and_understood
+from qualify.web.employee import queries
+from qualify.web.employee.common import add_errors, permission_required, zone_of
+from qualify.web.employee.forms import SignForm
+
+# Employees, trainers and everyone who trains holds this; the administrator and the
+# auditor do not (U2), and get 403.
+TRAINEE = "signatures.sign_read_and_understood"
+
+
+@permission_required(TRAINEE)
+def my_training(request):
+    training = queries.my_training(request.user)
+    return render(
+        request,
+        "web/employee/my_training.html",
+        {"training": training, "zone": zone_of(request.user)},
+    )
+
+
+@permission_required(TRAINEE)
+def assignment(request, pk: int):
+    item = queries.my_assignment(request.user, pk)
+    signable = item.status == "open" and item.requirement.method == Method.READ_AND_UNDERSTAND
+    form = None
+    if signable:
+        data = request.POST if request.method == "POST" else None
+        form = SignForm.for_signer(request.user, request.session, data)
+        if request.method == "POST" and form.is_valid():
+            try:
+                record = record_read_and_understood(
+                    actor=request.user,
+                    assignment=item,
+                    credentials=form.credentials(request.session),
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                what = record.document_version or item.requirement
+                messages.success(request, f"Signed: you read and understood {what}.")
+                return redirect("web:employee_record", pk=record.pk)
+    template = (
+        "web/employee/_sign_dialog.html"
+        if request.htmx and request.method == "POST"
+        else "web/employee/assignment.html"
+    )
+    return render(
+        request,
+        template,
+        {"assignment": item, "form": form, "zone": zone_of(request.user)},
+    )
+
+
+@xframe_options_sameorigin
+@permission_required(TRAINEE)
+def assignment_document(request, pk: int):
+    """The PDF of the exact version the assignment names, shown inline (no download)."""
+    item = queries.my_assignment(request.user, pk)
+    version = item.document_version
+    if version is None or not version.file:
+        raise Http404("This version has no file.")
+    content_type = mimetypes.guess_type(version.file.name)[0] or "application/octet-stream"
+    return FileResponse(version.file.open("rb"), content_type=content_type, as_attachment=False)
+
+
+@permission_required(TRAINEE)
+def my_records(request):
+    person, lines = queries.my_records(request.user)
+    return render(
+        request,
+        "web/employee/my_records.html",
+        {"person": person, "lines": lines, "zone": zone_of(request.user)},
+    )
+
+
+@permission_required(TRAINEE)
+def my_record(request, pk: int):
+    person, lines = queries.my_records(request.user)
+    line = next((line for line in lines if line.record.pk == pk), None)
+    if line is None:
+        raise Http404("No such record.")
+    return render(
+        request,
+        "web/employee/my_record.html",
+        {"person": person, "line": line, "zone": zone_of(request.user)},
+    )
+
+
+@permission_required(TRAINEE)
+def my_qualifications(request):
+    person, lines = queries.my_qualifications(request.user)
+    return render(
+        request,
+        "web/employee/my_qualifications.html",
+        {"person": person, "lines": lines, "zone": zone_of(request.user)},
+    )

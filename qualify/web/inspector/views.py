@@ -1,0 +1,112 @@
+"""Inspector and auditor, read-only: "was this person qualified on this document at
+this moment?" with the evidence, a person's transcript, a document's training status
+per version, and any record's audit trail with its verification status."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from qualify.audit.verify import verify_trail
+from qualify.documents.queries import document_by_number
+from qualify.org.queries import people
+from qualify.training import engine
+from qualify.training.queries import person_transcript
+from qualify.web.documents.kit import local_input, require_any, set_zone, user_zone
+from qualify.web.inspector.forms import PersonForm, QuestionForm, TrailForm
+from qualify.web.inspector.queries import document_training_status, object_trail
+
+READ = ("training.view_trainingrecord", "documents.approve_version")
+TRAIL = "audit.view_audit_trail"
+
+
+def _person(user, key: str):
+    key = (key or "").strip()
+    rows = people(user)  # U2: only people the user may see
+    return rows.filter(employee_number=key).first() or rows.filter(user__username=key).first()
+
+
+@require_any(*READ)
+def question(request):
+    zone = user_zone(request.user)
+    form = QuestionForm(request.GET or None, initial={"at": local_input(timezone.now(), zone)})
+    set_zone(form, zone)
+    answer = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        person = _person(request.user, data["person"])
+        document = document_by_number(data["document"], request.user)
+        if person is None:
+            form.add_error("person", "No person you may see has this employee number or user id.")
+        if document is None:
+            form.add_error("document", "No document you may see has this number.")
+        if person is not None and document is not None:
+            answer = engine.document_qualification(
+                person, document, at=data["at"], as_known_at=data["as_known_at"]
+            )
+    return render(
+        request,
+        "web/inspector/question.html",
+        {"form": form, "answer": answer, "zone": zone},
+    )
+
+
+@require_any(*READ)
+def transcript_find(request):
+    form = PersonForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        person = _person(request.user, form.cleaned_data["person"])
+        if person is not None:
+            return redirect("web:inspector_transcript", pk=person.pk)
+        form.add_error("person", "No person you may see has this employee number or user id.")
+    return render(request, "web/inspector/transcript_find.html", {"form": form})
+
+
+@require_any(*READ)
+def transcript(request, pk: int):
+    person = get_object_or_404(people(request.user), pk=pk)
+    return render(
+        request,
+        "web/inspector/transcript.html",
+        {"person": person, "lines": person_transcript(person), "zone": person.site.time_zone},
+    )
+
+
+@require_any(*READ)
+def document_status(request, number: str):
+    document = document_by_number(number, request.user)
+    if document is None:
+        raise Http404("No such document.")
+    now = timezone.now()
+    rows = document_training_status(document)
+    for row in rows:
+        row["state"] = row["version"].state_at(now)
+    return render(
+        request,
+        "web/inspector/document_status.html",
+        {"document": document, "rows": rows, "zone": user_zone(request.user)},
+    )
+
+
+@require_any(TRAIL)
+def audit_trail(request):
+    form = TrailForm(request.GET or None)
+    trail = None
+    if form.is_bound and form.is_valid():
+        trail = object_trail(
+            request.user,
+            object_type=form.cleaned_data["object_type"].strip().lower(),
+            object_id=form.cleaned_data["object_id"].strip(),
+        )
+    return render(
+        request,
+        "web/inspector/audit.html",
+        {"form": form, "trail": trail, "zone": user_zone(request.user)},
+    )
+
+
+@require_any(TRAIL)
+def audit_verify(request):
+    """The whole trail: chain, Merkle tree, checkpoints and live records (A3, A4)."""
+    report = verify_trail()
+    template = "web/inspector/_verify.html" if request.htmx else "web/inspector/verify.html"
+    return render(request, template, {"report": report})

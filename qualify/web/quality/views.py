@@ -1,0 +1,250 @@
+"""Quality: change controls, CAPAs, deviations, executions and batches, each with its
+training picture and, on closing, the list of what stands in the way (E2)."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from qualify.quality import queries
+from qualify.quality import services as quality
+from qualify.quality.models import Capa, CapaAction, ChangeControl, Deviation, Execution
+from qualify.quality.services import QualityRefused
+from qualify.signatures.queries import signature_checks
+from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
+from qualify.web.quality.forms import ActionForm, CapaForm, CloseForm, CompleteForm
+
+VIEW = (
+    "quality.manage_capa",
+    "quality.manage_change_control",
+    "quality.close_quality_event",
+    "quality.view_capa",
+    "quality.view_changecontrol",
+    "quality.view_deviation",
+)
+MANAGE_CAPA = "quality.manage_capa"
+CLOSE = "quality.close_quality_event"
+
+KINDS = {
+    "change-controls": {
+        "model": ChangeControl,
+        "label": "Change controls",
+        "open_items": queries.change_control_open_items,
+        "close": lambda actor, obj, creds, comment: quality.change_control_close(
+            actor=actor, change_control=obj, credentials=creds, comment=comment
+        ),
+    },
+    "capas": {
+        "model": Capa,
+        "label": "CAPAs",
+        "open_items": queries.capa_open_items,
+        "close": lambda actor, obj, creds, comment: quality.capa_close(
+            actor=actor, capa=obj, credentials=creds, comment=comment
+        ),
+    },
+    "deviations": {
+        "model": Deviation,
+        "label": "Deviations",
+        "open_items": queries.deviation_open_items,
+        "close": lambda actor, obj, creds, comment: quality.deviation_close(
+            actor=actor, deviation=obj, credentials=creds, comment=comment
+        ),
+    },
+}
+
+
+def _kind(kind: str) -> dict:
+    if kind not in KINDS:
+        raise Http404("No such kind of quality record.")
+    return KINDS[kind]
+
+
+@require_any(*VIEW)
+def overview(request):
+    counts = {
+        kind: {
+            "label": spec["label"],
+            "open": spec["model"].objects.exclude(status="closed").count(),
+            "all": spec["model"].objects.count(),
+        }
+        for kind, spec in KINDS.items()
+    }
+    return render(
+        request,
+        "web/quality/overview.html",
+        {"counts": counts, "executions": Execution.objects.count()},
+    )
+
+
+@require_any(*VIEW)
+def event_list(request, kind: str):
+    spec = _kind(kind)
+    rows = spec["model"].objects.order_by("-created_at", "-pk")
+    status = request.GET.get("status", "")
+    if status in ("open", "closed"):
+        rows = rows.filter(status="closed") if status == "closed" else rows.exclude(status="closed")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/quality/list.html",
+        {
+            "kind": kind,
+            "label": spec["label"],
+            "page": page,
+            "status": status,
+            "query": f"status={status}" if status else "",
+            "zone": user_zone(request.user),
+        },
+    )
+
+
+def _detail_context(request, kind, obj, **extra):
+    spec = _kind(kind)
+    context = {
+        "kind": kind,
+        "label": spec["label"],
+        "obj": obj,
+        "picture": queries.training_picture(obj),
+        "open_items": spec["open_items"](obj),
+        "checks": signature_checks(obj),
+        "zone": user_zone(request.user),
+        "may_close": request.user.has_perm(CLOSE) and obj.status != "closed",
+        "close_form": CloseForm(),
+        "sign_form": SigningForm(user=request.user, session=request.session),
+        "object_type": obj._meta.label_lower,
+    }
+    if isinstance(obj, Capa):
+        actions = list(obj.actions.select_related("owner", "requirement").order_by("pk"))
+        for action in actions:
+            action.checks = signature_checks(action)
+        context["actions"] = actions
+        context["may_manage"] = request.user.has_perm(MANAGE_CAPA) and obj.status != "closed"
+    if isinstance(obj, ChangeControl):
+        context["revisions"] = obj.revisions.select_related("version__document")
+        context["documents"] = obj.affected_documents.all()
+        context["job_functions"] = obj.affected_job_functions.all()
+    if isinstance(obj, Deviation):
+        context["snapshot"] = obj.snapshot.select_related("person", "document")
+        context["people"] = obj.people.all()
+        context["documents"] = obj.documents.all()
+    context.update(extra)
+    return context
+
+
+@require_any(*VIEW)
+def event_detail(request, kind: str, pk: int):
+    obj = get_object_or_404(_kind(kind)["model"], pk=pk)
+    return render(request, "web/quality/detail.html", _detail_context(request, kind, obj))
+
+
+@require_any(CLOSE)
+def event_close(request, kind: str, pk: int):
+    """Calls the close service: its refusal lists what is open (E2)."""
+    spec = _kind(kind)
+    obj = get_object_or_404(spec["model"], pk=pk)
+    if request.method != "POST":
+        return redirect("web:quality_detail", kind=kind, pk=pk)
+    form = CloseForm(request.POST)
+    sign_form = SigningForm(request.POST, user=request.user, session=request.session)
+    refusal = []
+    if form.is_valid() and sign_form.is_valid():
+        try:
+            spec["close"](request.user, obj, sign_form.credentials(), form.cleaned_data["comment"])
+        except QualityRefused as exc:
+            refusal = exc.items
+            form.add_error(None, f"{obj} cannot close yet: {len(exc.items)} item(s) open.")
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, sign_form, form)
+        else:
+            messages.success(request, f"{obj} closed, signed.")
+            return redirect("web:quality_detail", kind=kind, pk=pk)
+    context = _detail_context(
+        request, kind, obj, close_form=form, sign_form=sign_form, refusal=refusal
+    )
+    return render(request, "web/quality/detail.html", context, status=422)
+
+
+@require_any(MANAGE_CAPA)
+def capa_new(request):
+    form = CapaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            capa = quality.capa_create(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            messages.success(request, f"{capa.number} raised.")
+            return redirect("web:quality_detail", kind="capas", pk=capa.pk)
+    return render(request, "web/quality/capa_new.html", {"form": form})
+
+
+def _owners():
+    return get_user_model().objects.filter(is_active=True).order_by("printed_name")
+
+
+@require_any(MANAGE_CAPA)
+def capa_action_new(request, pk: int):
+    capa = get_object_or_404(Capa, pk=pk)
+    form = ActionForm(request.POST or None, owners=_owners())
+    set_zone(form, user_zone(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            quality.capa_action_add(actor=request.user, capa=capa, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            messages.success(request, f"Action added to {capa.number}.")
+            return redirect("web:quality_detail", kind="capas", pk=capa.pk)
+    return render(request, "web/quality/action_new.html", {"capa": capa, "form": form})
+
+
+@require_any(MANAGE_CAPA)
+def capa_action_complete(request, pk: int):
+    action = get_object_or_404(CapaAction.objects.select_related("capa"), pk=pk)
+    form = CompleteForm(request.POST or None)
+    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    if request.method == "POST" and form.is_valid() and sign_form.is_valid():
+        try:
+            quality.capa_action_complete(
+                actor=request.user,
+                action=action,
+                credentials=sign_form.credentials(),
+                comment=form.cleaned_data["comment"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, sign_form, form)
+        else:
+            messages.success(request, "Action completed and verified, signed.")
+            return redirect("web:quality_detail", kind="capas", pk=action.capa_id)
+    return render(
+        request,
+        "web/quality/action_complete.html",
+        {"action": action, "form": form, "sign_form": sign_form},
+        status=422 if form.errors or sign_form.errors else 200,
+    )
+
+
+@require_any(*VIEW, "quality.view_execution")
+def batches(request):
+    rows = (
+        Execution.objects.values("batch")
+        .annotate(executions=Count("pk"), first=Min("performed_at"), last=Max("performed_at"))
+        .order_by("-last")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "web/quality/batches.html", {"page": page, "zone": user_zone(request.user)})
+
+
+@require_any(*VIEW, "quality.view_execution")
+def batch_detail(request, batch: str):
+    rows = queries.batch_record(batch)
+    if not rows:
+        raise Http404("No execution on this batch.")
+    return render(
+        request,
+        "web/quality/batch.html",
+        {"batch": batch, "rows": rows, "zone": user_zone(request.user)},
+    )

@@ -1,0 +1,57 @@
+"""Reads for the trainer's pages, limited to the clients the trainer may see (U2)."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from qualify.org import queries as org_queries
+from qualify.org.models import Person
+from qualify.org.scoping import restrict, visible_object
+from qualify.training.models import Assignment, AssignmentStatus, Requirement
+
+
+def requirements(user, method: str) -> QuerySet[Requirement]:
+    return restrict(
+        Requirement.objects.filter(method=method, active=True).select_related("document"), user
+    ).order_by("code")
+
+
+def requirement(user, pk, method: str) -> Requirement:
+    """404 for another client's requirement or one of another method."""
+    return visible_object(Requirement.objects.filter(method=method), user, pk)
+
+
+def people(user) -> QuerySet[Person]:
+    return org_queries.people(user).filter(active=True, user__isnull=False)
+
+
+def search_people(user, text: str, limit: int = 15) -> list[Person]:
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    match = (
+        Q(full_name__icontains=text)
+        | Q(employee_number__iexact=text)
+        | Q(user__username__iexact=text)
+    )
+    return list(people(user).filter(match).order_by("full_name")[:limit])
+
+
+def roster(user, ids) -> list[Person]:
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    return list(people(user).filter(pk__in=wanted).order_by("full_name"))
+
+
+def person(user, pk) -> Person:
+    """A trainee the trainer may see (U2), else 404."""
+    found = people(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if found is None:
+        raise Http404("No such person.")
+    return found
+
+
+def due(user, requirement: Requirement) -> list[Person]:
+    """People with an open assignment for the requirement: the session's likely roster."""
+    ids = Assignment.objects.filter(
+        requirement=requirement, status=AssignmentStatus.OPEN
+    ).values_list("person_id", flat=True)
+    return list(people(user).filter(pk__in=ids).order_by("full_name")[:40])

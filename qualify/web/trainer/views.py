@@ -1,0 +1,217 @@
+"""The trainer's pages: a classroom session (roster, attendance, each attendee signs
+with their own credentials, the trainer signs) and an on-the-job sign-off.
+
+`record_classroom` records one trainee at a time, each record signed by the trainee
+(completed_training) and the trainer (trained_by); the session page calls it once per
+attendee present. Attendees sign on the trainer's screen, so their credentials never
+use the trainer's session (session=None: user id and password every time, S1).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from qualify.accounts.models import User
+from qualify.signatures.queries import signature_checks
+from qualify.training.models import Method
+from qualify.training.services import record_classroom, record_on_the_job
+from qualify.web.employee.common import add_errors, local_input, permission_required, zone_of
+from qualify.web.employee.forms import SignForm
+from qualify.web.trainer import queries
+from qualify.web.trainer.forms import ChecklistForm, SessionForm
+
+TRAINER = "signatures.sign_trained_by"
+# Refusals about the session as a whole (not one attendee): stop, say so once.
+SESSION_FIELDS = {"requirement", "trainer", "attested_at", "evidence", "checklist_ok"}
+
+
+def _failures(user) -> tuple[int, bool]:
+    row = User.objects.filter(pk=user.pk).values_list("failed_login_count", "locked_at").get()
+    return row[0], row[1] is not None
+
+
+def _attendee_form(person, data=None) -> SignForm:
+    return SignForm(data, prefix=f"a{person.pk}", ask_username=True, ask_code=None)
+
+
+@permission_required(TRAINER)
+def home(request):
+    return render(
+        request,
+        "web/trainer/home.html",
+        {
+            "classroom": queries.requirements(request.user, Method.CLASSROOM),
+            "ojt": queries.requirements(request.user, Method.ON_THE_JOB),
+        },
+    )
+
+
+@permission_required(TRAINER)
+def people_search(request):
+    """htmx fragment: people matching the search, each with an Add button."""
+    return render(
+        request,
+        "web/trainer/_people_results.html",
+        {
+            "results": queries.search_people(request.user, request.GET.get("q", "")),
+            "q": request.GET.get("q", ""),
+            "target": request.GET.get("target", "classroom"),
+            "requirement_id": request.GET.get("requirement", ""),
+            "roster_ids": request.GET.getlist("attendee"),
+        },
+    )
+
+
+@permission_required(TRAINER)
+def classroom(request):
+    zone = zone_of(request.user)
+    params = request.POST if request.method == "POST" else request.GET
+    requirement_id = params.get("requirement")
+    if not requirement_id:
+        return render(
+            request,
+            "web/trainer/pick.html",
+            {
+                "title": "Classroom session",
+                "action": reverse("web:trainer_classroom"),
+                "requirements": queries.requirements(request.user, Method.CLASSROOM),
+            },
+        )
+    requirement = queries.requirement(request.user, requirement_id, Method.CLASSROOM)
+    ids = params.getlist("attendee")
+    if "suggest" in params:
+        ids = [str(p.pk) for p in queries.due(request.user, requirement)]
+    roster = queries.roster(request.user, ids)
+    if request.method != "POST":
+        session_form = SessionForm(initial={"attested_at": local_input(timezone.now(), zone)})
+        trainer_form = SignForm.for_signer(request.user, request.session, prefix="trainer")
+        rows = [(p, _attendee_form(p)) for p in roster]
+        return _render_classroom(request, requirement, roster, session_form, trainer_form, rows, [])
+
+    present = set(request.POST.getlist("present"))
+    session_form = SessionForm(request.POST)
+    trainer_form = SignForm.for_signer(
+        request.user, request.session, request.POST, prefix="trainer"
+    )
+    rows = [(p, _attendee_form(p, request.POST if str(p.pk) in present else None)) for p in roster]
+    signing = [(p, f) for p, f in rows if str(p.pk) in present]
+    done = []
+    if not signing:
+        session_form.add_error(None, "Tick at least one attendee who was present.")
+    valid = session_form.is_valid() & trainer_form.is_valid()
+    valid = all([f.is_valid() for _, f in signing]) and valid
+    if valid:
+        for person, form in signing:
+            before, _ = _failures(request.user)
+            try:
+                record = record_classroom(
+                    actor=request.user,
+                    trainee=person,
+                    requirement=requirement,
+                    attested_at=session_form.attested(zone),
+                    trainee_credentials=form.credentials(session=None),
+                    trainer_credentials=trainer_form.credentials(request.session),
+                    notes=session_form.cleaned_data["notes"],
+                )
+            except ValidationError as error:
+                after, locked = _failures(request.user)
+                if after > before or locked:
+                    add_errors(trainer_form, error)  # the trainer's own credentials
+                    break
+                fields = set(getattr(error, "error_dict", {}))
+                if fields & SESSION_FIELDS:
+                    add_errors(session_form, error)
+                    break
+                add_errors(form, error)
+            else:
+                done.append((person, record, signature_checks(record)))
+    if done:
+        messages.success(request, f"Recorded {len(done)} attendee(s) of {requirement.code}.")
+    recorded = {p.pk for p, _, _ in done}
+    rows = [(p, f) for p, f in rows if p.pk not in recorded]
+    if not rows and done:
+        trainer_form = None
+    return _render_classroom(
+        request, requirement, [p for p, _ in rows], session_form, trainer_form, rows, done
+    )
+
+
+def _render_classroom(request, requirement, roster, session_form, trainer_form, rows, done):
+    return render(
+        request,
+        "web/trainer/classroom.html",
+        {
+            "requirement": requirement,
+            "roster": roster,
+            "roster_ids": [p.pk for p in roster],
+            "session_form": session_form,
+            "trainer_form": trainer_form,
+            "rows": rows,
+            "done": done,
+            "zone": zone_of(request.user),
+        },
+    )
+
+
+@permission_required(TRAINER)
+def on_the_job(request):
+    zone = zone_of(request.user)
+    params = request.POST if request.method == "POST" else request.GET
+    requirement_id = params.get("requirement")
+    if not requirement_id:
+        return render(
+            request,
+            "web/trainer/pick.html",
+            {
+                "title": "On-the-job sign-off",
+                "action": reverse("web:trainer_ojt"),
+                "requirements": queries.requirements(request.user, Method.ON_THE_JOB),
+            },
+        )
+    requirement = queries.requirement(request.user, requirement_id, Method.ON_THE_JOB)
+    items = [line.strip() for line in requirement.checklist.splitlines() if line.strip()]
+    trainee_id = params.get("trainee")
+    trainee = queries.person(request.user, trainee_id) if trainee_id else None
+    context = {"requirement": requirement, "trainee": trainee, "zone": zone}
+    if trainee is None:
+        context["results"] = queries.search_people(request.user, params.get("q", ""))
+        context["q"] = params.get("q", "")
+        return render(request, "web/trainer/ojt.html", context)
+    data = request.POST if request.method == "POST" else None
+    form = ChecklistForm(
+        data, items=items, initial={"attested_at": local_input(timezone.now(), zone)}
+    )
+    trainee_form = SignForm(data, prefix="trainee", ask_username=True, ask_code=None)
+    trainer_form = SignForm.for_signer(request.user, request.session, data, prefix="trainer")
+    if data is not None:
+        valid = form.is_valid() & trainee_form.is_valid() & trainer_form.is_valid()
+        if valid:
+            before, _ = _failures(request.user)
+            try:
+                record = record_on_the_job(
+                    actor=request.user,
+                    trainee=trainee,
+                    requirement=requirement,
+                    attested_at=form.attested(zone),
+                    trainee_credentials=trainee_form.credentials(session=None),
+                    trainer_credentials=trainer_form.credentials(request.session),
+                    checklist_ok=form.checklist_ok,
+                    notes=form.cleaned_data["notes"],
+                )
+            except ValidationError as error:
+                after, locked = _failures(request.user)
+                fields = set(getattr(error, "error_dict", {}))
+                if after > before or locked:
+                    add_errors(trainer_form, error)
+                elif fields & SESSION_FIELDS:
+                    add_errors(form, error)
+                else:
+                    add_errors(trainee_form, error)
+            else:
+                messages.success(request, f"Recorded {requirement.code} for {trainee.full_name}.")
+                context["done"] = (record, signature_checks(record))
+                return render(request, "web/trainer/ojt_done.html", context)
+    context.update(form=form, trainee_form=trainee_form, trainer_form=trainer_form)
+    return render(request, "web/trainer/ojt.html", context)

@@ -1,0 +1,34 @@
+"""The coordinator's matrix change, approved by QA on the coordinator's screen."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD, login
+
+
+@pytest.mark.requirement("G1", "S2", "U2")
+def test_a_coordinator_adds_a_requirement_to_a_job_function_and_its_holders_are_assigned(
+    page, app_url
+):
+    login(page, app_url, "coordinator")
+    page.goto(f"{app_url}/coordinator/matrix/")
+    page.get_by_role("link", name="Add a requirement to a job function").click()
+    page.get_by_label("Job function").select_option(label="CLEAN Cleanroom cleaner")
+    page.get_by_label("Training requirement").select_option(
+        label="RU-SOP-008 Read and understand SOP-008 Line clearance"
+    )
+    page.get_by_label("Training window (days)").fill("14")
+    page.get_by_label("Reason for the change").fill("Cleaners now clear the line after filling")
+    page.get_by_label("QA approver's user id").fill("qa")
+    page.get_by_label("QA approver's password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Approve (QA signs) and add").click()
+    message = page.get_by_text(re.compile(r"CLEAN now requires RU-SOP-008, approved by Quinn Adebayo"))
+    message.wait_for()
+    assigned = int(re.search(r"(\d+) holders? assigned", message.inner_text()).group(1))
+    assert assigned > 0
+
+    page.goto(f"{app_url}/coordinator/assignments/?status=open")
+    page.get_by_label("Job function").select_option(label="CLEAN Cleanroom cleaner")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role("cell", name=re.compile("RU-SOP-008")).count() >= 1

@@ -1,0 +1,35 @@
+"""An operator signs a read-and-understand in a real browser."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD, login
+
+
+@pytest.mark.requirement("S1", "G7", "T3")
+def test_an_operator_signs_a_read_and_understand(page, app_url):
+    login(page, app_url, "operator")
+    page.goto(f"{app_url}/employee/")
+    links = page.locator("table.list a.button").evaluate_all("els => els.map(e => e.href)")
+    assert links, "the operator has open training in the demo plant"
+    for href in links:
+        page.goto(href)
+        if page.get_by_role("button", name="Sign: read and understood").count():
+            break
+    else:
+        pytest.fail("no open read-and-understand assignment")
+    assignment_url = page.url
+    assert page.locator(".document-text, object.document-frame").first.is_visible()
+    assert page.get_by_text("By signing you confirm you have read and understood").is_visible()
+    page.get_by_label("User id").fill("operator")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign: read and understood").click()
+    page.wait_for_url(re.compile(r"/employee/records/\d+/$"))
+    assert (
+        page.locator(".manifestation")
+        .first.inner_text()
+        .startswith("Signed by Olivia Ortega (operator)")
+    )
+    page.goto(f"{app_url}/employee/")
+    assert page.locator(f'a[href="{assignment_url.removeprefix(app_url)}"]').count() == 0
