@@ -23,7 +23,9 @@ def test_a_coordinator_adds_a_requirement_to_a_job_function_and_its_holders_are_
     page.get_by_label("QA approver's user id").fill("qa")
     page.get_by_label("QA approver's password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Approve (QA signs) and add").click()
-    message = page.get_by_text(re.compile(r"CLEAN now requires RU-SOP-008, approved by Quinn Adebayo"))
+    message = page.get_by_text(
+        re.compile(r"CLEAN now requires RU-SOP-008, approved by Quinn Adebayo")
+    )
     message.wait_for()
     assigned = int(re.search(r"(\d+) holders? assigned", message.inner_text()).group(1))
     assert assigned > 0

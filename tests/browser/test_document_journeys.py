@@ -1,7 +1,9 @@
 """Document control in a real browser: a revision uploaded, reviewed, approved after
 the impact preview, and found by an affected operator."""
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,7 +27,9 @@ def signing(page, username: str) -> None:
 def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(page, app_url):
     login(page, app_url, "doccontrol")
     page.goto(f"{app_url}/documents/SOP-014/")
-    shown = page.locator("table").get_by_role("link", name=re.compile(r"^rev \d+$")).all_inner_texts()
+    shown = (
+        page.locator("table").get_by_role("link", name=re.compile(r"^rev \d+$")).all_inner_texts()
+    )
     revision = str(max(int(text.split()[1]) for text in shown) + 1)
     page.get_by_role("link", name="Upload a new revision").click()
     page.get_by_label("Revision", exact=True).fill(revision)
@@ -36,7 +40,9 @@ def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(
     signing(page, "doccontrol")
     page.get_by_role("button", name="Sign and submit for review").click()
     page.get_by_text("Submitted for review, signed as author.").wait_for()
-    assert page.get_by_text(re.compile(r"Signed by Dmitri Dubois \(doccontrol\).*Authored")).is_visible()
+    assert page.get_by_text(
+        re.compile(r"Signed by Dmitri Dubois \(doccontrol\).*Authored")
+    ).is_visible()
     version_url = page.url
     logout(page)
 
@@ -55,8 +61,12 @@ def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(
     assert impact.get_by_text(re.compile(r"will be assigned")).is_visible()
     assert impact.get_by_text("FILL-OP").is_visible()
     assert impact.get_by_text("CRK").first.is_visible()
-    # Effective now falls inside the training window: QA signs a window exception.
-    page.get_by_label(re.compile("QA window exception")).fill("Safety fix: needles must change now")
+    # Effective after the training window (and after any revision already due to take
+    # effect); the preview is redrawn for the chosen date (htmx).
+    effective = dt.datetime.now(ZoneInfo("Europe/Dublin")) + dt.timedelta(days=60)
+    page.get_by_label("Effective from").fill(effective.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Effective from").dispatch_event("change")
+    impact.get_by_text(re.compile(f"due by {effective:%Y-%m-%d}")).wait_for()
     signing(page, "qa")
     page.get_by_role("button", name="Sign and approve").click()
     page.get_by_text("approved, signed").wait_for()

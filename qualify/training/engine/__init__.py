@@ -9,9 +9,10 @@ PUBLIC API (other modules code against these names):
     required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
     is_compliant(person, *, at) -> bool
 
-Every answer is computed from rows loaded in bulk (engine.facts) and evaluated in
-memory (engine.rules), so one check and a thousand checks run the same code with a
-bounded number of queries. Reasons and their priority: engine.answers.Reason.
+Every answer is computed from rows loaded in bulk (engine.facts, with the statements
+in engine.sql) and evaluated in memory (engine.rules), so one check and a thousand
+checks run the same code with a bounded number of queries: a single check is
+check_many of one. Reasons and their priority: engine.answers.Reason.
 """
 
 import datetime as dt
@@ -101,7 +102,10 @@ def check_many(
     as_known_at: dt.datetime | None = None,
 ) -> list[DocumentAnswer]:
     """Answer up to MAX_PAIRS (person, document) questions with a bounded number of
-    queries (about ten, plus a few per level of trainer chain), in the given order."""
+    queries, in the given order: two (the documents' versions and requirements; the
+    records with their corrections, signatures and requalification orders), one more
+    for the site policy when a document has no training defined, and up to four per
+    level of trainer chain (requirements, their documents, records, trainers)."""
     _aware("at", at)
     _aware("as_known_at", as_known_at)
     pairs = list(pairs)

@@ -154,12 +154,21 @@ def _pair_names(count: int) -> tuple[str, tuple[str, ...]]:
     return f"(VALUES {rows}) AS q", names
 
 
-def _ids(ids, **fixed) -> tuple[str, dict]:
+def _ids(ids, arrays: bool, **fixed) -> tuple[str, dict]:
+    """The condition "column IN (ids)" (after the column) and its parameters."""
+    if arrays:
+        return "= ANY(%(ids)s)", dict(fixed, ids=list(ids))
     sql, names = _id_names(len(ids))
-    return sql, dict(zip(names, ids, strict=True), **fixed)
+    return f"IN ({sql})", dict(zip(names, ids, strict=True), **fixed)
 
 
-def _pairs(pairs, **fixed) -> tuple[str, dict]:
+def _pairs(pairs, arrays: bool, **fixed) -> tuple[str, dict]:
+    """A table q(column1, column2) of the pairs and its parameters."""
+    if arrays:
+        # PostgreSQL: two array parameters instead of thousands of placeholders
+        # (which the driver would parse out of the statement one by one).
+        sql = "unnest(%(a)s::bigint[], %(b)s::bigint[]) AS q (column1, column2)"
+        return sql, dict(fixed, a=[a for a, _ in pairs], b=[b for _, b in pairs])
     sql, names = _pair_names(len(pairs))
     values = [value for pair in pairs for value in pair]
     return sql, dict(zip(names, values, strict=True), **fixed)
@@ -211,12 +220,12 @@ class Statements:
             f"LEFT OUTER JOIN {v.table} v ON {v.column['document_id']} = {d.column['id']} "
             f"LEFT OUTER JOIN {r.table} r ON {r.column['document_id']} = {d.column['id']} "
             f"AND {r.column['active']} = %(active)s "
-            f"WHERE {d.column['id']} IN ({{}})"
+            f"WHERE {d.column['id']} {{}}"
         )
         self.documents = f"SELECT {d.column['id']}, {v.sql}, {r.sql} {from_documents}"
         self.documents_with_own = f"SELECT {d.sql}, {v.sql}, {r.sql} {from_documents}"
-        self.requirements = f"SELECT {r.sql} FROM {r.table} r WHERE {r.column['id']} IN ({{}})"
-        self.versions = f"SELECT {v.sql} FROM {v.table} v WHERE {v.column['id']} IN ({{}})"
+        self.requirements = f"SELECT {r.sql} FROM {r.table} r WHERE {r.column['id']} {{}}"
+        self.versions = f"SELECT {v.sql} FROM {v.table} v WHERE {v.column['id']} {{}}"
         # The records of exactly the pairs asked about, each with the recorded time of
         # the correction that supersedes it (R1), if any, one row per signature
         # (signatures name the record by type and id as text) and requalification
@@ -233,11 +242,11 @@ class Statements:
         )
         self.users = (
             f"SELECT {self.person.sql} FROM {self.person.table} p "
-            f"WHERE {self.person.column['id']} IN ({{}})"
+            f"WHERE {self.person.column['id']} {{}}"
         )
         self.sites = (
             f"SELECT {self.site.sql} FROM {self.site.table} t "
-            f"WHERE {self.site.column['id']} IN ({{}})"
+            f"WHERE {self.site.column['id']} {{}}"
         )
 
 
@@ -254,6 +263,7 @@ class Reader:
         if statements is None:
             statements = _statements[self.alias] = Statements(self.connection)
         self.s = statements
+        self.arrays = self.connection.vendor == "postgresql"
 
     def _rows(self, sql: str, params) -> list:
         with self.connection.cursor() as cursor:
@@ -296,7 +306,7 @@ class Reader:
         document's instance when with_own, else its id."""
         s = self.s
         d, v, r = s.document, s.version, s.requirement
-        where, params = _ids(ids, active=True)
+        where, params = _ids(ids, self.arrays, active=True)
         rows = self._rows((s.documents_with_own if with_own else s.documents).format(where), params)
         n = d.count if with_own else 1
         m = n + v.count
@@ -324,12 +334,12 @@ class Reader:
 
     def requirements(self, ids) -> list[Requirement]:
         columns = self.s.requirement
-        where, params = _ids(ids)
+        where, params = _ids(ids, self.arrays)
         rows = self._read(columns, self.s.requirements.format(where), params)
         return [self.instance(columns, row) for row in rows]
 
     def versions(self, ids) -> list[list]:
-        where, params = _ids(ids)
+        where, params = _ids(ids, self.arrays)
         return self._read(self.s.version, self.s.versions.format(where), params)
 
     def version_instance(self, row: list) -> DocumentVersion:
@@ -341,7 +351,7 @@ class Reader:
         record's row is converted once."""
         s = self.s
         record, correction, signature, order = s.record, s.correction, s.signature, s.order
-        values, params = _pairs(pairs, object_type=TrainingRecord._meta.label_lower)
+        values, params = _pairs(pairs, self.arrays, object_type=TrainingRecord._meta.label_lower)
         rows = self._rows(s.records.format(values), params)
         n = record.count
         m = n + 1
@@ -367,9 +377,9 @@ class Reader:
         return self.instance(self.s.signature, row)
 
     def users(self, ids) -> list[list]:
-        where, params = _ids(ids)
+        where, params = _ids(ids, self.arrays)
         return self._read(self.s.person, self.s.users.format(where), params)
 
     def sites(self, ids) -> list[list]:
-        where, params = _ids(ids)
+        where, params = _ids(ids, self.arrays)
         return self._read(self.s.site, self.s.sites.format(where), params)

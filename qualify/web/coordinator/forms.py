@@ -7,9 +7,13 @@ from qualify.web.documents.kit import LocalDateTimeField
 class MatrixAddForm(forms.Form):
     job_function = forms.ModelChoiceField(label="Job function", queryset=None)
     requirement = forms.ModelChoiceField(label="Training requirement", queryset=None)
-    valid_from = LocalDateTimeField(label="Required from", required=False, help_text="Empty means now.")
+    valid_from = LocalDateTimeField(
+        label="Required from", required=False, help_text="Empty means now."
+    )
     window_days = forms.IntegerField(label="Training window (days)", min_value=1, initial=30)
-    reason = forms.CharField(label="Reason for the change", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason for the change", widget=forms.Textarea(attrs={"rows": 2})
+    )
     qa_username = forms.CharField(
         label="QA approver's user id",
         help_text="A QA approver other than you approves the change here, with their own password.",
@@ -26,7 +30,9 @@ class MatrixAddForm(forms.Form):
 
 
 class MatrixEndForm(forms.Form):
-    reason = forms.CharField(label="Reason for ending the entry", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason for ending the entry", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AssignmentFilterForm(forms.Form):
@@ -34,10 +40,11 @@ class AssignmentFilterForm(forms.Form):
     department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
     job_function = forms.ModelChoiceField(label="Job function", queryset=None, required=False)
     status = forms.ChoiceField(
-        label="Status", choices=[("", "any")] + list(AssignmentStatus.choices), required=False
+        label="Status", choices=[("", "any"), *list(AssignmentStatus.choices)], required=False
     )
     overdue = forms.ChoiceField(
-        label="Overdue", choices=[("", "any"), ("yes", "overdue only"), ("no", "not overdue")],
+        label="Overdue",
+        choices=[("", "any"), ("yes", "overdue only"), ("no", "not overdue")],
         required=False,
     )
     due_before = forms.DateField(

@@ -46,7 +46,10 @@ def matrix_grid(user, *, at: dt.datetime):
             requirements[requirement.pk] = requirement
             row = cells.setdefault(requirement.pk, [None] * len(functions))
             row[column[entry.job_function_id]] = Cell(entry, via)
-    rows = [(requirements[pk], cells[pk]) for pk in sorted(requirements, key=lambda k: requirements[k].code)]
+    rows = [
+        (requirements[pk], cells[pk])
+        for pk in sorted(requirements, key=lambda k: requirements[k].code)
+    ]
     return functions, rows
 
 

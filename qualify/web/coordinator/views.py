@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.org.models import Department, JobAssignment, Site
-from qualify.org.queries import assignments_held, job_functions, people as people_query
+from qualify.org.queries import assignments_held, job_functions
+from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
 from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
-from qualify.training.models import Assignment, MatrixEntry, Requirement
+from qualify.training.models import MatrixEntry, Requirement
 from qualify.training.services import matrix_entry_add, matrix_entry_end
 from qualify.web.coordinator.forms import AssignmentFilterForm, MatrixAddForm, MatrixEndForm
 from qualify.web.coordinator.queries import compliance_by_framework, matrix_grid
@@ -71,9 +72,14 @@ def matrix_add(request):
     zone = user_zone(request.user)
     form = MatrixAddForm(
         request.POST or None,
-        initial={"job_function": request.GET.get("job_function"), "requirement": request.GET.get("requirement")},
+        initial={
+            "job_function": request.GET.get("job_function"),
+            "requirement": request.GET.get("requirement"),
+        },
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
-        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by("code"),
+        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by(
+            "code"
+        ),
     )
     set_zone(form, zone)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +105,11 @@ def matrix_add(request):
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if hasattr(exc, "error_dict"):
-                    for old, new in (("qa_actor", "qa_username"), ("username", "qa_username"), ("password", "qa_password")):
+                    for old, new in (
+                        ("qa_actor", "qa_username"),
+                        ("username", "qa_username"),
+                        ("password", "qa_password"),
+                    ):
                         if old in exc.error_dict:
                             exc.error_dict.setdefault(new, []).extend(exc.error_dict.pop(old))
                 show_errors(exc, form)
@@ -111,13 +121,22 @@ def matrix_add(request):
                     f"{qa_actor.printed_name}; {made} holder{'s' if made != 1 else ''} assigned.",
                 )
                 return redirect("web:coordinator_matrix")
-    return render(request, "web/coordinator/matrix_add.html", {"form": form}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "web/coordinator/matrix_add.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_any(MATRIX)
 def matrix_end(request, pk: int):
     entry = get_object_or_404(
-        restrict(MatrixEntry.objects.select_related("job_function", "requirement", "curriculum"), request.user, "job_function__client"),
+        restrict(
+            MatrixEntry.objects.select_related("job_function", "requirement", "curriculum"),
+            request.user,
+            "job_function__client",
+        ),
         pk=pk,
     )
     form = MatrixEndForm(request.POST or None)
@@ -142,7 +161,9 @@ def people(request):
     rows = people_query(request.user).order_by("full_name")
     if text:
         rows = rows.filter(
-            Q(full_name__icontains=text) | Q(employee_number__icontains=text) | Q(user__username__icontains=text)
+            Q(full_name__icontains=text)
+            | Q(employee_number__icontains=text)
+            | Q(user__username__icontains=text)
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "web/coordinator/people.html", {"page": page, "q": text})
@@ -151,7 +172,11 @@ def people(request):
 @require_any(PEOPLE, VIEW_PEOPLE)
 def person_detail(request, pk: int):
     person = get_object_or_404(people_query(request.user), pk=pk)
-    history = JobAssignment.objects.filter(person=person).select_related("job_function").order_by("valid_from", "pk")
+    history = (
+        JobAssignment.objects.filter(person=person)
+        .select_related("job_function")
+        .order_by("valid_from", "pk")
+    )
     open_assignments = training_queries.assignments(person=person, status="open")
     open_assignments = restrict(open_assignments, request.user, "requirement__client")
     return render(

@@ -42,9 +42,9 @@ class ApproveForm(forms.Form):
         help_text="Empty means now. A past date needs a reason.",
     )
     reason = forms.CharField(
-        label="Reason for a past effective date", required=False, widget=forms.Textarea(
-            attrs={"rows": 2}
-        )
+        label="Reason for a past effective date",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     window_exception_reason = forms.CharField(
         label="QA window exception (only when the date falls inside the training window)",
@@ -54,4 +54,6 @@ class ApproveForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Reason for withdrawing", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason for withdrawing", widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -69,7 +69,9 @@ def set_zone(form: forms.Form, zone: str) -> None:
     for field in form.fields.values():
         if isinstance(field, LocalDateTimeField):
             field.zone = zone
-            field.help_text = (field.help_text + " " if field.help_text else "") + f"Time in {zone}."
+            field.help_text = (
+                field.help_text + " " if field.help_text else ""
+            ) + f"Time in {zone}."
 
 
 class SigningForm(forms.Form):

@@ -13,7 +13,7 @@ from qualify.documents import services as documents
 from qualify.documents.models import VersionStatus
 from qualify.signatures.queries import signature_checks
 from qualify.training.services import impact_preview
-from qualify.web.documents.forms import ApproveForm, RevisionForm, ReviewForm, WithdrawForm
+from qualify.web.documents.forms import ApproveForm, ReviewForm, RevisionForm, WithdrawForm
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
 
 VIEW = "documents.view_document"
@@ -95,7 +95,9 @@ def revision_upload(request, number: str):
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, form)
         else:
-            messages.success(request, f"Revision {version.revision} drafted. Check it, then submit it.")
+            messages.success(
+                request, f"Revision {version.revision} drafted. Check it, then submit it."
+            )
             return redirect("web:document_version", pk=version.pk)
     return render(request, "web/documents/revise.html", {"document": document, "form": form})
 
@@ -224,7 +226,12 @@ def version_approve(request, pk: int):
     form = ApproveForm(request.POST or request.GET or None)
     set_zone(form, zone)
     form.fields["effective_from"].widget.attrs.update(
-        {"hx-get": request.path, "hx-trigger": "change", "hx-target": "#impact", "hx-swap": "outerHTML"}
+        {
+            "hx-get": request.path,
+            "hx-trigger": "change",
+            "hx-target": "#impact",
+            "hx-swap": "outerHTML",
+        }
     )
     sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
     effective_from = None

@@ -12,9 +12,13 @@ class CapaForm(forms.Form):
     number = forms.CharField(label="CAPA number", help_text="Like CAPA-2026-007.")
     source = forms.ChoiceField(label="Source", choices=CapaSource.choices)
     source_reference = forms.CharField(label="Source reference", required=False)
-    problem_statement = forms.CharField(label="Problem statement", widget=forms.Textarea(attrs={"rows": 3}))
+    problem_statement = forms.CharField(
+        label="Problem statement", widget=forms.Textarea(attrs={"rows": 3})
+    )
     root_cause_category = forms.ChoiceField(label="Root cause category", choices=RootCause.choices)
-    root_cause = forms.CharField(label="Root cause", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    root_cause = forms.CharField(
+        label="Root cause", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ActionForm(forms.Form):
@@ -34,4 +38,6 @@ class ActionForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    comment = forms.CharField(label="Verification comment", widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label="Verification comment", widget=forms.Textarea(attrs={"rows": 2})
+    )

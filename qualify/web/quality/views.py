@@ -235,7 +235,9 @@ def batches(request):
         .order_by("-last")
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "web/quality/batches.html", {"page": page, "zone": user_zone(request.user)})
+    return render(
+        request, "web/quality/batches.html", {"page": page, "zone": user_zone(request.user)}
+    )
 
 
 @require_any(*VIEW, "quality.view_execution")

@@ -1,0 +1,76 @@
+"""Quality pages: roles, the training picture, and a closure refused with its list (E2)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qualify.quality import services as quality
+from qualify.quality.models import Capa, CapaStatus
+from tests.personas import PASSWORD
+
+
+@pytest.mark.requirement("P13")
+def test_quality_pages_refuse_an_employee(client, employee):
+    client.force_login(employee)
+    assert client.get(reverse("web:quality")).status_code == 403
+    assert client.get(reverse("web:quality_list", args=["capas"])).status_code == 403
+    assert client.get(reverse("web:quality_capa_new")).status_code == 403
+
+
+@pytest.mark.requirement("P13")
+def test_auditor_reads_but_cannot_close(client, auditor, qa):
+    capa = quality.capa_create(
+        actor=qa,
+        number="CAPA-2026-001",
+        source="other",
+        problem_statement="p",
+        root_cause_category="equipment",
+    )
+    client.force_login(auditor)
+    assert client.get(reverse("web:quality_detail", args=["capas", capa.pk])).status_code == 200
+    assert client.post(reverse("web:quality_close", args=["capas", capa.pk])).status_code == 403
+
+
+@pytest.mark.requirement("E2", "S1")
+def test_a_capa_refuses_to_close_with_its_open_items_then_closes(client, qa):
+    client.force_login(qa)
+    response = client.post(
+        reverse("web:quality_capa_new"),
+        {
+            "number": "CAPA-2026-002",
+            "source": "other",
+            "problem_statement": "Bowl left open",
+            "root_cause_category": "equipment",
+        },
+    )
+    capa = Capa.objects.get(number="CAPA-2026-002")
+    assert response.status_code == 302
+    due = (timezone.now() + dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    client.post(
+        reverse("web:quality_capa_action_new", args=[capa.pk]),
+        {"kind": "corrective", "description": "Fit an interlock", "owner": qa.pk, "due_at": due},
+    )
+    action = capa.actions.get()
+    refused = client.post(
+        reverse("web:quality_close", args=["capas", capa.pk]),
+        {"sig-username": qa.username, "sig-password": PASSWORD},
+    )
+    assert refused.status_code == 422
+    assert refused.context["refusal"]
+    assert b"Closing was refused" in refused.content
+    client.post(
+        reverse("web:quality_action_complete", args=[action.pk]),
+        {"comment": "Fitted", "sig-username": qa.username, "sig-password": PASSWORD},
+    )
+    closed = client.post(
+        reverse("web:quality_close", args=["capas", capa.pk]), {"sig-password": PASSWORD}
+    )
+    assert closed.status_code == 302
+    capa.refresh_from_db()
+    assert capa.status == CapaStatus.CLOSED
+    page = client.get(reverse("web:quality_detail", args=["capas", capa.pk]))
+    assert b"meaning: Closed" in page.content
+    assert b"meaning: Verified" in page.content
+    assert b"Training picture" in page.content
