@@ -49,7 +49,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 screenshots: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/web/test_screenshots.py -m screenshots --screenshots
+	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m screenshots --screenshots
 
 clean:
 	rm -rf $(VENV) var/test-*

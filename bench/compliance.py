@@ -53,10 +53,16 @@ def main(argv: list[str]) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m bench.compliance")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the data set (SQLite)")
     args = parser.parse_args(argv)
 
     # The same database as bench.qualification: the medium data set is built once.
     vendor = _django.setup("qualification", migrate=False)
+    if args.rebuild and vendor == "sqlite":
+        from bench import qualification
+
+        qualification._reset_sqlite()
+        vendor = _django.setup("qualification", migrate=False)
     from django.core.management import call_command
     from django.db import connection
 

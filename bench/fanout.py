@@ -243,6 +243,7 @@ def main(argv: list[str]) -> list[dict]:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3, help="rounds; the best is kept")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="accepted; each round is new")
     args = parser.parse_args(argv)
 
     vendor = _django.setup(NAME)

@@ -28,7 +28,7 @@ from qualify.documents import events, timeline
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from qualify.guards import require_aware, require_perm, require_reason
 from qualify.org.models import Client, Site
-from qualify.org.scoping import check_client
+from qualify.org.scoping import check_client, may_access_client
 from qualify.signatures.services import (
     Credentials,
     authenticate_signer,
@@ -234,12 +234,20 @@ def version_draft(
     editorial_justification: str = "",
     file: Any = None,
     content_text: str = "",
+    author: Any = None,
 ) -> DocumentVersion:
-    """Start a new version (the actor is its author). One version per document may be
-    open (draft or in review) at a time."""
+    """Start a new version. One version per document may be open (draft or in review)
+    at a time.
+
+    The author is the actor unless `author` names someone else: an integration's
+    service account (an external document system) drafts on behalf of the person who
+    wrote the revision, who alone can later sign it "authored" and submit it. That
+    author must be an active person's account (never a service account) allowed to
+    manage documents of this client; the audit event records both."""
     _require_manage(actor)
     document = _lock_document(document)
     check_client(actor, document.client_id)
+    author = _check_author(author, actor, document)
     _refuse_if_obsolete(document)
     open_version = document.versions.filter(status__in=OPEN_STATUSES).first()
     if open_version is not None:
@@ -263,7 +271,7 @@ def version_draft(
         retraining_required=retraining_required,
         editorial_justification=(editorial_justification or "").strip(),
         content_text=content_text or "",
-        author=actor,
+        author=author,
         created_at=timezone.now(),
     )
     if file is not None:
@@ -272,8 +280,37 @@ def version_draft(
         version.file = named
     version.full_clean()
     version.save()  # stores the file
-    audit.record("document.version.drafted", version, actor=actor)
+    detail = None
+    if author.pk != actor.pk:
+        detail = {
+            "on_behalf_of": {
+                "user_id": author.pk,
+                "username": author.username,
+                "printed_name": author.printed_name,
+            }
+        }
+    audit.record("document.version.drafted", version, actor=actor, detail=detail)
     return version
+
+
+def _check_author(author: Any, actor: Any, document: Document) -> Any:
+    """The author of a draft: the actor, or the person an integration drafts for."""
+    if author is None or author.pk == actor.pk:
+        return actor
+    author.refresh_from_db()  # active and roles as stored now
+    if not author.is_active or getattr(author, "is_service_account", False):
+        raise ValidationError(
+            {"author": f"{author.username} is not an active person's account: it cannot author."}
+        )
+    if not author.has_perm("documents.manage_documents"):
+        raise ValidationError(
+            {"author": f"{author.username} is not a document controller: it cannot author."}
+        )
+    if not may_access_client(author, document.client_id):
+        raise ValidationError(
+            {"author": f"{author.username} may not author documents of this client (U2)."}
+        )
+    return author
 
 
 @transaction.atomic

@@ -1,9 +1,12 @@
 """Reactions to lower layers' hooks, in their transaction (qualify.hooks)."""
 
+from functools import partial
+
+from django.db import transaction
 from django.db.models import Q
 
-from qualify.quality.models import ActionKind, ActionStatus, CapaAction
-from qualify.training.events import assignment_completed
+from qualify.quality.models import ActionKind, ActionStatus, CapaAction, Deviation
+from qualify.training.events import REQUALIFICATION, assignment_completed, qualification_lost
 
 
 @assignment_completed.connect
@@ -29,3 +32,35 @@ def training_action_progress(*, actor, assignment, record, **kwargs) -> None:
             action=action,
             because=f"Training record {record.pk} of {assignment.person.full_name} signed.",
         )
+
+
+def _labels(sources: set[str]) -> dict[str, str]:
+    """What revoked a qualification, as people know it: the deviation's number."""
+    prefix = "quality.deviation:"
+    ids = [int(s[len(prefix) :]) for s in sources if s.startswith(prefix)]
+    numbers = dict(Deviation.objects.filter(pk__in=ids).values_list("pk", "number"))
+    return {
+        s: numbers.get(int(s[len(prefix) :]), s) if s.startswith(prefix) else s for s in sources
+    }
+
+
+@qualification_lost.connect
+def qualification_lost_at_once(*, actor, losses, **kwargs) -> None:
+    """Issue 4: requalification orders and qualifications lost are notified at once,
+    after the commit of the change (no mail for a change that rolls back)."""
+    from qualify.quality.tasks import notify_losses
+
+    labels = _labels({loss.source for loss in losses if loss.cause == REQUALIFICATION})
+    items = [
+        {
+            "person": loss.person_id,
+            "requirement": loss.requirement_id,
+            "cause": loss.cause,
+            "lost_at": loss.lost_at.isoformat(),
+            "assignment": loss.assignment_id,
+            "label": labels.get(loss.source, loss.source),
+            "what": loss.reason_text,
+        }
+        for loss in losses
+    ]
+    transaction.on_commit(partial(notify_losses.enqueue, items), robust=True)

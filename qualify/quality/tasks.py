@@ -3,7 +3,9 @@
 `send_reminders` runs daily (the scheduler enqueues it): new assignments, due soon,
 overdue (to the person and their manager, then the manager's manager after a delay),
 at most one digest per person per day. Requalification orders and qualifications
-lost are notified at once, each once (a unique row per notice).
+lost through a revision are notified at once, after the commit of the change
+(handlers.py, on training.events.qualification_lost); an expired record when the
+daily run finds it. Each notice is sent once (a unique row per notice).
 """
 
 import datetime as dt
@@ -45,40 +47,75 @@ def _notice(person: Person, kind: str, key: str, subject: str, body: str) -> boo
     return True
 
 
+def _requalification_notice(person: Person, requirement: Requirement, label: str) -> bool:
+    subject = f"Requalification ordered: {requirement.code} ({label})"
+    body = (
+        f"{person.full_name}, your qualification on {requirement.code} {requirement.title} "
+        f"is revoked by {label} until you complete it again. Until then you may not "
+        "perform work that needs it."
+    )
+    return _notice(person, NoticeKind.REQUALIFICATION, f"{label}:{requirement.code}", subject, body)
+
+
+def _lost_notice(person: Person, requirement: Requirement, item: dict) -> bool:
+    lost_at = dt.datetime.fromisoformat(item["lost_at"])
+    what = item.get("what") or requirement.code
+    when = f"{lost_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    if lost_at <= timezone.now():
+        told = f"is no longer qualified on {requirement.code} ({what}) since {when}"
+    else:
+        told = (
+            f"is no longer qualified on {requirement.code} ({what}) from {when} "
+            "unless the training is completed before then"
+        )
+    subject = f"Qualification lost: {requirement.code}"
+    body = (
+        f"{person.full_name} {told}: complete the training before performing this work again."
+    )
+    # The same key as the daily run would use, so each loss is told once.
+    key = f"assignment:{item['assignment']}"
+    return _notice(person, NoticeKind.QUALIFICATION_LOST, key, subject, body)
+
+
 @task()
 def notify_requalification(person_id: int, requirement_id: int, source: str) -> bool:
     person = Person.objects.select_related("manager").get(pk=person_id)
     requirement = Requirement.objects.get(pk=requirement_id)
-    subject = f"Requalification ordered: {requirement.code} ({source})"
-    body = (
-        f"{person.full_name}, your qualification on {requirement.code} {requirement.title} "
-        f"is revoked by {source} until you complete it again. Until then you may not "
-        "perform work that needs it."
-    )
-    return _notice(
-        person, NoticeKind.REQUALIFICATION, f"{source}:{requirement.code}", subject, body
-    )
+    return _requalification_notice(person, requirement, source)
+
+
+@task()
+def notify_losses(items: list[dict]) -> int:
+    """Qualifications lost, told at once (queued after the commit of the change by
+    handlers.qualification_lost_at_once). Each item: person, requirement, cause,
+    lost_at (ISO), assignment, label (what revoked it), what (the version)."""
+    people = Person.objects.select_related("manager").in_bulk({i["person"] for i in items})
+    requirements = Requirement.objects.in_bulk({i["requirement"] for i in items})
+    sent = 0
+    for item in items:
+        person, requirement = people[item["person"]], requirements[item["requirement"]]
+        if item["cause"] == "requalification":
+            sent += _requalification_notice(person, requirement, item["label"])
+        else:
+            sent += _lost_notice(person, requirement, item)
+    return sent
 
 
 def notify_lost_qualifications(at: dt.datetime) -> int:
-    """A revision became effective, or a record expired, with the person not trained."""
+    """A record expired (G4: the recurrence assignment is due at the expiry) with the
+    person not trained again. Revisions are told at once, when approved (G3 fires
+    training.events.qualification_lost), not here."""
     lost = Assignment.objects.filter(status=AssignmentStatus.OPEN, person__active=True).filter(
-        # G3: due no later than the revision's effective date; G4: due at the expiry.
-        reason__in=[AssignmentReason.REVISION, AssignmentReason.RECURRENCE],
-        due_at__lte=at,
+        reason=AssignmentReason.RECURRENCE, due_at__lte=at
     )
     sent = 0
-    for a in lost.select_related("person__manager", "requirement", "document_version__document"):
-        what = str(a.document_version) if a.document_version_id else a.requirement.code
-        subject = f"Qualification lost: {a.requirement.code}"
-        body = (
-            f"{a.person.full_name} is no longer qualified on {a.requirement.code} "
-            f"({what}) since {a.due_at:%Y-%m-%d %H:%M} UTC: complete the training before "
-            "performing this work again."
-        )
-        sent += _notice(
-            a.person, NoticeKind.QUALIFICATION_LOST, f"assignment:{a.pk}", subject, body
-        )
+    for a in lost.select_related("person__manager", "requirement"):
+        item = {
+            "assignment": a.pk,
+            "lost_at": a.due_at.isoformat(),
+            "what": f"expired {a.due_at:%Y-%m-%d}",
+        }
+        sent += _lost_notice(a.person, a.requirement, item)
     return sent
 
 

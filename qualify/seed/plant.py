@@ -4,7 +4,13 @@ Every record, signature and audit event of the demo is made the way a person
 would make it: through the services, with the person's own password, at the time
 it would have happened (the clock is moved forward with time-machine, so the audit
 trail stays in time order). Nothing is inserted behind the services' back, so
-`qualify audit verify` holds on the demo database.
+`qualify audit verify` holds on the demo database. The daily jobs (G4 recurrence, G6
+clean-ups) run as the history moves on, and the quality events (change controls,
+CAPAs, deviations, executions through the gate) happen in time order among the
+revisions (plant_quality.py).
+
+The scale data sets (medium, large) are too big for that; they are built set-based,
+every row audited, by scale.py.
 """
 
 import datetime as dt

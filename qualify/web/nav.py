@@ -11,8 +11,10 @@ def menu_for(user) -> list[tuple[str, str]]:
     entries = []
     for area in AREAS:
         for label, url_name, permission in import_module(f"qualify.web.{area}.nav").NAV:
-            if permission is None or user.has_perm(permission):
-                entries.append((label, reverse(url_name)))
+            entry = (label, reverse(url_name))
+            # An entry may be listed under several permissions: shown once.
+            if (permission is None or user.has_perm(permission)) and entry not in entries:
+                entries.append(entry)
     return entries
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from qualify.documents import services as documents
 from qualify.documents.models import DocumentVersion
 from qualify.quality.models import Execution
-from tests.api.conftest import bearer, session
+from tests.api.conftest import bearer
 from tests.quality.plant import creds
 
 pytestmark = pytest.mark.requirement("P9")
@@ -99,19 +99,28 @@ def test_executions_pass_the_gate_or_are_refused(mes, scene):
     assert mes.get("/api/v1/executions/").json()["results"][0]["batch"] == "B-1"
 
 
-@pytest.mark.requirement("Q2", "G3", "P8")
-def test_draft_pushed_through_the_api_then_approved_supersedes_the_baseline(scene, doc_controller):
+@pytest.mark.requirement("Q2", "G3", "P9")
+def test_draft_pushed_with_a_token_then_approved_supersedes_the_baseline(
+    scene, doc_controller, make_token
+):
     plant, _document, _requirement, trained, _untrained = scene
-    # The external document system pushes the revision as the document controller's
-    # session (the author must be a person who can later sign the submission).
+    # The external document system pushes the revision with its token, on behalf of
+    # the document controller who wrote it: only a person can sign "authored".
+    dms = bearer(make_token("documents-write", "read", name="dms")[1])
     upload = SimpleUploadedFile("sop-010-r2.pdf", b"%PDF-1.4 revision 2", "application/pdf")
-    r = session(doc_controller).post(
+    r = dms.post(
         "/api/v1/documents/SOP-010/versions/",
-        {"revision": "2", "change_summary": "New step 4", "file": upload},
+        {
+            "revision": "2",
+            "change_summary": "New step 4",
+            "file": upload,
+            "author": doc_controller.username,
+        },
         format="multipart",
     )
     assert r.status_code == 201, r.json()
     assert r.json()["status"] == "draft"
+    assert r.json()["author"] == doc_controller.username
     assert len(r.json()["file_sha256"]) == 64
     version = DocumentVersion.objects.get(pk=r.json()["id"])
     version = documents.version_submit(
@@ -119,8 +128,7 @@ def test_draft_pushed_through_the_api_then_approved_supersedes_the_baseline(scen
     )
     version = documents.version_review(actor=plant.qa, version=version, credentials=creds(plant.qa))
     plant.approve(version, exception="Safety change: effective at once")
-    mes = session(plant.qa)
-    answer = mes.get(
+    answer = bearer(make_token("read", name="mes")[1]).get(
         f"/api/v1/qualifications/check?person={trained.employee_number}&document=SOP-010"
     ).json()
     assert answer["qualified"] is False
@@ -129,3 +137,18 @@ def test_draft_pushed_through_the_api_then_approved_supersedes_the_baseline(scen
         "code": "superseded_baseline",
         "label": "trained on a superseded baseline",
     }
+
+
+@pytest.mark.requirement("S1")
+@pytest.mark.parametrize("author", ["nobody", "api-other"])
+def test_a_draft_author_must_be_a_person_who_can_author(scene, make_token, author):
+    make_token("documents-write", name="other")  # another integration's service account
+    dms = bearer(make_token("documents-write", name="dms")[1])
+    r = dms.post(
+        "/api/v1/documents/SOP-010/versions/",
+        {"revision": "2", "change_summary": "x", "content_text": "x", "author": author},
+        format="json",
+    )
+    assert r.status_code == 400, r.json()
+    assert "author" in r.json()["errors"]
+    assert DocumentVersion.objects.filter(revision="2").count() == 0

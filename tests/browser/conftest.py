@@ -26,7 +26,21 @@ DEMO_PASSWORD = "Qualify-demo-2026!"
 pytestmark = pytest.mark.browser
 
 
-def pytest_collection_modifyitems(items):
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        default=False,
+        help="save the key pages as PNG under docs/screenshots/ (make screenshots)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--screenshots", default=False):
+        # Not run in CI: the PNGs are committed, rewritten only on purpose.
+        for item in items:
+            if "screenshots" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason="screenshots need --screenshots"))
     if CHROMIUM.exists():
         return
     reason = f"{CHROMIUM} is missing: `apt-get install chromium chromium-driver` (.ci/run does)"

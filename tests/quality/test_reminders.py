@@ -65,18 +65,53 @@ def test_due_soon_then_overdue_to_the_manager_then_escalated(team, time_machine)
     assert "Escalated" in bodies[boss.email]
 
 
-def test_a_revision_effective_without_training_is_notified_at_once(plant, team, time_machine):
+@pytest.mark.requirement("G3", "Q4")
+def test_a_revision_is_notified_at_once_to_those_qualified_on_the_old_baseline(
+    plant, team, time_machine, django_capture_on_commit_callbacks
+):
     document, requirement, _boss, manager, operator = team
     plant.complete(operator, requirement)
+    # Never trained on rev 5: loses nothing, hears of it in the digest, not here.
+    plant.person("Nora Newcomer", manager=manager, job_function=plant.operators)
     rev6 = plant.revise(document, "6")
     effective = timezone.now() + dt.timedelta(days=31)
-    plant.approve(rev6, effective_from=effective)
-    time_machine.move_to(effective + dt.timedelta(minutes=5), tick=False)
     mail.outbox.clear()
-    assert run_reminders()["lost"] == 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        plant.approve(rev6, effective_from=effective)
+    assert mail.outbox == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
     lost = [m for m in mail.outbox if m.subject.startswith("Qualification lost")]
     assert [m.to for m in lost] == [[operator.email, manager.email]]
-    assert run_reminders()["lost"] == 0  # once
+    assert "SOP-014 revised to rev 6" in lost[0].body
+    assert "unless the training is completed before then" in lost[0].body
+
+    time_machine.move_to(effective + dt.timedelta(minutes=5), tick=False)
+    mail.outbox.clear()
+    assert run_reminders()["lost"] == 0  # told once, when it was approved
+    assert not [m for m in mail.outbox if m.subject.startswith("Qualification lost")]
+
+
+@pytest.mark.requirement("G4")
+def test_an_expired_record_is_notified_by_the_daily_run_once(plant, time_machine):
+    from qualify.training.services.rules import run_recurrence
+
+    document = plant.document("SOP-001", "GMP basics")
+    plant.approve(plant.revise(document, "1"))
+    requirement = plant.requirement("GMP-BASICS", document=document, recurrence_months=12)
+    plant.matrix(requirement)
+    operator = plant.person("Sean Operator", job_function=plant.operators)
+    plant.complete(operator, requirement)
+    start = timezone.now()
+    time_machine.move_to(start + dt.timedelta(days=350), tick=False)
+    run_recurrence()
+    time_machine.move_to(start + dt.timedelta(days=370), tick=False)
+    mail.outbox.clear()
+    assert run_reminders()["lost"] == 1
+    [lost] = [m for m in mail.outbox if m.subject.startswith("Qualification lost")]
+    assert lost.to == [operator.email]
+    assert "GMP-BASICS" in lost.body
+    assert run_reminders()["lost"] == 0
 
 
 def test_the_task_and_the_command_send_reminders(team, capsys):

@@ -31,10 +31,9 @@ def reading(plant, employee):
 
 
 def client_requirement(plant, code="NVX-RU"):
-    """A requirement (and open assignment) owned by a client, for 404 checks."""
+    """A requirement owned by a client, for 404 checks."""
     client = org.client_create(actor=plant.admin, code="NVX", name="Novexa")
-    document = plant.document(f"{code}-DOC")
-    requirement = plant.requirement(code, document=document, client=client)
+    requirement = plant.requirement(code, method=Method.EXTERNAL, client=client)
     return client, requirement
 
 

@@ -42,12 +42,8 @@ def test_the_question_is_answered_with_the_evidence(client, auditor, plant):  # 
     assert not earlier.context["answer"].qualified
     assert b"No: not qualified" in earlier.content
     transcript = client.get(reverse("web:inspector_transcript", args=[person.pk]))
-    assert (
-        b"RU-SOP-014" in transcript.content
-    )
-    assert (
-        b"meaning: Read and understood" in transcript.content
-    )
+    assert b"RU-SOP-014" in transcript.content
+    assert b"meaning: Read and understood" in transcript.content
     status = client.get(reverse("web:inspector_document_status", args=["SOP-014"]))
     assert status.status_code == 200
 

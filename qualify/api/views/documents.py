@@ -1,7 +1,9 @@
 """Documents: read documents, versions and the effective version at an instant;
-an external document system pushes a draft revision with its file. Submitting,
-reviewing and approving need signatures and stay in the pages (S1)."""
+an external document system pushes a draft revision with its file, on behalf of the
+person who authored it (`author`). Submitting, reviewing and approving need
+signatures and stay in the pages (S1)."""
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
@@ -88,6 +90,21 @@ class DraftIn(serializers.Serializer):
     editorial_justification = serializers.CharField(required=False, allow_blank=True, default="")
     content_text = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(required=False, allow_null=True)
+    author = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text=(
+            "Username of the person who wrote the revision (an active document "
+            "controller). An integration's token drafts on their behalf so that they "
+            "can sign it 'authored' and submit it in the pages; default: the caller."
+        ),
+    )
+
+    def validate_author(self, value: str):
+        user = get_user_model().objects.filter(username=value).first()
+        if user is None:
+            raise serializers.ValidationError(f"No user {value!r}.")
+        return user
 
 
 class EffectiveQuery(serializers.Serializer):

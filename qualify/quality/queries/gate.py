@@ -24,7 +24,7 @@ class DocumentGate:
 
 @dataclass
 class GateAnswer:
-    person: Person
+    person: Person | None
     at: dt.datetime
     qualified: bool
     documents: list[DocumentGate] = field(default_factory=list)
@@ -39,7 +39,7 @@ class GateAnswer:
         from qualify.quality.services.common import plain
 
         return {
-            "person": self.person.pk,
+            "person": self.person.pk if self.person is not None else None,
             "at": plain(self.at),
             "qualified": self.qualified,
             "problems": self.problems,
@@ -102,3 +102,16 @@ def gate_check(
         answer.qualified = False
         answer.problems.append(f"{person.full_name} has left (inactive)")
     return answer
+
+
+def signer_gate(signer: Any, procedure: Document, *, at: dt.datetime | None = None) -> GateAnswer:
+    """E1 for a signature whose meaning is bound to a procedure: is the signer's person
+    qualified on the version of `procedure` effective at that instant, as known then?
+    An account with no person record (a service account) is never qualified."""
+    at = at or timezone.now()
+    person = Person.objects.select_related("site").filter(user_id=signer.pk).first()
+    if person is None:
+        answer = GateAnswer(person=None, at=at, qualified=False)
+        answer.problems.append(f"{signer.username} is no person on record: nobody to qualify")
+        return answer
+    return gate_check(person, [procedure], at=at)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from qualify.documents.models import VersionStatus
 from qualify.quality.models import (
     Capa,
+    CapaStatus,
     ChangeControl,
     ChangeControlStatus,
     Deviation,
@@ -75,4 +76,8 @@ def capa_open_items(capa: Capa) -> list[str]:
 
 
 def deviation_open_items(deviation: Deviation) -> list[str]:
-    return _assignment_items(assignments_caused_by(deviation))
+    """E2: the training it caused, and the CAPAs raised from it, until closed."""
+    items = _assignment_items(assignments_caused_by(deviation))
+    for capa in deviation.capas.exclude(status=CapaStatus.CLOSED).order_by("number"):
+        items.append(f"{capa.number} raised from {deviation.number} is not closed")
+    return items

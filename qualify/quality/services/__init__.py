@@ -21,7 +21,11 @@ from qualify.quality.services.deviation import (
     deviation_create,
     deviation_order_requalification,
 )
-from qualify.quality.services.execution import GateRefused, execution_record
+from qualify.quality.services.execution import (
+    GateRefused,
+    execution_record,
+    require_qualified_signer,
+)
 
 __all__ = [
     "GateRefused",
@@ -41,4 +45,5 @@ __all__ = [
     "deviation_create",
     "deviation_order_requalification",
     "execution_record",
+    "require_qualified_signer",
 ]

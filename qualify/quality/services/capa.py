@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
+from qualify.quality import events
 from qualify.quality.models import Capa, CapaSource, CapaStatus, Deviation
 from qualify.quality.queries.open_items import capa_open_items
 from qualify.quality.services.capa_actions import (
@@ -104,6 +105,7 @@ def capa_close(*, actor: Any, capa: Capa, credentials: Credentials, comment: str
             before=before,
             reason=comment or "Closed: every action complete and verified.",
         )
+        events.capa_closed.fire(actor=actor, capa=capa)
     return capa
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
+from qualify.quality import events
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from qualify.org.models import JobFunction, Site
 from qualify.quality.models import ChangeControl, ChangeControlRevision, ChangeControlStatus
@@ -150,6 +151,7 @@ def change_control_close(
             before=before,
             reason=comment or "Closed: every revision effective, all training complete.",
         )
+        events.change_control_closed.fire(actor=actor, change_control=cc)
     return cc
 
 

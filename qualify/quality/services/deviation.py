@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
+from qualify.quality import events
 from qualify.documents.models import Document
 from qualify.org.models import Person, Site
 from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus, Execution
@@ -102,6 +103,7 @@ def _create(
         },
     )
     _snapshot(actor, deviation, people, documents)
+    events.deviation_created.fire(actor=actor, deviation=deviation)
     return deviation
 
 
@@ -153,7 +155,6 @@ def deviation_order_requalification(
     *, actor: Any, deviation: Deviation, person: Person, requirement: Requirement, reason: str
 ):
     """G5: revokes the person's qualification on the requirement until they complete it."""
-    from qualify.quality.tasks import notify_requalification
     from qualify.training.services.assignments import requalification_order
 
     require(actor, REQUALIFY, "order requalification")
@@ -181,9 +182,7 @@ def deviation_order_requalification(
                 "reason": reason,
             },
         )
-        transaction.on_commit(
-            lambda: notify_requalification.enqueue(person.pk, requirement.pk, deviation.number)
-        )
+        # The person is told at once, after commit, by the qualification_lost handler.
     return result
 
 

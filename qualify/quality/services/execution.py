@@ -12,7 +12,13 @@ from qualify.documents.models import Document
 from qualify.org.models import GatePolicy, Person
 from qualify.quality.models import Execution, ExecutionDocument
 from qualify.quality.models.execution import ExecutionOutcome
-from qualify.quality.queries.gate import fresh, gate_check, version_in_force
+from qualify.quality.queries.gate import (
+    GateAnswer,
+    fresh,
+    gate_check,
+    signer_gate,
+    version_in_force,
+)
 from qualify.quality.services import deviation as deviations
 from qualify.quality.services.common import QualityRefused, now, refuse_future, require
 
@@ -111,3 +117,21 @@ def execution_record(
                 execution=execution,
             )
     return execution
+
+
+def require_qualified_signer(
+    *, signer: Any, procedure: Document, meaning: str, at: dt.datetime | None = None
+) -> GateAnswer:
+    """E1 for signatures: a signature whose meaning is bound to a procedure (a step
+    verified under SOP-X) checks the signer's qualification on the version effective
+    at that instant (Q4, as known then). Refused with the reasons when not qualified,
+    whatever the site's gate policy: a signature, unlike work already done, can simply
+    not be given. Call it inside the transaction of the signature, before sign()."""
+    answer = signer_gate(signer, procedure, at=at)
+    if not answer.qualified:
+        raise GateRefused(
+            f"{signer.printed_name or signer.username} may not sign '{meaning}' under "
+            f"{procedure.number}: not qualified on the version in force.",
+            answer.reasons,
+        )
+    return answer

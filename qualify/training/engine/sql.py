@@ -6,12 +6,13 @@ selects a model's columns by their names in `_meta`, and every value goes throug
 the converters the ORM itself applies to that column (`ops.get_db_converters` and
 the field's own), so a value read here equals the one a queryset returns: datetimes
 aware, decimals quantized, booleans as bool. Rows come back as lists; model
-instances are made only for what an answer shows (`instance()`), like
-`Model.from_db` makes them, with the same deferred fields as before.
+instances are made only for what an answer shows (`instance()`), with the state
+`Model.from_db` gives them and the same deferred fields as before, but without
+`Model.__init__` unless a pre_init/post_init receiver listens to the model.
 
-Pairs of ids are matched with a VALUES list joined to the table, which both
-databases index-probe once per pair; "a IN (...) AND b IN (...)" would probe the
-cross product.
+Pairs of ids are a table q(column1, column2) joined to the indexed columns: a VALUES
+list on SQLite, two arrays unnested on PostgreSQL; "a IN (...) AND b IN (...)" would
+probe the cross product.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ import functools
 
 from django.conf import settings
 from django.db import connections, router
+from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils.dateparse import parse_datetime
 
@@ -245,8 +247,7 @@ class Statements:
             f"WHERE {self.person.column['id']} {{}}"
         )
         self.sites = (
-            f"SELECT {self.site.sql} FROM {self.site.table} t "
-            f"WHERE {self.site.column['id']} {{}}"
+            f"SELECT {self.site.sql} FROM {self.site.table} t WHERE {self.site.column['id']} {{}}"
         )
 
 
@@ -292,6 +293,8 @@ class Reader:
         if columns.lazy:
             row = self._convert(row, columns.lazy)
         model = columns.model
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            return model.from_db(self.alias, columns.attnames, row)
         obj = model.__new__(model)
         obj.__dict__.update(zip(columns.attnames, row, strict=True))
         state = obj._state = ModelState()

@@ -20,6 +20,7 @@ from qualify.audit import services as audit
 from qualify.guards import require_aware, require_perm
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
+from qualify.training import events
 from qualify.training.models import (
     Assignment,
     AssignmentReason,
@@ -98,10 +99,14 @@ def create_assignments(
         for key, w in sorted(by_pair.items())
         if key not in already
     ]
+    if not rows:
+        return []
     created = Assignment.objects.bulk_create(rows, batch_size=CHUNK)
     audit.record_many(
         audit.pending("training.assignment.created", a, actor=actor, detail=detail) for a in created
     )
+    # One hook per fan-out, with the whole list (webhooks, notices): never per row.
+    events.assignment_created.fire(actor=actor, assignments=created)
     return created
 
 
@@ -198,21 +203,30 @@ def _individual(
         .filter(person=person, requirement=requirement, status=OPEN)
         .first()
     )
-    assignment = Assignment(
+    wanted = NewAssignment(
+        person_id=person.pk,
+        requirement_id=requirement.pk,
+        due_at=min(due_at, previous.due_at) if previous else due_at,
+        reason=reason,
+        source=source,
+        reason_text=reason_text.strip()[:300],
+        document_version_id=previous.document_version_id if previous else None,
+    )
+    Assignment(
         person=person,
         requirement=requirement,
-        reason=reason,
-        reason_text=reason_text.strip()[:300],
-        source=source,
-        due_at=min(due_at, previous.due_at) if previous else due_at,
-        document_version_id=previous.document_version_id if previous else None,
+        reason=wanted.reason,
+        reason_text=wanted.reason_text,
+        source=wanted.source,
+        due_at=wanted.due_at,
+        document_version_id=wanted.document_version_id,
         created_at=now,
         created_by=actor,
-    )
-    assignment.full_clean(exclude=["status"], validate_constraints=False)
+    ).full_clean(exclude=["status"], validate_constraints=False)
     befores = close_superseded([previous], now=now) if previous else []
-    assignment.save()
-    audit.record("training.assignment.created", assignment, actor=actor)
+    # Written by create_assignments like every other assignment (one insert path,
+    # one assignment_created hook); the previous one is closed, so nothing is skipped.
+    [assignment] = create_assignments([wanted], actor=actor, now=now)
     if previous:
         link_superseded(
             [previous],
@@ -301,5 +315,20 @@ def requalification_order(
         source=source or source_of(order),
         reason_text=f"Requalification: {reason}",
         now=now,
+    )
+    # Q4: the order revokes P's qualification on R from now until P completes R.
+    events.qualification_lost.fire(
+        actor=actor,
+        losses=[
+            events.LostQualification(
+                person_id=person.pk,
+                requirement_id=requirement.pk,
+                lost_at=now,
+                cause=events.REQUALIFICATION,
+                source=source or source_of(order),
+                assignment_id=assignment.pk,
+                reason_text=reason,
+            )
+        ],
     )
     return order, assignment

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from qualify.documents.models import Document, DocumentVersion
 from qualify.org.models import JobAssignment, JobFunction, Person, Site
-from qualify.training import engine
+from qualify.training import engine, events
 from qualify.training.models import (
     Assignment,
     AssignmentReason,
@@ -485,7 +485,53 @@ def on_version_approved(
     )
     successors = {(a.person_id, a.requirement_id): a for a in created}
     link_superseded(olds, befores, successors, actor=actor, reason=f"Superseded: {text}")
+    losses = lost_on_revision(version, successors, reason_text=text)
+    if losses:
+        events.qualification_lost.fire(actor=actor, losses=losses)
     return created
+
+
+def lost_on_revision(
+    version: DocumentVersion,
+    assigned: dict[tuple[int, int], Assignment],
+    *,
+    reason_text: str = "",
+) -> list[events.LostQualification]:
+    """Q4 after G3: of the people just assigned the version, those qualified on a
+    requirement an instant before it takes effect and not at that instant (trained on
+    the old baseline only) lose the qualification at its effective date.
+
+    Set-based: the engine answers (person, document) in chunks of its maximum batch,
+    each with a bounded number of queries, at the two instants."""
+    if not assigned:
+        return []
+    effective = version.effective_from
+    just_before = effective - dt.timedelta(microseconds=1)
+    people = Person.objects.in_bulk(sorted({p for p, _ in assigned}))
+    document = version.document
+    losses = []
+    for part in chunks(sorted(people), engine.MAX_PAIRS):
+        pairs = [(people[pk], document) for pk in part]
+        before = engine.check_many(pairs, at=just_before)
+        after = engine.check_many(pairs, at=effective)
+        for was, now_ in zip(before, after, strict=True):
+            still = {a.requirement.pk for a in now_.requirements if a.qualified}
+            for answer in was.requirements:
+                key = (was.person.pk, answer.requirement.pk)
+                if not answer.qualified or key not in assigned or key[1] in still:
+                    continue
+                losses.append(
+                    events.LostQualification(
+                        person_id=key[0],
+                        requirement_id=key[1],
+                        lost_at=effective,
+                        cause=events.REVISION,
+                        source=source_of(version),
+                        assignment_id=assigned[key].pk,
+                        reason_text=reason_text,
+                    )
+                )
+    return losses
 
 
 # --- G4: recurrence -----------------------------------------------------------------------

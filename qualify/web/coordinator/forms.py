@@ -1,6 +1,6 @@
 from django import forms
 
-from qualify.training.models import AssignmentStatus
+from qualify.training.models import AssignmentStatus, Evidence, Method
 from qualify.web.documents.kit import LocalDateTimeField
 
 
@@ -56,3 +56,77 @@ class AssignmentFilterForm(forms.Form):
         self.fields["site"].queryset = sites
         self.fields["department"].queryset = departments
         self.fields["job_function"].queryset = job_functions
+
+
+class RequirementForm(forms.Form):
+    """Q3, Q8: what can be trained and recorded, and what a record must show."""
+
+    code = forms.CharField(label="Code", max_length=60, help_text="Like RU-SOP-014.")
+    title = forms.CharField(label="Title", max_length=300)
+    method = forms.ChoiceField(label="Training method", choices=Method.choices)
+    document = forms.ModelChoiceField(
+        label="Document",
+        queryset=None,
+        required=False,
+        help_text="Read-and-understand needs one; records are then bound to its versions.",
+    )
+    recurrence_months = forms.IntegerField(
+        label="Retraining every (months)",
+        min_value=1,
+        required=False,
+        help_text="Empty: the training does not recur.",
+    )
+    evidence_required = forms.ChoiceField(
+        label="Evidence of understanding (Q8)",
+        choices=[("", "The method's default"), *Evidence.choices],
+        required=False,
+    )
+    pass_mark = forms.DecimalField(
+        label="Pass mark (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text="Only when an assessment is required.",
+    )
+    trainer_requirement = forms.ModelChoiceField(
+        label="Trainer must be qualified on",
+        queryset=None,
+        required=False,
+        help_text="Classroom and on-the-job only (Q4).",
+    )
+    checklist = forms.CharField(
+        label="Practical checklist",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="On-the-job only: one item a line.",
+    )
+
+    def __init__(self, *args, documents, requirements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].queryset = documents
+        self.fields["document"].label_from_instance = lambda d: f"{d.number} {d.title}"
+        self.fields["trainer_requirement"].queryset = requirements
+
+
+class CurriculumForm(forms.Form):
+    code = forms.CharField(label="Code", max_length=60, help_text="Like CUR-ASEPTIC.")
+    title = forms.CharField(label="Title", max_length=300)
+
+
+class CurriculumItemForm(forms.Form):
+    requirement = forms.ModelChoiceField(label="Requirement to add", queryset=None)
+    position = forms.IntegerField(
+        label="Position", min_value=1, required=False, help_text="Empty: after the others."
+    )
+    prerequisite = forms.ModelChoiceField(
+        label="Prerequisite",
+        queryset=None,
+        required=False,
+        help_text="An earlier item of this curriculum that must be completed first.",
+    )
+
+    def __init__(self, *args, requirements, earlier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].queryset = requirements
+        self.fields["prerequisite"].queryset = earlier

@@ -57,3 +57,14 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason for withdrawing", widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ObsoleteForm(forms.Form):
+    obsolete_from = LocalDateTimeField(
+        label="Obsolete from",
+        required=False,
+        help_text="Empty means now. Its last revision stops being in force then (Q1).",
+    )
+    reason = forms.CharField(
+        label="Reason for making it obsolete", widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -5,6 +5,7 @@ from qualify.web.documents import views
 urlpatterns = [
     path("", views.document_list, name="documents"),
     path("<str:number>/", views.document_detail, name="document"),
+    path("<str:number>/obsolete/", views.document_obsolete, name="document_obsolete"),
     path("<str:number>/revise/", views.revision_upload, name="document_revise"),
     path("version/<int:pk>/", views.version_detail, name="document_version"),
     path("version/<int:pk>/file/", views.version_file, name="document_version_file"),

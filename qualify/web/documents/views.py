@@ -13,13 +13,20 @@ from qualify.documents import services as documents
 from qualify.documents.models import VersionStatus
 from qualify.signatures.queries import signature_checks
 from qualify.training.services import impact_preview
-from qualify.web.documents.forms import ApproveForm, ReviewForm, RevisionForm, WithdrawForm
+from qualify.web.documents.forms import (
+    ApproveForm,
+    ObsoleteForm,
+    ReviewForm,
+    RevisionForm,
+    WithdrawForm,
+)
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
 
 VIEW = "documents.view_document"
 MANAGE = "documents.manage_documents"
 APPROVE = "documents.approve_version"
 REVIEW = "signatures.sign_reviewed"
+OBSOLETE = "documents.obsolete_document"
 
 
 def _document(request, number: str):
@@ -71,6 +78,7 @@ def document_detail(request, number: str):
             "open_version": open_version,
             "zone": user_zone(request.user),
             "may_manage": request.user.has_perm(MANAGE),
+            "may_obsolete": request.user.has_perm(OBSOLETE) and document.obsolete_from is None,
         },
     )
 
@@ -271,3 +279,32 @@ def version_approve(request, pk: int):
     if request.htmx and request.method == "GET":
         return render(request, "web/documents/_impact.html", context)
     return render(request, "web/documents/approve.html", context, status=status)
+
+
+@require_any(OBSOLETE)
+def document_obsolete(request, number: str):
+    """QA signs "approved"; open training on it is cancelled with the reason (G6)."""
+    document = _document(request, number)
+    form = ObsoleteForm(request.POST or None)
+    set_zone(form, user_zone(request.user))
+    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    if request.method == "POST" and form.is_valid() and sign_form.is_valid():
+        try:
+            documents.document_obsolete(
+                actor=request.user,
+                document=document,
+                obsolete_from=form.cleaned_data["obsolete_from"],
+                reason=form.cleaned_data["reason"],
+                credentials=sign_form.credentials(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form, sign_form)
+        else:
+            messages.success(request, f"{document.number} made obsolete, signed.")
+            return redirect("web:document", number=document.number)
+    return render(
+        request,
+        "web/documents/obsolete.html",
+        {"document": document, "form": form, "sign_form": sign_form},
+        status=422 if form.errors or sign_form.errors else 200,
+    )

@@ -1,6 +1,6 @@
 from django import forms
 
-from qualify.quality.models import ActionKind, CapaSource, RootCause
+from qualify.quality.models import ActionKind, CapaSource, EffectivenessCheck, Risk, RootCause
 from qualify.web.documents.kit import LocalDateTimeField
 
 
@@ -40,4 +40,139 @@ class ActionForm(forms.Form):
 class CompleteForm(forms.Form):
     comment = forms.CharField(
         label="Verification comment", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _multi(label: str, help_text: str = "") -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=None,
+        required=False,
+        help_text=help_text or "Hold Ctrl (or ⌘) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+
+class ChangeControlForm(forms.Form):
+    number = forms.CharField(label="Change control number", help_text="Like CC-2026-031.")
+    title = forms.CharField(label="Title", max_length=300)
+    description = forms.CharField(
+        label="Description of the change", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(
+        label="Reason for the change", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    risk = forms.ChoiceField(label="Risk", choices=Risk.choices)
+    risk_assessment = forms.CharField(
+        label="Risk assessment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    site = forms.ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all")
+    affected_documents = _multi("Affected documents")
+    affected_job_functions = _multi("Affected job functions")
+    planned_effective_date = forms.DateField(
+        label="Planned effective date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, sites, documents, job_functions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["affected_documents"].queryset = documents
+        self.fields["affected_documents"].label_from_instance = lambda d: f"{d.number} {d.title}"
+        self.fields["affected_job_functions"].queryset = job_functions
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LinkRevisionForm(forms.Form):
+    version = forms.ModelChoiceField(
+        label="Revision made under this change",
+        queryset=None,
+        help_text="Revisions of the affected documents that are not yet linked to a change.",
+    )
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions
+        self.fields["version"].label_from_instance = lambda v: (
+            f"{v.document.number} rev {v.revision} ({v.get_status_display().lower()})"
+        )
+
+
+class DeviationForm(forms.Form):
+    number = forms.CharField(
+        label="Deviation number",
+        required=False,
+        help_text="Empty: the next number of the year (DEV-2026-0001).",
+    )
+    site = forms.ModelChoiceField(label="Site", queryset=None)
+    occurred_at = LocalDateTimeField(label="When it happened", help_text="Not in the future.")
+    description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}))
+    batch = forms.CharField(label="Batch", required=False, max_length=80)
+    people = _multi("People involved")
+    documents = _multi("Documents involved")
+
+    def __init__(self, *args, sites, people, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["people"].queryset = people
+        self.fields["people"].label_from_instance = lambda p: f"{p.full_name} ({p.employee_number})"
+        self.fields["documents"].queryset = documents
+        self.fields["documents"].label_from_instance = lambda d: f"{d.number} {d.title}"
+
+
+class TrainingActionForm(forms.Form):
+    """G5: retrain people (or every holder of job functions) on a requirement."""
+
+    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 2}))
+    requirement = forms.ModelChoiceField(label="Requirement to retrain", queryset=None)
+    people = _multi("People to retrain")
+    job_functions = _multi("Job functions to retrain", "Every current holder is assigned.")
+    owner = forms.ModelChoiceField(label="Owner", queryset=None)
+    due_at = LocalDateTimeField(label="Due")
+    effectiveness_check = forms.ChoiceField(
+        label="Effectiveness check", choices=EffectivenessCheck.choices
+    )
+    effectiveness_requirement = forms.ModelChoiceField(
+        label="Requirement that proves effectiveness",
+        queryset=None,
+        required=False,
+        help_text="Assessment or observation: empty means the requirement retrained.",
+    )
+    review_on = LocalDateTimeField(
+        label="Effectiveness review on",
+        required=False,
+        help_text="Only for a review on a later date.",
+    )
+
+    def __init__(self, *args, requirements, people, job_functions, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].queryset = requirements
+        self.fields["effectiveness_requirement"].queryset = requirements
+        self.fields["people"].queryset = people
+        self.fields["people"].label_from_instance = lambda p: f"{p.full_name} ({p.employee_number})"
+        self.fields["job_functions"].queryset = job_functions
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: f"{u.printed_name} ({u.username})"
+
+
+class QaReviewForm(forms.Form):
+    comment = forms.CharField(
+        label="Why retraining alone is an effective correction",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class EffectivenessReviewForm(forms.Form):
+    effective = forms.TypedChoiceField(
+        label="Was the retraining effective?",
+        choices=[("yes", "Effective"), ("no", "Not effective")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="What the review found", widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -15,7 +15,7 @@ from qualify.quality.models import Capa, CapaAction, ChangeControl, Deviation, E
 from qualify.quality.services import QualityRefused
 from qualify.signatures.queries import signature_checks
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
-from qualify.web.quality.forms import ActionForm, CapaForm, CloseForm, CompleteForm
+from qualify.web.quality.forms import ActionForm, CapaForm, CloseForm, CommentForm, CompleteForm
 
 VIEW = (
     "quality.manage_capa",
@@ -26,6 +26,8 @@ VIEW = (
     "quality.view_deviation",
 )
 MANAGE_CAPA = "quality.manage_capa"
+MANAGE_CC = "quality.manage_change_control"
+REPORT = "quality.report_deviation"
 CLOSE = "quality.close_quality_event"
 
 KINDS = {
@@ -82,7 +84,7 @@ def overview(request):
 @require_any(*VIEW)
 def event_list(request, kind: str):
     spec = _kind(kind)
-    rows = spec["model"].objects.order_by("-created_at", "-pk")
+    rows = spec["model"].objects.all()  # each model's own order (deviations: occurred_at)
     status = request.GET.get("status", "")
     if status in ("open", "closed"):
         rows = rows.filter(status="closed") if status == "closed" else rows.exclude(status="closed")
@@ -120,12 +122,27 @@ def _detail_context(request, kind, obj, **extra):
         actions = list(obj.actions.select_related("owner", "requirement").order_by("pk"))
         for action in actions:
             action.checks = signature_checks(action)
+            action.review_list = list(action.reviews.select_related("reviewer").order_by("pk"))
+            for review in action.review_list:
+                review.checks = signature_checks(review)
         context["actions"] = actions
         context["may_manage"] = request.user.has_perm(MANAGE_CAPA) and obj.status != "closed"
+        context["may_qa_review"] = (
+            context["may_manage"] and obj.qa_review_required and obj.qa_reviewed_at is None
+        )
     if isinstance(obj, ChangeControl):
         context["revisions"] = obj.revisions.select_related("version__document")
         context["documents"] = obj.affected_documents.all()
         context["job_functions"] = obj.affected_job_functions.all()
+        may_cc = request.user.has_perm(MANAGE_CC)
+        context["may_approve"] = (
+            may_cc and obj.status == "draft" and obj.created_by_id != request.user.pk
+        )
+        context["may_link"] = may_cc and obj.status in ("draft", "approved")
+        context.setdefault("approve_form", CommentForm())
+        context.setdefault(
+            "approve_sign_form", SigningForm(user=request.user, session=request.session)
+        )
     if isinstance(obj, Deviation):
         context["snapshot"] = obj.snapshot.select_related("person", "document")
         context["people"] = obj.people.all()
@@ -134,10 +151,20 @@ def _detail_context(request, kind, obj, **extra):
     return context
 
 
-@require_any(*VIEW)
+def render_detail(request, kind: str, obj, status: int = 200, **extra):
+    context = _detail_context(request, kind, obj, **extra)
+    return render(request, "web/quality/detail.html", context, status=status)
+
+
+@require_any(*VIEW, REPORT)
 def event_detail(request, kind: str, pk: int):
     obj = get_object_or_404(_kind(kind)["model"], pk=pk)
-    return render(request, "web/quality/detail.html", _detail_context(request, kind, obj))
+    # Whoever may report a deviation (an operator) sees the ones they reported, with
+    # the snapshot taken; nothing else of the quality records.
+    reporter = isinstance(obj, Deviation) and obj.created_by_id == request.user.pk
+    if not reporter and not any(request.user.has_perm(p) for p in VIEW):
+        raise PermissionDenied("Your roles do not give access to this page.")
+    return render_detail(request, kind, obj)
 
 
 @require_any(CLOSE)

@@ -10,6 +10,8 @@ never imports it (P2), so the reminders are reached by name: the `reminders`
 command, or the `send_reminders` task for the worker.
 """
 
+from io import StringIO
+
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -46,5 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {summary}")
         if reminders:
             # After the training jobs, so new recurrence assignments are in the digests.
-            self.stdout.write("quality.reminders: ", ending="")
-            call_command("reminders", stdout=self.stdout, stderr=self.stderr)
+            # (The console mail backend prints the mails themselves as they are sent.)
+            out = StringIO()
+            call_command("reminders", stdout=out, stderr=self.stderr)
+            self.stdout.write(f"quality.reminders: {out.getvalue().strip()}")

@@ -1,0 +1,135 @@
+"""Training coordinator: training requirements (Q3, Q8) and curricula with ordered
+items and prerequisites. Each page calls one training service."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+
+from qualify.documents import queries as document_queries
+from qualify.org.scoping import restrict
+from qualify.training.models import Curriculum, CurriculumItem, Requirement
+from qualify.training.services import curriculum_create, curriculum_item_add, requirement_create
+from qualify.web.coordinator.forms import CurriculumForm, CurriculumItemForm, RequirementForm
+from qualify.web.documents.kit import require_any, show_errors
+
+MANAGE = "training.manage_requirements"
+VIEW = "training.view_requirement"
+VIEW_CURRICULA = "training.view_curriculum"
+
+
+def _requirements(user):
+    return restrict(Requirement.objects.select_related("document", "client"), user)
+
+
+@require_any(MANAGE, VIEW)
+def requirement_list(request):
+    rows = _requirements(request.user).order_by("code")
+    text = request.GET.get("q", "").strip()
+    if text:
+        rows = rows.filter(Q(code__icontains=text) | Q(title__icontains=text))
+    return render(
+        request,
+        "web/coordinator/requirements.html",
+        {"rows": rows[:500], "q": text, "may_manage": request.user.has_perm(MANAGE)},
+    )
+
+
+@require_any(MANAGE)
+def requirement_new(request):
+    form = RequirementForm(
+        request.POST or None,
+        documents=document_queries.documents(request.user)
+        .filter(obsolete_from__isnull=True)
+        .order_by("number"),
+        requirements=_requirements(request.user).filter(active=True).order_by("code"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["evidence_required"] = data["evidence_required"] or None
+        try:
+            requirement = requirement_create(actor=request.user, **data)
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            messages.success(request, f"Requirement {requirement.code} defined.")
+            return redirect("web:coordinator_requirements")
+    return render(
+        request,
+        "web/coordinator/requirement_new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_any(MANAGE, VIEW_CURRICULA)
+def curriculum_list(request):
+    rows = Curriculum.objects.prefetch_related(
+        Prefetch("items", queryset=CurriculumItem.objects.select_related("requirement"))
+    ).order_by("code")
+    form = CurriculumForm(request.POST or None) if request.user.has_perm(MANAGE) else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only a training coordinator can define curricula.")
+        if form.is_valid():
+            try:
+                curriculum = curriculum_create(actor=request.user, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as exc:
+                show_errors(exc, form)
+            else:
+                messages.success(request, f"Curriculum {curriculum.code} created; add its items.")
+                return redirect("web:coordinator_curriculum", pk=curriculum.pk)
+    return render(
+        request,
+        "web/coordinator/curricula.html",
+        {"rows": rows, "form": form},
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@require_any(MANAGE, VIEW_CURRICULA)
+def curriculum_detail(request, pk: int):
+    curriculum = get_object_or_404(Curriculum, pk=pk)
+    items = list(
+        curriculum.items.select_related("requirement", "prerequisite").order_by("position")
+    )
+    # U2: a restricted user sees only the items of the clients they may see.
+    visible = set(
+        _requirements(request.user)
+        .filter(pk__in=[i.requirement_id for i in items])
+        .values_list("pk", flat=True)
+    )
+    items = [i for i in items if i.requirement_id in visible]
+    form = None
+    if request.user.has_perm(MANAGE):
+        form = CurriculumItemForm(
+            request.POST or None,
+            requirements=_requirements(request.user)
+            .filter(active=True)
+            .exclude(pk__in=[i.requirement_id for i in items])
+            .order_by("code"),
+            earlier=Requirement.objects.filter(pk__in=[i.requirement_id for i in items]).order_by(
+                "code"
+            ),
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only a training coordinator can change curricula.")
+        if form.is_valid():
+            try:
+                item = curriculum_item_add(
+                    actor=request.user, curriculum=curriculum, **form.cleaned_data
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                show_errors(exc, form)
+            else:
+                messages.success(
+                    request, f"{item.requirement.code} added at position {item.position}."
+                )
+                return redirect("web:coordinator_curriculum", pk=curriculum.pk)
+    return render(
+        request,
+        "web/coordinator/curriculum.html",
+        {"curriculum": curriculum, "items": items, "form": form},
+        status=422 if form is not None and form.errors else 200,
+    )

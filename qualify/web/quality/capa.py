@@ -1,0 +1,119 @@
+"""CAPA: a training action (G5) with its effectiveness check, the QA review that
+clears the "retraining only" flag (E4), and the effectiveness review on its date."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from qualify.org.queries import job_functions
+from qualify.org.queries import people as people_query
+from qualify.org.scoping import restrict
+from qualify.quality import services as quality
+from qualify.quality.models import ActionKind, Capa, CapaAction
+from qualify.quality.services import QualityRefused
+from qualify.training.models import Requirement
+from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
+from qualify.web.quality.forms import EffectivenessReviewForm, QaReviewForm, TrainingActionForm
+
+MANAGE_CAPA = "quality.manage_capa"
+
+
+@require_any(MANAGE_CAPA)
+def training_action_new(request, pk: int):
+    capa = get_object_or_404(Capa, pk=pk)
+    form = TrainingActionForm(
+        request.POST or None,
+        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by(
+            "code"
+        ),
+        people=people_query(request.user).filter(active=True).order_by("full_name"),
+        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        owners=get_user_model().objects.filter(is_active=True).order_by("printed_name"),
+    )
+    set_zone(form, user_zone(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = quality.capa_action_add(
+                actor=request.user, capa=capa, kind=ActionKind.TRAINING, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            assigned = action.targets.count()
+            messages.success(
+                request,
+                f"Training action added to {capa.number}: {assigned} "
+                f"{'person' if assigned == 1 else 'people'} assigned.",
+            )
+            return redirect("web:quality_detail", kind="capas", pk=capa.pk)
+    return render(
+        request,
+        "web/quality/training_action_new.html",
+        {"capa": capa, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_any(MANAGE_CAPA)
+def qa_review(request, pk: int):
+    """E4: QA signs why retraining alone is an effective correction; the flag clears."""
+    capa = get_object_or_404(Capa, pk=pk)
+    form = QaReviewForm(request.POST or None)
+    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    if request.method == "POST" and form.is_valid() and sign_form.is_valid():
+        try:
+            quality.capa_qa_review(
+                actor=request.user,
+                capa=capa,
+                comment=form.cleaned_data["comment"],
+                credentials=sign_form.credentials(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form, sign_form)
+        else:
+            messages.success(request, f"QA review of {capa.number} recorded, signed.")
+            return redirect("web:quality_detail", kind="capas", pk=capa.pk)
+    return render(
+        request,
+        "web/quality/qa_review.html",
+        {"capa": capa, "form": form, "sign_form": sign_form},
+        status=422 if form.errors or sign_form.errors else 200,
+    )
+
+
+@require_any(MANAGE_CAPA)
+def effectiveness_review(request, pk: int):
+    action = get_object_or_404(CapaAction.objects.select_related("capa", "requirement"), pk=pk)
+    form = EffectivenessReviewForm(request.POST or None)
+    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    refusal: list = []
+    if request.method == "POST" and form.is_valid() and sign_form.is_valid():
+        try:
+            quality.capa_action_review(
+                actor=request.user,
+                action=action,
+                effective=form.cleaned_data["effective"],
+                comment=form.cleaned_data["comment"],
+                credentials=sign_form.credentials(),
+            )
+        except QualityRefused as exc:
+            refusal = exc.items
+            form.add_error(None, "The retraining is not complete yet.")
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form, sign_form)
+        else:
+            messages.success(request, "Effectiveness review recorded, signed.")
+            return redirect("web:quality_detail", kind="capas", pk=action.capa_id)
+    return render(
+        request,
+        "web/quality/effectiveness_review.html",
+        {
+            "action": action,
+            "form": form,
+            "sign_form": sign_form,
+            "refusal": refusal,
+            "zone": user_zone(request.user),
+        },
+        status=422 if form.errors or sign_form.errors else 200,
+    )
