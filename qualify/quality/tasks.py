@@ -69,9 +69,7 @@ def _lost_notice(person: Person, requirement: Requirement, item: dict) -> bool:
             "unless the training is completed before then"
         )
     subject = f"Qualification lost: {requirement.code}"
-    body = (
-        f"{person.full_name} {told}: complete the training before performing this work again."
-    )
+    body = f"{person.full_name} {told}: complete the training before performing this work again."
     # The same key as the daily run would use, so each loss is told once.
     key = f"assignment:{item['assignment']}"
     return _notice(person, NoticeKind.QUALIFICATION_LOST, key, subject, body)

@@ -357,6 +357,9 @@ def open_change_control(plant: "Plant", clock: "Clock", now: dt.datetime) -> Non
         clock.now + dt.timedelta(days=1),
         2,
         0.5,
-        only=lambda a: a.document_version_id == version.pk,
+        # The demo's `operator` login keeps this one to sign: the first thing to try.
+        only=lambda a: (
+            a.document_version_id == version.pk and a.person.user_id != plant.users["operator"].pk
+        ),
     )
     plant.summary.append(f"{cc.number} open: SOP-014 revision 6, retraining under way")

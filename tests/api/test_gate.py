@@ -128,9 +128,11 @@ def test_draft_pushed_with_a_token_then_approved_supersedes_the_baseline(
     )
     version = documents.version_review(actor=plant.qa, version=version, credentials=creds(plant.qa))
     plant.approve(version, exception="Safety change: effective at once")
-    answer = bearer(make_token("read", name="mes")[1]).get(
-        f"/api/v1/qualifications/check?person={trained.employee_number}&document=SOP-010"
-    ).json()
+    answer = (
+        bearer(make_token("read", name="mes")[1])
+        .get(f"/api/v1/qualifications/check?person={trained.employee_number}&document=SOP-010")
+        .json()
+    )
     assert answer["qualified"] is False
     assert answer["effective_version"]["revision"] == "2"
     assert answer["reasons"][0] == {

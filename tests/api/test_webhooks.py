@@ -1,5 +1,6 @@
 """P11: webhooks from the hooks, after commit, HMAC-signed, retried, logged."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -120,3 +121,123 @@ def test_record_signed_event(hooks_client, plant, sent, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         plant.complete(person, requirement)
     assert json.loads(calls[0][1])["data"]["requirement"] == "RQ-030"
+
+
+def payloads(sent, event):
+    calls, _ = sent
+    return [json.loads(body) for _, body, headers in calls if headers["X-Qualify-Event"] == event]
+
+
+@pytest.mark.requirement("G3", "Q4")
+def test_assignment_created_and_qualification_lost_one_event_per_fan_out(
+    hooks_client, plant, sent, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    subscribe(hooks_client, ["training.assignment.created", "training.qualification.lost"])
+    document = plant.document("SOP-031")
+    plant.approve(plant.revise(document, "1"))
+    requirement = plant.requirement("RQ-031", document=document)
+    crew = plant.operator_crew(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        plant.matrix(requirement)
+    [created] = payloads(sent, "training.assignment.created")
+    assert created["data"]["count"] == 3
+    assert {a["person"] for a in created["data"]["assignments"]} == {
+        p.employee_number for p in crew
+    }
+    assert {a["requirement"] for a in created["data"]["assignments"]} == {"RQ-031"}
+
+    plant.complete(crew[0], requirement)
+    effective = timezone.now() + dt.timedelta(days=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        plant.approve(plant.revise(document, "2"), effective_from=effective)
+    [_, revised] = payloads(sent, "training.assignment.created")
+    assert revised["data"]["count"] == 3
+    [lost] = payloads(sent, "training.qualification.lost")
+    assert lost["data"]["losses"] == [
+        {
+            "person": crew[0].employee_number,
+            "requirement": "RQ-031",
+            "lost_at": effective.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "cause": "revision",
+            "source": lost["data"]["losses"][0]["source"],
+            "assignment": lost["data"]["losses"][0]["assignment"],
+        }
+    ]
+    assert lost["data"]["losses"][0]["source"].startswith("documents.documentversion:")
+
+
+@pytest.mark.requirement("E2")
+def test_quality_events_deviation_capa_and_change_control(
+    hooks_client, plant, sent, employee, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from qualify.quality import services as quality
+    from tests.quality.plant import creds
+
+    subscribe(
+        hooks_client,
+        ["quality.deviation.created", "quality.capa.closed", "quality.change_control.closed"],
+    )
+    document = plant.document("SOP-032")
+    plant.approve(plant.revise(document, "1"))
+    plant.requirement("RQ-032", document=document)
+    (operator,) = plant.operator_crew(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        deviation = quality.deviation_create(
+            actor=employee,
+            number="DEV-2026-0001",
+            site=plant.site,
+            occurred_at=timezone.now() - dt.timedelta(hours=1),
+            description="Line clearance by one person",
+            batch="B-1",
+            people=[operator],
+            documents=[document],
+        )
+    [dev] = payloads(sent, "quality.deviation.created")
+    assert dev["data"]["deviation"] == "DEV-2026-0001"
+    assert dev["data"]["not_qualified"] == [
+        {"person": operator.employee_number, "document": "SOP-032"}
+    ]
+
+    capa = quality.capa_create(
+        actor=plant.qa,
+        number="CAPA-2026-001",
+        source="deviation",
+        deviation=deviation,
+        problem_statement="One-person clearance",
+        root_cause_category="procedure",
+    )
+    action = quality.capa_action_add(
+        actor=plant.qa,
+        capa=capa,
+        kind="corrective",
+        description="Add a second-person check to SOP-032",
+        owner=plant.qa,
+        due_at=timezone.now() + dt.timedelta(days=10),
+    )
+    quality.capa_action_complete(
+        actor=plant.qa, action=action, credentials=creds(plant.qa), comment="Checklist in use"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        quality.capa_close(actor=plant.qa, capa=capa, credentials=creds(plant.qa))
+    [closed] = payloads(sent, "quality.capa.closed")
+    assert closed["data"]["capa"] == "CAPA-2026-001"
+
+    cc = quality.change_control_create(
+        actor=plant.doc_controller,
+        number="CC-2026-001",
+        title="Second-person check",
+        description="Add a step",
+        reason="DEV-2026-0001",
+        risk="low",
+        planned_effective_date=timezone.now().date(),
+        affected_documents=[document],
+    )
+    quality.change_control_approve(actor=plant.qa, change_control=cc, credentials=creds(plant.qa))
+    with django_capture_on_commit_callbacks(execute=True):
+        quality.change_control_close(actor=plant.qa, change_control=cc, credentials=creds(plant.qa))
+    [cc_closed] = payloads(sent, "quality.change_control.closed")
+    assert cc_closed["data"]["change_control"] == "CC-2026-001"

@@ -82,7 +82,7 @@ def test_key_pages(browser, app_url):
     page.goto(version_url)
     page.get_by_role("link", name="Go to approval (impact preview)").click()
     page.locator("#impact").wait_for()
-    shot(page, "03-qa-approval-impact", at=page.locator("h1"))
+    shot(page, "03-qa-approval-impact")
     effective = dt.datetime.now(ZoneInfo("Europe/Dublin")) + dt.timedelta(days=45)
     page.get_by_label("Effective from").fill(effective.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Effective from").dispatch_event("change")
@@ -128,7 +128,7 @@ def test_key_pages(browser, app_url):
         page.goto(href)
         if page.locator("table").last.locator("tbody tr td").count() > 1:
             break
-    shot(page, "06-capa-training-picture", at=page.get_by_role("heading", name="Training picture"))
+    shot(page, "06-capa-training-picture", at=page.get_by_role("heading", name="Actions"))
     page.get_by_role("button", name="Sign out").click()
 
     terminal.close()
@@ -141,7 +141,7 @@ def test_key_pages(browser, app_url):
     page.goto(f"{app_url}/employee/")
     shot(page, "09-phone-my-training")
     open_reading(page, app_url)
-    shot(page, "10-phone-read-and-sign", at=page.locator("fieldset.signing"))
+    shot(page, "10-phone-read-and-sign", at=page.locator("#sign-dialog"))
     phone.close()
 
     for path in OUT.glob("*.png"):

@@ -38,9 +38,7 @@ def push(dms, document, **kw):
 
 
 @pytest.mark.requirement("A1", "S1")
-def test_a_service_account_drafts_for_a_named_author_who_can_submit(
-    dms, doc_controller, document
-):
+def test_a_service_account_drafts_for_a_named_author_who_can_submit(dms, doc_controller, document):
     version = push(dms, document, author=doc_controller)
     assert version.author == doc_controller
     (event,) = audit_events(version)

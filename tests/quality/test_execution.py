@@ -121,3 +121,36 @@ def test_the_batch_record_lists_every_execution_with_its_answer(plant_factory):
     assert rows[1]["deviations"] == [Deviation.objects.get().number]
     assert [r["qualified_known_now"] for r in rows] == [True, False]
     assert Execution.objects.count() == 3
+
+
+@pytest.mark.requirement("E1", "Q4", "Q7")
+def test_a_signature_bound_to_a_procedure_checks_the_signer_on_the_version_in_force(
+    plant, time_machine
+):
+    document, aoife, brian = line(plant)
+    answer = services.require_qualified_signer(
+        signer=aoife.user, procedure=document, meaning="verified"
+    )
+    assert answer.qualified
+    assert answer.documents[0].version.revision == "5"
+    with pytest.raises(services.GateRefused) as refused:
+        services.require_qualified_signer(signer=brian.user, procedure=document, meaning="verified")
+    assert refused.value.items == ["SOP-014: never trained"]
+
+    nine = timezone.now() + dt.timedelta(hours=1)
+    plant.approve(plant.revise(document, "6"), effective_from=nine, exception="Immediate")
+    before = nine - dt.timedelta(minutes=1)
+    assert services.require_qualified_signer(
+        signer=aoife.user, procedure=document, meaning="verified", at=before
+    ).qualified  # rev 5 is still in force then
+    time_machine.move_to(nine + dt.timedelta(minutes=5), tick=False)
+    with pytest.raises(services.GateRefused) as refused:
+        services.require_qualified_signer(signer=aoife.user, procedure=document, meaning="verified")
+    assert refused.value.items == ["SOP-014: trained on a superseded baseline"]
+
+
+@pytest.mark.requirement("E1")
+def test_an_account_with_no_person_cannot_sign_under_a_procedure(plant):
+    document, _, _ = line(plant)
+    with pytest.raises(services.GateRefused, match="no person on record"):
+        services.require_qualified_signer(signer=plant.qa, procedure=document, meaning="verified")

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
-from qualify.quality import events
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from qualify.org.models import JobFunction, Site
+from qualify.quality import events
 from qualify.quality.models import ChangeControl, ChangeControlRevision, ChangeControlStatus
 from qualify.quality.queries.open_items import change_control_open_items
 from qualify.quality.services.common import QualityRefused, now, require

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
-from qualify.quality import events
 from qualify.documents.models import Document
 from qualify.org.models import Person, Site
+from qualify.quality import events
 from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus, Execution
 from qualify.quality.queries.open_items import deviation_open_items
 from qualify.quality.services.common import (
