@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "qualify.accounts.middleware.IdleExpiryNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "qualify.web.middleware.HtmxRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "qualify.urls"
