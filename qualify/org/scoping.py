@@ -15,14 +15,28 @@ from django.http import Http404
 
 from qualify.org.models import ClientAccess
 
+CACHE_ATTRIBUTE = "_qualify_restricted_clients"
+_UNSET = object()
+
 
 def restricted_clients(user: Any) -> set[int] | None:
     """The client ids a user is restricted to, or None when unrestricted."""
     if user is None or not getattr(user, "is_authenticated", False):
         # An anonymous caller is restricted to nothing: it sees nothing.
         return set()
+    # Kept on the user object, which lives for one request: a page or an API call
+    # scopes several querysets and asks once. The grant and revoke services drop it.
+    cached = getattr(user, CACHE_ATTRIBUTE, _UNSET)
+    if cached is not _UNSET:
+        return cached
     ids = set(ClientAccess.objects.filter(user_id=user.pk).values_list("client_id", flat=True))
+    setattr(user, CACHE_ATTRIBUTE, ids or None)
     return ids or None
+
+
+def forget_restriction(user: Any) -> None:
+    if hasattr(user, CACHE_ATTRIBUTE):
+        delattr(user, CACHE_ATTRIBUTE)
 
 
 def restrict(queryset: QuerySet, user: Any, client_field: str = "client") -> QuerySet:

@@ -22,7 +22,7 @@ from qualify.org.models import (
     Person,
     Site,
 )
-from qualify.org.scoping import check_client
+from qualify.org.scoping import check_client, forget_restriction
 
 # Codes a framework_ensure() call may name without a name of its own.
 KNOWN_FRAMEWORKS = {
@@ -98,6 +98,7 @@ def client_access_grant(*, actor: Any, user: Any, client: Client) -> ClientAcces
     access = ClientAccess(user=user, client=client)
     access.full_clean()
     access.save()
+    forget_restriction(user)
     audit.record(
         "org.client_access.granted",
         object_type="accounts.user",
@@ -135,6 +136,7 @@ def client_access_revoke(
             }
         )
     access.delete()
+    forget_restriction(user)
     audit.record(
         "org.client_access.revoked",
         object_type="accounts.user",
