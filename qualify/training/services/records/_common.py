@@ -1,0 +1,212 @@
+"""What the completion services share: the signature meanings, the checks, binding
+a record to its document version, and `_save()`, which stores, audits, signs and
+completes the open assignment (G7).
+"""
+
+import datetime as dt
+import hashlib
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+
+from qualify.audit import services as audit
+from qualify.documents import timeline
+from qualify.documents.models import DocumentVersion, VersionStatus
+from qualify.org.models import Person
+from qualify.org.scoping import check_client
+from qualify.signatures.services import SignerProof, sign
+from qualify.training import events
+from qualify.training.models import (
+    Assignment,
+    AssignmentStatus,
+    Evidence,
+    Requirement,
+    TrainingRecord,
+)
+from qualify.training.services.assignments import OPEN, require_aware
+
+READ = "read_and_understood"
+COMPLETED = "completed_training"
+TRAINED_BY = "trained_by"
+CENT = Decimal("0.01")
+
+
+# --- checks shared by the services -------------------------------------------------------
+
+
+def _may_record(actor: Any) -> bool:
+    return actor is not None and actor.has_perm("training.record_training")
+
+
+def _trainee_user(person: Person) -> Any:
+    if person.user_id is None:
+        raise ValidationError({"person": f"{person} has no user account and so cannot sign."})
+    if not person.active:
+        raise ValidationError({"person": f"{person} is deactivated."})
+    return person.user
+
+
+def _check_requirement(actor: Any, requirement: Requirement, methods: set[str], use: str) -> None:
+    check_client(actor, requirement.client_id)
+    if not requirement.active:
+        raise ValidationError({"requirement": f"{requirement} is no longer in use."})
+    if requirement.method not in methods:
+        method = requirement.get_method_display()
+        raise ValidationError({"requirement": f"{requirement.code} is {method} training; {use}."})
+
+
+def _check_evidence(requirement: Requirement, evidence: str) -> None:
+    """Q8: a requirement that demands more than a signature refuses a record without it."""
+    wanted = requirement.evidence_required
+    if wanted != Evidence.SIGNATURE and evidence != wanted:
+        label = Evidence(wanted).label.lower()
+        raise ValidationError(
+            {
+                "evidence": f"{requirement.code} requires evidence of understanding by {label} "
+                "(Q8); a record without it is refused."
+            }
+        )
+
+
+def _attested(attested_at: Any, now: dt.datetime, field: str = "attested_at") -> dt.datetime:
+    require_aware(attested_at, field)
+    if attested_at > now:
+        raise ValidationError({field: "An attested time cannot be in the future (T1)."})
+    return attested_at
+
+
+def _late(person: Person, attested_at: dt.datetime, known_at: dt.datetime) -> bool:
+    return known_at - attested_at > dt.timedelta(hours=person.site.late_entry_hours)
+
+
+def _score(value: Any) -> Decimal:
+    try:
+        score = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        raise ValidationError({"score": f"{value!r} is not a score."}) from None
+    if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
+        raise ValidationError({"score": "A score is a percentage from 0 to 100."})
+    return score.quantize(CENT)
+
+
+def _passed(score: Decimal | None, mark: Decimal | None) -> bool:
+    return score is not None and mark is not None and score >= mark
+
+
+def _open_assignment(person: Person, requirement: Requirement) -> Assignment | None:
+    return Assignment.objects.filter(person=person, requirement=requirement, status=OPEN).first()
+
+
+def _satisfies(assignment: Assignment, version: DocumentVersion | None) -> bool:
+    """A record satisfies an assignment naming a version when it is made on that
+    version's baseline or later (Q2)."""
+    wanted = assignment.document_version
+    if wanted is None:
+        return True
+    if version is None or version.document_id != wanted.document_id:
+        return False
+    baseline = wanted.baseline or wanted
+    return version.sequence >= baseline.sequence
+
+
+def _version_for(
+    requirement: Requirement, assignment: Assignment | None, at: dt.datetime
+) -> DocumentVersion | None:
+    """The version a record of R made at `at` is bound to: the version in force at
+    `at`, unless the open assignment names a later approved one, which may be trained
+    on ahead of its effective date (it counts once effective, Q4). A version never
+    approved is refused."""
+    if requirement.document_id is None:
+        return None
+    document = requirement.document
+    current = timeline.effective_version(
+        list(document.versions.all()),
+        at=at,
+        obsolete_from=document.obsolete_from,
+        obsolete_recorded_at=document.obsolete_recorded_at,
+    )
+    if assignment is not None and assignment.document_version_id is not None:
+        wanted = assignment.document_version
+        if wanted.status != VersionStatus.APPROVED or wanted.effective_from is None:
+            raise ValidationError(
+                {"document_version": f"{wanted} was never approved; it cannot be trained on."}
+            )
+        if current is None or current.sequence < wanted.sequence:
+            return wanted
+    if current is None:
+        raise ValidationError(
+            {"document_version": f"{document.number} has no approved version in force."}
+        )
+    return current
+
+
+def _complete(
+    record: TrainingRecord, *, actor: Any, now: dt.datetime, passed: bool = True
+) -> Assignment | None:
+    """Complete the open assignment the record satisfies (G7), if any."""
+    if not passed:
+        return None
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("document_version__baseline")
+        .filter(person_id=record.person_id, requirement_id=record.requirement_id, status=OPEN)
+        .first()
+    )
+    if assignment is None or not _satisfies(assignment, record.document_version):
+        return None
+    before = audit.state_of(assignment)
+    assignment.status = AssignmentStatus.COMPLETED
+    assignment.record = record
+    assignment.closed_at = now
+    assignment.save(update_fields=["status", "record", "closed_at"])
+    audit.record(
+        "training.assignment.completed",
+        assignment,
+        actor=actor,
+        before=before,
+        reason=f"Completed by training record {record.pk}",
+    )
+    events.assignment_completed.fire(actor=actor, assignment=assignment, record=record)
+    return assignment
+
+
+def _save(
+    record: TrainingRecord,
+    *,
+    actor: Any,
+    proofs: list[tuple[SignerProof, str]],
+    now: dt.datetime,
+    action: str = "training.record.created",
+    reason: str = "",
+    passed: bool = True,
+) -> TrainingRecord:
+    record.full_clean()
+    record.save()
+    # Audit and signature hashes are of the row as stored (decimals at their scale).
+    record.refresh_from_db()
+    audit.record(action, record, actor=actor, reason=reason)
+    for proof, meaning in proofs:
+        sign(proof=proof, obj=record, meaning=meaning)
+    record.completed_assignment = _complete(record, actor=actor, now=now, passed=passed)
+    return record
+
+
+def _sha256(upload: Any) -> str:
+    digest = hashlib.sha256()
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    for chunk in File(upload).chunks():
+        digest.update(chunk)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return digest.hexdigest()
+
+
+def _trainee_signer(actor: Any, person: Person) -> Any:
+    """The trainee signs; someone holding record_training may enter it for them."""
+    user = _trainee_user(person)
+    if actor is None or (actor.pk != user.pk and not _may_record(actor)):
+        raise PermissionDenied("Only the trainee or a trainer or coordinator can record this.")
+    return user

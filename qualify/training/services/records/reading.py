@@ -1,0 +1,68 @@
+"""Read and understood: the trainee signs for the document version."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qualify.org.models import Person
+from qualify.signatures.services import Credentials, authenticate_signer
+from qualify.training.models import Assignment, Evidence, Method, Requirement, TrainingRecord
+from qualify.training.services.assignments import OPEN
+from qualify.training.services.records._common import (
+    READ,
+    _check_evidence,
+    _check_requirement,
+    _open_assignment,
+    _save,
+    _trainee_user,
+    _version_for,
+)
+
+# --- read and understood -----------------------------------------------------------------
+
+
+def record_read_and_understood(
+    *,
+    actor: Any,
+    credentials: Credentials,
+    assignment: Assignment | None = None,
+    person: Person | None = None,
+    requirement: Requirement | None = None,
+) -> TrainingRecord:
+    """The trainee signs that they read and understood the document (meaning
+    read_and_understood). The record is bound to the version their open assignment
+    names, else the version effective now."""
+    if assignment is not None:
+        assignment = Assignment.objects.select_related("person", "requirement").get(
+            pk=assignment.pk
+        )
+        if assignment.status != OPEN:
+            state = assignment.get_status_display().lower()
+            raise ValidationError({"assignment": f"This assignment is already {state}."})
+        person, requirement = assignment.person, assignment.requirement
+    if person is None or requirement is None:
+        raise ValidationError("Name the assignment, or the person and the requirement.")
+    user = _trainee_user(person)
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied("Only the trainee can sign that they read and understood.")
+    _check_requirement(
+        actor, requirement, {Method.READ_AND_UNDERSTAND}, "record it with its own method"
+    )
+    _check_evidence(requirement, Evidence.SIGNATURE)
+    now = timezone.now()
+    version = _version_for(requirement, assignment or _open_assignment(person, requirement), now)
+    proof = authenticate_signer(actor=actor, credentials=credentials, meaning=READ)
+    with transaction.atomic():
+        record = TrainingRecord(
+            person=person,
+            requirement=requirement,
+            document_version=version,
+            method=Method.READ_AND_UNDERSTAND,
+            completed_at=now,
+            recorded_at=now,
+            evidence=Evidence.SIGNATURE,
+            entered_by=actor,
+        )
+        return _save(record, actor=actor, proofs=[(proof, READ)], now=now)

@@ -1,0 +1,154 @@
+"""Classroom and on-the-job: the trainer records what they delivered, both sign."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qualify.org.models import Person
+from qualify.signatures.services import Credentials, authenticate_signer
+from qualify.training import engine
+from qualify.training.models import Evidence, Method, Requirement, TrainingRecord
+from qualify.training.services.records._common import (
+    COMPLETED,
+    TRAINED_BY,
+    _attested,
+    _check_evidence,
+    _check_requirement,
+    _late,
+    _may_record,
+    _open_assignment,
+    _save,
+    _trainee_user,
+    _version_for,
+)
+
+# --- classroom and on-the-job ----------------------------------------------------------------
+
+
+def _record_trained(
+    *,
+    method: str,
+    actor: Any,
+    trainee: Person,
+    requirement: Requirement,
+    attested_at: dt.datetime,
+    trainee_credentials: Credentials,
+    trainer_credentials: Credentials,
+    checklist_ok: bool,
+    notes: str,
+) -> TrainingRecord:
+    if not _may_record(actor):
+        raise PermissionDenied("Only a trainer can record training they delivered.")
+    _check_requirement(actor, requirement, {method}, "record it with its own method")
+    trainer = Person.objects.filter(user_id=actor.pk, active=True).first()
+    if trainer is None:
+        raise ValidationError({"trainer": "The trainer has no active person record."})
+    if trainer.pk == trainee.pk:
+        raise ValidationError({"trainer": "A trainee cannot be their own trainer (S2)."})
+    user = _trainee_user(trainee)
+    now = timezone.now()
+    attested_at = _attested(attested_at, now)
+    needed = requirement.trainer_requirement
+    if needed is None:
+        raise ValidationError(
+            {"requirement": f"{requirement.code} names no trainer qualification (Q4)."}
+        )
+    if not engine.is_qualified(trainer, needed, at=attested_at):
+        raise ValidationError(
+            {
+                "trainer": f"{trainer.full_name} was not qualified on {needed.code} at "
+                f"{attested_at:%Y-%m-%d %H:%M %Z} and so could not train {requirement.code} (Q4)."
+            }
+        )
+    demonstrated = checklist_ok and (
+        method == Method.ON_THE_JOB or requirement.evidence_required == Evidence.DEMONSTRATION
+    )
+    if method == Method.ON_THE_JOB and not checklist_ok:
+        raise ValidationError(
+            {"checklist_ok": "The practical's checklist was not met: nothing is recorded."}
+        )
+    evidence = Evidence.DEMONSTRATION if demonstrated else Evidence.SIGNATURE
+    _check_evidence(requirement, evidence)
+    version = _version_for(requirement, _open_assignment(trainee, requirement), attested_at)
+    trainee_proof = authenticate_signer(
+        actor=user, credentials=trainee_credentials, meaning=COMPLETED
+    )
+    trainer_proof = authenticate_signer(
+        actor=actor, credentials=trainer_credentials, meaning=TRAINED_BY
+    )
+    with transaction.atomic():
+        record = TrainingRecord(
+            person=trainee,
+            requirement=requirement,
+            document_version=version,
+            method=method,
+            completed_at=attested_at,
+            recorded_at=now,
+            attested_at=attested_at,
+            late_entry=_late(trainee, attested_at, now),
+            evidence=evidence,
+            trainer=trainer,
+            notes=(notes or "").strip(),
+            entered_by=actor,
+        )
+        return _save(
+            record,
+            actor=actor,
+            proofs=[(trainee_proof, COMPLETED), (trainer_proof, TRAINED_BY)],
+            now=now,
+        )
+
+
+def record_classroom(
+    *,
+    actor: Any,
+    trainee: Person,
+    requirement: Requirement,
+    attested_at: dt.datetime,
+    trainee_credentials: Credentials,
+    trainer_credentials: Credentials,
+    checklist_ok: bool = True,
+    notes: str = "",
+) -> TrainingRecord:
+    """The trainer (actor) records a classroom session held at attested_at; trainee
+    signs completed_training, trainer signs trained_by."""
+    return _record_trained(
+        method=Method.CLASSROOM,
+        actor=actor,
+        trainee=trainee,
+        requirement=requirement,
+        attested_at=attested_at,
+        trainee_credentials=trainee_credentials,
+        trainer_credentials=trainer_credentials,
+        checklist_ok=checklist_ok,
+        notes=notes,
+    )
+
+
+def record_on_the_job(
+    *,
+    actor: Any,
+    trainee: Person,
+    requirement: Requirement,
+    attested_at: dt.datetime,
+    trainee_credentials: Credentials,
+    trainer_credentials: Credentials,
+    checklist_ok: bool = True,
+    notes: str = "",
+) -> TrainingRecord:
+    """The trainer observed the practical at attested_at, every checklist item met
+    (evidence: demonstration)."""
+    return _record_trained(
+        method=Method.ON_THE_JOB,
+        actor=actor,
+        trainee=trainee,
+        requirement=requirement,
+        attested_at=attested_at,
+        trainee_credentials=trainee_credentials,
+        trainer_credentials=trainer_credentials,
+        checklist_ok=checklist_ok,
+        notes=notes,
+    )

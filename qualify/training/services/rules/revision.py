@@ -1,0 +1,244 @@
+"""G3: a document revised. The fan-out of retraining, its impact preview for the
+approver, and the qualifications lost on the old baseline (Q4).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from qualify.documents.models import DocumentVersion
+from qualify.org.models import JobFunction, Person, Site
+from qualify.training import engine, events
+from qualify.training.models import Assignment, AssignmentReason, Requirement
+from qualify.training.services.assignments import (
+    DEFAULT_WINDOW_DAYS,
+    NewAssignment,
+    chunks,
+    close_superseded,
+    create_assignments,
+    link_superseded,
+    open_pairs,
+    source_of,
+)
+from qualify.training.services.rules.required import RequiredRow, required_pairs, required_rows
+
+# --- G3: document revised ---------------------------------------------------------------
+
+
+@dataclass
+class ImpactPreview:
+    """What approving a revision will assign (G3), for the approver to see first."""
+
+    version_id: int
+    document: str
+    revision: str
+    effective_from: dt.datetime
+    due_at: dt.datetime
+    requirements: list[str]
+    people: int
+    assignments: int
+    superseded: int
+    # Counts of distinct people; one person may appear under several job functions.
+    by_job_function: dict[str, int] = field(default_factory=dict)
+    by_site: dict[str, int] = field(default_factory=dict)
+    shortest_window_days: int = DEFAULT_WINDOW_DAYS
+    earliest_allowed: dt.datetime | None = None
+    window_exception_needed: bool = False
+
+
+@dataclass
+class _RevisionPlan:
+    version: DocumentVersion
+    effective_from: dt.datetime
+    requirements: dict[int, Requirement]
+    rows: list[RequiredRow]
+    pairs: list[tuple[int, int]]  # to assign, sorted
+    replaced: dict[tuple[int, int], Assignment]  # open older assignments to supersede
+    shortest_window_days: int
+    now: dt.datetime
+
+    @property
+    def earliest_allowed(self) -> dt.datetime:
+        return self.now + dt.timedelta(days=self.shortest_window_days)
+
+    @property
+    def exception_needed(self) -> bool:
+        return bool(self.pairs) and self.effective_from < self.earliest_allowed
+
+
+def _revision_plan(
+    version: DocumentVersion, *, effective_from: dt.datetime | None, now: dt.datetime
+) -> _RevisionPlan:
+    """The one selection G3 and its preview share: people required (Q5) at some
+    instant from now until the version takes effect, on every active requirement
+    linked to the document."""
+    effective = effective_from or version.effective_from or now
+    requirements = Requirement.objects.in_bulk(
+        Requirement.objects.filter(document_id=version.document_id, active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = required_rows(requirement_ids=requirements, start=now, end=max(now, effective))
+    existing = open_pairs(requirements)
+    pairs = sorted(
+        pair
+        for pair in required_pairs(rows)
+        # Idempotent: a pair already assigned this very version is done.
+        if not (pair in existing and existing[pair].document_version_id == version.pk)
+    )
+    windows = [r.window_days for r in rows if r.window_days is not None]
+    return _RevisionPlan(
+        version=version,
+        effective_from=effective,
+        requirements=requirements,
+        rows=rows,
+        pairs=pairs,
+        replaced={pair: existing[pair] for pair in pairs if pair in existing},
+        shortest_window_days=min(windows) if windows else DEFAULT_WINDOW_DAYS,
+        now=now,
+    )
+
+
+def _reason_text(version: DocumentVersion) -> str:
+    return f"{version.document.number} revised to rev {version.revision}"
+
+
+def impact_preview(
+    version: DocumentVersion, *, effective_from: dt.datetime | None = None
+) -> ImpactPreview:
+    """G3 before approval: how many people, in which job functions and sites, will be
+    assigned, due when; and whether the effective date needs a QA window exception."""
+    plan = _revision_plan(version, effective_from=effective_from, now=timezone.now())
+    chosen = set(plan.pairs)
+    people = {p for p, _ in chosen}
+    by_function: dict[int, set[int]] = defaultdict(set)
+    by_site: dict[int, set[int]] = defaultdict(set)
+    for row in plan.rows:
+        if (row.person_id, row.requirement_id) not in chosen:
+            continue
+        by_site[row.site_id].add(row.person_id)
+        by_function[row.job_function_id or 0].add(row.person_id)
+    functions = dict(JobFunction.objects.filter(pk__in=list(by_function)).values_list("pk", "code"))
+    sites = dict(Site.objects.filter(pk__in=list(by_site)).values_list("pk", "code"))
+    return ImpactPreview(
+        version_id=version.pk,
+        document=version.document.number,
+        revision=version.revision,
+        effective_from=plan.effective_from,
+        due_at=plan.effective_from,
+        requirements=sorted(r.code for r in plan.requirements.values()),
+        people=len(people),
+        assignments=len(chosen),
+        superseded=len(plan.replaced),
+        by_job_function={
+            functions.get(pk, "individual assignment"): len(ids)
+            for pk, ids in sorted(by_function.items())
+        },
+        by_site={sites[pk]: len(ids) for pk, ids in sorted(by_site.items())},
+        shortest_window_days=plan.shortest_window_days,
+        earliest_allowed=plan.earliest_allowed,
+        window_exception_needed=plan.exception_needed,
+    )
+
+
+def on_version_approved(
+    *, actor: Any, version: DocumentVersion, window_exception_reason: str = "", **_: Any
+) -> list[Assignment]:
+    """G3: fan out retraining for a retraining-required version, due at its effective
+    date; open older assignments for the same person and requirement are superseded
+    and point to their successor. A ValidationError rolls the approval back."""
+    if not version.retraining_required:
+        return []
+    now = timezone.now()
+    plan = _revision_plan(version, effective_from=None, now=now)
+    exception = (window_exception_reason or "").strip()
+    if plan.exception_needed and not exception:
+        raise ValidationError(
+            {
+                "effective_from": (
+                    f"{version} would take effect {plan.effective_from:%Y-%m-%d %H:%M %Z}, before "
+                    f"the end of the shortest training window ({plan.shortest_window_days} days, "
+                    f"{plan.earliest_allowed:%Y-%m-%d %H:%M %Z}); {len(plan.pairs)} assignments "
+                    "could not be completed in time. Choose a later date or record a QA "
+                    "window exception (G3)."
+                )
+            }
+        )
+    if not plan.pairs:
+        return []
+    olds = [plan.replaced[pair] for pair in plan.pairs if pair in plan.replaced]
+    befores = close_superseded(olds, now=now)
+    text = _reason_text(version)
+    detail = {"document_version": version.pk}
+    if plan.exception_needed:
+        detail["window_exception_reason"] = exception
+    created = create_assignments(
+        (
+            NewAssignment(
+                person_id=person_id,
+                requirement_id=req_id,
+                due_at=plan.effective_from,
+                reason=AssignmentReason.REVISION,
+                source=source_of(version),
+                reason_text=text,
+                document_version_id=version.pk,
+            )
+            for person_id, req_id in plan.pairs
+        ),
+        actor=actor,
+        now=now,
+        detail=detail,
+    )
+    successors = {(a.person_id, a.requirement_id): a for a in created}
+    link_superseded(olds, befores, successors, actor=actor, reason=f"Superseded: {text}")
+    losses = lost_on_revision(version, successors, reason_text=text)
+    if losses:
+        events.qualification_lost.fire(actor=actor, losses=losses)
+    return created
+
+
+def lost_on_revision(
+    version: DocumentVersion,
+    assigned: dict[tuple[int, int], Assignment],
+    *,
+    reason_text: str = "",
+) -> list[events.LostQualification]:
+    """Q4 after G3: of the people just assigned the version, those qualified on a
+    requirement an instant before it takes effect and not at that instant (trained on
+    the old baseline only) lose the qualification at its effective date.
+
+    Set-based: the engine answers (person, document) in chunks of its maximum batch,
+    each with a bounded number of queries, at the two instants."""
+    if not assigned:
+        return []
+    effective = version.effective_from
+    just_before = effective - dt.timedelta(microseconds=1)
+    people = Person.objects.in_bulk(sorted({p for p, _ in assigned}))
+    document = version.document
+    losses = []
+    for part in chunks(sorted(people), engine.MAX_PAIRS):
+        pairs = [(people[pk], document) for pk in part]
+        before = engine.check_many(pairs, at=just_before)
+        after = engine.check_many(pairs, at=effective)
+        for was, now_ in zip(before, after, strict=True):
+            still = {a.requirement.pk for a in now_.requirements if a.qualified}
+            for answer in was.requirements:
+                key = (was.person.pk, answer.requirement.pk)
+                if not answer.qualified or key not in assigned or key[1] in still:
+                    continue
+                losses.append(
+                    events.LostQualification(
+                        person_id=key[0],
+                        requirement_id=key[1],
+                        lost_at=effective,
+                        cause=events.REVISION,
+                        source=source_of(version),
+                        assignment_id=assigned[key].pk,
+                        reason_text=reason_text,
+                    )
+                )
+    return losses
