@@ -9,6 +9,7 @@ register_actions(
         "account.esig_policy.acknowledged": "E-signature policy acknowledged",
         "account.login.succeeded": "Login succeeded",
         "account.login.failed": "Login failed",
+        "account.login.refused": "Login refused before the password check",
         "account.locked": "Account locked after failed attempts",
         "account.unlocked": "Account unlocked",
         "account.deactivated": "Account deactivated",

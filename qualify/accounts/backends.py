@@ -12,7 +12,11 @@ from django.db import transaction
 from django_otp import devices_for_user
 
 from qualify.accounts.models import User
-from qualify.accounts.services import record_failed_attempt, record_successful_login
+from qualify.accounts.services import (
+    record_failed_attempt,
+    record_refused_login,
+    record_successful_login,
+)
 
 
 class LockoutAwareBackend(ModelBackend):
@@ -24,6 +28,7 @@ class LockoutAwareBackend(ModelBackend):
             # Same cost as a real check: timing tells nothing about which user ids
             # exist or are locked.
             User().set_password(password)
+            record_refused_login(username=username, user=user)
             return None
         if not user.check_password(password):
             self._count_failure(user, "login")

@@ -362,6 +362,23 @@ def record_failed_attempt(*, user: User, context: str) -> User:
 
 
 @transaction.atomic
+def record_refused_login(*, username: str, user: User | None) -> None:
+    """Audit a login refused before any password check: an unknown user id, or an
+    account that is locked, deactivated or a service account (U1). It does not count
+    toward a lock: there is no account to lock, or it is already out of use."""
+    with transaction.atomic():
+        audit.record(
+            "account.login.refused",
+            object_type="accounts.user",
+            object_id=user.pk if user is not None else "unknown",
+            actor=None,
+            detail={
+                "attempted_user_id": username.strip()[:150],
+                "why": "unknown user id" if user is None else "account cannot log in",
+            },
+        )
+
+
 def record_successful_login(*, user: User) -> None:
     """A full authentication (password, and code when enrolled) ends the run of
     failures: the lock counts consecutive failed attempts."""

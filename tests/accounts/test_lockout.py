@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from qualify.accounts.services import user_unlock
+from qualify.audit.verify import verify_trail
 from tests.accounts.helpers import events
 from tests.personas import PASSWORD
 
@@ -144,3 +145,23 @@ def test_locking_ends_the_open_sessions_of_the_account(client, employee, fail_lo
     assert client.get("/accounts/login/").context["user"].is_authenticated
     fail_logins(employee, 5)
     assert not client.get("/accounts/login/").context["user"].is_authenticated
+
+
+def test_a_login_with_an_unknown_user_id_is_audited_and_the_trail_still_verifies(client):
+    log_in(client, "nobody", PASSWORD)
+    (event,) = events("account.login.refused")
+    assert event.object_id == "unknown"
+    assert event.data["detail"] == {"attempted_user_id": "nobody", "why": "unknown user id"}
+    assert verify_trail().ok
+
+
+def test_a_login_to_a_locked_account_is_audited_without_counting_again(
+    client, employee, fail_logins
+):
+    fail_logins(employee, 5)
+    employee.refresh_from_db()
+    count = employee.failed_login_count
+    log_in(client, employee.username, PASSWORD)
+    employee.refresh_from_db()
+    assert employee.failed_login_count == count
+    assert len(events("account.login.refused", employee)) == 1

@@ -8,6 +8,8 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from qualify.audit.models import Checkpoint
+from qualify.audit.verify import verify_trail
 from qualify.org import services as org
 from qualify.training import engine, tasks
 from qualify.training import services as training
@@ -142,3 +144,15 @@ def test_worker_delegates_to_the_database_worker(monkeypatch):
     assert args == ("db_worker",)
     assert kwargs["batch"] is True
     assert kwargs["queue_name"] == "*"
+
+
+@pytest.mark.requirement("A3")
+def test_the_daily_scheduler_signs_a_checkpoint_that_verifies(plant, forklift):
+    before = Checkpoint.objects.count()
+    out = io.StringIO()
+    call_command("scheduler", stdout=out)
+    assert Checkpoint.objects.count() == before + 1
+    newest = Checkpoint.objects.order_by("-tree_size").first()
+    assert f"audit.checkpoint: signed at tree size {newest.tree_size}" in out.getvalue()
+    report = verify_trail(checkpoint_texts=[newest.note])
+    assert report.ok, report.problems

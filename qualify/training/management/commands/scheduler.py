@@ -4,7 +4,9 @@ did. Meant for cron (daily); running it twice creates nothing new.
     qualify scheduler            # run now, in this process
     qualify scheduler --enqueue  # queue them for `qualify worker` instead
 
-Besides the training jobs it sends the quality reminders (digests, lost
+Last, it signs an audit checkpoint (A3), so that a daily signed statement of the
+trail's size and root bounds any later tampering. Besides the training jobs it sends
+the quality reminders (digests, lost
 qualifications) when the quality app is installed. Training sits below quality and
 never imports it (P2), so the reminders are reached by name: the `reminders`
 command, or the `send_reminders` task for the worker.
@@ -17,13 +19,19 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from qualify.audit.checkpoints import checkpoint_create
+from qualify.audit.context import audit_context
+from qualify.audit.tasks import sign_checkpoint
 from qualify.training import scheduler, tasks
 
 REMINDERS_TASK = "qualify.quality.tasks.send_reminders"
 
 
 class Command(BaseCommand):
-    help = "Run the daily jobs once: G4 recurrence, G6 clean-ups, then the reminders."
+    help = (
+        "Run the daily jobs once: G4 recurrence, G6 clean-ups, the reminders, "
+        "then sign an audit checkpoint."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -40,6 +48,7 @@ class Command(BaseCommand):
             if reminders:
                 task = import_string(REMINDERS_TASK)
                 self.stdout.write(f"queued {task.name} as {task.enqueue().id}")
+            self.stdout.write(f"queued {sign_checkpoint.name} as {sign_checkpoint.enqueue().id}")
             return
         for name, counts in scheduler.run_daily(source="cli").items():
             summary = ", ".join(
@@ -52,3 +61,6 @@ class Command(BaseCommand):
             out = StringIO()
             call_command("reminders", stdout=out, stderr=self.stderr)
             self.stdout.write(f"quality.reminders: {out.getvalue().strip()}")
+        with audit_context(source="cli"):
+            checkpoint = checkpoint_create(actor=None)
+        self.stdout.write(f"audit.checkpoint: signed at tree size {checkpoint.tree_size}")
