@@ -146,6 +146,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # G4: how long before a record expires its retraining is assigned.
 QUALIFY_RECURRENCE_LEAD_DAYS = env_int("QUALIFY_RECURRENCE_LEAD_DAYS", 30)
 
+# Reminders (issue 4): "due soon" horizon and the delay before escalating to the
+# manager's manager.
+QUALIFY_DUE_SOON_DAYS = env_int("QUALIFY_DUE_SOON_DAYS", 7)
+QUALIFY_ESCALATION_DAYS = env_int("QUALIFY_ESCALATION_DAYS", 7)
+
 # A3: the site's Ed25519 checkpoint key lives outside the database.
 QUALIFY_SIGNING_KEY = Path(env_str("QUALIFY_SIGNING_KEY", str(VAR_DIR / "checkpoint-ed25519.pem")))
 QUALIFY_CHECKPOINT_ORIGIN = env_str("QUALIFY_CHECKPOINT_ORIGIN", "qualify.local/audit")
