@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qualify.signatures.services import SignatureRefused, signatures_of
@@ -182,3 +184,25 @@ def test_ending_an_entry_in_the_future_keeps_its_assignments_until_then(plant, s
         valid_to=timezone.now() + 30 * DAY,
     )
     assert len(open_assignments(person=ann)) == 1
+
+
+def _trained_holders(plant, sop, job_function, count):
+    for _ in range(count):
+        person = plant.person("Holder")
+        training.assignment_create_individual(
+            actor=plant.coordinator, person=person, requirement=sop, due_at=timezone.now() + DAY
+        )
+        plant.read(person, sop)
+        plant.hold(person, job_function)
+
+
+@pytest.mark.requirement("G1")
+def test_a_new_entry_asks_about_all_trained_holders_at_once(plant, sop):
+    few, many = plant.job_function("FEW"), plant.job_function("MANY")
+    _trained_holders(plant, sop, few, 2)
+    _trained_holders(plant, sop, many, 6)
+    with CaptureQueriesContext(connection) as for_few:
+        assert plant.matrix(sop, few).created_assignments == []
+    with CaptureQueriesContext(connection) as for_many:
+        assert plant.matrix(sop, many).created_assignments == []
+    assert len(for_many.captured_queries) == len(for_few.captured_queries)

@@ -45,6 +45,7 @@ __all__ = [
     "is_compliant",
     "is_qualified",
     "qualification",
+    "qualifications",
     "required_requirements",
 ]
 
@@ -64,13 +65,34 @@ def qualification(
     as_known_at: dt.datetime | None = None,
 ) -> RequirementAnswer:
     """Q4/Q8: is P qualified on R at T, as known at K (Q7)?"""
-    _aware("at", at)
+    return qualifications([(person, requirement, at)], as_known_at=as_known_at)[0]
+
+
+def qualifications(
+    questions: Iterable[tuple[Person, Requirement, dt.datetime]],
+    *,
+    as_known_at: dt.datetime | None = None,
+) -> list[RequirementAnswer]:
+    """Q4 for many (person, requirement, instant) questions at once, in order: the facts
+    of each batch of MAX_PAIRS questions are loaded together (the instants may differ,
+    the facts do not depend on them), so a rule asking about many people costs a
+    bounded number of queries rather than a few per person."""
     _aware("as_known_at", as_known_at)
-    facts = Facts(as_known_at)
-    facts.add_people([person])
-    facts.add_requirements([requirement])
-    facts.load([(person.pk, requirement.pk)])
-    return Evaluator(facts).answer(person.pk, requirement.pk, at)
+    questions = list(questions)
+    answers: list[RequirementAnswer] = []
+    for start in range(0, len(questions), MAX_PAIRS):
+        batch = questions[start : start + MAX_PAIRS]
+        for _, _, at in batch:
+            _aware("at", at)
+        facts = Facts(as_known_at)
+        facts.add_people(person for person, _, _ in batch)
+        facts.add_requirements(requirement for _, requirement, _ in batch)
+        facts.load((person.pk, requirement.pk) for person, requirement, _ in batch)
+        evaluator = Evaluator(facts)
+        answers.extend(
+            evaluator.answer(person.pk, requirement.pk, at) for person, requirement, at in batch
+        )
+    return answers
 
 
 def is_qualified(

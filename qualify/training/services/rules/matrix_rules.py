@@ -74,28 +74,34 @@ def assign_for_matrix_entry(
     holders = list(holders)
     already = open_pairs(r.pk for r in requirements)
     trained = _ever_trained({j.person_id for j in holders}, {r.pk for r in requirements})
-    wanted = []
     window = dt.timedelta(days=entry.window_days)
-    for job in holders:
-        applies = max(start, job.valid_from)
-        for requirement in requirements:
-            pair = (job.person_id, requirement.pk)
-            if pair in already:
-                continue
-            # Only someone with a record can be qualified: ask the engine about them alone.
-            if pair in trained and engine.is_qualified(job.person, requirement, at=applies):
-                continue
-            wanted.append(
-                NewAssignment(
-                    person_id=job.person_id,
-                    requirement_id=requirement.pk,
-                    due_at=applies + window,
-                    reason=AssignmentReason.MATRIX,
-                    source=source_of(entry),
-                    reason_text=f"Training matrix: {entry.job_function.code} requires "
-                    f"{requirement.code}",
-                )
-            )
+    candidates = [
+        (job, requirement, max(start, job.valid_from))
+        for job in holders
+        for requirement in requirements
+        if (job.person_id, requirement.pk) not in already
+    ]
+    # Only someone with a record can be qualified: ask the engine about them alone,
+    # all in one call.
+    asked = [c for c in candidates if (c[0].person_id, c[1].pk) in trained]
+    answers = engine.qualifications((job.person, requirement, at) for job, requirement, at in asked)
+    qualified = {
+        (job.person_id, requirement.pk, at)
+        for (job, requirement, at), answer in zip(asked, answers, strict=True)
+        if answer.qualified
+    }
+    wanted = [
+        NewAssignment(
+            person_id=job.person_id,
+            requirement_id=requirement.pk,
+            due_at=applies + window,
+            reason=AssignmentReason.MATRIX,
+            source=source_of(entry),
+            reason_text=f"Training matrix: {entry.job_function.code} requires {requirement.code}",
+        )
+        for job, requirement, applies in candidates
+        if (job.person_id, requirement.pk, applies) not in qualified
+    ]
     return create_assignments(wanted, actor=actor, now=now)
 
 
@@ -121,21 +127,24 @@ def on_job_assignment_started(*, actor: Any, assignment: JobAssignment, **_: Any
         return
     requirements = Requirement.objects.in_bulk({e.requirement_id for e in entries})
     already = open_pairs(requirements)
-    wanted = []
-    for e in entries:
-        if (person.pk, e.requirement_id) in already:
-            continue
-        applies = max(job.valid_from, e.valid_from)
-        if engine.is_qualified(person, requirements[e.requirement_id], at=max(now, applies)):
-            continue
-        wanted.append(
-            NewAssignment(
-                person_id=person.pk,
-                requirement_id=e.requirement_id,
-                due_at=applies + dt.timedelta(days=e.window_days),
-                reason=AssignmentReason.ROLE_CHANGE,
-                source=source_of(job),
-                reason_text=f"New job function {job.job_function.code}",
-            )
+    candidates = [
+        (e, max(job.valid_from, e.valid_from))
+        for e in entries
+        if (person.pk, e.requirement_id) not in already
+    ]
+    answers = engine.qualifications(
+        (person, requirements[e.requirement_id], max(now, applies)) for e, applies in candidates
+    )
+    wanted = [
+        NewAssignment(
+            person_id=person.pk,
+            requirement_id=e.requirement_id,
+            due_at=applies + dt.timedelta(days=e.window_days),
+            reason=AssignmentReason.ROLE_CHANGE,
+            source=source_of(job),
+            reason_text=f"New job function {job.job_function.code}",
         )
+        for (e, applies), answer in zip(candidates, answers, strict=True)
+        if not answer.qualified
+    ]
     create_assignments(wanted, actor=actor, now=now)
