@@ -22,6 +22,8 @@ $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed-base
 
+install-test: $(VENV)/.installed-test
+
 demo: install
 	$(BIN)/qualify migrate --no-input
 	$(BIN)/qualify seed --scale demo --if-empty
