@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from qualify.audit.canonical import sha256_hex, to_plain
@@ -98,3 +98,40 @@ def record(action: str, obj: models.Model | None = None, **kwargs: Any) -> int:
 def record_many(events: Iterable[PendingEvent]) -> list[int]:
     """Write events built with `pending()` in one append (one lock, one insert)."""
     return append_events(list(events))
+
+
+def record_refusal(
+    action: str,
+    *,
+    actor: Any,
+    why: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """A5: audit a refused action (a gate refusal, a closure refused for open items, a
+    403 on a GxP write…) so that it survives the refusal.
+
+    Call it after the refused change's transaction has rolled back (or before it
+    opened): the event is written in a durable transaction of its own. Inside an
+    enclosing transaction that cannot be left (a caller's atomic block) it joins that
+    transaction instead, which commits or rolls back with the caller.
+    """
+    if obj is not None:
+        object_type, object_id = object_type_of(obj), obj.pk
+    if object_type is None or object_id is None:
+        object_type, object_id = "none", "-"
+    event = pending(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        detail={"why": why, **(detail or {})},
+    )
+    connection = transaction.get_connection()
+    outer = [b for b in connection.atomic_blocks if not getattr(b, "_from_testcase", False)]
+    if outer:
+        return append_events([event])[0]
+    with transaction.atomic(durable=True):
+        return append_events([event])[0]
