@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test demo serve test test-postgres lint format bench screenshots clean
+.PHONY: install install-test demo serve test test-postgres lint format bench screenshots mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Mutation testing of the safety-critical modules ([tool.mutmut] in pyproject.toml); not
+# in CI. MUTANTS narrows the run, e.g. MUTANTS='qualify.audit.verify*'. See docs/testing.md.
+mutate: $(VENV)/.installed-test
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests/browser/test_screenshots.py -m screenshots --screenshots
