@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "qualify.audit.middleware.RequestContextMiddleware",
+    # P16/P23: NUL bytes refused with 400; no-store on the API and signed-in pages.
+    "qualify.edge.RefuseNulBytesMiddleware",
+    "qualify.edge.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -8,6 +8,7 @@ policy. A user id is matched without regard to case, as it is unique that way (U
 """
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django_otp import devices_for_user
 
@@ -26,8 +27,15 @@ class LockoutAwareBackend(ModelBackend):
         user = User.objects.filter(username__iexact=username.strip()).first()
         if user is None or not self.user_can_authenticate(user):
             # Same cost as a real check: timing tells nothing about which user ids
-            # exist or are locked.
-            User().set_password(password)
+            # exist or are locked. A locked account's password is checked (not
+            # counted) so that the login page can tell its owner, and only its owner,
+            # why they cannot sign in (P23).
+            if user is not None and user.is_active and user.is_locked:
+                right = check_password(password, user.password)
+                if request is not None:
+                    request.locked_account_with_right_password = right
+            else:
+                User().set_password(password)
             record_refused_login(username=username, user=user)
             return None
         if not user.check_password(password):

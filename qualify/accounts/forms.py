@@ -9,8 +9,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 
-from qualify.accounts.models import User
-
 
 class LoginForm(AuthenticationForm):
     otp_token = forms.CharField(
@@ -48,10 +46,12 @@ class LoginForm(AuthenticationForm):
                 otp_token=self.cleaned_data.get("otp_token") or None,
             )
             if self.user_cache is None:
-                if self._is_locked(username):
-                    # Told only for an account that is locked, which the lockout policy
-                    # must tell its owner; a wrong password, an unknown user id and a
-                    # deactivated account get the same answer.
+                if getattr(self.request, "locked_account_with_right_password", False):
+                    # Told only to whoever gave the locked account's right password:
+                    # its owner must learn why they cannot sign in, an outsider must
+                    # not learn that the user id exists or is locked (P23). A wrong
+                    # password, an unknown user id, a deactivated or locked account
+                    # all get the same answer.
                     raise forms.ValidationError(
                         self.error_messages["locked"],
                         code="locked",
@@ -60,9 +60,3 @@ class LoginForm(AuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
-
-    @staticmethod
-    def _is_locked(username: str) -> bool:
-        return User.objects.filter(
-            username__iexact=username.strip(), is_active=True, locked_at__isnull=False
-        ).exists()

@@ -23,17 +23,61 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         keyword, _, raw = header.partition(" ")
         if keyword.lower() != "bearer":
             return None
+        throttle = FailedTokenThrottle()
+        wait = throttle.wait_for(request)
+        if wait is not None:
+            # Refused before the token is looked at: while an address is throttled,
+            # a right guess and a wrong one get the same answer.
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many wrong tokens from this address; try again later."
+            )
         raw = raw.strip()
         if not raw or " " in raw:
+            throttle.failed(request)
             raise exceptions.AuthenticationFailed("Send one token: Authorization: Bearer <token>.")
         token = token_for(raw)
         if token is None:
+            throttle.failed(request)
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
         token_used(token, method=request.method, path=request.path)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="qualify"'
+
+
+class FailedTokenThrottle(throttling.SimpleRateThrottle):
+    """Wrong bearer tokens per client address (P23): QUALIFY_API_TOKEN_FAILURES, e.g.
+    "10/min". Only failures are counted; once an address reaches the limit, every
+    bearer request from it is answered 429 with Retry-After until the window passes.
+    The count lives in the cache (per process unless CACHES names a shared one)."""
+
+    scope = "token-failures"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "QUALIFY_API_TOKEN_FAILURES", None) or env_str(
+            "QUALIFY_API_TOKEN_FAILURES", "10/min"
+        )
+
+    def get_cache_key(self, request, view=None) -> str:
+        return f"qualify-api-token-failures-{self.get_ident(request)}"
+
+    def _recent(self, request) -> tuple[str, list[float]]:
+        key = self.get_cache_key(request)
+        now = self.timer()
+        history = [t for t in self.cache.get(key, []) if t > now - self.duration]
+        return key, history
+
+    def wait_for(self, request) -> float | None:
+        """Seconds until this address may try again, or None if it may now."""
+        _, history = self._recent(request)
+        if len(history) < self.num_requests:
+            return None
+        return max(1.0, history[-self.num_requests] + self.duration - self.timer())
+
+    def failed(self, request) -> None:
+        key, history = self._recent(request)
+        self.cache.set(key, [*history, self.timer()], self.duration)
 
 
 def _method(request) -> str:

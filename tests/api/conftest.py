@@ -10,6 +10,7 @@ def _api_urls(settings):
     # The API alone: these tests do not depend on the pages being importable.
     settings.ROOT_URLCONF = "tests.api.urls"
     settings.QUALIFY_API_RATE = "10000/min"
+    settings.QUALIFY_API_TOKEN_FAILURES = "10000/min"
 
 
 @pytest.fixture

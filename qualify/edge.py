@@ -1,0 +1,111 @@
+"""What every request meets first and every response leaves with (P16, P23).
+
+- NUL characters (\\x00) are refused with 400 wherever a client can put them: the
+  path, the query string, a posted form and a JSON body. Text columns cannot hold
+  them on PostgreSQL, which answers a query containing one with a server error; no
+  field of Qualify has a use for them.
+- Responses to signed-in people and every API response are sent with
+  `Cache-Control: no-store` (and `private`), so a shared computer's browser cache or
+  a proxy keeps no copy of a training record or a person's history.
+
+Kept outside the layers (like qualify.guards): the pages and the API share it.
+"""
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def contains_nul(value: Any) -> bool:
+    """True if a NUL character occurs in any string (key or value) of parsed data."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+def _nul_in_querydict(data) -> str | None:
+    for key, values in data.lists():
+        if NUL in key or any(NUL in v for v in values if isinstance(v, str)):
+            return key.replace(NUL, "\\x00")
+    return None
+
+
+def _refuse(request: HttpRequest, where: str) -> HttpResponse:
+    detail = f"The {where} contains a NUL character (\\x00), which no field accepts; remove it."
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "type": "https://qualify.example/problems/validation",
+                "title": "Invalid request",
+                "status": 400,
+                "detail": detail,
+                "instance": request.path.replace(NUL, "\\x00"),
+                "request_id": getattr(request, "request_id", ""),
+            },
+            status=400,
+            content_type="application/problem+json",
+        )
+    return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
+
+
+def find_nul(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character, in words, or None."""
+    if NUL in request.path:
+        return "address"
+    key = _nul_in_querydict(request.GET)
+    if key is not None:
+        return f"query parameter {key!r}"
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    content_type = request.content_type or ""
+    if content_type in FORM_TYPES:
+        key = _nul_in_querydict(request.POST)
+        if key is not None:
+            return f"form field {key!r}"
+    elif content_type.endswith("json"):
+        body = request.body
+        # A NUL reaches parsed JSON only as a raw byte or as the \u0000 escape.
+        if b"\x00" in body or b"u0000" in body.lower():
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return "request body"
+            if contains_nul(data):
+                return "request body"
+    return None
+
+
+class RefuseNulBytesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = find_nul(request)
+        if where is not None:
+            return _refuse(request, where)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on the API and on every page a signed-in person sees."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
+            # no-cache, no-store, must-revalidate, private, max-age=0
+            add_never_cache_headers(response)
+        return response
