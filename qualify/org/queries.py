@@ -51,6 +51,16 @@ def people(user: Any) -> QuerySet[Person]:
     )
 
 
+def job_assignments(user: Any) -> QuerySet[JobAssignment]:
+    """Job assignments (a person's job history) `user` may see (U2): those of their
+    clients' job functions, not in-house ones nor another client's."""
+    return restrict(
+        JobAssignment.objects.select_related("job_function", "person"),
+        user,
+        "job_function__client",
+    )
+
+
 def job_functions(user: Any) -> QuerySet[JobFunction]:
     """Job functions `user` may see (U2)."""
     return restrict(JobFunction.objects.select_related("site", "client"), user)

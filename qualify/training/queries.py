@@ -11,11 +11,13 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from qualify.org import queries as org_queries
 from qualify.org.models import JobAssignment, Person
+from qualify.org.scoping import restrict
 from qualify.signatures.models import Signature
 from qualify.signatures.queries import verify_signature
 from qualify.training.engine.required import effective_dated, open_at, overdue_at
-from qualify.training.models import Assignment, TrainingRecord
+from qualify.training.models import Assignment, MatrixEntry, Requirement, TrainingRecord
 
 GROUPINGS = {
     "department": ("department_id", "department__name"),
@@ -47,26 +49,34 @@ def people_at(at: dt.datetime) -> QuerySet[Person]:
     )
 
 
-def compliance_summary(*, by: str = "department", at: dt.datetime) -> list[ComplianceRow]:
+def compliance_summary(
+    *, by: str = "department", at: dt.datetime, user: Any = None
+) -> list[ComplianceRow]:
     """Q6 counted per department, site or job function (held at T) in one query.
 
     A person holding two job functions counts in both; a person with no department
-    counts under "(none)".
+    counts under "(none)". With `user`, only what that user may see (U2): the people
+    and job functions of their clients, judged on their clients' assignments.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
     key, name = GROUPINGS[by]
+    employed = people_at(at)
+    open_late = Assignment.objects.filter(overdue_at(at))
+    if user is not None:
+        employed = employed.filter(pk__in=org_queries.people(user).values("pk"))
+        open_late = restrict(open_late, user, "requirement__client")
     if by == "job_function":
-        overdue = Exists(Assignment.objects.filter(overdue_at(at), person_id=OuterRef("person_id")))
+        overdue = Exists(open_late.filter(person_id=OuterRef("person_id")))
+        held = JobAssignment.objects.filter(effective_dated(at, None), person__in=employed)
+        if user is not None:
+            held = restrict(held, user, "job_function__client")
         rows = (
-            JobAssignment.objects.filter(effective_dated(at, None), person__in=people_at(at))
-            .annotate(overdue=overdue)
-            .values_list(key, name, "person_id", "overdue")
-            .distinct()
+            held.annotate(overdue=overdue).values_list(key, name, "person_id", "overdue").distinct()
         )
     else:
-        overdue = Exists(Assignment.objects.filter(overdue_at(at), person_id=OuterRef("pk")))
-        rows = people_at(at).annotate(overdue=overdue).values_list(key, name, "pk", "overdue")
+        overdue = Exists(open_late.filter(person_id=OuterRef("pk")))
+        rows = employed.annotate(overdue=overdue).values_list(key, name, "pk", "overdue")
     counts: dict[Any, list] = defaultdict(lambda: ["", set(), set()])
     for group, label, person_id, is_overdue in rows:
         entry = counts[group]
@@ -90,11 +100,13 @@ class TranscriptLine:
     signatures: list  # SignatureCheck (signature, valid, reason)
 
 
-def person_transcript(person: Person) -> list[TranscriptLine]:
+def person_transcript(person: Person, *, user: Any = None) -> list[TranscriptLine]:
     """Every training record of P, corrections included (R1), with each signature's
-    manifestation and validity (S1), oldest first."""
+    manifestation and validity (S1), oldest first. With `user`, only the records that
+    user may see (U2: those of their clients' requirements)."""
+    rows = TrainingRecord.objects.all() if user is None else training_records(user)
     records = list(
-        TrainingRecord.objects.filter(person=person)
+        rows.filter(person=person)
         .select_related("requirement", "document_version__document", "trainer", "superseded_by")
         .order_by("completed_at", "pk")
     )
@@ -122,11 +134,14 @@ def assignments(
     department=None,
     job_function=None,
     at: dt.datetime | None = None,
+    user: Any = None,
 ) -> QuerySet[Assignment]:
     """Assignments filtered; `overdue` (G7: open and due before T, T default now) is
-    derived, never stored. `job_function` means held by the person at T."""
+    derived, never stored. `job_function` means held by the person at T. With `user`,
+    only the assignments that user may see (U2)."""
     at = at or timezone.now()
-    qs = Assignment.objects.select_related("person", "requirement", "document_version")
+    qs = Assignment.objects if user is None else visible_assignments(user)
+    qs = qs.select_related("person", "requirement", "document_version")
     if person is not None:
         qs = qs.filter(person=person)
     if status:
@@ -149,12 +164,49 @@ def assignments(
     return qs.order_by("due_at", "pk")
 
 
+# One queryset function per model, each applying the client restriction (U2): the
+# only read path of the pages, the API and exports. An assignment or a record is its
+# requirement's client's; a matrix entry its job function's.
+
+
+def requirements(user: Any) -> QuerySet[Requirement]:
+    return restrict(Requirement.objects.select_related("document", "client"), user)
+
+
+def matrix_entries(user: Any) -> QuerySet[MatrixEntry]:
+    return restrict(
+        MatrixEntry.objects.select_related("job_function", "requirement", "curriculum"),
+        user,
+        "job_function__client",
+    )
+
+
+def visible_assignments(user: Any) -> QuerySet[Assignment]:
+    return restrict(
+        Assignment.objects.select_related("person", "requirement"), user, "requirement__client"
+    )
+
+
+def training_records(user: Any) -> QuerySet[TrainingRecord]:
+    return restrict(
+        TrainingRecord.objects.select_related(
+            "person", "requirement", "document_version__document", "trainer"
+        ),
+        user,
+        "requirement__client",
+    )
+
+
 __all__ = [
     "ComplianceRow",
     "TranscriptLine",
     "assignments",
     "compliance_summary",
+    "matrix_entries",
     "open_at",
     "people_at",
     "person_transcript",
+    "requirements",
+    "training_records",
+    "visible_assignments",
 ]

@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from qualify.audit.registry import audited
-from qualify.org.models import JobFunction, Person
+from qualify.org.models import Client, JobFunction, Person
 from qualify.training.models import Assignment, Requirement
 
 capa_number = RegexValidator(r"^CAPA-\d{4}-\d{3,}$", "A CAPA number looks like CAPA-2026-007.")
@@ -42,6 +42,10 @@ class Capa(models.Model):
     source_reference = models.CharField(max_length=200, blank=True)
     deviation = models.ForeignKey(
         "quality.Deviation", null=True, blank=True, on_delete=models.PROTECT, related_name="capas"
+    )
+    # U2: the client the CAPA concerns; none for in-house work.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     problem_statement = models.TextField()
     root_cause_category = models.CharField(max_length=20, choices=RootCause.choices)

@@ -7,7 +7,7 @@ from django.db import models
 
 from qualify.audit.registry import audited
 from qualify.documents.models import Document, DocumentVersion
-from qualify.org.models import JobFunction, Site
+from qualify.org.models import Client, JobFunction, Site
 
 cc_number = RegexValidator(r"^CC-\d{4}-\d{3,}$", "A change control number looks like CC-2026-031.")
 
@@ -35,6 +35,10 @@ class ChangeControl(models.Model):
     risk_assessment = models.TextField(blank=True)
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # U2: the client the change concerns; none for in-house work.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     affected_documents = models.ManyToManyField(Document, blank=True, related_name="+")
     affected_job_functions = models.ManyToManyField(JobFunction, blank=True, related_name="+")

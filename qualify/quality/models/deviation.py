@@ -6,7 +6,7 @@ from django.db import models
 
 from qualify.audit.registry import audited
 from qualify.documents.models import Document
-from qualify.org.models import Person, Site
+from qualify.org.models import Client, Person, Site
 
 deviation_number = RegexValidator(
     r"^DEV-\d{4}-\d{3,}$", "A deviation number looks like DEV-2026-0142."
@@ -22,6 +22,10 @@ class DeviationStatus(models.TextChoices):
 class Deviation(models.Model):
     number = models.CharField(max_length=40, unique=True, validators=[deviation_number])
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    # U2: the client the deviation concerns; none for in-house work.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # T1: occurred_at is attested by the reporter; recorded_at is the server's time.
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()

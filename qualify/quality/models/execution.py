@@ -6,7 +6,7 @@ from django.db import models
 
 from qualify.audit.registry import audited
 from qualify.documents.models import Document, DocumentVersion
-from qualify.org.models import Person, Site
+from qualify.org.models import Client, Person, Site
 
 
 class ExecutionOutcome(models.TextChoices):
@@ -17,6 +17,10 @@ class ExecutionOutcome(models.TextChoices):
 @audited
 class Execution(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    # U2: the client whose documents the work is performed under; none for in-house.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     batch = models.CharField(max_length=80)
     step = models.CharField(max_length=200, blank=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="executions")

@@ -1,15 +1,21 @@
 """The batch record QA checks before release: every execution of a batch with the
 qualification answer at that moment, as the gate knew it and as known now (Q7)."""
 
+from typing import Any
+
 from qualify.quality.models import Execution
+from qualify.quality.queries.records import executions as visible_executions
 from qualify.training import engine
 
 
-def batch_record(batch: str, *, recheck: bool = True) -> list[dict]:
+def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[dict]:
+    """With `user`, only the executions that user may see (U2); without, all of them
+    (the CLI and internal callers)."""
     from qualify.quality.services.common import is_qualified, reasons_of
 
+    rows = Execution.objects.all() if user is None else visible_executions(user)
     executions = (
-        Execution.objects.filter(batch=batch)
+        rows.filter(batch=batch)
         .select_related("person", "recorded_by")
         .prefetch_related("lines__document", "lines__version", "deviations")
         .order_by("performed_at", "pk")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
+from qualify.org.models import Client
 from qualify.quality import events
 from qualify.quality.models import Capa, CapaSource, CapaStatus, Deviation
 from qualify.quality.queries.open_items import capa_open_items
@@ -15,6 +16,7 @@ from qualify.quality.services.capa_actions import (
     capa_action_complete,
     capa_action_review,
 )
+from qualify.quality.services.clients import record_client, require_client_access
 from qualify.quality.services.common import QualityRefused, now, require
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
@@ -42,12 +44,22 @@ def capa_create(
     root_cause: str = "",
     source_reference: str = "",
     deviation: Deviation | None = None,
+    client: Client | None = None,
 ) -> Capa:
+    """Raise a CAPA. Its client (U2) is `client` when given, else its deviation's, else
+    the actor's only client, else none (in-house); see quality.services.clients. A
+    client-restricted actor cannot raise an in-house CAPA or another client's."""
     require(actor, MANAGE, "raise a CAPA")
     if source == CapaSource.DEVIATION and deviation is None:
         raise ValidationError({"deviation": "A CAPA from a deviation names the deviation."})
+    if deviation is not None:
+        require_client_access(actor, deviation)
+    client = record_client(
+        actor=actor, client=client, involved=[deviation] if deviation is not None else []
+    )
     with transaction.atomic():
         capa = Capa(
+            client=client,
             number=number.strip(),
             source=source,
             source_reference=source_reference or (deviation.number if deviation else ""),
@@ -67,6 +79,7 @@ def capa_create(
 def capa_qa_review(*, actor: Any, capa: Capa, comment: str, credentials: Credentials) -> Capa:
     """E4: QA records, signed, why retraining alone is (or is made) an effective correction."""
     require(actor, MANAGE, "review a CAPA")
+    require_client_access(actor, capa)
     if not comment.strip():
         raise ValidationError({"comment": "Say why retraining alone is an effective correction."})
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="reviewed")
@@ -87,6 +100,7 @@ def capa_qa_review(*, actor: Any, capa: Capa, comment: str, credentials: Credent
 def capa_close(*, actor: Any, capa: Capa, credentials: Credentials, comment: str = "") -> Capa:
     """E2: refused, with what is open, until every action is complete and verified."""
     require(actor, CLOSE, "close a CAPA")
+    require_client_access(actor, capa)
     _refuse_if_open(Capa.objects.get(pk=capa.pk))  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():

@@ -23,6 +23,7 @@ from qualify.quality.models import (
     EffectivenessReview,
 )
 from qualify.quality.queries.capa_state import action_pending
+from qualify.quality.services.clients import require_client_access
 from qualify.quality.services.common import QualityRefused, now, require
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 from qualify.training.models import (
@@ -113,7 +114,10 @@ def capa_action_add(
     effectiveness_requirement: Requirement | None = None,
     review_on: dt.datetime | None = None,
 ) -> CapaAction:
+    """Add an action to an open CAPA. A client-restricted actor may add actions only to
+    CAPAs of their clients (U2), never to an in-house or another client's CAPA."""
     require(actor, MANAGE, "add CAPA actions")
+    require_client_access(actor, capa)
     people, job_functions = list(people), list(job_functions)
     at = now()
     if kind == ActionKind.TRAINING:
@@ -252,6 +256,7 @@ def capa_action_complete(
 ) -> CapaAction:
     """A corrective or preventive action is completed by a signed verification."""
     require(actor, MANAGE, "complete CAPA actions")
+    require_client_access(actor, action.capa)
     if action.kind == ActionKind.TRAINING:
         raise ValidationError("A training action completes itself when its last record is signed.")
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="verified")
@@ -279,6 +284,7 @@ def capa_action_review(
 ) -> EffectivenessReview:
     """A review of effectiveness on or after its date, signed 'verified'."""
     require(actor, MANAGE, "review CAPA effectiveness")
+    require_client_access(actor, action.capa)
     if action.effectiveness_check != EffectivenessCheck.REVIEW:
         raise ValidationError("This action does not ask for an effectiveness review.")
     if now() < action.review_on:
@@ -299,6 +305,7 @@ def capa_action_review(
 def capa_action_cancel(*, actor: Any, action: CapaAction, reason: str) -> CapaAction:
     """G6: cancelling an action cancels the open assignments it made, with the reason."""
     require(actor, MANAGE, "cancel CAPA actions")
+    require_client_access(actor, action.capa)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the action is cancelled."})
     with transaction.atomic():

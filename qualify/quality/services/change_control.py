@@ -9,10 +9,11 @@ from django.db import transaction
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
-from qualify.org.models import JobFunction, Site
+from qualify.org.models import Client, JobFunction, Site
 from qualify.quality import events
 from qualify.quality.models import ChangeControl, ChangeControlRevision, ChangeControlStatus
 from qualify.quality.queries.open_items import change_control_open_items
+from qualify.quality.services.clients import record_client, require_client_access
 from qualify.quality.services.common import QualityRefused, now, require
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
@@ -33,11 +34,19 @@ def change_control_create(
     affected_job_functions: Iterable[JobFunction] = (),
     site: Site | None = None,
     risk_assessment: str = "",
+    client: Client | None = None,
 ) -> ChangeControl:
+    """Raise a change control. Its client (U2) is `client` when given, else the one
+    client of its affected documents and job functions, else the actor's only client,
+    else none (in-house); see quality.services.clients. Affected things of two clients
+    are refused, and a client-restricted actor cannot raise an in-house change or
+    another client's."""
     require(actor, MANAGE, "raise a change control")
     documents, job_functions = list(affected_documents), list(affected_job_functions)
+    client = record_client(actor=actor, client=client, involved=[*documents, *job_functions])
     with transaction.atomic():
         cc = ChangeControl(
+            client=client,
             number=number.strip(),
             title=title,
             description=description,
@@ -69,6 +78,7 @@ def change_control_approve(
     *, actor: Any, change_control: ChangeControl, credentials: Credentials, comment: str = ""
 ) -> ChangeControl:
     require(actor, MANAGE, "approve a change control")
+    require_client_access(actor, change_control)
     if actor.pk == change_control.created_by_id:
         raise ValidationError("The person who raised a change control cannot approve it (S2).")
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="approved")
@@ -96,6 +106,7 @@ def change_control_link_revision(
 ) -> ChangeControlRevision:
     """Record that `version` is made under this change; its training follows G3."""
     require(actor, MANAGE, "link revisions to a change control")
+    require_client_access(actor, change_control)
     with transaction.atomic():
         cc = ChangeControl.objects.select_for_update().get(pk=change_control.pk)
         if cc.status in (ChangeControlStatus.CLOSED, ChangeControlStatus.CANCELLED):
@@ -131,6 +142,7 @@ def change_control_close(
     """E2: refused, with what is open, until every linked revision is effective and every
     assignment the change caused is completed or cancelled with a reason."""
     require(actor, CLOSE, "close a change control")
+    require_client_access(actor, change_control)
     _refuse_if_open(
         ChangeControl.objects.get(pk=change_control.pk)
     )  # before asking for a signature

@@ -10,10 +10,11 @@ from django.db import transaction
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document
-from qualify.org.models import Person, Site
+from qualify.org.models import Client, Person, Site
 from qualify.quality import events
 from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus, Execution
 from qualify.quality.queries.open_items import deviation_open_items
+from qualify.quality.services.clients import record_client, require_client_access
 from qualify.quality.services.common import (
     QualityRefused,
     is_qualified,
@@ -42,11 +43,19 @@ def deviation_create(
     batch: str = "",
     people: Iterable[Person] = (),
     documents: Iterable[Document] = (),
+    client: Client | None = None,
 ) -> Deviation:
+    """Report a deviation with its qualification snapshot. Its client (U2) is `client`
+    when given, else the one client of the documents involved, else the actor's only
+    client, else none (in-house); see quality.services.clients. A client-restricted
+    actor cannot report an in-house deviation or another client's."""
     require(actor, REPORT, "report a deviation")
     refuse_future(occurred_at, "occurred_at")
+    documents = list(documents)
+    client = record_client(actor=actor, client=client, involved=documents)
     with transaction.atomic():
         return _create(
+            client=client,
             actor=actor,
             number=number.strip(),
             site=site,
@@ -54,7 +63,7 @@ def deviation_create(
             description=description,
             batch=batch,
             people=list(people),
-            documents=list(documents),
+            documents=documents,
         )
 
 
@@ -76,9 +85,14 @@ def _create(
     people,
     documents,
     execution: Execution | None = None,
+    client: Client | None = None,
 ) -> Deviation:
-    """Inside the caller's transaction; the gate calls this for automatic deviations."""
+    """Inside the caller's transaction; the gate calls this for automatic deviations,
+    which concern the execution's client."""
+    if execution is not None and client is None:
+        client = execution.client
     deviation = Deviation(
+        client=client,
         number=number or next_number(occurred_at),
         site=site,
         occurred_at=occurred_at,
@@ -158,6 +172,7 @@ def deviation_order_requalification(
     from qualify.training.services.assignments import requalification_order
 
     require(actor, REQUALIFY, "order requalification")
+    require_client_access(actor, deviation)
     if not reason.strip():
         raise ValidationError({"reason": "Say why requalification is ordered."})
     if not person.active:
@@ -190,6 +205,7 @@ def deviation_close(
     *, actor: Any, deviation: Deviation, credentials: Credentials, comment: str = ""
 ) -> Deviation:
     require(actor, CLOSE, "close a deviation")
+    require_client_access(actor, deviation)
     _refuse_if_open(Deviation.objects.get(pk=deviation.pk))  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():
