@@ -20,6 +20,7 @@ from qualify.quality.queries.gate import (
     version_in_force,
 )
 from qualify.quality.services import deviation as deviations
+from qualify.quality.services.clients import record_client
 from qualify.quality.services.common import QualityRefused, now, refuse_future, require
 
 RECORD = "quality.record_execution"
@@ -50,6 +51,8 @@ def execution_record(
     if not documents:
         raise ValidationError({"documents": "Name the documents the work is performed under."})
     refuse_future(claimed_at, "claimed_at")
+    # U2: the execution (and its batch) concerns its documents' client.
+    client = record_client(actor=actor, involved=documents, field="documents")
     site = person.site
     with transaction.atomic():
         at = now()
@@ -77,6 +80,7 @@ def execution_record(
             hours=site.late_entry_hours
         )
         execution = Execution(
+            client=client,
             site=site,
             batch=batch.strip(),
             step=step,
