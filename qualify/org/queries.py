@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from qualify.org.models import JobAssignment, JobFunction, Person
+from qualify.org.models import Client, JobAssignment, JobFunction, Person
 from qualify.org.scoping import restrict, restricted_clients
 
 
@@ -59,6 +59,11 @@ def job_assignments(user: Any) -> QuerySet[JobAssignment]:
         user,
         "job_function__client",
     )
+
+
+def clients(user: Any) -> QuerySet[Client]:
+    """Clients `user` may see: theirs when restricted, all otherwise (U2)."""
+    return restrict(Client.objects.order_by("name"), user, "pk")
 
 
 def job_functions(user: Any) -> QuerySet[JobFunction]:

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from qualify.org.queries import job_functions
 from qualify.org.queries import people as people_query
-from qualify.org.scoping import restrict
+from qualify.quality import queries
 from qualify.quality import services as quality
-from qualify.quality.models import ActionKind, Capa, CapaAction
+from qualify.quality.models import ActionKind
 from qualify.quality.services import QualityRefused
-from qualify.training.models import Requirement
+from qualify.training import queries as training_queries
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
 from qualify.web.quality.forms import EffectivenessReviewForm, QaReviewForm, TrainingActionForm
 
@@ -21,12 +21,12 @@ MANAGE_CAPA = "quality.manage_capa"
 
 @require_any(MANAGE_CAPA)
 def training_action_new(request, pk: int):
-    capa = get_object_or_404(Capa, pk=pk)
+    capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = TrainingActionForm(
         request.POST or None,
-        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by(
-            "code"
-        ),
+        requirements=training_queries.requirements(request.user)
+        .filter(active=True)
+        .order_by("code"),
         people=people_query(request.user).filter(active=True).order_by("full_name"),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
         owners=get_user_model().objects.filter(is_active=True).order_by("printed_name"),
@@ -58,7 +58,7 @@ def training_action_new(request, pk: int):
 @require_any(MANAGE_CAPA)
 def qa_review(request, pk: int):
     """E4: QA signs why retraining alone is an effective correction; the flag clears."""
-    capa = get_object_or_404(Capa, pk=pk)
+    capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = QaReviewForm(request.POST or None)
     sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
@@ -84,7 +84,9 @@ def qa_review(request, pk: int):
 
 @require_any(MANAGE_CAPA)
 def effectiveness_review(request, pk: int):
-    action = get_object_or_404(CapaAction.objects.select_related("capa", "requirement"), pk=pk)
+    action = get_object_or_404(
+        queries.capa_actions(request.user).select_related("requirement"), pk=pk
+    )
     form = EffectivenessReviewForm(request.POST or None)
     sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
     refusal: list = []

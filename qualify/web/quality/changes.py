@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from qualify.documents import queries as document_queries
 from qualify.documents.models import VersionStatus
 from qualify.org.models import Site
+from qualify.org.queries import clients as client_query
 from qualify.org.queries import job_functions
 from qualify.org.queries import people as people_query
+from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import ChangeControl, ChangeControlRevision
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
@@ -36,6 +38,7 @@ def change_control_new(request):
         sites=Site.objects.order_by("code"),
         documents=_open_documents(request.user),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        clients=client_query(request.user),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +72,7 @@ def change_control_approve(request, pk: int):
     """S1, S2: approved by e-signature, never by the person who raised it."""
     from qualify.web.quality.views import render_detail
 
-    cc = get_object_or_404(ChangeControl, pk=pk)
+    cc = get_object_or_404(queries.change_controls(request.user), pk=pk)
     if request.method != "POST":
         return redirect("web:quality_detail", kind="change-controls", pk=pk)
     form = CommentForm(request.POST)
@@ -94,7 +97,7 @@ def change_control_approve(request, pk: int):
 
 @require_any(MANAGE_CC)
 def change_control_link(request, pk: int):
-    cc = get_object_or_404(ChangeControl, pk=pk)
+    cc = get_object_or_404(queries.change_controls(request.user), pk=pk)
     form = LinkRevisionForm(request.POST or None, versions=linkable_versions(cc, request.user))
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
@@ -127,6 +130,7 @@ def deviation_new(request):
         sites=Site.objects.order_by("code"),
         people=people_query(request.user).filter(active=True).order_by("full_name"),
         documents=document_queries.documents(request.user).order_by("number"),
+        clients=client_query(request.user),
     )
     set_zone(form, zone)
     if request.method == "POST" and form.is_valid():

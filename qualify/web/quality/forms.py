@@ -8,8 +8,30 @@ class CloseForm(forms.Form):
     comment = forms.CharField(label="Closing comment", required=False)
 
 
-class CapaForm(forms.Form):
+CLIENT_HELP = (
+    "The client the record concerns. Empty: the client of what it involves, else in-house work."
+)
+
+
+def _client_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label="Client", queryset=None, required=False, empty_label="—", help_text=CLIENT_HELP
+    )
+
+
+class _ClientChoice:
+    """U2: the client a quality record concerns, chosen among the user's clients."""
+
+    def set_clients(self, clients) -> None:
+        if clients is None:
+            self.fields.pop("client", None)
+        else:
+            self.fields["client"].queryset = clients
+
+
+class CapaForm(_ClientChoice, forms.Form):
     number = forms.CharField(label="CAPA number", help_text="Like CAPA-2026-007.")
+    client = _client_field()
     source = forms.ChoiceField(label="Source", choices=CapaSource.choices)
     source_reference = forms.CharField(label="Source reference", required=False)
     problem_statement = forms.CharField(
@@ -19,6 +41,10 @@ class CapaForm(forms.Form):
     root_cause = forms.CharField(
         label="Root cause", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_clients(clients)
 
 
 class ActionForm(forms.Form):
@@ -53,7 +79,7 @@ def _multi(label: str, help_text: str = "") -> forms.ModelMultipleChoiceField:
     )
 
 
-class ChangeControlForm(forms.Form):
+class ChangeControlForm(_ClientChoice, forms.Form):
     number = forms.CharField(label="Change control number", help_text="Like CC-2026-031.")
     title = forms.CharField(label="Title", max_length=300)
     description = forms.CharField(
@@ -67,14 +93,16 @@ class ChangeControlForm(forms.Form):
         label="Risk assessment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     site = forms.ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all")
+    client = _client_field()
     affected_documents = _multi("Affected documents")
     affected_job_functions = _multi("Affected job functions")
     planned_effective_date = forms.DateField(
         label="Planned effective date", widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, sites, documents, job_functions, **kwargs):
+    def __init__(self, *args, sites, documents, job_functions, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_clients(clients)
         self.fields["site"].queryset = sites
         self.fields["affected_documents"].queryset = documents
         self.fields["affected_documents"].label_from_instance = lambda d: f"{d.number} {d.title}"
@@ -102,21 +130,23 @@ class LinkRevisionForm(forms.Form):
         )
 
 
-class DeviationForm(forms.Form):
+class DeviationForm(_ClientChoice, forms.Form):
     number = forms.CharField(
         label="Deviation number",
         required=False,
         help_text="Empty: the next number of the year (DEV-2026-0001).",
     )
     site = forms.ModelChoiceField(label="Site", queryset=None)
+    client = _client_field()
     occurred_at = LocalDateTimeField(label="When it happened", help_text="Not in the future.")
     description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}))
     batch = forms.CharField(label="Batch", required=False, max_length=80)
     people = _multi("People involved")
     documents = _multi("Documents involved")
 
-    def __init__(self, *args, sites, people, documents, **kwargs):
+    def __init__(self, *args, sites, people, documents, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_clients(clients)
         self.fields["site"].queryset = sites
         self.fields["people"].queryset = people
         self.fields["people"].label_from_instance = lambda p: f"{p.full_name} ({p.employee_number})"

@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from qualify.org.queries import clients as client_query
 from qualify.quality import queries
 from qualify.quality import services as quality
-from qualify.quality.models import Capa, CapaAction, ChangeControl, Deviation, Execution
+from qualify.quality.models import Capa, ChangeControl, Deviation
 from qualify.quality.services import QualityRefused
 from qualify.signatures.queries import signature_checks
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
@@ -33,6 +33,7 @@ CLOSE = "quality.close_quality_event"
 KINDS = {
     "change-controls": {
         "model": ChangeControl,
+        "rows": queries.change_controls,
         "label": "Change controls",
         "open_items": queries.change_control_open_items,
         "close": lambda actor, obj, creds, comment: quality.change_control_close(
@@ -41,6 +42,7 @@ KINDS = {
     },
     "capas": {
         "model": Capa,
+        "rows": queries.capas,
         "label": "CAPAs",
         "open_items": queries.capa_open_items,
         "close": lambda actor, obj, creds, comment: quality.capa_close(
@@ -49,6 +51,7 @@ KINDS = {
     },
     "deviations": {
         "model": Deviation,
+        "rows": queries.deviations,
         "label": "Deviations",
         "open_items": queries.deviation_open_items,
         "close": lambda actor, obj, creds, comment: quality.deviation_close(
@@ -69,22 +72,22 @@ def overview(request):
     counts = {
         kind: {
             "label": spec["label"],
-            "open": spec["model"].objects.exclude(status="closed").count(),
-            "all": spec["model"].objects.count(),
+            "open": spec["rows"](request.user).exclude(status="closed").count(),
+            "all": spec["rows"](request.user).count(),
         }
         for kind, spec in KINDS.items()
     }
     return render(
         request,
         "web/quality/overview.html",
-        {"counts": counts, "executions": Execution.objects.count()},
+        {"counts": counts, "executions": queries.executions(request.user).count()},
     )
 
 
 @require_any(*VIEW)
 def event_list(request, kind: str):
     spec = _kind(kind)
-    rows = spec["model"].objects.all()  # each model's own order (deviations: occurred_at)
+    rows = spec["rows"](request.user)  # each model's own order (deviations: occurred_at)
     status = request.GET.get("status", "")
     if status in ("open", "closed"):
         rows = rows.filter(status="closed") if status == "closed" else rows.exclude(status="closed")
@@ -158,7 +161,7 @@ def render_detail(request, kind: str, obj, status: int = 200, **extra):
 
 @require_any(*VIEW, REPORT)
 def event_detail(request, kind: str, pk: int):
-    obj = get_object_or_404(_kind(kind)["model"], pk=pk)
+    obj = get_object_or_404(_kind(kind)["rows"](request.user), pk=pk)
     # Whoever may report a deviation (an operator) sees the ones they reported, with
     # the snapshot taken; nothing else of the quality records.
     reporter = isinstance(obj, Deviation) and obj.created_by_id == request.user.pk
@@ -171,7 +174,7 @@ def event_detail(request, kind: str, pk: int):
 def event_close(request, kind: str, pk: int):
     """Calls the close service: its refusal lists what is open (E2)."""
     spec = _kind(kind)
-    obj = get_object_or_404(spec["model"], pk=pk)
+    obj = get_object_or_404(spec["rows"](request.user), pk=pk)
     if request.method != "POST":
         return redirect("web:quality_detail", kind=kind, pk=pk)
     form = CloseForm(request.POST)
@@ -196,7 +199,7 @@ def event_close(request, kind: str, pk: int):
 
 @require_any(MANAGE_CAPA)
 def capa_new(request):
-    form = CapaForm(request.POST or None)
+    form = CapaForm(request.POST or None, clients=client_query(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             capa = quality.capa_create(actor=request.user, **form.cleaned_data)
@@ -214,7 +217,7 @@ def _owners():
 
 @require_any(MANAGE_CAPA)
 def capa_action_new(request, pk: int):
-    capa = get_object_or_404(Capa, pk=pk)
+    capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = ActionForm(request.POST or None, owners=_owners())
     set_zone(form, user_zone(request.user))
     if request.method == "POST" and form.is_valid():
@@ -230,7 +233,7 @@ def capa_action_new(request, pk: int):
 
 @require_any(MANAGE_CAPA)
 def capa_action_complete(request, pk: int):
-    action = get_object_or_404(CapaAction.objects.select_related("capa"), pk=pk)
+    action = get_object_or_404(queries.capa_actions(request.user), pk=pk)
     form = CompleteForm(request.POST or None)
     sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
@@ -256,11 +259,7 @@ def capa_action_complete(request, pk: int):
 
 @require_any(*VIEW, "quality.view_execution")
 def batches(request):
-    rows = (
-        Execution.objects.values("batch")
-        .annotate(executions=Count("pk"), first=Min("performed_at"), last=Max("performed_at"))
-        .order_by("-last")
-    )
+    rows = queries.batches(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request, "web/quality/batches.html", {"page": page, "zone": user_zone(request.user)}
@@ -269,7 +268,7 @@ def batches(request):
 
 @require_any(*VIEW, "quality.view_execution")
 def batch_detail(request, batch: str):
-    rows = queries.batch_record(batch)
+    rows = queries.batch_record(batch, user=request.user)
     if not rows:
         raise Http404("No execution on this batch.")
     return render(
