@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from qualify.org.models import Framework, JobAssignment
-from qualify.org.queries import job_functions
-from qualify.org.scoping import restrict
+from qualify.org.models import Framework
+from qualify.org.queries import job_assignments, job_functions
+from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
-from qualify.training.models import Assignment, MatrixEntry, Requirement
+from qualify.training.models import MatrixEntry, Requirement
 from qualify.training.queries import ComplianceRow, people_at
 
 
@@ -32,7 +32,7 @@ def matrix_grid(user, *, at: dt.datetime):
         .select_related("job_function", "requirement", "curriculum")
         .prefetch_related("curriculum__items__requirement")
     )
-    visible = set(restrict(Requirement.objects.all(), user).values_list("pk", flat=True))
+    visible = set(training_queries.requirements(user).values_list("pk", flat=True))
     cells: dict[int, list] = {}
     requirements: dict[int, Requirement] = {}
     for entry in entries:
@@ -53,12 +53,15 @@ def matrix_grid(user, *, at: dt.datetime):
     return functions, rows
 
 
-def compliance_by_framework(*, at: dt.datetime) -> list[ComplianceRow]:
+def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:
     """Q6 per framework: people holding at T a job function tagged with it; compliant
-    when none of their assignments is open past its due date."""
-    overdue = Exists(Assignment.objects.filter(overdue_at(at), person_id=OuterRef("person_id")))
+    when none of their assignments is open past its due date. Client restriction (U2):
+    the user's clients' job functions, people and assignments only."""
+    late = training_queries.visible_assignments(user).filter(overdue_at(at))
+    overdue = Exists(late.filter(person_id=OuterRef("person_id")))
     rows = (
-        JobAssignment.objects.filter(effective_dated(at, None), person__in=people_at(at))
+        job_assignments(user)
+        .filter(effective_dated(at, None), person__in=people_at(at))
         .annotate(overdue=overdue)
         .values_list("job_function__frameworks", "person_id", "overdue")
         .distinct()

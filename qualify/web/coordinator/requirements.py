@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from qualify.documents import queries as document_queries
-from qualify.org.scoping import restrict
+from qualify.training import queries as training_queries
 from qualify.training.models import Curriculum, CurriculumItem, Requirement
 from qualify.training.services import curriculum_create, curriculum_item_add, requirement_create
 from qualify.web.coordinator.forms import CurriculumForm, CurriculumItemForm, RequirementForm
@@ -19,7 +19,7 @@ VIEW_CURRICULA = "training.view_curriculum"
 
 
 def _requirements(user):
-    return restrict(Requirement.objects.select_related("document", "client"), user)
+    return training_queries.requirements(user)
 
 
 @require_any(MANAGE, VIEW)

@@ -11,8 +11,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from qualify.org.models import Department, JobAssignment, Site
-from qualify.org.queries import assignments_held, job_functions
+from qualify.org.models import Department, Site
+from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
 from qualify.signatures.services import Credentials
@@ -172,13 +172,9 @@ def people(request):
 @require_any(PEOPLE, VIEW_PEOPLE)
 def person_detail(request, pk: int):
     person = get_object_or_404(people_query(request.user), pk=pk)
-    history = (
-        JobAssignment.objects.filter(person=person)
-        .select_related("job_function")
-        .order_by("valid_from", "pk")
-    )
-    open_assignments = training_queries.assignments(person=person, status="open")
-    open_assignments = restrict(open_assignments, request.user, "requirement__client")
+    # U2: the job history and open assignments of the user's clients only.
+    history = job_assignments(request.user).filter(person=person).order_by("valid_from", "pk")
+    open_assignments = training_queries.assignments(person=person, status="open", user=request.user)
     return render(
         request,
         "web/coordinator/person.html",
@@ -218,7 +214,7 @@ def assignments(request):
             "overdue": {"yes": True, "no": False}.get(data["overdue"]),
             "due_before": due_before,
         }
-    rows = restrict(training_queries.assignments(**filters), request.user, "requirement__client")
+    rows = training_queries.assignments(**filters, user=request.user)
     rows = rows.select_related("person__site", "document_version__document")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -240,10 +236,16 @@ def assignments(request):
 def dashboard(request):
     now = timezone.now()
     groups = [
-        ("Site", training_queries.compliance_summary(by="site", at=now)),
-        ("Department", training_queries.compliance_summary(by="department", at=now)),
-        ("Job function", training_queries.compliance_summary(by="job_function", at=now)),
-        ("Framework", compliance_by_framework(at=now)),
+        ("Site", training_queries.compliance_summary(by="site", at=now, user=request.user)),
+        (
+            "Department",
+            training_queries.compliance_summary(by="department", at=now, user=request.user),
+        ),
+        (
+            "Job function",
+            training_queries.compliance_summary(by="job_function", at=now, user=request.user),
+        ),
+        ("Framework", compliance_by_framework(at=now, user=request.user)),
     ]
     return render(
         request,

@@ -8,7 +8,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from qualify.documents import timeline
-from qualify.org.scoping import restrict
 from qualify.signatures.queries import signature_checks
 from qualify.training import queries as training_queries
 from qualify.training.engine import RequirementAnswer
@@ -41,13 +40,9 @@ def my_training(user, *, now: dt.datetime | None = None) -> MyTraining:
     result = MyTraining(person=person, now=now)
     if person is None:
         return result
-    rows = restrict(
-        training_queries.assignments(person=person, status=AssignmentStatus.OPEN).select_related(
-            "document_version__document", "requirement__document"
-        ),
-        user,
-        "requirement__client",
-    )
+    rows = training_queries.assignments(
+        person=person, status=AssignmentStatus.OPEN, user=user
+    ).select_related("document_version__document", "requirement__document")
     for assignment in rows:
         if assignment.due_at < now:
             result.overdue.append(assignment)
@@ -63,12 +58,12 @@ def my_assignment(user, pk: int) -> Assignment:
     person = person_of(user)
     if person is None:
         raise Http404("You have no person record.")
-    queryset = restrict(
-        Assignment.objects.select_related(
+    queryset = (
+        training_queries.visible_assignments(user)
+        .select_related(
             "requirement__document", "document_version__document", "record", "person__site"
-        ).filter(person=person),
-        user,
-        "requirement__client",
+        )
+        .filter(person=person)
     )
     assignment = queryset.filter(pk=pk).first()
     if assignment is None:
@@ -103,12 +98,7 @@ def my_records(user) -> tuple[object, list]:
     person = person_of(user)
     if person is None:
         return None, []
-    visible = set(restrict(Requirement.objects.all(), user).values_list("pk", flat=True))
-    lines = [
-        line
-        for line in training_queries.person_transcript(person)
-        if line.record.requirement_id in visible
-    ]
+    lines = training_queries.person_transcript(person, user=user)
     lines.reverse()  # newest first
     return person, lines
 
@@ -129,7 +119,7 @@ def my_qualifications(user, *, now: dt.datetime | None = None) -> tuple[object, 
         return None, []
     required = required_requirements(person, at=now)
     requirements = list(
-        restrict(Requirement.objects.filter(pk__in=required), user).order_by("code")
+        training_queries.requirements(user).filter(pk__in=required).order_by("code")
     )
     facts = Facts()
     facts.add_people([person])

@@ -67,7 +67,12 @@ def transcript(request, pk: int):
     return render(
         request,
         "web/inspector/transcript.html",
-        {"person": person, "lines": person_transcript(person), "zone": person.site.time_zone},
+        {
+            "person": person,
+            # U2: only the records of the user's clients' requirements.
+            "lines": person_transcript(person, user=request.user),
+            "zone": person.site.time_zone,
+        },
     )
 
 

@@ -5,19 +5,24 @@ from django.http import Http404
 
 from qualify.org import queries as org_queries
 from qualify.org.models import Person
-from qualify.org.scoping import restrict, visible_object
-from qualify.training.models import Assignment, AssignmentStatus, Requirement
+from qualify.training import queries as training_queries
+from qualify.training.models import AssignmentStatus, Requirement
 
 
 def requirements(user, method: str) -> QuerySet[Requirement]:
-    return restrict(
-        Requirement.objects.filter(method=method, active=True).select_related("document"), user
-    ).order_by("code")
+    return training_queries.requirements(user).filter(method=method, active=True).order_by("code")
 
 
 def requirement(user, pk, method: str) -> Requirement:
     """404 for another client's requirement or one of another method."""
-    return visible_object(Requirement.objects.filter(method=method), user, pk)
+    found = (
+        training_queries.requirements(user).filter(method=method, pk=pk).first()
+        if str(pk).isdigit()
+        else None
+    )
+    if found is None:
+        raise Http404("No such requirement.")
+    return found
 
 
 def people(user) -> QuerySet[Person]:
@@ -51,7 +56,9 @@ def person(user, pk) -> Person:
 
 def due(user, requirement: Requirement) -> list[Person]:
     """People with an open assignment for the requirement: the session's likely roster."""
-    ids = Assignment.objects.filter(
-        requirement=requirement, status=AssignmentStatus.OPEN
-    ).values_list("person_id", flat=True)
+    ids = (
+        training_queries.visible_assignments(user)
+        .filter(requirement=requirement, status=AssignmentStatus.OPEN)
+        .values_list("person_id", flat=True)
+    )
     return list(people(user).filter(pk__in=ids).order_by("full_name")[:40])
