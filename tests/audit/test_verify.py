@@ -18,7 +18,7 @@ from qualify.audit import keys, merkle
 from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex
 from qualify.audit.models import AuditEvent, Checkpoint
-from qualify.audit.trail import PendingEvent, append_events
+from qualify.audit.trail import GENESIS, PendingEvent, append_events, chain_next
 from qualify.audit.verify import scan_events, verify_trail
 from tests.audit.helpers import IS_POSTGRES, run_audit, tamper
 
@@ -255,3 +255,57 @@ def test_changed_entry_in_a_later_batch_is_reported_once(people):
     tamper("UPDATE audit_event SET entry = entry || ' ' WHERE seq = %s", [seq])
     state = scan_events(batch_size=2)
     assert [(p.kind, p.seq) for p in state.problems] == [("chain", seq)]
+
+
+def _rewrite_history(seq: int, old: str, new: str) -> None:
+    """A consistent forgery: change one event's entry, then recompute the chain hash of
+    it and of every later event, as someone with SQL access and the code would. The
+    Merkle tree is computed from the entries, so it is recomputed with them."""
+    tamper("UPDATE audit_event SET entry = replace(entry, %s, %s) WHERE seq = %s", [old, new, seq])
+    previous = AuditEvent.objects.get(seq=seq - 1).chain_hash if seq > 1 else GENESIS
+    for later, entry in (
+        AuditEvent.objects.filter(seq__gte=seq).order_by("seq").values_list("seq", "entry")
+    ):
+        _, previous = chain_next(previous, entry)
+        tamper("UPDATE audit_event SET chain_hash = %s WHERE seq = %s", [previous, later])
+
+
+@pytest.mark.requirement("A3")
+def test_history_rewritten_with_a_recomputed_chain_is_found_by_the_stored_checkpoint(people):
+    seq = _seq_of("account.updated", people["ivan"])
+    error, _ = run_audit("checkpoint")
+    assert error is None
+    size = Checkpoint.objects.get().tree_size
+    assert seq <= size
+
+    _rewrite_history(seq, "Name as on passport", "Routine correction")
+    assert "Routine correction" in AuditEvent.objects.get(seq=seq).entry
+    assert not scan_events().problems, "the forged chain and tree are self-consistent"
+
+    report = verify_trail()
+    assert [p.kind for p in report.problems] == ["checkpoint"]
+    assert f"tree root at size {size} differs from the signed root" in report.problems[0].message
+    _assert_fails_naming(f"tree root at size {size} differs from the signed root")
+
+
+@pytest.mark.requirement("A3")
+def test_history_rewritten_with_a_recomputed_chain_is_found_by_an_exported_checkpoint(
+    people, tmp_path
+):
+    exported = tmp_path / "checkpoint.txt"
+    error, _ = run_audit("checkpoint", "--out", str(exported))
+    assert error is None
+    seq = _seq_of("account.updated", people["jo"])
+
+    # The forger also removes the stored checkpoint and its event, then recomputes.
+    tamper("DELETE FROM audit_checkpoint")
+    _rewrite_history(seq, "Full first name", "Typing error")
+    tamper("DELETE FROM audit_event WHERE action = 'audit.checkpoint.signed'")
+    error, output = run_audit("verify")
+    assert error is None, f"without a checkpoint the rewrite is invisible: {output}"
+
+    error, _ = run_audit("verify", "--checkpoint", str(exported))
+    assert error is not None
+    assert error.returncode == 1
+    assert "differs from the signed root" in str(error)
+    assert str(exported) in str(error)
