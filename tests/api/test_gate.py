@@ -9,6 +9,7 @@ from django.utils import timezone
 from qualify.documents import services as documents
 from qualify.documents.models import DocumentVersion
 from qualify.quality.models import Execution
+from tests import files
 from tests.api.conftest import bearer
 from tests.quality.plant import creds
 
@@ -107,7 +108,7 @@ def test_draft_pushed_with_a_token_then_approved_supersedes_the_baseline(
     # The external document system pushes the revision with its token, on behalf of
     # the document controller who wrote it: only a person can sign "authored".
     dms = bearer(make_token("documents-write", "read", name="dms")[1])
-    upload = SimpleUploadedFile("sop-010-r2.pdf", b"%PDF-1.4 revision 2", "application/pdf")
+    upload = SimpleUploadedFile("sop-010-r2.pdf", files.pdf("revision 2"), "application/pdf")
     r = dms.post(
         "/api/v1/documents/SOP-010/versions/",
         {

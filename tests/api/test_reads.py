@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from qualify.audit.checkpoints import checkpoint_create
+from tests import files
 from tests.api.conftest import bearer, session
 
 
@@ -43,7 +44,7 @@ def test_documents_versions_and_effective_version(reader, scene):
 @pytest.mark.requirement("P6")
 def test_a_token_pushes_a_draft_with_its_file(make_token, scene):
     client = bearer(make_token("documents-write", name="edms")[1])
-    upload = SimpleUploadedFile("r2.pdf", b"%PDF-1.4 r2", "application/pdf")
+    upload = SimpleUploadedFile("r2.pdf", files.pdf("r2"), "application/pdf")
     r = client.post(
         "/api/v1/documents/SOP-020/versions/",
         {"revision": "2", "change_summary": "From EDMS", "file": upload},

@@ -8,6 +8,7 @@ from qualify.documents import services
 from qualify.documents.models import Document, DocumentType, DocumentVersion, VersionStatus
 from qualify.signatures.models import Signature
 from qualify.signatures.services import SignatureRefused
+from tests import files
 from tests.documents.support import creds, released, submitted
 from tests.org.support import audit_count, audit_events
 
@@ -46,7 +47,7 @@ def test_a_duplicate_document_number_is_refused(doc_controller, document):
 
 @pytest.mark.requirement("A1")
 def test_a_draft_stores_its_file_with_the_sha256(doc_controller, document):
-    content = b"%PDF-1.7 fake procedure"
+    content = files.pdf("SOP-001 rev A")
     upload = SimpleUploadedFile("sop-001-a.pdf", content, content_type="application/pdf")
     version = services.version_draft(
         actor=doc_controller,

@@ -19,6 +19,7 @@ from qualify.training.models import (
     Method,
     TrainingRecord,
 )
+from tests import files
 from tests.personas import make_user
 from tests.training.support import DAY, creds, events_of, open_assignments
 
@@ -289,7 +290,7 @@ def test_classroom_demanding_a_demonstration_refuses_a_plain_record(plant, train
 def test_external_certificate_stores_the_file_and_its_sha256(plant, coordinator):
     requirement = plant.requirement("FORKLIFT", method=Method.EXTERNAL)
     ann = plant.person("Ann")
-    content = b"%PDF-1.7 forklift licence"
+    content = files.pdf("Forklift licence")
     record = training.record_external(
         actor=coordinator,
         person=ann,

@@ -10,7 +10,15 @@ from qualify.quality.models import Capa, ChangeControl, Deviation
 
 def _model_out(model_class, field_names):
     meta = type("Meta", (), {"model": model_class, "fields": field_names})
-    return type(f"{model_class.__name__}Out", (serializers.ModelSerializer,), {"Meta": meta})
+    # U2: the client the record concerns, by code; null for in-house work.
+    client = serializers.CharField(
+        source="client.code", allow_null=True, default=None, read_only=True
+    )
+    return type(
+        f"{model_class.__name__}Out",
+        (serializers.ModelSerializer,),
+        {"Meta": meta, "client": client},
+    )
 
 
 CapaOut = _model_out(
@@ -18,6 +26,7 @@ CapaOut = _model_out(
     [
         "id",
         "number",
+        "client",
         "source",
         "source_reference",
         "deviation",

@@ -1,14 +1,12 @@
 """What the document services share: the fields a service may change, the
-permission and state checks, row locking and file hashing.
+permission and state checks and row locking (files are checked and hashed by
+qualify.documents.uploads).
 """
 
 import datetime as dt
-import hashlib
-import os
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from qualify.guards import require_perm
@@ -99,25 +97,6 @@ def _check_has_baseline(document: Document, retraining_required: bool) -> None:
                 )
             }
         )
-
-
-def _file_named(file: Any) -> File:
-    name = os.path.basename(getattr(file, "name", "") or "")
-    if not name:
-        raise ValidationError({"file": "The file has no name."})
-    if isinstance(file, File):
-        if file.name == name:
-            return file
-        file = file.file
-    return File(file, name=name)
-
-
-def _sha256_of(file: File) -> str:
-    digest = hashlib.sha256()
-    for chunk in file.chunks():  # chunks() starts from the beginning
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
 
 
 def _valid_reviews(version: DocumentVersion) -> list:

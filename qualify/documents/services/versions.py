@@ -15,13 +15,12 @@ from qualify.documents.services._checks import (
     DRAFT_FIELDS,
     OPEN_STATUSES,
     _check_has_baseline,
-    _file_named,
     _fresh_version,
     _lock_document,
     _refuse_if_obsolete,
     _require_manage,
-    _sha256_of,
 )
+from qualify.documents.uploads import checked_file
 from qualify.guards import require_perm, require_reason
 from qualify.org.scoping import check_client, may_access_client
 from qualify.signatures.services import Credentials, authenticate_signer, sign
@@ -81,8 +80,10 @@ def version_draft(
         created_at=timezone.now(),
     )
     if file is not None:
-        named = _file_named(file)
-        version.file_sha256 = _sha256_of(named)
+        # Only inert content, checked by its bytes; the original bytes and their
+        # SHA-256 are kept as evidence (issue 10).
+        named, checked = checked_file(file)
+        version.file_sha256 = checked.sha256
         version.file = named
     version.full_clean()
     version.save()  # stores the file
@@ -154,8 +155,8 @@ def version_update_draft(
             version.file = None
             version.file_sha256 = ""
         else:
-            named = _file_named(file)
-            version.file_sha256 = _sha256_of(named)
+            named, checked = checked_file(file)
+            version.file_sha256 = checked.sha256
             version.file = named
     for name, value in fields.items():
         setattr(version, name, value.strip() if isinstance(value, str) else value)

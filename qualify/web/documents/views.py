@@ -4,7 +4,7 @@ review and approval with signatures, the impact preview before approval (G3)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from qualify.web.documents.forms import (
     WithdrawForm,
 )
 from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
+from qualify.web.files import serve_upload
 
 VIEW = "documents.view_document"
 MANAGE = "documents.manage_documents"
@@ -144,7 +145,7 @@ def version_file(request, pk: int):
     version = _version(request, pk)
     if not version.file:
         raise Http404("This version has no file.")
-    return FileResponse(version.file.open("rb"), filename=version.file.name.rsplit("/", 1)[-1])
+    return serve_upload(version.file)  # sandboxed, nosniff, safe name (issue 10)
 
 
 def _signed_action(request, pk, *, call, meaning, success, form_class=None):

@@ -1,11 +1,9 @@
 """The employee's pages: my training, reading and signing an assignment, my records,
 my qualifications now. Thin: parse, call one service or query, render."""
 
-import mimetypes
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -14,6 +12,7 @@ from qualify.training.services import record_read_and_understood
 from qualify.web.employee import queries
 from qualify.web.employee.common import add_errors, permission_required, zone_of
 from qualify.web.employee.forms import SignForm
+from qualify.web.files import serve_upload
 
 # Employees, trainers and everyone who trains holds this; the administrator and the
 # auditor do not (U2), and get 403.
@@ -71,8 +70,7 @@ def assignment_document(request, pk: int):
     version = item.document_version
     if version is None or not version.file:
         raise Http404("This version has no file.")
-    content_type = mimetypes.guess_type(version.file.name)[0] or "application/octet-stream"
-    return FileResponse(version.file.open("rb"), content_type=content_type, as_attachment=False)
+    return serve_upload(version.file)  # sandboxed, nosniff, safe name (issue 10)
 
 
 @permission_required(TRAINEE)

@@ -4,16 +4,15 @@ completes the open assignment (G7).
 """
 
 import datetime as dt
-import hashlib
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
 
 from qualify.audit import services as audit
 from qualify.documents import timeline
 from qualify.documents.models import DocumentVersion, VersionStatus
+from qualify.documents.uploads import CheckedUpload, check_upload
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
 from qualify.signatures.services import SignerProof, sign
@@ -193,15 +192,10 @@ def _save(
     return record
 
 
-def _sha256(upload: Any) -> str:
-    digest = hashlib.sha256()
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    for chunk in File(upload).chunks():
-        digest.update(chunk)
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    return digest.hexdigest()
+def _checked_evidence(upload: Any) -> CheckedUpload:
+    """Evidence files are inert content checked by their bytes (issue 10): type,
+    size, no markup or active PDF content; returns the safe name and SHA-256."""
+    return check_upload(upload, field="evidence_file")
 
 
 def _trainee_signer(actor: Any, person: Person) -> Any:

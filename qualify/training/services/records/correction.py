@@ -17,12 +17,12 @@ from qualify.training.services.records._common import (
     TRAINED_BY,
     _attested,
     _check_evidence,
+    _checked_evidence,
     _late,
     _may_record,
     _passed,
     _save,
     _score,
-    _sha256,
     _trainee_user,
 )
 
@@ -118,8 +118,10 @@ def record_correct(
         new.trainer = fields.pop("trainer")
     if "notes" in fields:
         new.notes = (fields.pop("notes") or "").strip()
+    checked = None
     if upload is not None:
-        new.evidence_sha256 = _sha256(upload)
+        checked = _checked_evidence(upload)
+        new.evidence_sha256 = checked.sha256
     _check_evidence(requirement, new.evidence)
 
     proofs: list[tuple[SignerProof, str]] = []
@@ -175,9 +177,8 @@ def record_correct(
             )
         )
     with transaction.atomic():
-        if upload is not None:
-            name = getattr(upload, "name", None) or "certificate"
-            new.evidence_file.save(name.rsplit("/", 1)[-1], upload, save=False)
+        if upload is not None and checked is not None:
+            new.evidence_file.save(checked.name, upload, save=False)
         return _save(
             new,
             actor=actor,

@@ -15,11 +15,11 @@ from qualify.training.services.records._common import (
     _attested,
     _check_evidence,
     _check_requirement,
+    _checked_evidence,
     _late,
     _passed,
     _save,
     _score,
-    _sha256,
     _trainee_signer,
     _version_for,
 )
@@ -53,9 +53,10 @@ def record_external(
     _check_evidence(requirement, evidence)
     if value is not None and mark is None:
         raise ValidationError({"score": f"{requirement.code} has no pass mark to score against."})
+    checked = _checked_evidence(evidence_file)
     version = _version_for(requirement, None, completed_at)
     proof = authenticate_signer(actor=user, credentials=credentials, meaning=COMPLETED)
-    digest = _sha256(evidence_file)
+    digest = checked.sha256
     with transaction.atomic():
         record = TrainingRecord(
             person=person,
@@ -73,8 +74,7 @@ def record_external(
             notes=(notes or "").strip(),
             entered_by=actor,
         )
-        name = getattr(evidence_file, "name", None) or "certificate"
-        record.evidence_file.save(name.rsplit("/", 1)[-1], evidence_file, save=False)
+        record.evidence_file.save(checked.name, evidence_file, save=False)
         return _save(
             record,
             actor=actor,
