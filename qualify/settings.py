@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from qualify.env import env_bool, env_int, env_list, env_str
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "django_htmx",
     "django_filters",
     "rest_framework",
@@ -65,6 +67,9 @@ MIDDLEWARE = [
     "qualify.edge.RefuseNulBytesMiddleware",
     "qualify.edge.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Issue 10: Content-Security-Policy and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "qualify.web.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qualify.web.middleware.HtmxRedirectMiddleware",
+    # P15: the declared access policy (qualify.accounts.policy) on every page.
+    "qualify.web.access.AccessPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "qualify.urls"
@@ -92,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qualify.web.nav.menu",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -111,6 +119,15 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     config["ATOMIC_REQUESTS"] = False
+    # P22: connections are kept between requests and checked before reuse, so a
+    # connection broken by a database restart is replaced instead of failing the
+    # next request; while the database is away requests answer 503
+    # (qualify.outage) and service resumes by itself.
+    config["CONN_MAX_AGE"] = env_int("QUALIFY_DB_CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast while the server is down rather than hang the worker.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     config.setdefault("TEST", {})
     return config
 
@@ -146,6 +163,66 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("QUALIFY_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Issue 10: security headers. With QUALIFY_SECURE_COOKIES on (production over https)
+# plain http is redirected and HSTS is sent; behind a reverse proxy that ends TLS,
+# QUALIFY_PROXY_SSL_HEADER names the header it sets ("X-Forwarded-Proto: https"),
+# and the proxy must overwrite that header on every request it forwards.
+SECURE_SSL_REDIRECT = env_bool("QUALIFY_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = env_int("QUALIFY_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QUALIFY_HSTS_SUBDOMAINS", SESSION_COOKIE_SECURE)
+SECURE_HSTS_PRELOAD = env_bool("QUALIFY_HSTS_PRELOAD", SESSION_COOKIE_SECURE)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    raw = env_str("QUALIFY_PROXY_SSL_HEADER")
+    if not raw:
+        return None
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or not value.strip():
+        raise ValueError(
+            f"QUALIFY_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', got {raw!r}"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: pages load qualify.css and htmx from /static/;
+# a template that truly needs an inline block uses the request's nonce
+# ({{ CSP_NONCE }}). Uploaded files get their own sandbox policy
+# (qualify.web.files) and the API docs theirs (qualify.api.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+# Browser features no page of Qualify uses, denied to the page and every frame.
+QUALIFY_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=()"
+)
+# Uploads (documents and evidence) larger than this are refused
+# (qualify.documents.uploads); request bodies without files keep Django's bound.
+QUALIFY_MAX_UPLOAD_MB = env_int("QUALIFY_MAX_UPLOAD_MB", 25)
+
+# E5/T1: how far in the future an attested time (an MES's step time) may lie and still
+# be accepted, for clocks that disagree by a little.
+QUALIFY_CLOCK_SKEW_SECONDS = env_int("QUALIFY_CLOCK_SKEW_SECONDS", 60)
+
 # G4: how long before a record expires its retraining is assigned.
 QUALIFY_RECURRENCE_LEAD_DAYS = env_int("QUALIFY_RECURRENCE_LEAD_DAYS", 30)
 
@@ -157,6 +234,11 @@ QUALIFY_ESCALATION_DAYS = env_int("QUALIFY_ESCALATION_DAYS", 7)
 # A3: the site's Ed25519 checkpoint key lives outside the database.
 QUALIFY_SIGNING_KEY = Path(env_str("QUALIFY_SIGNING_KEY", str(VAR_DIR / "checkpoint-ed25519.pem")))
 QUALIFY_CHECKPOINT_ORIGIN = env_str("QUALIFY_CHECKPOINT_ORIGIN", "qualify.local/audit")
+
+# P20: webhooks go to public https addresses only. An administrator may allow
+# internal networks (CIDR list, e.g. "10.2.0.0/16") and hosts sent plain http.
+QUALIFY_WEBHOOK_ALLOW_NETWORKS = env_list("QUALIFY_WEBHOOK_ALLOW_NETWORKS", [])
+QUALIFY_WEBHOOK_ALLOW_HTTP_HOSTS = env_list("QUALIFY_WEBHOOK_ALLOW_HTTP_HOSTS", [])
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("QUALIFY_TIME_ZONE", "UTC")

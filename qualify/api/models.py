@@ -83,6 +83,11 @@ class WebhookSubscription(models.Model):
     # Shared secret for the HMAC-SHA256 signature; needed in clear to sign.
     secret = models.CharField(max_length=100)
     events = models.JSONField(default=list)
+    # U2: a subscription for one client receives only that client's events, with
+    # nothing of other clients or of in-house people; none receives everything.
+    client = models.ForeignKey(
+        "org.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -96,7 +101,7 @@ class WebhookSubscription(models.Model):
         return f"{self.name} -> {self.url}"
 
     def audit_state(self) -> dict:
-        return {
+        state = {
             "name": self.name,
             "url": self.url,
             "events": sorted(self.events),
@@ -104,6 +109,11 @@ class WebhookSubscription(models.Model):
             "created_by_id": self.created_by_id,
             "created_at": self.created_at,
         }
+        # Only when set: subscriptions made before the field existed keep the state
+        # hash their audit events recorded (A4).
+        if self.client_id is not None:
+            state["client_id"] = self.client_id
+        return state
 
 
 class DeliveryStatus(models.TextChoices):

@@ -33,6 +33,7 @@ class ExecutionIn(serializers.Serializer):
 class ExecutionOut(serializers.ModelSerializer):
     person = serializers.CharField(source="person.employee_number")
     site = serializers.CharField(source="site.code")
+    client = serializers.CharField(source="client.code", allow_null=True, default=None)
     documents = serializers.SerializerMethodField()
 
     class Meta:
@@ -40,6 +41,7 @@ class ExecutionOut(serializers.ModelSerializer):
         fields = [
             "id",
             "site",
+            "client",
             "batch",
             "step",
             "person",

@@ -13,7 +13,7 @@ from qualify.api.hr import PersonInput, person_upsert
 from qualify.api.idempotency import idempotent
 from qualify.org import services as org
 from qualify.org.models import JobAssignment, JobFunction, Person
-from qualify.org.queries import job_functions, people
+from qualify.org.queries import job_assignments, job_functions, people
 
 READ_PEOPLE = ["org.view_person", "org.manage_people"]
 WRITE_PEOPLE = ["org.manage_people"]
@@ -88,7 +88,8 @@ def _people(user):
         people(user)
         .select_related("manager")
         .prefetch_related(
-            Prefetch("job_assignments", JobAssignment.objects.select_related("job_function"))
+            # U2: a person's job history shows only the user's clients' job functions.
+            Prefetch("job_assignments", job_assignments(user).order_by("valid_from", "pk"))
         )
     )
 

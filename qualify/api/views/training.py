@@ -9,6 +9,7 @@ from rest_framework import serializers
 from qualify.api.base import ListView
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
 from qualify.org.scoping import restrict
+from qualify.training import queries as training_queries
 from qualify.training.engine.required import overdue_at
 from qualify.training.models import (
     Assignment,
@@ -51,7 +52,7 @@ class RequirementsView(ListView):
     filterset_fields = ["code", "method", "active"]
 
     def get_queryset(self):
-        return restrict(Requirement.objects.select_related("document", "client"), self.request.user)
+        return training_queries.requirements(self.request.user)
 
 
 class MatrixEntryOut(serializers.ModelSerializer):
@@ -78,8 +79,7 @@ class MatrixView(ListView):
     perms = {"GET": _perm("matrixentry")}
 
     def get_queryset(self):
-        rows = MatrixEntry.objects.select_related("job_function", "requirement", "curriculum")
-        return restrict(rows, self.request.user, "job_function__client")
+        return training_queries.matrix_entries(self.request.user)
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):

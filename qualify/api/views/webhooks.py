@@ -1,19 +1,16 @@
-"""Webhook subscriptions and the delivery log."""
+"""Webhook subscriptions and the delivery log: parse, call a service or a query,
+render. A client-restricted token sees and manages only its clients' subscriptions
+and deliveries (U2)."""
 
-import secrets
-
-from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView
 from qualify.api.idempotency import idempotent
 from qualify.api.models import WebhookDelivery, WebhookSubscription
+from qualify.api.webhooks import services
 from qualify.api.webhooks.emit import EVENTS
-from qualify.audit import services as audit
 
 MANAGE = ["accounts.manage_accounts", "api.add_webhooksubscription"]
 SCOPES = {"GET": "webhooks-manage", "POST": "webhooks-manage"}
@@ -25,12 +22,22 @@ class SubscriptionIn(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(EVENTS)), min_length=1
     )
+    client = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Client code: only that client's events are sent. Required for a token "
+        "restricted to several clients; a token restricted to one gets its client.",
+    )
 
 
 class SubscriptionOut(serializers.ModelSerializer):
+    client = serializers.CharField(source="client.code", allow_null=True, default=None)
+
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "name", "url", "events", "active", "created_at"]
+        fields = ["id", "name", "url", "events", "client", "active", "created_at"]
 
 
 class SubscriptionCreatedOut(SubscriptionOut):
@@ -65,22 +72,21 @@ class SubscriptionsView(ListView):
     perms = {"GET": MANAGE, "POST": MANAGE}
 
     def get_queryset(self):
-        return WebhookSubscription.objects.all()
+        return services.subscriptions(self.request.user)
 
     @extend_schema(request=SubscriptionIn, responses={201: SubscriptionCreatedOut})
     @idempotent
     def post(self, request):
         body = SubscriptionIn(data=request.data)
         body.is_valid(raise_exception=True)
-        subscription = WebhookSubscription(
-            **body.validated_data,
-            secret=secrets.token_urlsafe(32),
-            created_by=request.user,
-            created_at=timezone.now(),
+        data = body.validated_data
+        subscription = services.subscription_create(
+            actor=request.user,
+            name=data["name"],
+            url=data["url"],
+            events=data["events"],
+            client_code=data["client"],
         )
-        subscription.full_clean()
-        subscription.save()
-        audit.record("api.webhook.subscribed", subscription, actor=request.user)
         return Response(SubscriptionCreatedOut(subscription).data, status=status.HTTP_201_CREATED)
 
 
@@ -97,21 +103,9 @@ class SubscriptionDeactivateView(ApiView):
     def post(self, request, pk):
         body = SubscriptionDeactivateIn(data=request.data)
         body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            subscription = WebhookSubscription.objects.select_for_update().filter(pk=pk).first()
-            if subscription is None:
-                raise NotFound("No such subscription.")
-            if subscription.active:
-                before = audit.state_of(subscription)
-                subscription.active = False
-                subscription.save(update_fields=["active"])
-                audit.record(
-                    "api.webhook.deactivated",
-                    subscription,
-                    actor=request.user,
-                    before=before,
-                    reason=body.validated_data["reason"],
-                )
+        subscription = services.subscription_deactivate(
+            actor=request.user, pk=pk, reason=body.validated_data["reason"]
+        )
         return Response(SubscriptionOut(subscription).data)
 
 
@@ -122,4 +116,4 @@ class DeliveriesView(ListView):
     filterset_fields = ["status", "event", "subscription"]
 
     def get_queryset(self):
-        return WebhookDelivery.objects.all()
+        return services.deliveries(self.request.user)

@@ -12,17 +12,16 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from qualify.api.models import DeliveryStatus, WebhookDelivery
+from qualify.api.webhooks import network
 
 MAX_ATTEMPTS = 6
 FIRST_DELAY = dt.timedelta(seconds=30)  # then x4: 30 s, 2 min, 8 min, 32 min, ~2 h
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = network.TOTAL_TIMEOUT_SECONDS
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -31,13 +30,10 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST and return the status code (tests replace this: no network in tests)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    """POST and return the status code, only to a public address (P20: checked at
+    send time, redirects not followed, time and answer size bounded). Tests of the
+    sending logic replace this; the network tests use a local listener."""
+    return network.post(url, body, headers)
 
 
 @task()
@@ -56,9 +52,12 @@ def deliver_webhook(delivery_id: int) -> str:
         "X-Qualify-Timestamp": timestamp,
         "X-Qualify-Signature": signature(subscription.secret, timestamp, body),
     }
-    code, error = None, ""
+    code, error, refused = None, "", False
     try:
         code = send(subscription.url, body, headers)
+    except network.AddressRefused as exc:
+        # A refused destination is not a transient failure: no retries.
+        error, refused = f"Refused: {exc}"[:1000], True
     except Exception as exc:  # any transport failure is an attempt that failed
         error = f"{type(exc).__name__}: {exc}"[:1000]
     now = timezone.now()
@@ -66,7 +65,7 @@ def deliver_webhook(delivery_id: int) -> str:
     ok = code is not None and 200 <= code < 300
     if ok:
         status = DeliveryStatus.DELIVERED
-    elif attempts >= MAX_ATTEMPTS:
+    elif refused or attempts >= MAX_ATTEMPTS:
         status = DeliveryStatus.FAILED
     else:
         status = DeliveryStatus.PENDING
