@@ -1,10 +1,10 @@
-"""Quality events (read): CAPAs, deviations, change controls. They carry no client;
-a client-restricted user (U2) sees none of them."""
+"""Quality events (read): CAPAs, deviations, change controls, each with the client it
+concerns, read through qualify.quality.queries like the pages (U2)."""
 
 from rest_framework import serializers
 
 from qualify.api.base import ListView
-from qualify.org.scoping import restricted_clients
+from qualify.quality import queries
 from qualify.quality.models import Capa, ChangeControl, Deviation
 
 
@@ -45,16 +45,15 @@ ChangeControlOut = _model_out(ChangeControl, "__all__")
 
 class _QualityList(ListView):
     model = None
+    query = None  # the query function of qualify.quality.queries for the model
 
     def get_queryset(self):
-        rows = self.model.objects.all()
-        if restricted_clients(self.request.user) is not None:
-            return rows.none()
-        return rows
+        return type(self).query(self.request.user)
 
 
 class CapasView(_QualityList):
     model = Capa
+    query = queries.capas
     serializer_class = CapaOut
     perms = {"GET": ["quality.view_capa", "quality.manage_capa"]}
     filterset_fields = ["status", "number"]
@@ -62,6 +61,7 @@ class CapasView(_QualityList):
 
 class DeviationsView(_QualityList):
     model = Deviation
+    query = queries.deviations
     serializer_class = DeviationOut
     perms = {"GET": ["quality.view_deviation", "quality.report_deviation"]}
     filterset_fields = ["status", "number"]
@@ -69,6 +69,7 @@ class DeviationsView(_QualityList):
 
 class ChangeControlsView(_QualityList):
     model = ChangeControl
+    query = queries.change_controls
     serializer_class = ChangeControlOut
     perms = {"GET": ["quality.view_changecontrol", "quality.manage_change_control"]}
     filterset_fields = ["status", "number"]
