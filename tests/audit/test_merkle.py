@@ -1,8 +1,8 @@
 """RFC 6962 / RFC 9162 Merkle tree and proofs (A3).
 
-Vectors: ``shared/vendor-data/rfc6962-merkle-transparency-dev``, the ``testdata/inclusion`` and
+Vectors: ``tests/vectors/rfc6962-merkle-transparency-dev``, the ``testdata/inclusion`` and
 ``testdata/consistency`` trees of transparency-dev/merkle (commit 417fb0c3), Apache-2.0; see
-the LICENSE and README beside them. They are read in place, never copied into this project.
+the LICENSE and README beside them. A missing or incomplete set fails at collection.
 """
 
 import base64
@@ -23,18 +23,17 @@ from qualify.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.vector_files import vector_files, vector_path
 
 pytestmark = pytest.mark.requirement("A3")
 
-VECTORS = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "vendor-data"
-    / "rfc6962-merkle-transparency-dev"
-    / "testdata"
+VECTORS = vector_path("rfc6962-merkle-transparency-dev", "testdata")
+INCLUSION_FILES = vector_files(
+    "rfc6962-merkle-transparency-dev/testdata/inclusion", "**/*.json", expected=98
 )
-INCLUSION_FILES = sorted((VECTORS / "inclusion").rglob("*.json"))
-CONSISTENCY_FILES = sorted((VECTORS / "consistency").rglob("*.json"))
+CONSISTENCY_FILES = vector_files(
+    "rfc6962-merkle-transparency-dev/testdata/consistency", "**/*.json", expected=98
+)
 
 # The eight reference leaves the vectors' trees are built from (RFC 6962 test data).
 REFERENCE_ENTRIES = [

@@ -1,6 +1,6 @@
 """C2SP signed notes and tlog checkpoints (A3).
 
-Vectors: ``shared/vendor-data/signed-note-checkpoint/vectors.json``, read in place. Its strings
+Vectors: ``tests/vectors/signed-note-checkpoint/vectors.json``. Its strings
 come from the C2SP signed-note specification (CC BY 4.0, "C2SP signed-note specification, The
 C2SP Authors"), golang/mod ``sumdb/note`` tests (BSD-3-Clause) and transparency-dev/formats
 ``log`` tests (Apache-2.0); the README and LICENSE files beside it name commits and terms. The
@@ -9,7 +9,6 @@ private keys there are published TEST keys and are used for nothing else.
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,17 +31,12 @@ from qualify.audit.notes import (
     signer_key,
     verifier_key,
 )
+from tests.vector_files import vector_path
 
 pytestmark = pytest.mark.requirement("A3")
 
 VECTORS = json.loads(
-    (
-        Path(__file__).resolve().parents[2].parent
-        / "shared"
-        / "vendor-data"
-        / "signed-note-checkpoint"
-        / "vectors.json"
-    ).read_text(encoding="utf-8")
+    vector_path("signed-note-checkpoint", "vectors.json").read_text(encoding="utf-8")
 )
 NOTE_CASES = [case for case in VECTORS["cases"] if "note" in case]
 SIGN_CASES = [case for case in VECTORS["cases"] if "expected_signed_note" in case]
