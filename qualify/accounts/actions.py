@@ -5,6 +5,9 @@ register_actions(
         "account.created": "Account created",
         "account.updated": "Account updated",
         "account.roles.changed": "Account roles changed",
+        "account.roles.refused": "Account role change refused",
+        "account.role_exception.granted": "Administrator role exception signed by QA",
+        "account.role_exception.ended": "Administrator role exception ended",
         "account.identity.verified": "Identity verification recorded",
         "account.esig_policy.acknowledged": "E-signature policy acknowledged",
         "account.login.succeeded": "Login succeeded",
@@ -17,5 +20,7 @@ register_actions(
         "account.password.changed": "Password changed",
         "account.otp.enrolled": "One-time code device enrolled",
         "account.otp.reset": "One-time code devices reset",
+        # A5: a write refused with HTTP 403 (pages and API), by the access policy.
+        "access.denied": "Access refused",
     }
 )

@@ -91,3 +91,50 @@ class User(AbstractUser):
             "deactivated_at": self.deactivated_at,
             "is_service_account": self.is_service_account,
         }
+
+
+@audited
+class RoleException(models.Model):
+    """U3: a QA approver's signed exception letting one account hold the administrator
+    role together with named GxP roles. It is created only with the QA approver's
+    signature (meaning "approved") and covers exactly the roles it names; ending it
+    is an administrator's change with a reason."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_exceptions")
+    roles = models.JSONField(help_text="The GxP roles allowed beside the administrator role.")
+    reason = models.TextField()
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "accounts_role_exception"
+        ordering = ["granted_at", "pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"Role exception for {self.user.username}: administrator with {', '.join(self.roles)}"
+        )
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("a signed role exception is never deleted; end it instead (U3)")
+
+    def signed_content(self) -> dict:
+        """What the QA approver signs: whose exception, for which roles, and why."""
+        return {
+            "user_id": self.user_id,
+            "username": self.user.username,
+            "roles": sorted(self.roles),
+            "reason": self.reason,
+            "requested_by_id": self.requested_by_id,
+            "granted_at": self.granted_at,
+        }

@@ -63,6 +63,31 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def signing_roles() -> set[str]:
+    """The roles that create, approve or sign GxP records: every role holding an
+    electronic-signature permission (U3). Read from ROLE_PERMISSIONS when asked, so a
+    signing permission an app grants later counts too."""
+    return {
+        role
+        for role, permissions in ROLE_PERMISSIONS.items()
+        if any(p.startswith("signatures.sign_") for p in permissions)
+    }
+
+
+def segregation_conflicts(role_names) -> list[str]:
+    """U3: the GxP roles that may not be held together with the administrator role
+    (without a QA-signed exception); empty when the combination is allowed."""
+    names = set(role_names)
+    if ADMINISTRATOR not in names:
+        return []
+    return sorted(names & signing_roles())
+
+
+def labels(role_names) -> str:
+    """Role names as people read them: "Administrator, QA approver"."""
+    return ", ".join(ROLES.get(name, name) for name in sorted(role_names)) or "none"
+
+
 def check_role_permission(role: str, permission: str) -> None:
     """U2: the administrator manages accounts but never signs; the auditor only reads."""
     app_label, _, codename = permission.partition(".")

@@ -11,6 +11,12 @@ Two hazards shape this module:
   transaction *before* the refusal is raised, so rolling back the refused change
   never rolls back the count. `durable=True` makes a caller that forgets this fail
   loudly instead of silently losing the count.
+
+Segregation of administration (U3) is held here for roles: no administrator changes
+their own roles, and the administrator role is never combined with a role that
+signs GxP records unless an active, QA-signed RoleException names those roles. A
+refusal of either kind is audited in a transaction of its own (A5), so rolling the
+refused change back keeps the record of the attempt.
 """
 
 from functools import partial
@@ -27,7 +33,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from qualify.accounts.models import User
+from qualify.accounts import roles as role_rules
+from qualify.accounts.models import RoleException, User
 from qualify.accounts.roles import ADMINISTRATOR, ROLES
 from qualify.audit import services as audit
 
@@ -85,7 +92,6 @@ def _check_own_password(user: User, password: str, *, field: str, context: str) 
         raise ValidationError({field: "The password is not correct."})
 
 
-@transaction.atomic
 def user_create(
     *,
     actor: User | None,
@@ -99,6 +105,44 @@ def user_create(
     """Create an account. `actor=None` is reserved for installation and seeding."""
     if actor is not None:
         _require_admin(actor)
+    conflicts = role_rules.segregation_conflicts(roles)
+    if conflicts:
+        # U3: a new account has no signed exception yet; create it with the
+        # administrator role or the GxP roles, then ask QA for the exception. The
+        # refusal is audited before any transaction of this service opens (A5).
+        why = _combination_refused(conflicts)
+        if actor is not None:
+            audit.record_refusal(
+                "account.roles.refused",
+                actor=actor,
+                why=why,
+                object_type="accounts.user",
+                object_id=f"new:{(username or '').strip()}",
+                detail={"requested_roles": sorted(set(roles))},
+            )
+        raise ValidationError({"roles": why})
+    return _create(
+        actor=actor,
+        username=username,
+        printed_name=printed_name,
+        email=email,
+        password=password,
+        roles=roles,
+        is_service_account=is_service_account,
+    )
+
+
+@transaction.atomic
+def _create(
+    *,
+    actor: User | None,
+    username: str,
+    printed_name: str,
+    email: str,
+    password: str | None,
+    roles: list[str] | tuple[str, ...],
+    is_service_account: bool,
+) -> User:
     username = (username or "").strip()
     printed_name = (printed_name or "").strip()
     if not printed_name:
@@ -125,17 +169,61 @@ def user_create(
     return user
 
 
-@transaction.atomic
+def _combination_refused(conflicts: list[str]) -> str:
+    return (
+        f"The administrator role cannot be held together with {role_rules.labels(conflicts)}: "
+        "an administrator manages accounts and does not create, approve or sign GxP "
+        "records. A QA approver must first sign an exception, with a reason, for this "
+        "combination."
+    )
+
+
+class _Refused(Exception):
+    """A refusal to audit (A5) once the refused change has rolled back."""
+
+    def __init__(self, error: ValidationError, why: str, detail: dict) -> None:
+        super().__init__(why)
+        self.error, self.why, self.detail = error, why, detail
+
+
+def active_role_exception(user: User) -> RoleException | None:
+    return RoleException.objects.filter(user=user, ended_at__isnull=True).order_by("-pk").first()
+
+
 def user_set_roles(*, actor: User, user: User, roles: list[str], reason: str) -> User:
+    """Replace the roles of `user`, with a reason; the event keeps old and new (U3).
+
+    Refused, and the refusal audited: an administrator changing their own roles, and
+    the administrator role beside a signing role without an active QA-signed
+    exception covering those roles."""
+    try:
+        return _set_roles(actor=actor, user=user, roles=roles, reason=reason)
+    except _Refused as refused:
+        audit.record_refusal(
+            "account.roles.refused", actor=actor, why=refused.why, obj=user, detail=refused.detail
+        )
+        raise refused.error from None
+
+
+@transaction.atomic
+def _set_roles(*, actor: User, user: User, roles: list[str], reason: str) -> User:
     _require_admin(actor)
     reason = _require_reason(reason)
     _check_roles(roles)
-    if user.pk == actor.pk and ADMINISTRATOR not in roles:
-        raise ValidationError(
-            {"roles": "Administrators cannot remove their own administrator role."}
-        )
+    roles = sorted(set(roles))
+    detail = {"requested_roles": roles}
+    if user.pk == actor.pk:
+        why = "Administrators cannot change their own roles; another administrator must."
+        raise _Refused(ValidationError({"roles": why}), why, detail)
     _lock(user)
     old = sorted(user.groups.values_list("name", flat=True))
+    conflicts = role_rules.segregation_conflicts(roles)
+    exception = None
+    if conflicts:
+        exception = active_role_exception(user)
+        if exception is None or not set(conflicts) <= set(exception.roles):
+            why = _combination_refused(conflicts)
+            raise _Refused(ValidationError({"roles": why}), why, detail)
     user.groups.set(Group.objects.filter(name__in=roles))
     audit.record(
         "account.roles.changed",
@@ -143,9 +231,101 @@ def user_set_roles(*, actor: User, user: User, roles: list[str], reason: str) ->
         actor=actor,
         before=audit.state_of(user),
         reason=reason,
-        detail={"roles": [old, sorted(roles)]},
+        detail={
+            "roles": [old, roles],
+            "added": sorted(set(roles) - set(old)),
+            "removed": sorted(set(old) - set(roles)),
+            **({"role_exception": exception.pk} if exception is not None else {}),
+        },
     )
     return user
+
+
+@transaction.atomic
+def role_exception_create(
+    *, actor: User, user: User, roles: list[str], reason: str, approved_by: User
+) -> RoleException:
+    """Record a segregation exception (U3). Called only by the service that signs it
+    with the QA approver's "approved" signature in the same transaction
+    (qualify.org.access.role_exception_grant); on its own it approves nothing."""
+    _require_admin(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "An exception needs a reason."})
+    _check_roles(roles)
+    wanted = sorted(set(roles))
+    covered = role_rules.segregation_conflicts([ADMINISTRATOR, *wanted])
+    if not covered or covered != wanted:
+        raise ValidationError(
+            {
+                "roles": "Choose the roles that create, approve or sign GxP records that this "
+                "person may hold beside the administrator role."
+            }
+        )
+    if user.pk == actor.pk:
+        raise ValidationError(
+            {"user": "Another administrator asks for an exception on your account."}
+        )
+    if approved_by.pk in (actor.pk, user.pk):
+        raise ValidationError(
+            {"qa_username": "The QA approver is neither the requester nor the account's holder."}
+        )
+    _lock(user)
+    if active_role_exception(user) is not None:
+        raise ValidationError(
+            {"roles": f"{user.username} has an exception in force; end it before a new one."}
+        )
+    exception = RoleException(
+        user=user,
+        roles=wanted,
+        reason=reason,
+        requested_by=actor,
+        approved_by=approved_by,
+        granted_at=timezone.now(),
+    )
+    exception.full_clean()
+    exception.save()
+    audit.record(
+        "account.role_exception.granted",
+        exception,
+        actor=actor,
+        detail={"user": user.username, "roles": wanted, "approved_by": approved_by.username},
+    )
+    return exception
+
+
+@transaction.atomic
+def role_exception_end(*, actor: User, exception: RoleException, reason: str) -> RoleException:
+    """End an exception. Refused while the account still holds the combination it
+    covers: remove the roles first, so no account keeps it without an exception."""
+    _require_admin(actor)
+    reason = _require_reason(reason)
+    exception = RoleException.objects.select_for_update().get(pk=exception.pk)
+    if exception.ended_at is not None:
+        raise ValidationError({"reason": "This exception has already ended."})
+    held = exception.user.groups.values_list("name", flat=True)
+    if role_rules.segregation_conflicts(held):
+        raise ValidationError(
+            {
+                "reason": f"{exception.user.username} still holds the administrator role with "
+                f"{role_rules.labels(role_rules.segregation_conflicts(held))}; change the roles "
+                "first."
+            }
+        )
+    before = audit.state_of(exception)
+    exception.ended_at = timezone.now()
+    exception.ended_by = actor
+    exception.end_reason = reason
+    exception.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    audit.record(
+        "account.role_exception.ended",
+        exception,
+        actor=actor,
+        before=before,
+        reason=reason,
+        detail={"user": exception.user.username},
+    )
+    return exception
 
 
 def _update(user: User, action: str, *, actor: User | None, reason: str, **fields) -> User:

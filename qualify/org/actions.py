@@ -8,6 +8,7 @@ register_actions(
         "org.client.created": "Client created",
         "org.client_access.granted": "Client restriction granted",
         "org.client_access.revoked": "Client restriction revoked",
+        "org.client_access.refused": "Client restriction change refused",
         "org.framework.created": "Regulatory framework added",
         "org.job_function.created": "Job function created",
         "org.job_function.updated": "Job function updated",

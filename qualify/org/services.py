@@ -84,15 +84,43 @@ def client_create(*, actor: Any, code: str, name: str) -> Client:
     return client
 
 
-@transaction.atomic
-def client_access_grant(*, actor: Any, user: Any, client: Client) -> ClientAccess:
+def _client_codes(user: Any) -> list[str]:
+    return sorted(ClientAccess.objects.filter(user=user).values_list("client__code", flat=True))
+
+
+def _refuse_own_access(actor: Any, user: Any, client: Client) -> None:
+    """U3: no administrator changes their own client access; the refusal is audited
+    in a transaction of its own (A5)."""
+    if actor is not None and user.pk == actor.pk:
+        why = "Administrators cannot change their own client access; another administrator must."
+        audit.record_refusal(
+            "org.client_access.refused",
+            actor=actor,
+            why=why,
+            object_type="accounts.user",
+            object_id=user.pk,
+            detail={"client": client.code},
+        )
+        raise ValidationError({"client": why})
+
+
+def client_access_grant(*, actor: Any, user: Any, client: Client, reason: str) -> ClientAccess:
     """Restrict `user` to `client` (in addition to any clients they already have).
-    The first grant turns an unrestricted user into a restricted one (U2)."""
+    The first grant turns an unrestricted user into a restricted one (U2). The event
+    keeps the reason and the old and new clients (U3)."""
     require_perm(
         actor,
         "accounts.manage_accounts",
         message="Only an administrator can restrict users to clients.",
     )
+    reason = require_reason(reason)
+    _refuse_own_access(actor, user, client)
+    return _client_access_grant(actor=actor, user=user, client=client, reason=reason)
+
+
+@transaction.atomic
+def _client_access_grant(*, actor: Any, user: Any, client: Client, reason: str) -> ClientAccess:
+    old = _client_codes(user)
     if ClientAccess.objects.filter(user=user, client=client).exists():
         raise ValidationError({"client": f"{user} is already given access to {client}."})
     access = ClientAccess(user=user, client=client)
@@ -104,12 +132,12 @@ def client_access_grant(*, actor: Any, user: Any, client: Client) -> ClientAcces
         object_type="accounts.user",
         object_id=user.pk,
         actor=actor,
-        detail={"client": client.code},
+        reason=reason,
+        detail={"client": client.code, "clients": [old, _client_codes(user)]},
     )
     return access
 
 
-@transaction.atomic
 def client_access_revoke(
     *, actor: Any, user: Any, client: Client, reason: str, make_unrestricted: bool = False
 ) -> None:
@@ -122,7 +150,18 @@ def client_access_revoke(
         message="Only an administrator can change users' client restrictions.",
     )
     reason = require_reason(reason)
+    _refuse_own_access(actor, user, client)
+    _client_access_revoke(
+        actor=actor, user=user, client=client, reason=reason, make_unrestricted=make_unrestricted
+    )
+
+
+@transaction.atomic
+def _client_access_revoke(
+    *, actor: Any, user: Any, client: Client, reason: str, make_unrestricted: bool
+) -> None:
     rows = list(ClientAccess.objects.select_for_update().filter(user=user).order_by("pk"))
+    old = _client_codes(user)
     access = next((row for row in rows if row.client_id == client.pk), None)
     if access is None:
         raise ValidationError({"client": f"{user} has no access to {client}."})
@@ -143,7 +182,11 @@ def client_access_revoke(
         object_id=user.pk,
         actor=actor,
         reason=reason,
-        detail={"client": client.code, "unrestricted": len(rows) == 1},
+        detail={
+            "client": client.code,
+            "unrestricted": len(rows) == 1,
+            "clients": [old, _client_codes(user)],
+        },
     )
 
 

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.requirement("P10", "U2")
 
 # (method, path, scope needed, roles allowed among the personas)
 READ_ROLES = {"auditor"}
+STAFF = {"employee", "trainer", "coordinator", "doc_controller", "qa"}
 ENDPOINTS = [
     ("get", "/api/v1/people/", "read", {"auditor", "coordinator"}),
     ("get", "/api/v1/people/E0001/", "read", {"auditor", "coordinator"}),
@@ -23,8 +24,9 @@ ENDPOINTS = [
     ("get", "/api/v1/job-functions/", "read", {"auditor", "coordinator"}),
     ("get", "/api/v1/requirements/", "read", {"auditor", "coordinator"}),
     ("get", "/api/v1/matrix/", "read", {"auditor", "coordinator"}),
-    ("get", "/api/v1/assignments/", "read", {"auditor", "coordinator", "qa"}),
-    ("get", "/api/v1/records/", "read", {"auditor", "coordinator", "trainer"}),
+    # Everyone who trains reads their own assignments and records (P15: own reach).
+    ("get", "/api/v1/assignments/", "read", {"auditor", *STAFF}),
+    ("get", "/api/v1/records/", "read", {"auditor", *STAFF}),
     ("get", "/api/v1/documents/", "read", {"auditor", "doc_controller", "qa"}),
     ("get", "/api/v1/documents/SOP-1/", "read", {"auditor", "doc_controller", "qa"}),
     ("get", "/api/v1/documents/SOP-1/versions/", "read", {"auditor", "doc_controller", "qa"}),
@@ -127,7 +129,7 @@ def two_clients(plant, admin, doc_controller):
             client=client,
         )
     restricted = make_user("acme_auditor", "auditor")
-    org.client_access_grant(actor=admin, user=restricted, client=acme)
+    org.client_access_grant(actor=admin, user=restricted, client=acme, reason="Client work")
     return restricted
 
 

@@ -43,7 +43,7 @@ def library(doc_controller, clients):
 @pytest.fixture
 def acme_controller(admin, clients):
     user = make_user("acme_dc", roles.EMPLOYEE, roles.DOCUMENT_CONTROLLER)
-    org.client_access_grant(actor=admin, user=user, client=clients[0])
+    org.client_access_grant(actor=admin, user=user, client=clients[0], reason="Client work")
     return user
 
 

@@ -22,7 +22,7 @@ def functions(coordinator, client_a, client_b):
 @pytest.fixture
 def sponsor_user(admin, client_a):
     user = make_user("sponsor_qa", "employee", "training_coordinator")
-    services.client_access_grant(actor=admin, user=user, client=client_a)
+    services.client_access_grant(actor=admin, user=user, client=client_a, reason="Client work")
     return user
 
 
@@ -77,16 +77,18 @@ def test_client_access_is_granted_and_revoked_by_an_administrator_only(
     admin, coordinator, employee, client_a, client_b
 ):
     with pytest.raises(PermissionDenied):
-        services.client_access_grant(actor=coordinator, user=employee, client=client_a)
-    services.client_access_grant(actor=admin, user=employee, client=client_a)
-    services.client_access_grant(actor=admin, user=employee, client=client_b)
+        services.client_access_grant(
+            actor=coordinator, user=employee, client=client_a, reason="Client work"
+        )
+    services.client_access_grant(actor=admin, user=employee, client=client_a, reason="Client work")
+    services.client_access_grant(actor=admin, user=employee, client=client_b, reason="Client work")
     assert restricted_clients(employee) == {client_a.pk, client_b.pk}
     services.client_access_revoke(actor=admin, user=employee, client=client_b, reason="Left study")
     assert restricted_clients(employee) == {client_a.pk}
 
 
 def test_revoking_the_last_client_needs_explicit_confirmation(admin, employee, client_a):
-    services.client_access_grant(actor=admin, user=employee, client=client_a)
+    services.client_access_grant(actor=admin, user=employee, client=client_a, reason="Client work")
     with pytest.raises(ValidationError, match="every client"):
         services.client_access_revoke(actor=admin, user=employee, client=client_a, reason="x")
     assert ClientAccess.objects.filter(user=employee).count() == 1

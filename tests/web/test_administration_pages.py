@@ -64,17 +64,62 @@ def test_unlock_needs_a_reason_and_lets_the_user_sign_in(client, admin, employee
     assert "_auth_user_id" in client.session
 
 
-@pytest.mark.requirement("U2")
+@pytest.mark.requirement("U2", "U3")
 def test_roles_change_with_reason(client, admin, employee):
     client.force_login(admin)
     url = reverse("web:admin_user_roles", args=[employee.pk])
     client.post(url, {"roles-roles": [roles.EMPLOYEE, roles.TRAINER], "roles-reason": "Now trains"})
     assert set(employee.groups.values_list("name", flat=True)) == {roles.EMPLOYEE, roles.TRAINER}
+    page = client.get(reverse("web:admin_user", args=[employee.pk])).content.decode()
+    assert "Recent changes to roles and client access" in page
+    assert "Now trains" in page
+    assert "employee, trainer" in page  # the new roles beside the old ones
     own = client.post(
         reverse("web:admin_user_roles", args=[admin.pk]),
-        {"roles-roles": [roles.EMPLOYEE], "roles-reason": "oops"},
+        {"roles-roles": [roles.ADMINISTRATOR, roles.AUDITOR], "roles-reason": "oops"},
     )
-    assert "cannot remove their own administrator role" in own.content.decode()
+    assert own.status_code == 422
+    assert "cannot change their own roles" in own.content.decode()
+    assert set(admin.groups.values_list("name", flat=True)) == {roles.ADMINISTRATOR}
+    # Their own page offers no role or client form at all.
+    mine = client.get(reverse("web:admin_user", args=[admin.pk])).content.decode()
+    assert "another administrator changes your roles" in mine
+    assert reverse("web:admin_user_roles", args=[admin.pk]) not in mine
+
+
+@pytest.mark.requirement("U3", "A5")
+def test_the_page_refuses_administrator_with_a_signing_role_until_qa_signs(
+    client, admin, employee, qa
+):
+    client.force_login(admin)
+    url = reverse("web:admin_user_roles", args=[employee.pk])
+    combined = {"roles-roles": [roles.ADMINISTRATOR, roles.EMPLOYEE], "roles-reason": "Cover"}
+    refused = client.post(url, combined)
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert "QA approver must first sign an exception" in text
+    assert "(U3)" not in text
+    assert set(employee.groups.values_list("name", flat=True)) == {roles.EMPLOYEE}
+    assert AuditEvent.objects.filter(action="account.roles.refused").count() == 1
+    exception_url = reverse("web:admin_user_exception", args=[employee.pk])
+    form = {
+        "exception-roles": [roles.EMPLOYEE],
+        "exception-reason": "Single-person site",
+        "exception-qa_username": qa.username,
+        "exception-qa_password": "wrong",
+    }
+    wrong = client.post(exception_url, form)
+    assert wrong.status_code == 422
+    assert "password is not correct" in wrong.content.decode()
+    signed = client.post(exception_url, {**form, "exception-qa_password": PASSWORD})
+    assert signed.status_code == 302
+    assert client.post(url, combined).status_code == 302
+    assert set(employee.groups.values_list("name", flat=True)) == {
+        roles.ADMINISTRATOR,
+        roles.EMPLOYEE,
+    }
+    page = client.get(reverse("web:admin_user", args=[employee.pk])).content.decode()
+    assert "Approved by Qa (qa)" in page
 
 
 @pytest.mark.requirement("U1")
@@ -111,9 +156,11 @@ def test_identity_verification_is_recorded(client, admin):
 def test_client_restriction_granted_and_revoked(client, admin, employee):
     novexa = org.client_create(actor=admin, code="NVX", name="Novexa")
     client.force_login(admin)
-    client.post(
-        reverse("web:admin_user_client_grant", args=[employee.pk]), {"grant-client": novexa.pk}
-    )
+    grant = reverse("web:admin_user_client_grant", args=[employee.pk])
+    no_reason = client.post(grant, {"grant-client": novexa.pk})
+    assert no_reason.status_code == 422
+    assert not ClientAccess.objects.filter(user=employee).exists()
+    client.post(grant, {"grant-client": novexa.pk, "grant-reason": "Novexa project"})
     assert ClientAccess.objects.filter(user=employee, client=novexa).exists()
     url = reverse("web:admin_user_client_revoke", args=[employee.pk])
     refused = client.post(url, {"revoke-client": novexa.pk, "revoke-reason": "Project ended"})

@@ -83,7 +83,7 @@ def test_another_clients_job_function_and_people_answer_404(client, coordinator,
     other = org.client_create(actor=plant.admin, code="OTH", name="Other")
     jf = org.job_function_create(actor=coordinator, code="NVX-FILL", name="n", client=novexa)
     person = plant.person("Nina", job_function=jf)
-    org.client_access_grant(actor=plant.admin, user=coordinator, client=other)
+    org.client_access_grant(actor=plant.admin, user=coordinator, client=other, reason="Client work")
     client.force_login(coordinator)
     assert client.get(reverse("web:coordinator_person", args=[person.pk])).status_code == 404
     assert b"NVX-FILL" not in client.get(reverse("web:coordinator_matrix_add")).content

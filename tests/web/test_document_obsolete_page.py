@@ -39,7 +39,7 @@ def test_another_clients_document_cannot_be_made_obsolete(client, plant):
         owner=plant.doc_controller,
         client=novexa,
     )
-    org.client_access_grant(actor=plant.admin, user=plant.qa, client=other)
+    org.client_access_grant(actor=plant.admin, user=plant.qa, client=other, reason="Client work")
     client.force_login(plant.qa)
     assert client.get(reverse("web:document_obsolete", args=[hidden.number])).status_code == 404
 

@@ -38,7 +38,9 @@ def test_another_clients_document_answers_404(client, doc_controller, plant):  #
         owner=doc_controller,
         client=novexa,
     )
-    org.client_access_grant(actor=plant.admin, user=doc_controller, client=other)
+    org.client_access_grant(
+        actor=plant.admin, user=doc_controller, client=other, reason="Client work"
+    )
     client.force_login(doc_controller)
     assert client.get(reverse("web:document", args=[hidden.number])).status_code == 404
     assert client.get(reverse("web:document_revise", args=[hidden.number])).status_code == 404

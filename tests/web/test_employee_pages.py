@@ -133,7 +133,7 @@ def test_someone_elses_or_another_clients_assignment_is_404(client, employee, pl
     assert client.get(reverse("web:employee_assignment", args=[theirs.pk])).status_code == 404
     # Restricted to a client, the employee no longer sees in-house training (U2).
     novexa = org.client_create(actor=plant.admin, code="NVX", name="Novexa")
-    org.client_access_grant(actor=plant.admin, user=employee, client=novexa)
+    org.client_access_grant(actor=plant.admin, user=employee, client=novexa, reason="Client work")
     assert client.get(reverse("web:employee_assignment", args=[assignment.pk])).status_code == 404
     assert "RU-SOP-014" not in client.get(reverse("web:employee_training")).content.decode()
 

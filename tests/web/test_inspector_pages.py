@@ -79,7 +79,7 @@ def test_another_clients_records_answer_404_or_not_found(client, auditor, plant)
         owner=plant.doc_controller,
         client=novexa,
     )
-    org.client_access_grant(actor=plant.admin, user=auditor, client=other)
+    org.client_access_grant(actor=plant.admin, user=auditor, client=other, reason="Client work")
     client.force_login(auditor)
     trail = client.get(
         reverse("web:inspector_audit"),

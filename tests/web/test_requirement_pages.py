@@ -75,7 +75,9 @@ def test_on_the_job_without_a_trainer_requirement_is_refused_on_the_field(client
 def test_a_restricted_coordinator_sees_only_their_clients_requirements(client, plant):
     _client, hidden = client_requirement(plant)
     other = org.client_create(actor=plant.admin, code="OTH", name="Other")
-    org.client_access_grant(actor=plant.admin, user=plant.coordinator, client=other)
+    org.client_access_grant(
+        actor=plant.admin, user=plant.coordinator, client=other, reason="Client work"
+    )
     client.force_login(plant.coordinator)
     assert hidden.code.encode() not in client.get(reverse("web:coordinator_requirements")).content
     form = client.get(reverse("web:coordinator_requirement_new")).context["form"]

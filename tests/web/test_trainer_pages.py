@@ -98,7 +98,7 @@ def test_employee_gets_403_and_other_clients_requirement_is_404(
     assert client.get(reverse("web:trainer_classroom")).status_code == 403
     _, course, _, _, _ = session
     novexa = org.client_create(actor=plant.admin, code="NVX", name="Novexa")
-    org.client_access_grant(actor=plant.admin, user=trainer, client=novexa)
+    org.client_access_grant(actor=plant.admin, user=trainer, client=novexa, reason="Client work")
     client.force_login(trainer)
     assert (
         client.get(reverse("web:trainer_classroom"), {"requirement": course.pk}).status_code == 404

@@ -1,7 +1,8 @@
 from django import forms
 
-from qualify.accounts.roles import ROLES
+from qualify.accounts.roles import ROLES, signing_roles
 from qualify.org.models import Client
+from qualify.web.documents.kit import LocalDateTimeField
 
 REASON = forms.CharField(
     label="Reason", widget=forms.TextInput(attrs={"placeholder": "Why (kept in the audit trail)"})
@@ -24,6 +25,7 @@ class RolesForm(forms.Form):
 
 class ClientGrantForm(forms.Form):
     client = forms.ModelChoiceField(label="Restrict to client", queryset=Client.objects.all())
+    reason = REASON
 
 
 class ClientRevokeForm(forms.Form):
@@ -34,3 +36,42 @@ class ClientRevokeForm(forms.Form):
         "and the in-house records",
         required=False,
     )
+
+
+class RoleExceptionForm(forms.Form):
+    """U3: a QA approver signs, on the administrator's screen, an exception letting
+    this account hold the administrator role beside the GxP roles named."""
+
+    roles = forms.MultipleChoiceField(
+        label="GxP roles allowed beside the administrator role",
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label="Reason for the exception", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    qa_username = forms.CharField(
+        label="QA approver's user id",
+        help_text="A QA approver other than you and this person signs here with their password.",
+    )
+    qa_password = forms.CharField(
+        label="QA approver's password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = [(r, ROLES[r]) for r in ROLES if r in signing_roles()]
+
+
+class AccessHistoryForm(forms.Form):
+    user = forms.CharField(label="User id", max_length=150)
+    start = LocalDateTimeField(label="From", required=False, help_text="Empty: from the start.")
+    end = LocalDateTimeField(label="Until", required=False, help_text="Empty: until now.")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "The end of the period must be after its start.")
+        return data

@@ -13,4 +13,7 @@ urlpatterns = [
     path("users/<int:pk>/authenticator/", views.reset_otp, name="admin_user_otp_reset"),
     path("users/<int:pk>/clients/grant/", views.grant_client, name="admin_user_client_grant"),
     path("users/<int:pk>/clients/revoke/", views.revoke_client, name="admin_user_client_revoke"),
+    path("users/<int:pk>/exception/", views.grant_exception, name="admin_user_exception"),
+    path("users/<int:pk>/exception/end/", views.end_exception, name="admin_user_exception_end"),
+    path("access-history/", views.access_history, name="admin_access_history"),
 ]

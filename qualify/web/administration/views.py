@@ -3,16 +3,23 @@ and identity verification, each change with a reason (U1, U2). Every change goes
 through one account or org service, which checks the permission again."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from qualify.accounts import queries as account_queries
 from qualify.accounts import services as accounts
+from qualify.accounts.models import RoleException
+from qualify.org import access
 from qualify.org import services as org
+from qualify.signatures.services import Credentials
 from qualify.web.administration import forms, queries
+from qualify.web.documents.kit import require_any, set_zone, show_errors
 from qualify.web.employee.common import add_errors, permission_required, zone_of
 
 ADMIN = "accounts.manage_accounts"
+TRAIL = "audit.view_audit_trail"
 
 
 @permission_required(ADMIN)
@@ -30,11 +37,17 @@ def users(request):
     return render(request, template, context)
 
 
-def _detail(request, pk, **forms_with_errors):
+def _detail(request, pk, status=200, **forms_with_errors):
     account = queries.user(pk)
+    history = account_queries.access_history(account)
     context = {
         "account": account,
         "zone": zone_of(request.user),
+        "own_account": account.pk == request.user.pk,
+        "changes": list(reversed(history.changes))[:10],
+        "exception": accounts.active_role_exception(account),
+        "exception_form": forms.RoleExceptionForm(prefix="exception"),
+        "exception_end_form": forms.ReasonForm(prefix="exception_end"),
         "roles_form": forms.RolesForm(initial={"roles": account.role_names}, prefix="roles"),
         "unlock_form": forms.ReasonForm(prefix="unlock"),
         "deactivate_form": forms.ReasonForm(prefix="deactivate"),
@@ -45,7 +58,10 @@ def _detail(request, pk, **forms_with_errors):
         "revoke_form": forms.ClientRevokeForm(prefix="revoke"),
         **forms_with_errors,
     }
-    return render(request, "web/administration/user.html", context)
+    context["own_change_forms"] = [
+        context[name] for name in ("roles_form", "grant_form", "revoke_form")
+    ]
+    return render(request, "web/administration/user.html", context, status=status)
 
 
 @permission_required(ADMIN)
@@ -69,7 +85,7 @@ def _change(prefix: str, form_class, call, success: str):
             else:
                 messages.success(request, success.format(user=account.username))
                 return redirect("web:admin_user", pk=pk)
-        return _detail(request, pk, **{f"{prefix}_form": form})
+        return _detail(request, pk, status=422, **{f"{prefix}_form": form})
 
     return view
 
@@ -124,7 +140,7 @@ grant_client = _change(
     "grant",
     forms.ClientGrantForm,
     lambda actor, user, data: org.client_access_grant(
-        actor=actor, user=user, client=data["client"]
+        actor=actor, user=user, client=data["client"], reason=data["reason"]
     ),
     "{user} is restricted to the client.",
 )
@@ -140,3 +156,88 @@ revoke_client = _change(
     ),
     "Client restriction of {user} removed.",
 )
+
+
+def _qa_actor(username: str):
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=(username or "").strip(), is_active=True)
+        .first()
+    )
+
+
+@require_POST
+@permission_required(ADMIN)
+def grant_exception(request, pk: int):
+    """U3: a QA approver signs, on this screen, the exception to the segregation."""
+    account = queries.user(pk)
+    form = forms.RoleExceptionForm(request.POST, prefix="exception")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            access.role_exception_grant(
+                actor=request.user,
+                user=account,
+                roles=data["roles"],
+                reason=data["reason"],
+                qa_actor=_qa_actor(data["qa_username"]),
+                # The QA approver signs on the administrator's screen: never the
+                # administrator's session, so user id and password are always asked (S1).
+                qa_credentials=Credentials(
+                    username=data["qa_username"], password=data["qa_password"], session=None
+                ),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                for old, new in (("username", "qa_username"), ("password", "qa_password")):
+                    if old in exc.error_dict:
+                        exc.error_dict.setdefault(new, []).extend(exc.error_dict.pop(old))
+            show_errors(exc, form)
+        else:
+            messages.success(
+                request, f"The exception for {account.username} is signed by the QA approver."
+            )
+            return redirect("web:admin_user", pk=pk)
+    return _detail(request, pk, status=422, exception_form=form)
+
+
+@require_POST
+@permission_required(ADMIN)
+def end_exception(request, pk: int):
+    account = queries.user(pk)
+    exception = get_object_or_404(RoleException, user=account, ended_at__isnull=True)
+    form = forms.ReasonForm(request.POST, prefix="exception_end")
+    if form.is_valid():
+        try:
+            accounts.role_exception_end(
+                actor=request.user, exception=exception, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The exception for {account.username} has ended.")
+            return redirect("web:admin_user", pk=pk)
+    return _detail(request, pk, status=422, exception_end_form=form)
+
+
+@require_any(ADMIN, TRAIL)
+def access_history(request):
+    """P26: who held which role and client access, when, granted by whom and why."""
+    zone = zone_of(request.user)
+    form = forms.AccessHistoryForm(request.GET or None)
+    set_zone(form, zone)
+    history = None
+    if request.GET and form.is_valid():
+        account = account_queries.find_user(form.cleaned_data["user"])
+        if account is None:
+            form.add_error("user", "No account has this user id.")
+        else:
+            history = account_queries.access_history(
+                account, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+    return render(
+        request,
+        "web/administration/access_history.html",
+        {"form": form, "history": history, "zone": zone},
+        status=422 if form.errors else 200,
+    )
