@@ -1,6 +1,7 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from qualify.api.docs import ApiDocsView
 from qualify.api.views import (
     audit,
     documents,
@@ -45,7 +46,7 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
+        ApiDocsView.as_view(
             url_name="api:schema", authentication_classes=[], permission_classes=[]
         ),
         name="docs",

@@ -20,7 +20,7 @@ def test_an_operator_signs_a_read_and_understand(page, app_url):
     else:
         pytest.fail("no open read-and-understand assignment")
     assignment_url = page.url
-    assert page.locator(".document-text, object.document-frame").first.is_visible()
+    assert page.locator(".document-text, iframe.document-frame").first.is_visible()
     assert page.get_by_text("By signing you confirm you have read and understood").is_visible()
     page.get_by_label("User id").fill("operator")
     page.get_by_label("Password").fill(DEMO_PASSWORD)

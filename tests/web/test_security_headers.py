@@ -1,0 +1,209 @@
+"""Security headers on every page (issue 10): a Content-Security-Policy without inline
+script or style, frame-ancestors 'none', Referrer-Policy, Permissions-Policy,
+X-Frame-Options DENY, nosniff; HSTS, secure cookies and the proxy header when
+configured for production; and `check --deploy` clean with the production settings
+the README documents."""
+
+import importlib
+import re
+
+import pytest
+from django.core import checks
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.requirement("P19")
+
+ARGUMENTS = {"int": "1", "str": "SOP-014", "slug": "SOP-014", "path": "x", "uuid": None}
+
+
+def _pages(resolver: URLResolver = None, prefix: str = "", namespace: str = ""):
+    """(name, path) of every page reachable with GET: web pages and the sign-in pages,
+    with path arguments filled with a plausible value."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _pages(entry, prefix + route, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            full = prefix + route
+            if full.startswith("api/") and full != "api/v1/docs/":
+                continue  # the JSON API is not a page
+            path = "/" + re.sub(
+                r"<(?:(\w+):)?\w+>", lambda m: ARGUMENTS.get(m.group(1) or "str") or "x", full
+            )
+            if "^" in path or "(?P" in path:
+                continue
+            yield f"{namespace}:{entry.name}", path
+
+
+def _policy(response) -> dict[str, list[str]]:
+    header = response.headers.get("Content-Security-Policy", "")
+    directives = (part.strip().split() for part in header.split(";") if part.strip())
+    return {d[0]: d[1:] for d in directives}
+
+
+def _assert_page_headers(name, response):
+    policy = _policy(response)
+    assert policy, f"{name}: no Content-Security-Policy"
+    assert policy.get("default-src") == ["'self'"], name
+    for kind in ("script-src", "style-src"):
+        sources = policy.get(kind, policy["default-src"])
+        assert "'unsafe-inline'" not in sources, (name, kind)
+        assert "'unsafe-eval'" not in sources, (name, kind)
+    assert policy.get("object-src") == ["'none'"], name
+    assert policy.get("frame-ancestors") == ["'none'"], name
+    assert policy.get("base-uri") == ["'self'"], name
+    assert policy.get("form-action") == ["'self'"], name
+    assert response.headers.get("X-Frame-Options") == "DENY", name
+    assert response.headers.get("X-Content-Type-Options") == "nosniff", name
+    assert response.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), name
+    permissions = response.headers.get("Permissions-Policy", "")
+    for feature in ("camera", "microphone", "geolocation"):
+        assert f"{feature}=()" in permissions, (name, feature)
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_security_headers_for_every_role(
+    client, reading, employee, coordinator, doc_controller, qa, auditor, admin
+):
+    pages = sorted(set(_pages()))
+    assert len(pages) > 40, "the URL walk found too few pages"
+    # A page that fails still answers with the headers; its failure is its own
+    # page test's business.
+    client.raise_request_exception = False
+    answered = {}
+    for user in (employee, coordinator, doc_controller, qa, auditor, admin):
+        client.force_login(user)
+        for name, path in pages:
+            if name in ("accounts:logout", ":logout") or path.endswith("/logout/"):
+                continue
+            response = client.get(path)
+            _assert_page_headers(f"{user.username} {name} {path}", response)
+            if response.status_code == 200:
+                answered[name] = path
+    client.logout()
+    for name, path in pages:
+        _assert_page_headers(f"anonymous {name} {path}", client.get(path))
+    # The walk reached real pages, not only refusals and redirects.
+    assert len(answered) > 25, sorted(answered)
+
+
+@pytest.mark.django_db
+def test_pages_have_no_inline_script_style_or_handlers(client, reading, employee, qa):
+    """What the policy would block must not be in the markup either: no inline
+    <script> body, no <style> block, no style="" or on…="" attribute."""
+    inline = re.compile(
+        rb"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+\s*=|\shx-on", re.IGNORECASE
+    )
+    seen = 0
+    client.raise_request_exception = False
+    for user in (employee, qa):
+        client.force_login(user)
+        for name, path in sorted(set(_pages())):
+            if path.endswith("/logout/"):
+                continue
+            response = client.get(path)
+            if response.status_code == 200 and "text/html" in response["Content-Type"]:
+                seen += 1
+                body = b"".join(response) if response.streaming else response.content
+                match = inline.search(body)
+                assert match is None, f"{name}: inline {match.group(0)!r}"
+    assert seen > 10
+
+
+@pytest.mark.django_db
+def test_htmx_is_configured_not_to_inject_styles_or_evaluate(client, employee):
+    client.force_login(employee)
+    body = client.get("/").content.decode()
+    assert '"includeIndicatorStyles": false' in body
+    assert '"allowEval": false' in body
+
+
+@pytest.mark.django_db
+def test_api_docs_work_under_their_own_policy_without_inline_code(client):
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200
+    policy = _policy(page)
+    assert "data:" in policy["img-src"]  # Swagger UI's icons
+    assert "'unsafe-inline'" not in policy.get("script-src", [])
+    assert "'unsafe-inline'" not in policy.get("style-src", [])
+    assert b"<style" not in page.content
+    scripts = re.findall(rb'<script src="([^"]+)"', page.content)
+    assert b"/api/v1/docs/?script=" in scripts
+    assert b"drf_spectacular_sidecar" in scripts[0]  # served by the app: works offline
+    assert re.search(rb"<script>", page.content) is None
+    start = client.get("/api/v1/docs/?script=")
+    assert start.status_code == 200
+    assert start["Content-Type"].startswith("application/javascript")
+
+
+def _production(monkeypatch, **extra):
+    env = {
+        "QUALIFY_SECRET_KEY": "x" * 30 + "-production-secret-key-long-and-random-0123456789",
+        "QUALIFY_DEBUG": "false",
+        "QUALIFY_ALLOWED_HOSTS": "qualify.example.com",
+        "QUALIFY_SECURE_COOKIES": "true",
+        "QUALIFY_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
+        **extra,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    import qualify.settings as module
+
+    try:
+        return vars(importlib.reload(module)).copy()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(module)
+
+
+def test_secure_cookies_turn_on_hsts_redirect_and_the_proxy_header(monkeypatch):
+    values = _production(monkeypatch)
+    assert values["SESSION_COOKIE_SECURE"]
+    assert values["CSRF_COOKIE_SECURE"]
+    assert values["SECURE_SSL_REDIRECT"]
+    assert values["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+    assert values["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_a_malformed_proxy_header_setting_is_refused_with_an_example(monkeypatch):
+    with pytest.raises(ValueError, match="X-Forwarded-Proto: https"):
+        _production(monkeypatch, QUALIFY_PROXY_SSL_HEADER="https")
+
+
+def test_check_deploy_is_clean_with_the_documented_production_settings(monkeypatch, settings):
+    values = _production(monkeypatch)
+    for name in (
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SECURE_REFERRER_POLICY",
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+        "X_FRAME_OPTIONS",
+        "MIDDLEWARE",
+    ):
+        setattr(settings, name, values[name])
+    problems = [
+        m
+        for m in checks.run_checks(include_deployment_checks=True)
+        if m.level >= checks.WARNING and m.id.startswith("security.")
+    ]
+    assert problems == []
+
+
+def test_check_deploy_warns_without_secure_cookies(settings):
+    """The check above is not vacuous: the development defaults do warn."""
+    settings.DEBUG = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    ids = {m.id for m in checks.run_checks(include_deployment_checks=True)}
+    assert {"security.W012", "security.W004"} <= ids
