@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # P22: first, so a database outage anywhere below answers 503, never 500.
+    "qualify.outage.DatabaseUnavailableMiddleware",
     "qualify.audit.middleware.RequestContextMiddleware",
     # P16/P23: NUL bytes refused with 400; no-store on the API and signed-in pages.
     "qualify.edge.RefuseNulBytesMiddleware",
