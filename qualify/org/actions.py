@@ -15,6 +15,7 @@ register_actions(
         "org.person.created": "Person created",
         "org.person.updated": "Person updated",
         "org.person.deactivated": "Person deactivated",
+        "org.person.employment_backfilled": "Employment dates added to an existing person",
         "org.job_assignment.started": "Job function assigned to person",
         "org.job_assignment.ended": "Job function assignment ended",
     }

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from qualify.audit.registry import audited
 
@@ -116,6 +117,17 @@ class JobFunction(models.Model):
         return f"{self.code} {self.name}"
 
 
+def had_left(left_at, left_recorded_at, at, as_known_at=None) -> bool:
+    """Q9 on plain values: a person who left at `left_at`, recorded at
+    `left_recorded_at`, had left at `at` as known at `as_known_at` (Q7)."""
+    if left_at is None or left_at > at:
+        return False
+    if as_known_at is None:
+        return True
+    recorded = left_recorded_at or left_at
+    return recorded <= as_known_at
+
+
 @audited
 class Person(models.Model):
     employee_number = models.CharField(max_length=40, unique=True)
@@ -135,8 +147,19 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="person",
     )
+    # E5: work can be attested only within [employed_from, left_at). Q7: left_at is
+    # when the person left (HR may report it late), deactivated_at when the system
+    # learnt it, so "as known at K" answers ignore a leaving recorded after K.
+    employed_from = models.DateTimeField(
+        default=timezone.now, help_text="When the employment began."
+    )
+    left_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person left (effective)."
+    )
     active = models.BooleanField(default=True)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the leaving was recorded."
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -144,6 +167,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.employee_number})"
+
+    def had_left(self, at, *, as_known_at=None) -> bool:
+        """Q9: had the person left at `at`, as known at `as_known_at` (Q7)?"""
+        return had_left(self.left_at, self.deactivated_at, at, as_known_at)
 
 
 @audited

@@ -36,7 +36,16 @@ KNOWN_FRAMEWORKS = {
     "PSM": "OSHA Process Safety Management (29 CFR 1910.119)",
 }
 
-PERSON_FIELDS = {"employee_number", "full_name", "email", "site", "department", "manager", "user"}
+PERSON_FIELDS = {
+    "employee_number",
+    "full_name",
+    "email",
+    "site",
+    "department",
+    "manager",
+    "user",
+    "employed_from",
+}
 JOB_FUNCTION_FIELDS = {"code", "name", "site", "client", "frameworks", "active"}
 
 
@@ -312,8 +321,13 @@ def person_create(
     department: Department | None = None,
     manager: Person | None = None,
     user: Any = None,
+    employed_from: dt.datetime | None = None,
 ) -> Person:
+    """A person employed from `employed_from` (default: now; earlier for an HR feed
+    that reports a hire late)."""
     _manage_people(actor)
+    if employed_from is not None:
+        require_aware(employed_from, "employed_from")
     person = Person(
         employee_number=employee_number.strip(),
         full_name=full_name.strip(),
@@ -322,6 +336,7 @@ def person_create(
         department=department,
         manager=manager,
         user=user,
+        employed_from=employed_from or timezone.now(),
     )
     _clean_person(person)
     person.save()
@@ -337,6 +352,11 @@ def _clean_person(person: Person) -> None:
         )
     if person.manager_id and person.pk and person.manager_id == person.pk:
         raise ValidationError({"manager": "A person cannot be their own manager."})
+    if person.left_at is not None and person.employed_from > person.left_at:
+        raise ValidationError(
+            {"employed_from": f"{person} left at {person.left_at:%Y-%m-%d %H:%M %Z}; the "
+             "employment cannot begin after that."}
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -355,11 +375,16 @@ def person_update(*, actor: Any, person: Person, reason: str, **fields: Any) -> 
 
 
 @transaction.atomic
-def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
-    """Deactivate a person and end their job assignments as of now (G6 follows from the
+def person_deactivate(
+    *, actor: Any, person: Person, reason: str, left_at: dt.datetime | None = None
+) -> Person:
+    """Deactivate a person who left at `left_at` (default: now; earlier when HR reports
+    the leaving late) and end their job assignments then (G6 follows from the
     person_deactivated hook, fired after the writes). Nothing is deleted.
 
-    An assignment that had not started yet is ended at its own start, leaving the
+    `deactivated_at` is when the system learnt it (Q7), `left_at` when it took
+    effect: from then on the person is not qualified (Q9) and no work can be attested.
+    An assignment that had not started by then is ended at its own start, leaving the
     empty interval [from, from): it never counted and now never will.
     """
     _manage_people(actor)
@@ -368,10 +393,25 @@ def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
     if not person.active:
         raise ValidationError(f"{person} was already deactivated at {person.deactivated_at}.")
     now = timezone.now()
-    still_open = person.job_assignments.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
+    if left_at is None:
+        left_at = now
+    require_aware(left_at, "left_at")
+    if left_at > now:
+        raise ValidationError(
+            {"left_at": "The leaving time is in the future; deactivate the person once they "
+             "have left."}
+        )  # fmt: skip
+    if left_at < person.employed_from:
+        raise ValidationError(
+            {
+                "left_at": f"{person} was employed only from "
+                f"{person.employed_from:%Y-%m-%d %H:%M %Z}; they cannot have left before."
+            }
+        )
+    still_open = person.job_assignments.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=left_at))
     for assignment in still_open.order_by("pk"):
         before = audit.state_of(assignment)
-        assignment.valid_to = max(now, assignment.valid_from)
+        assignment.valid_to = max(left_at, assignment.valid_from)
         assignment.end_recorded_at = now
         assignment.full_clean()
         assignment.save()
@@ -385,6 +425,7 @@ def person_deactivate(*, actor: Any, person: Person, reason: str) -> Person:
     before = audit.state_of(person)
     person.active = False
     person.deactivated_at = now
+    person.left_at = left_at
     person.full_clean()
     person.save()
     audit.record("org.person.deactivated", person, actor=actor, before=before, reason=reason)

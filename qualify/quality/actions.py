@@ -21,5 +21,6 @@ register_actions(
         "quality.deviation.requalification_ordered": "Requalification ordered from deviation",
         "quality.deviation.closed": "Deviation closed",
         "quality.execution.recorded": "Work on a batch recorded",
+        "quality.execution.refused": "Work on a batch refused at the gate",
     }
 )

@@ -140,7 +140,7 @@ def _load_scale(scale: str, seed: int) -> list[str]:
         *built.summary(),
         f"demo logins: {len(DEMO_USERS) + 1} accounts",
         f"built in {seconds:.0f} s; history up to {scale_data.AT:%Y-%m-%d}"
-        " (ask qualify check with --at for the plant as it stood)",
+        " (ask qualify qualified with --at for the plant as it stood)",
     ]
 
 

@@ -36,7 +36,11 @@ class Plant:
 
     # --- people ----------------------------------------------------------------------
 
-    def person(self, name: str, *, manager=None, job_function=None, since=None):
+    def person(
+        self, name: str, *, manager=None, job_function=None, since=None, employed_from=None
+    ):
+        """Employed for a year unless told otherwise (E5: work is attested only within
+        the employment)."""
         n = next(self._n)
         username = f"{name.lower().replace(' ', '_')}_{n}"
         user = make_user(username, roles.EMPLOYEE, printed_name=name)
@@ -48,6 +52,7 @@ class Plant:
             email=f"{username}@plant.example",
             manager=manager,
             user=user,
+            employed_from=employed_from or timezone.now() - dt.timedelta(days=365),
         )
         if job_function is not None:
             org.job_assignment_start(

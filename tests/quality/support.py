@@ -31,5 +31,20 @@ def nothing_written():
         assert counts() == before, "a refused operation wrote something"
 
 
+@contextmanager
+def only_refusal_recorded(action: str):
+    """Nothing written but one audit event of the refusal (A5)."""
+    before = counts()
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    try:
+        yield
+    finally:
+        after = counts()
+        events = list(AuditEvent.objects.filter(seq__gt=last).values_list("action", flat=True))
+        assert events == [action], f"expected only the refusal's event, got {events}"
+        after[AuditEvent._meta.label] -= 1
+        assert after == before, "a refused operation wrote something"
+
+
 def utc(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)

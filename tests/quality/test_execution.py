@@ -10,7 +10,7 @@ from qualify.documents.services import document_obsolete
 from qualify.quality import queries, services
 from qualify.quality.models import Deviation, Execution
 from tests.quality.plant import creds
-from tests.quality.support import nothing_written
+from tests.quality.support import nothing_written, only_refusal_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +39,14 @@ def perform(person, document, batch="B-2026-0815", **kw):
 
 
 @pytest.mark.requirement("E1", "T1")
-def test_a_qualified_operator_performs_and_the_integrations_time_is_kept_beside(plant):
+def test_a_qualified_operator_performs_and_the_integrations_time_is_kept_beside(
+    plant, time_machine
+):
     document, aoife, _ = line(plant)
     gate = queries.gate_check(aoife, [document])
     assert gate.qualified
     assert gate.reasons == []
+    time_machine.move_to(timezone.now() + dt.timedelta(hours=1), tick=False)
     claimed = timezone.now() - dt.timedelta(minutes=3)
     execution = perform(aoife, document, claimed_at=claimed)
     assert execution.qualified
@@ -59,7 +62,10 @@ def test_the_gate_refuses_an_untrained_operator_and_nothing_is_written(plant):
     gate = queries.gate_check(brian, [document])
     assert not gate.qualified
     assert gate.reasons == ["SOP-014: never trained"]
-    with pytest.raises(services.GateRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.GateRefused) as refused,
+        only_refusal_recorded("quality.execution.refused"),
+    ):
         perform(brian, document)
     assert refused.value.items == ["SOP-014: never trained"]
 
@@ -99,9 +105,11 @@ def test_a_claimed_time_in_the_future_is_refused(plant):
 
 
 @pytest.mark.requirement("T1")
-def test_a_claimed_time_older_than_the_site_delay_is_flagged_late(plant):
+def test_a_claimed_time_older_than_the_site_delay_is_flagged_late(plant, time_machine):
     document, aoife, _ = line(plant)
+    time_machine.move_to(timezone.now() + dt.timedelta(days=4), tick=False)
     execution = perform(aoife, document, claimed_at=timezone.now() - dt.timedelta(hours=80))
+    assert execution.qualified
     assert execution.late_entry
 
 

@@ -115,7 +115,11 @@ def test_qualify_check_answers_on_the_scale_data(capsys):
     # answer names the version effective at AT; exit 0 when qualified, 1 when not.
     try:
         call_command(
-            "check", record.person.employee_number, record.requirement.document.number, "--at", at
+            "qualified",
+            record.person.employee_number,
+            record.requirement.document.number,
+            "--at",
+            at,
         )
         code = 0
     except SystemExit as exc:
@@ -133,7 +137,7 @@ def test_qualify_check_answers_on_the_scale_data(capsys):
     )
     untrained = next(n for n in never if n not in trained)
     with pytest.raises(SystemExit) as exc:
-        call_command("check", record.person.employee_number, untrained, "--at", at)
+        call_command("qualified", record.person.employee_number, untrained, "--at", at)
     assert exc.value.code == 1
 
 

@@ -9,7 +9,8 @@ from qualify.api.idempotency import idempotent
 from qualify.documents.queries import documents
 from qualify.org.queries import people
 from qualify.quality.models import Execution
-from qualify.quality.services import execution_record
+from qualify.quality.services import GateRefused, execution_record
+from qualify.quality.services.execution import audit_refusal
 
 RECORD = ["quality.record_execution"]
 VIEW = ["quality.view_execution", "quality.record_execution"]
@@ -84,8 +85,17 @@ class ExecutionsView(ListView):
         summary="Record work on a batch; refused (422) or recorded with a deviation when "
         "the person is not qualified, per the site's gate policy (E1)",
     )
-    @idempotent
     def post(self, request):
+        try:
+            return self._record(request)
+        except GateRefused as refused:
+            # A5: the request's transaction rolled back with the refusal's event in it;
+            # the refusal is recorded again, durably, now that it is over.
+            audit_refusal(refused)
+            raise
+
+    @idempotent
+    def _record(self, request):
         body = ExecutionIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -15,7 +15,6 @@ from qualify.org.queries import people
 from qualify.training import engine
 
 GATE_PERMS = ["quality.record_execution", "quality.view_execution", "training.view_trainingrecord"]
-INACTIVE = {"code": "person_inactive", "label": "the person had left (deactivated) by then"}
 
 
 class CheckQuery(serializers.Serializer):
@@ -82,16 +81,14 @@ def _reasons(reasons) -> list[dict]:
 
 
 def answer_json(answer) -> dict:
+    """The engine's answer as it is (Q9: no rule of the API's own)."""
     person, version = answer.person, answer.effective_version
-    qualified, reasons = answer.qualified, _reasons(answer.reasons)
-    if person.deactivated_at is not None and person.deactivated_at <= answer.at:
-        qualified, reasons = False, [INACTIVE, *reasons]
     return {
         "person": person.employee_number,
         "document": answer.document.number,
         "at": _iso(answer.at),
         "as_known_at": _iso(answer.as_known_at),
-        "qualified": qualified,
+        "qualified": answer.qualified,
         "effective_version": None
         if version is None
         else {
@@ -100,7 +97,7 @@ def answer_json(answer) -> dict:
             "effective_from": _iso(version.effective_from),
         },
         "evidence": [a.record.pk for a in answer.requirements if a.qualified and a.record],
-        "reasons": reasons,
+        "reasons": _reasons(answer.reasons),
         "no_training_defined": answer.no_training_defined,
         "requirements": [
             {

@@ -1,11 +1,19 @@
 """The batch record QA checks before release: every execution of a batch with the
-qualification answer at that moment, as the gate knew it and as known now (Q7)."""
+qualification answer at the instant the work was performed (E5), as the gate knew it
+then and as known now (Q7), and both times: performed (attested) and recorded."""
 
 from typing import Any
+
+from django.db.models.functions import Coalesce
 
 from qualify.quality.models import Execution
 from qualify.quality.queries.records import executions as visible_executions
 from qualify.training import engine
+
+
+def performed_instant(execution: Execution):
+    """E5: when the work was performed: the attested time, else the server's arrival."""
+    return execution.claimed_at or execution.performed_at
 
 
 def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[dict]:
@@ -16,21 +24,24 @@ def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[
     rows = Execution.objects.all() if user is None else visible_executions(user)
     executions = (
         rows.filter(batch=batch)
-        .select_related("person", "recorded_by")
+        .select_related("person", "recorded_by", "site")
         .prefetch_related("lines__document", "lines__version", "deviations")
-        .order_by("performed_at", "pk")
+        .order_by(Coalesce("claimed_at", "performed_at"), "pk")
     )
     rows = []
     for execution in executions:
         lines = list(execution.lines.all())
+        performed = performed_instant(execution)
         row = {
             "execution": execution.pk,
             "person": execution.person.full_name,
             "employee_number": execution.person.employee_number,
             "step": execution.step,
-            "performed_at": execution.performed_at,
+            "performed_at": performed,
+            "recorded_at": execution.performed_at,  # the server's time of entry (T1)
             "claimed_at": execution.claimed_at,
             "late_entry": execution.late_entry,
+            "zone": execution.site.time_zone,
             "documents": [f"{line.document.number} rev {line.version.revision}" for line in lines],
             "qualified_as_known_then": execution.qualified,
             "reasons_then": [
@@ -41,9 +52,10 @@ def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[
             "deviations": [d.number for d in execution.deviations.all()],
         }
         if recheck:
-            # With everything known now: a late-entered record or revocation shows.
+            # At the instant performed, with everything known now: a late-entered
+            # record or a revocation shows.
             answers = engine.check_many(
-                [(execution.person, line.document) for line in lines], at=execution.performed_at
+                [(execution.person, line.document) for line in lines], at=performed
             )
             row["qualified_known_now"] = all(is_qualified(a) for a in answers)
             row["reasons_now"] = [r for a in answers for r in reasons_of(a)]

@@ -1,5 +1,6 @@
 """E1: the gate at the point of use. Before work under documents, is the performer
-qualified on the versions effective now (Q4), as known now (Q7)?"""
+qualified on the versions effective at the instant of the work (Q4, E5), as known
+then (Q7)? The answer is the engine's (Q9)."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class GateAnswer:
     qualified: bool
     documents: list[DocumentGate] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    as_known_at: dt.datetime | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -41,6 +43,7 @@ class GateAnswer:
         return {
             "person": self.person.pk if self.person is not None else None,
             "at": plain(self.at),
+            "as_known_at": plain(self.as_known_at),
             "qualified": self.qualified,
             "problems": self.problems,
             "documents": [
@@ -72,35 +75,39 @@ def version_in_force(document: Document, at: dt.datetime) -> DocumentVersion | N
     )
 
 
-def gate_check(
-    person: Person, documents: list[Document], *, at: dt.datetime | None = None
-) -> GateAnswer:
-    """Qualified or not, with reasons, for work at `at` (now by default), as known then."""
-    from qualify.quality.services.common import is_qualified, no_training_defined, reasons_of
+AS_ASKED = object()  # gate_check's default: as known at the instant asked about
 
+
+def gate_check(
+    person: Person,
+    documents: list[Document],
+    *,
+    at: dt.datetime | None = None,
+    as_known_at: Any = AS_ASKED,
+) -> GateAnswer:
+    """Qualified or not on every document, with reasons, for work at `at` (now by
+    default). A gate stores the answer as known when it was asked (Q7), so by default
+    as known at `at`; `as_known_at=None` answers with everything known now.
+
+    Q9: the answer for each document is the engine's (`engine.check_many`, the function
+    every interface calls), taken as it is: no rule of its own here. The work is
+    qualified only if the person is qualified on every document (Q4)."""
     at = at or timezone.now()
+    if as_known_at is AS_ASKED:
+        as_known_at = at
     documents = fresh(documents)
-    answer = GateAnswer(person=person, at=at, qualified=True)
-    for document in documents:
-        version = version_in_force(document, at)
-        if version is None:
-            gate = DocumentGate(
-                document, None, False, ["no version is in force (obsolete or never effective)"]
-            )
-        else:
-            result = engine.document_qualification(person, document, at=at, as_known_at=at)
-            ok = is_qualified(result)
-            reasons = reasons_of(result)
-            if not ok and no_training_defined(result) and person.site.allow_untrained_documents:
-                ok, reasons = True, ["no training defined; the site allows the work"]
-            if not ok and not reasons:
-                reasons = ["not qualified"]
-            gate = DocumentGate(document, version, ok, reasons, result)
-        answer.documents.append(gate)
-        answer.qualified = answer.qualified and gate.qualified
-    if not person.active:
-        answer.qualified = False
-        answer.problems.append(f"{person.full_name} has left (inactive)")
+    answers = engine.check_many(
+        [(person, document) for document in documents], at=at, as_known_at=as_known_at
+    )
+    answer = GateAnswer(person=person, at=at, qualified=False, as_known_at=as_known_at)
+    for document, result in zip(documents, answers, strict=True):
+        reasons = [reason.label for reason in result.reasons]
+        if not result.qualified and not reasons:  # pragma: no cover - the engine says why
+            reasons = ["not qualified"]
+        answer.documents.append(
+            DocumentGate(document, result.effective_version, result.qualified, reasons, result)
+        )
+    answer.qualified = bool(answer.documents) and all(d.qualified for d in answer.documents)
     return answer
 
 

@@ -9,6 +9,10 @@ PUBLIC API (other modules code against these names):
     required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
     is_compliant(person, *, at) -> bool
 
+Q9: these are the only functions that answer "qualified?"; pages, the CLI, the API,
+the gate and deviation snapshots call them with the same arguments. A person who had
+left at T (as known at K) is not qualified at T: Reason.PERSON_LEFT.
+
 Every answer is computed from rows loaded in bulk (engine.facts, with the statements
 in engine.sql) and evaluated in memory (engine.rules), so one check and a thousand
 checks run the same code with a bounded number of queries: a single check is
@@ -17,6 +21,7 @@ check_many of one. Reasons and their priority: engine.answers.Reason.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 
 from qualify.documents.models import Document
 from qualify.org.models import Person
@@ -149,10 +154,13 @@ def check_many(
             # Q4: "no training defined"; a gate follows the site's policy. With no
             # version in force there is nothing to be qualified on either way.
             allowed = facts.site_allows.get(person.site_id, False)
-            qualified = allowed and effective is not None
+            left = facts.had_left(person_id, at)  # Q9
+            qualified = allowed and effective is not None and not left
             reasons = [Reason.NO_TRAINING_DEFINED]
             if effective is None:
                 reasons.append(Reason.NO_EFFECTIVE_VERSION)
+            if left:
+                reasons.append(Reason.PERSON_LEFT)
             answers.append(
                 DocumentAnswer(
                     person=person,
@@ -189,6 +197,4 @@ def check_many(
 
 
 def _with_person(answer: RequirementAnswer, person: Person) -> RequirementAnswer:
-    from dataclasses import replace
-
     return replace(answer, person=person)

@@ -10,6 +10,8 @@ class Reason(StrEnum):
     """Why P is not qualified. The order below is the order of precedence: an answer
     lists its reasons in this order and `RequirementAnswer.reason` is the first."""
 
+    # About the person: Q9, a person who had left at T is not qualified at T.
+    PERSON_LEFT = "person_left"
     # About the question, not about a record.
     NO_EFFECTIVE_VERSION = "no_effective_version"
     NO_TRAINING_DEFINED = "no_training_defined"
@@ -33,6 +35,7 @@ class Reason(StrEnum):
 
 
 REASON_LABELS = {
+    Reason.PERSON_LEFT: "the person had left by then",
     Reason.NO_EFFECTIVE_VERSION: "no version of the document is effective at that time",
     Reason.NO_TRAINING_DEFINED: "no training defined for this document",
     Reason.NEVER_TRAINED: "never trained",

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from qualify.audit.canonical import sha256_hex
 from qualify.documents import timeline
 from qualify.documents.models import Document, DocumentVersion
-from qualify.org.models import Person
+from qualify.org.models import Person, had_left
 from qualify.signatures.models import Signature
 from qualify.training.engine import sql
 from qualify.training.models import TRAINER_METHODS, Requirement, TrainingRecord
@@ -122,6 +122,8 @@ class Facts:
         self.version_by_id: dict[int, Version] = {}
         self.people: dict[int, Person] = {}  # the caller's, for the answers
         self.users: dict[int, int | None] = {}  # person id -> user id
+        # Q9: person id -> (left_at, deactivated_at: when the leaving was recorded).
+        self.leaving: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
         # Records known at K and not superseded by a correction known at K (R1), most
         # recently completed first; each with its signatures known at K.
         self.records: dict[Pair, list[Record]] = {}
@@ -149,6 +151,7 @@ class Facts:
             if pk not in self.people:
                 self.people[pk] = person
                 self.users[pk] = person.user_id
+                self.leaving[pk] = (person.left_at, person.deactivated_at)
 
     def add_documents(self, documents: Iterable[Document]) -> None:
         for document in documents:
@@ -237,7 +240,9 @@ class Facts:
     def _load_users(self, person_ids: set[int]) -> None:
         missing = [pk for pk in person_ids if pk not in self.users]
         for ids in chunks(missing):
-            self.users.update(self.db.users(ids))
+            for pk, user_id, left_at, deactivated_at in self.db.users(ids):
+                self.users[pk] = user_id
+                self.leaving[pk] = (left_at, deactivated_at)
 
     def _load_records(self, pairs: set[Pair]) -> None:
         """One query for the records of exactly these pairs, with each one's correction
@@ -333,6 +338,11 @@ class Facts:
             content = TrainingRecord.signed_content(record)
             found = self._hashes[record.id] = sha256_hex(content)
         return found
+
+    def had_left(self, person_id: int, at: dt.datetime) -> bool:
+        """Q9: had the person left at `at`, as known at K (Q7)?"""
+        left_at, recorded_at = self.leaving.get(person_id, (None, None))
+        return had_left(left_at, recorded_at, at, self.as_known_at)
 
     def user_of(self, person_id: int | None) -> int | None:
         return self.users.get(person_id) if person_id is not None else None

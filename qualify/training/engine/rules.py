@@ -10,6 +10,7 @@ relies on is their latest, and its gaps are what must be fixed.
 
 import calendar
 import datetime as dt
+from dataclasses import replace
 
 from qualify.signatures.meanings import COMPLETED_TRAINING, READ_AND_UNDERSTOOD, TRAINED_BY
 from qualify.training.engine.answers import Reason, RequirementAnswer, SignatureStatus, ordered
@@ -51,6 +52,11 @@ class Evaluator:
             answer = self._evaluate(person_id, requirement_id, at)
         finally:
             self._stack.discard(key)
+        if self.facts.had_left(person_id, at):
+            # Q9: whatever the records say, a person who had left is not qualified.
+            answer = replace(
+                answer, qualified=False, reasons=ordered((Reason.PERSON_LEFT, *answer.reasons))
+            )
         if self._guard_hits == hits:
             self._memo[key] = answer
         return answer

@@ -201,7 +201,9 @@ class Statements:
         self.order = Columns(
             connection, RequalificationOrder, "o", ["id", "issued_at", "recorded_at"]
         )
-        self.person = Columns(connection, Person, "p", ["id", "user_id"])
+        self.person = Columns(
+            connection, Person, "p", ["id", "user_id", "left_at", "deactivated_at"]
+        )
         self.site = Columns(connection, Site, "t", ["id", "allow_untrained_documents"])
         d, r, v, c, s, g, o = (
             self.document,

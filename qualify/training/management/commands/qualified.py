@@ -1,27 +1,20 @@
-"""`qualify check PERSON DOCUMENT`: was PERSON qualified on DOCUMENT (Q4)?
+"""`qualify qualified PERSON DOCUMENT`: was PERSON qualified on DOCUMENT (Q4)?
 
-    qualify check E00042 SOP-014                       # now
-    qualify check jdoe SOP-014 --at 2024-05-01T14:00Z  # at an instant
-    qualify check jdoe SOP-014 --at ... --as-known-at ... --json
+    qualify qualified E00042 SOP-014                       # now
+    qualify qualified jdoe SOP-014 --at 2024-05-01T14:00Z  # at an instant
+    qualify qualified jdoe SOP-014 --at ... --as-known-at ... --json
 
 PERSON is an employee number or a user name, DOCUMENT a document number. Exit
-status: 0 qualified, 1 not qualified, 2 bad input.
-
-HAZARD: this command shadows Django's system `check` (apps' commands win over
-Django's own). It therefore *is* Django's check as well: with no arguments, app
-labels, or any of Django's options it runs the system checks exactly as before
-(`qualify check --deploy`, and `manage.py test`, which calls `check`, keep working).
-It answers the qualification question only for exactly two positional arguments
-of which the first is not an installed app's label.
+status: 0 qualified, 1 not qualified, 2 bad input. The answer is the engine's
+(`engine.document_qualification`), the same function the pages, the API and the gate
+call with the same arguments (Q9). Django's `qualify check` is Django's system check.
 """
 
 import datetime as dt
 import json
 import sys
 
-from django.apps import apps
-from django.core.management.base import CommandError
-from django.core.management.commands.check import Command as SystemCheckCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
@@ -131,14 +124,15 @@ def answer_json(answer: engine.DocumentAnswer) -> dict:
     }
 
 
-class Command(SystemCheckCommand):
+class Command(BaseCommand):
     help = (
-        "PERSON DOCUMENT: was the person qualified on the document (Q4)? Exit 0 qualified, "
-        "1 not, 2 bad input. Without those two arguments: Django's system checks."
+        "Was the person (employee number or user name) qualified on the document at an "
+        "instant (Q4), as known at another (Q7)? Exit 0 qualified, 1 not, 2 bad input."
     )
 
     def add_arguments(self, parser):
-        super().add_arguments(parser)
+        parser.add_argument("person", help="Employee number or user name.")
+        parser.add_argument("document", help="Document number.")
         parser.add_argument("--at", help="ISO 8601 instant with offset (default: now).")
         parser.add_argument(
             "--as-known-at",
@@ -147,16 +141,11 @@ class Command(SystemCheckCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print the answer as JSON.")
 
-    def handle(self, *labels, **options):
-        asking = options.get("at") or options.get("as_known_at") or options.get("json")
-        if not asking and not self._is_qualification_question(labels):
-            return super().handle(*labels, **options)
-        if len(labels) != 2:
-            raise CommandError("Give exactly PERSON and DOCUMENT.", returncode=2)
+    def handle(self, *args, **options):
         at = parse_instant("--at", options.get("at")) or timezone.now()
         known = parse_instant("--as-known-at", options.get("as_known_at"))
-        person = find_person(labels[0])
-        document = find_document(labels[1])
+        person = find_person(options["person"])
+        document = find_document(options["document"])
         answer = engine.document_qualification(person, document, at=at, as_known_at=known)
         if options.get("json"):
             self.stdout.write(json.dumps(answer_json(answer), indent=2))
@@ -165,16 +154,6 @@ class Command(SystemCheckCommand):
         if not answer.qualified:
             self.stdout.flush()
             sys.exit(1)
-
-    @staticmethod
-    def _is_qualification_question(labels) -> bool:
-        if len(labels) != 2:
-            return False
-        try:
-            apps.get_app_config(labels[0])
-        except LookupError:
-            return True
-        return False
 
     def _print(self, answer: engine.DocumentAnswer) -> None:
         out = self.stdout.write
