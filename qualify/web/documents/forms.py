@@ -23,7 +23,7 @@ class RevisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    file = forms.FileField(label="File (PDF)", required=False)
+    file = forms.FileField(label="File (PDF, image, or plain text or Markdown)", required=False)
     content_text = forms.CharField(
         label="Or the text of the revision",
         required=False,
