@@ -14,7 +14,6 @@ first bad place. Proofs and checkpoints are printed so that they can be checked 
 with the verifier key that `key` prints.
 """
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -25,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
+from qualify import spreadsheet
 from qualify.audit import checkpoints, keys
 from qualify.audit.context import audit_context
 from qualify.audit.models import AuditEvent, Checkpoint
@@ -81,7 +81,8 @@ class _HashingSink:
 def _write_events(events: Any, fmt: str, sink: _HashingSink) -> tuple[int, Any, Any]:
     rows = 0
     first = last = None
-    writer = csv.DictWriter(sink, EXPORT_COLUMNS) if fmt == "csv" else None
+    # Cells that would start a spreadsheet formula are escaped (qualify.spreadsheet).
+    writer = spreadsheet.dict_writer(sink, EXPORT_COLUMNS) if fmt == "csv" else None
     if writer:
         writer.writeheader()
     for seq, entry, chain_hash in events.values_list("seq", "entry", "chain_hash").iterator(
