@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from qualify.accounts import policy
 from qualify.api.models import ApiToken
 from qualify.api.tokens import token_for, token_used
 from qualify.env import env_str
@@ -85,26 +86,36 @@ def _method(request) -> str:
 
 
 class ScopeAndRolePermission(permissions.BasePermission):
-    """A view names, per method, the token scope it needs (`scopes`) and the
-    permissions any of which the user must hold (`perms`), for tokens and sessions
-    alike. A service account is reachable only through its token."""
+    """The declared access policy (qualify.accounts.policy) for the endpoint the
+    request resolved to: the token scope its method needs, and the roles that may
+    use it, for tokens and sessions alike (P15). An endpoint with no declared rule
+    is refused. A service account is reachable only through its token. Which rows a
+    permitted user then reaches (own records, trainees, clients) is the query
+    functions' part."""
 
     def has_permission(self, request, view) -> bool:
+        match = request.resolver_match
+        rule = policy.rule_for(match.view_name if match else None, view.kwargs)
+        if rule.public:
+            return True
         user = request.user
         if user is None or not user.is_authenticated:
             return False
         method = _method(request)
         token = request.auth if isinstance(request.auth, ApiToken) else None
         if token is not None:
-            scope = getattr(view, "scopes", {}).get(method)
+            scope = rule.read_scope if policy.is_read(method, rule) else rule.write_scope
             if scope is None or scope not in token.scopes:
-                self.message = f"The token lacks the scope {scope!r} for this operation."
+                self.message = (
+                    f"The token lacks the scope {scope!r} for this operation."
+                    if scope
+                    else "No token scope gives access to this operation."
+                )
                 return False
         elif getattr(user, "is_service_account", False):
             return False
-        needed = getattr(view, "perms", {}).get(method, ())
-        if needed and not any(user.has_perm(p) for p in needed):
-            self.message = "Your role does not allow this operation."
+        if not policy.may(user, rule, method):
+            self.message = policy.why_refused(rule, method)
             return False
         return True
 

@@ -1,9 +1,12 @@
-"""What every API view shares: authentication, scope and role checks, rate limits,
-cursor pagination, filters and the problem+json error format."""
+"""What every API view shares: authentication, the declared access policy (scopes
+and roles, qualify.accounts.policy), rate limits, cursor pagination, filters and the
+problem+json error format. A 403 on a write is audited (A5)."""
 
+from django.core.exceptions import PermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import authentication, generics, pagination
+from rest_framework import authentication, exceptions, generics, pagination
 
+from qualify.accounts.policy import audit_forbidden_write
 from qualify.api.auth import BearerTokenAuthentication, ScopeAndRolePermission, TokenRateThrottle
 from qualify.api.errors import problem_exception_handler
 
@@ -21,13 +24,16 @@ class ApiView(generics.GenericAPIView):
     throttle_classes = [TokenRateThrottle]
     pagination_class = Cursor
     filter_backends = [DjangoFilterBackend]
-    # Per method: the token scope needed, and permissions any one of which the user
-    # (person or service account) must hold.
-    scopes: dict[str, str] = {"GET": "read"}
-    perms: dict[str, list[str]] = {}
 
     def get_exception_handler(self):
         return problem_exception_handler
+
+    def handle_exception(self, exc):
+        # A5: a write refused for lack of role, scope or permission is on the record,
+        # whether the policy or a service refused it.
+        if isinstance(exc, exceptions.PermissionDenied | PermissionDenied):
+            audit_forbidden_write(self.request, why=str(getattr(exc, "detail", exc)))
+        return super().handle_exception(exc)
 
 
 class ListView(ApiView, generics.ListAPIView):

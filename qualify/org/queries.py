@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from qualify.accounts import policy
 from qualify.org.models import Client, JobAssignment, JobFunction, Person
 from qualify.org.scoping import restrict, restricted_clients
 
@@ -80,3 +81,10 @@ def person_by_key(key: str) -> Person | None:
         Person.objects.filter(employee_number=key).first()
         or Person.objects.filter(user__username=key).first()
     )
+
+
+def qualification_subjects(user: Any) -> QuerySet[Person]:
+    """The people whose qualification `user` may ask about (P15): everyone they may
+    see for QA, coordinators and auditors; their trainees and themselves for a
+    trainer; themselves for anyone else."""
+    return policy.only_own(people(user), user, policy.QUALIFICATIONS, person="")

@@ -6,6 +6,10 @@ register_actions(
         "quality.change_control.approved": "Change control approved",
         "quality.change_control.revision_linked": "Document revision linked to change control",
         "quality.change_control.closed": "Change control closed",
+        # A5, E2: a closure refused while items are open.
+        "quality.change_control.close_refused": "Change control closure refused (items open)",
+        "quality.capa.close_refused": "CAPA closure refused (items open)",
+        "quality.deviation.close_refused": "Deviation closure refused (items open)",
         "quality.capa.created": "CAPA raised",
         "quality.capa.flagged_for_review": "CAPA flagged for QA review (retraining only)",
         "quality.capa.qa_reviewed": "CAPA reviewed by QA",

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from qualify.accounts import policy
 from qualify.org import queries as org_queries
 from qualify.org.models import JobAssignment, Person
 from qualify.org.scoping import restrict
@@ -182,19 +183,23 @@ def matrix_entries(user: Any) -> QuerySet[MatrixEntry]:
 
 
 def visible_assignments(user: Any) -> QuerySet[Assignment]:
-    return restrict(
+    """An employee (own reach, P15) sees only their own assignments."""
+    rows = restrict(
         Assignment.objects.select_related("person", "requirement"), user, "requirement__client"
     )
+    return policy.only_own(rows, user, policy.ASSIGNMENTS)
 
 
 def training_records(user: Any) -> QuerySet[TrainingRecord]:
-    return restrict(
+    """Employees see their own records, trainers also those they trained (P15)."""
+    rows = restrict(
         TrainingRecord.objects.select_related(
             "person", "requirement", "document_version__document", "trainer"
         ),
         user,
         "requirement__client",
     )
+    return policy.only_own(rows, user, policy.RECORDS, trainer="trainer")
 
 
 __all__ = [

@@ -13,7 +13,7 @@ from qualify.quality import queries, services
 from qualify.quality.models import ActionStatus, CapaStatus
 from qualify.training.models import Evidence, Method, TrainingRecord
 from tests.quality.plant import creds
-from tests.quality.support import nothing_written
+from tests.quality.support import nothing_written, only_refusal_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,10 @@ def test_capa_closes_only_after_the_last_operator_passes_the_assessment(plant, q
     plant.complete(crew[4], quiz, score=60)  # failed: the assignment stays open
     action.refresh_from_db()
     assert action.status == ActionStatus.OPEN
-    with pytest.raises(services.QualityRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.QualityRefused) as refused,
+        only_refusal_recorded("quality.capa.close_refused"),
+    ):
         services.capa_close(actor=plant.qa, capa=capa, credentials=creds(plant.qa))
     [item] = refused.value.items
     assert crew[4].full_name in item
@@ -86,6 +89,23 @@ def test_capa_closes_only_after_the_last_operator_passes_the_assessment(plant, q
     assert action.status == ActionStatus.COMPLETE  # E3: nobody touched the CAPA
     capa = services.capa_close(actor=plant.qa, capa=capa, credentials=creds(plant.qa))
     assert capa.status == CapaStatus.CLOSED
+
+
+@pytest.mark.requirement("A5", "E2")
+def test_an_early_closure_is_audited_with_actor_what_and_the_open_items(plant, quiz):
+    [operator] = plant.operator_crew(1)
+    capa = raise_capa(plant)
+    retrain(plant, capa, quiz)
+    with pytest.raises(services.QualityRefused) as refused:
+        services.capa_close(actor=plant.qa, capa=capa, credentials=creds(plant.qa))
+    event = AuditEvent.objects.get(action="quality.capa.close_refused")
+    assert event.actor_username == plant.qa.username
+    assert (event.object_type, event.object_id) == ("quality.capa", str(capa.pk))
+    detail = event.data["detail"]
+    items = refused.value.items
+    assert detail["why"] == f"CAPA-2026-007 cannot close: {len(items)} item(s) open."
+    assert detail["open_items"] == items
+    assert any(operator.full_name in item for item in items)
 
 
 @pytest.mark.requirement("E3")

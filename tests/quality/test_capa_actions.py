@@ -17,7 +17,7 @@ from qualify.signatures.services import SignatureRefused, signatures_of
 from qualify.training import services as training
 from qualify.training.models import Assignment, AssignmentStatus, Method
 from tests.quality.plant import creds
-from tests.quality.support import nothing_written
+from tests.quality.support import nothing_written, only_refusal_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +147,10 @@ def test_cancelling_an_action_cancels_its_open_training_with_the_reason(plant, s
 def test_a_corrective_action_is_completed_by_a_signed_verification(plant, sop):
     capa = raise_capa(plant, root_cause_category="procedure")
     act = action(plant, capa, kind="corrective")
-    with pytest.raises(services.QualityRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.QualityRefused) as refused,
+        only_refusal_recorded("quality.capa.close_refused"),
+    ):
         services.capa_close(actor=plant.qa, capa=capa, credentials=creds(plant.qa))
     [item] = refused.value.items
     assert "is not complete" in item
@@ -199,7 +202,10 @@ def test_a_deviation_cannot_close_while_a_capa_raised_from_it_is_open(plant, sop
         plant, source="deviation", deviation=deviation, root_cause_category="procedure"
     )
     act = action(plant, capa, kind="corrective")
-    with pytest.raises(services.QualityRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.QualityRefused) as refused,
+        only_refusal_recorded("quality.deviation.close_refused"),
+    ):
         services.deviation_close(actor=plant.qa, deviation=deviation, credentials=creds(plant.qa))
     assert refused.value.items == ["CAPA-2026-011 raised from DEV-2026-0150 is not closed"]
 

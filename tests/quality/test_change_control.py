@@ -10,7 +10,7 @@ from qualify.quality import queries, services
 from qualify.quality.models import ChangeControlStatus
 from qualify.signatures.services import signatures_of
 from tests.quality.plant import creds
-from tests.quality.support import nothing_written
+from tests.quality.support import nothing_written, only_refusal_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,10 @@ def test_cc_closes_only_when_the_revision_is_effective_and_the_last_operator_has
     assert {row["version"] for row in picture} == {"SOP-014 rev 6"}
     assert {row["status"] for row in picture} == {"Open"}
 
-    with pytest.raises(services.QualityRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.QualityRefused) as refused,
+        only_refusal_recorded("quality.change_control.close_refused"),
+    ):
         services.change_control_close(
             actor=plant.qa, change_control=cc, credentials=creds(plant.qa)
         )
@@ -76,7 +79,10 @@ def test_cc_closes_only_when_the_revision_is_effective_and_the_last_operator_has
     for operator in crew[:36]:
         plant.complete(operator, requirement)
     time_machine.move_to(effective + dt.timedelta(hours=1), tick=False)
-    with pytest.raises(services.QualityRefused) as refused, nothing_written():
+    with (
+        pytest.raises(services.QualityRefused) as refused,
+        only_refusal_recorded("quality.change_control.close_refused"),
+    ):
         services.change_control_close(
             actor=plant.qa, change_control=cc, credentials=creds(plant.qa)
         )
@@ -98,7 +104,10 @@ def test_cc_closes_only_when_the_revision_is_effective_and_the_last_operator_has
 @pytest.mark.requirement("E2")
 def test_a_draft_change_control_cannot_close(plant, sop014):
     cc = raise_cc(plant, sop014[0])
-    with pytest.raises(services.QualityRefused, match="is not approved"), nothing_written():
+    with (
+        pytest.raises(services.QualityRefused, match="is not approved"),
+        only_refusal_recorded("quality.change_control.close_refused"),
+    ):
         services.change_control_close(
             actor=plant.qa, change_control=cc, credentials=creds(plant.qa)
         )

@@ -13,7 +13,7 @@ from qualify.quality import queries, services
 from qualify.quality.models import DeviationSnapshot, DeviationStatus
 from qualify.training import engine
 from tests.quality.plant import creds
-from tests.quality.support import nothing_written
+from tests.quality.support import nothing_written, only_refusal_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,10 @@ def test_requalification_revokes_until_completed_and_holds_the_deviation_open(
         f"Requalification ordered: SOP-014-RU ({deviation.number})"
     ]
 
-    with pytest.raises(services.QualityRefused, match="1 item"), nothing_written():
+    with (
+        pytest.raises(services.QualityRefused, match="1 item"),
+        only_refusal_recorded("quality.deviation.close_refused"),
+    ):
         services.deviation_close(actor=plant.qa, deviation=deviation, credentials=creds(plant.qa))
     [row] = queries.training_picture(deviation)
     assert row["status"] == "Open"

@@ -141,9 +141,10 @@ def test_an_operator_reports_a_deviation_and_sees_the_stored_snapshot(
     assert not row.qualified_as_known_then
     assert not row.qualified_known_now
 
+    # Another operator may not know it exists (P15: own reach is 404, not 403).
     other = plant.person("Other").user
     client.force_login(other)
-    assert client.get(response.url).status_code == 403
+    assert client.get(response.url).status_code == 404
 
 
 @pytest.mark.requirement("T1")

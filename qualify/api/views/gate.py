@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from qualify.api.base import ApiView
 from qualify.documents.queries import documents
-from qualify.org.queries import people
+from qualify.org.queries import qualification_subjects
 from qualify.training import engine
 
 GATE_PERMS = ["quality.record_execution", "quality.view_execution", "training.view_trainingrecord"]
@@ -115,7 +115,8 @@ def check(user, pairs: list[tuple[str, str]], at, as_known_at) -> list[dict]:
     """Resolve numbers to the objects the user may see (U2) and ask the engine."""
     numbers = {p for p, _ in pairs}
     doc_numbers = {d for _, d in pairs}
-    found_people = {p.employee_number: p for p in people(user).filter(employee_number__in=numbers)}
+    subjects = qualification_subjects(user).filter(employee_number__in=numbers)
+    found_people = {p.employee_number: p for p in subjects}
     found_docs = {d.number: d for d in documents(user).filter(number__in=doc_numbers)}
     errors = {}
     for index, (p, d) in enumerate(pairs):

@@ -8,7 +8,6 @@ from rest_framework import serializers
 
 from qualify.api.base import ListView
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
-from qualify.org.scoping import restrict
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import overdue_at
 from qualify.training.models import (
@@ -141,8 +140,7 @@ class AssignmentsView(ListView):
     perms = {"GET": [*_perm("assignment"), "training.assign_training"]}
 
     def get_queryset(self):
-        rows = Assignment.objects.select_related("person", "requirement")
-        return restrict(rows, self.request.user, "requirement__client")
+        return training_queries.visible_assignments(self.request.user)
 
 
 class RecordOut(serializers.ModelSerializer):
@@ -199,10 +197,7 @@ class RecordsView(ListView):
     perms = {"GET": [*_perm("trainingrecord"), "training.record_training"]}
 
     def get_queryset(self):
-        rows = TrainingRecord.objects.select_related(
-            "person", "requirement", "document_version__document", "trainer"
-        )
-        return restrict(rows, self.request.user, "requirement__client")
+        return training_queries.training_records(self.request.user)
 
     def paginate_queryset(self, queryset):
         self._page = super().paginate_queryset(queryset)

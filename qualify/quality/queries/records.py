@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
 
+from qualify.accounts import policy
 from qualify.org.scoping import restrict
 from qualify.quality.models import (
     Capa,
@@ -37,7 +38,9 @@ def effectiveness_reviews(user: Any) -> QuerySet[EffectivenessReview]:
 
 
 def deviations(user: Any) -> QuerySet[Deviation]:
-    return restrict(Deviation.objects.select_related("client", "site"), user)
+    """An operator (own reach, P15) sees the deviations they reported."""
+    rows = restrict(Deviation.objects.select_related("client", "site"), user)
+    return policy.only_own(rows, user, policy.DEVIATIONS, person=None, reporter="created_by_id")
 
 
 def change_controls(user: Any) -> QuerySet[ChangeControl]:
@@ -45,7 +48,9 @@ def change_controls(user: Any) -> QuerySet[ChangeControl]:
 
 
 def executions(user: Any) -> QuerySet[Execution]:
-    return restrict(Execution.objects.select_related("client", "person", "site"), user)
+    """An employee (own reach, P15) sees only the work they performed."""
+    rows = restrict(Execution.objects.select_related("client", "person", "site"), user)
+    return policy.only_own(rows, user, policy.EXECUTIONS)
 
 
 def batches(user: Any) -> QuerySet:

@@ -17,7 +17,7 @@ from qualify.quality.services.capa_actions import (
     capa_action_review,
 )
 from qualify.quality.services.clients import record_client, require_client_access
-from qualify.quality.services.common import QualityRefused, now, require
+from qualify.quality.services.common import now, refuse_closure, require
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
 MANAGE = "quality.manage_capa"
@@ -101,11 +101,11 @@ def capa_close(*, actor: Any, capa: Capa, credentials: Credentials, comment: str
     """E2: refused, with what is open, until every action is complete and verified."""
     require(actor, CLOSE, "close a CAPA")
     require_client_access(actor, capa)
-    _refuse_if_open(Capa.objects.get(pk=capa.pk))  # before asking for a signature
+    _refuse_if_open(Capa.objects.get(pk=capa.pk), actor)  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():
         capa = Capa.objects.select_for_update().get(pk=capa.pk)
-        _refuse_if_open(capa)
+        _refuse_if_open(capa, actor)
         before = audit.state_of(capa)
         capa.status = CapaStatus.CLOSED
         capa.closed_at = now()
@@ -123,9 +123,9 @@ def capa_close(*, actor: Any, capa: Capa, credentials: Credentials, comment: str
     return capa
 
 
-def _refuse_if_open(capa: Capa) -> None:
+def _refuse_if_open(capa: Capa, actor: Any) -> None:
     if capa.status == CapaStatus.CLOSED:
         raise ValidationError(f"{capa.number} is already closed.")
     items = capa_open_items(capa)
     if items:
-        raise QualityRefused(f"{capa.number} cannot close: {len(items)} item(s) open.", items)
+        refuse_closure(actor, capa, "quality.capa.close_refused", items)

@@ -14,7 +14,7 @@ from qualify.quality import events
 from qualify.quality.models import ChangeControl, ChangeControlRevision, ChangeControlStatus
 from qualify.quality.queries.open_items import change_control_open_items
 from qualify.quality.services.clients import record_client, require_client_access
-from qualify.quality.services.common import QualityRefused, now, require
+from qualify.quality.services.common import now, refuse_closure, require
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
 MANAGE = "quality.manage_change_control"
@@ -144,12 +144,12 @@ def change_control_close(
     require(actor, CLOSE, "close a change control")
     require_client_access(actor, change_control)
     _refuse_if_open(
-        ChangeControl.objects.get(pk=change_control.pk)
+        ChangeControl.objects.get(pk=change_control.pk), actor
     )  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():
         cc = ChangeControl.objects.select_for_update().get(pk=change_control.pk)
-        _refuse_if_open(cc)
+        _refuse_if_open(cc, actor)
         before = audit.state_of(cc)
         cc.status = ChangeControlStatus.CLOSED
         cc.closed_at = now()
@@ -167,9 +167,9 @@ def change_control_close(
     return cc
 
 
-def _refuse_if_open(cc: ChangeControl) -> None:
+def _refuse_if_open(cc: ChangeControl, actor: Any) -> None:
     if cc.status == ChangeControlStatus.CLOSED:
         raise ValidationError(f"{cc.number} is already closed.")
     items = change_control_open_items(cc)
     if items:
-        raise QualityRefused(f"{cc.number} cannot close: {len(items)} item(s) open.", items)
+        refuse_closure(actor, cc, "quality.change_control.close_refused", items)

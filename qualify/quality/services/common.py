@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 
+from qualify.audit import services as audit
+
 
 class QualityRefused(ValidationError):
     """A refusal with the list of what stands in the way (E2: open items)."""
@@ -23,6 +25,14 @@ class QualityRefused(ValidationError):
             else message + " " + " ".join(f"({n}) {item}" for n, item in enumerate(self.items, 1))
         )
         super().__init__(full)
+
+
+def refuse_closure(actor: Any, obj: models.Model, action: str, items: list[str]) -> None:
+    """E2, A5: refuse closing `obj` while `items` are open, and audit the refusal (actor,
+    what, why, the open items) in a transaction of its own so that it survives."""
+    message = f"{getattr(obj, 'number', obj)} cannot close: {len(items)} item(s) open."
+    audit.record_refusal(action, actor=actor, obj=obj, why=message, detail={"open_items": items})
+    raise QualityRefused(message, items)
 
 
 def require(actor: Any, permission: str, doing: str) -> None:

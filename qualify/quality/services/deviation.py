@@ -16,11 +16,11 @@ from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus
 from qualify.quality.queries.open_items import deviation_open_items
 from qualify.quality.services.clients import record_client, require_client_access
 from qualify.quality.services.common import (
-    QualityRefused,
     is_qualified,
     now,
     plain,
     reasons_of,
+    refuse_closure,
     refuse_future,
     require,
 )
@@ -206,11 +206,11 @@ def deviation_close(
 ) -> Deviation:
     require(actor, CLOSE, "close a deviation")
     require_client_access(actor, deviation)
-    _refuse_if_open(Deviation.objects.get(pk=deviation.pk))  # before asking for a signature
+    _refuse_if_open(Deviation.objects.get(pk=deviation.pk), actor)  # before asking for a signature
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="closed")
     with transaction.atomic():
         deviation = Deviation.objects.select_for_update().get(pk=deviation.pk)
-        _refuse_if_open(deviation)
+        _refuse_if_open(deviation, actor)
         before = audit.state_of(deviation)
         deviation.status = DeviationStatus.CLOSED
         deviation.closed_at = now()
@@ -227,9 +227,9 @@ def deviation_close(
     return deviation
 
 
-def _refuse_if_open(deviation: Deviation) -> None:
+def _refuse_if_open(deviation: Deviation, actor: Any) -> None:
     if deviation.status == DeviationStatus.CLOSED:
         raise ValidationError(f"{deviation.number} is already closed.")
     items = deviation_open_items(deviation)
     if items:
-        raise QualityRefused(f"{deviation.number} cannot close: {len(items)} item(s) open.", items)
+        refuse_closure(actor, deviation, "quality.deviation.close_refused", items)

@@ -11,7 +11,7 @@ from qualify.training import queries as training_queries
 from qualify.training.models import Curriculum, CurriculumItem, Requirement
 from qualify.training.services import curriculum_create, curriculum_item_add, requirement_create
 from qualify.web.coordinator.forms import CurriculumForm, CurriculumItemForm, RequirementForm
-from qualify.web.documents.kit import require_any, show_errors
+from qualify.web.documents.kit import show_errors
 
 MANAGE = "training.manage_requirements"
 VIEW = "training.view_requirement"
@@ -22,7 +22,6 @@ def _requirements(user):
     return training_queries.requirements(user)
 
 
-@require_any(MANAGE, VIEW)
 def requirement_list(request):
     rows = _requirements(request.user).order_by("code")
     text = request.GET.get("q", "").strip()
@@ -35,7 +34,6 @@ def requirement_list(request):
     )
 
 
-@require_any(MANAGE)
 def requirement_new(request):
     form = RequirementForm(
         request.POST or None,
@@ -62,7 +60,6 @@ def requirement_new(request):
     )
 
 
-@require_any(MANAGE, VIEW_CURRICULA)
 def curriculum_list(request):
     rows = Curriculum.objects.prefetch_related(
         Prefetch("items", queryset=CurriculumItem.objects.select_related("requirement"))
@@ -87,7 +84,6 @@ def curriculum_list(request):
     )
 
 
-@require_any(MANAGE, VIEW_CURRICULA)
 def curriculum_detail(request, pk: int):
     curriculum = get_object_or_404(Curriculum, pk=pk)
     items = list(

@@ -4,31 +4,13 @@ shown on the form that caused them."""
 
 import datetime as dt
 import zoneinfo
-from functools import wraps
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_otp import devices_for_user
 
 from qualify.signatures.services import Credentials, is_first_signing
-
-
-def require_any(*permissions: str):
-    """The view needs one of the permissions; a signed-in user without any gets 403."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not any(request.user.has_perm(p) for p in permissions):
-                raise PermissionDenied("Your roles do not give access to this page.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def user_zone(user) -> str:

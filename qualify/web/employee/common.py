@@ -2,10 +2,9 @@
 
 import datetime as dt
 import zoneinfo
-from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import Form
 
 from qualify.org.models import Person
@@ -43,20 +42,3 @@ def add_errors(form: Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
-
-
-def permission_required(permission: str):
-    """403 for a signed-in user without the permission (U2), login for anyone else."""
-    from django.contrib.auth.decorators import login_required
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise PermissionDenied(f"This page needs the permission {permission}.")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator

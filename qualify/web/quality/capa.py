@@ -13,13 +13,12 @@ from qualify.quality import services as quality
 from qualify.quality.models import ActionKind
 from qualify.quality.services import QualityRefused
 from qualify.training import queries as training_queries
-from qualify.web.documents.kit import SigningForm, require_any, set_zone, show_errors, user_zone
+from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
 from qualify.web.quality.forms import EffectivenessReviewForm, QaReviewForm, TrainingActionForm
 
 MANAGE_CAPA = "quality.manage_capa"
 
 
-@require_any(MANAGE_CAPA)
 def training_action_new(request, pk: int):
     capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = TrainingActionForm(
@@ -55,7 +54,6 @@ def training_action_new(request, pk: int):
     )
 
 
-@require_any(MANAGE_CAPA)
 def qa_review(request, pk: int):
     """E4: QA signs why retraining alone is an effective correction; the flag clears."""
     capa = get_object_or_404(queries.capas(request.user), pk=pk)
@@ -82,7 +80,6 @@ def qa_review(request, pk: int):
     )
 
 
-@require_any(MANAGE_CAPA)
 def effectiveness_review(request, pk: int):
     action = get_object_or_404(
         queries.capa_actions(request.user).select_related("requirement"), pk=pk

@@ -1,0 +1,510 @@
+"""Least privilege, declared once (U2, P15).
+
+Every page, htmx fragment, API endpoint, export and report of the project is named
+in `POLICY` by its URL name ("web:quality_detail", "api:records"), with the `Rule`
+that says who may use it. Two enforcers read this table and nothing else:
+
+- pages: `qualify.web.access.AccessPolicyMiddleware` (login redirect, 403);
+- API: `qualify.api.auth.ScopeAndRolePermission` (401, 403, token scopes).
+
+The same data has the same rule on both: `RECORDS` governs the records endpoint and
+the inspector's transcript alike. A URL with no entry is refused on every
+interface, and `tests/test_access_policy.py` fails until it is declared.
+
+A rule names roles of U2 (or, rarely, a single Django permission, written with a
+dot). It has three reaches for reading:
+
+- `read`: everything, within the user's client restriction (U2);
+- `trainees`: the user's own records and those of the people they trained;
+- `own`: the user's own records only (their training, records, executions,
+  qualification answers, the deviations they reported).
+
+`write` names who may POST (PUT, PATCH, DELETE). Query functions that list or fetch
+a governed model call `only_own()` so the narrower reaches hold on every interface;
+what a persona may not reach is 404, never 403 (it may not know it exists).
+
+Hazards: a role added to `read` widens what that role sees everywhere the rule is
+used; the exhaustive access test enumerates every URL x persona, so read its
+failures as the list of what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from qualify.accounts.roles import (
+    ADMINISTRATOR,
+    AUDITOR,
+    COORDINATOR,
+    DOCUMENT_CONTROLLER,
+    EMPLOYEE,
+    QA_APPROVER,
+    TRAINER,
+)
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Reaches, widest first.
+ALL = "all"
+TRAINEES = "trainees"
+OWN = "own"
+
+# Everyone who works on the plant floor and signs their own training (all roles but
+# the auditor and the administrator, who never sign GxP records).
+STAFF = frozenset({EMPLOYEE, TRAINER, COORDINATOR, DOCUMENT_CONTROLLER, QA_APPROVER})
+
+
+def _set(*grants: str) -> frozenset[str]:
+    return frozenset(grants)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a page or endpoint. See the module docstring."""
+
+    what: str
+    read: frozenset[str] = frozenset()
+    write: frozenset[str] = frozenset()
+    trainees: frozenset[str] = frozenset()
+    own: frozenset[str] = frozenset()
+    # U2: a client-restricted user sees only their clients' objects here.
+    client: bool = True
+    # No sign-in needed (the login page, the API's schema).
+    public: bool = False
+    # Any signed-in person (their own account pages, the home page).
+    signed_in: bool = False
+    # A POST that only reads (the batch qualification check).
+    post_reads: bool = False
+    # API tokens: the scope needed to read, and to write.
+    read_scope: str | None = "read"
+    write_scope: str | None = None
+    # A refused write here is a GxP refusal, audited (A5).
+    gxp: bool = True
+    by_kind: dict[str, Rule] = field(default_factory=dict, compare=False)
+
+    def without_own(self) -> Rule:
+        """The same rule where a page shows no per-person filtering: the narrower
+        reaches do not apply, so those holding only them are refused."""
+        return dataclasses.replace(self, own=frozenset(), trainees=frozenset())
+
+    def for_kwargs(self, kwargs: dict[str, Any]) -> Rule:
+        """A page that serves several kinds of record (quality/<kind>/…) names one
+        rule per kind; an unknown kind keeps this (empty) rule."""
+        if self.by_kind:
+            return self.by_kind.get(str(kwargs.get("kind")), self)
+        return self
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The role names a user holds, read once per request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_qualify_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._qualify_roles = cached
+    return cached
+
+
+def holds(user: Any, grants: frozenset[str]) -> bool:
+    if not grants or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user_roles(user) & grants:
+        return True
+    return any(user.has_perm(g) for g in grants if "." in g)
+
+
+def reach(user: Any, rule: Rule) -> str | None:
+    """How far the user may read under the rule: ALL, TRAINEES, OWN or None."""
+    if rule.public or (rule.signed_in and getattr(user, "is_authenticated", False)):
+        return ALL
+    if holds(user, rule.read):
+        return ALL
+    if holds(user, rule.trainees):
+        return TRAINEES
+    if holds(user, rule.own):
+        return OWN
+    return None
+
+
+def is_read(method: str, rule: Rule) -> bool:
+    return method.upper() in READ_METHODS or (rule.post_reads and method.upper() == "POST")
+
+
+def may(user: Any, rule: Rule, method: str) -> bool:
+    """May the user use this page or endpoint with this method at all? Object-level
+    reach (own, trainees) is then applied by the query functions."""
+    if rule.public:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if rule.signed_in:
+        return True
+    if is_read(method, rule):
+        return reach(user, rule) is not None
+    return holds(user, rule.write)
+
+
+def why_refused(rule: Rule, method: str) -> str:
+    """The refusal in words for the person refused."""
+    if is_read(method, rule):
+        return f"Your roles do not give access to {rule.what}."
+    return f"Your roles do not allow changing {rule.what}."
+
+
+def only_own(
+    queryset: QuerySet,
+    user: Any,
+    rule: Rule,
+    *,
+    person: str | None = "person",
+    trainer: str | None = None,
+    reporter: str | None = None,
+) -> QuerySet:
+    """The rows of `queryset` the user reaches under `rule` (compose with the client
+    restriction, which the same query function applies).
+
+    `person` is the lookup to the Person the row is about ("" when the queryset is
+    of Person itself); `trainer` the lookup to the Person who trained (records);
+    `reporter` the lookup to the user who reported it (deviations).
+    """
+    level = reach(user, rule)
+    if level == ALL:
+        return queryset
+    if level is None:
+        return queryset.none()
+    uid = user.pk
+    mine = Q(pk__in=[])
+    if person is not None:
+        mine |= Q(**{(f"{person}__user_id" if person else "user_id"): uid})
+    if reporter is not None:
+        mine |= Q(**{reporter: uid})
+    if level == TRAINEES:
+        if trainer is not None:
+            mine |= Q(**{f"{trainer}__user_id": uid})
+        elif person is not None:
+            # Rows about a person this user has trained (a subquery: no duplicates).
+            path = f"{person}__training_records" if person else "training_records"
+            trained = queryset.model.objects.filter(**{f"{path}__trainer__user_id": uid})
+            mine |= Q(pk__in=trained.values("pk"))
+    return queryset.filter(mine)
+
+
+# --- The rules ------------------------------------------------------------------
+
+PUBLIC = Rule("a public page", public=True, read_scope=None, gxp=False)
+SIGNED_IN = Rule("your account", signed_in=True, gxp=False, client=False)
+ACCOUNTS = Rule(
+    "user accounts",
+    read=_set(ADMINISTRATOR),
+    write=_set(ADMINISTRATOR),
+    client=False,
+)
+MY_TRAINING = Rule(
+    "your own training",
+    own=STAFF,
+    write=STAFF,
+)
+TRAINING_SESSIONS = Rule(
+    "recording training sessions",
+    read=_set(TRAINER),
+    write=_set(TRAINER),
+)
+DOCUMENTS = Rule(
+    "controlled documents",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
+    write=_set(DOCUMENT_CONTROLLER),
+    write_scope="documents-write",
+)
+DOCUMENT_AUTHORING = Rule(
+    "drafting document revisions",
+    read=_set(DOCUMENT_CONTROLLER),
+    write=_set(DOCUMENT_CONTROLLER),
+)
+DOCUMENT_REVIEW = Rule(
+    "reviewing document revisions",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER),
+    write=_set(DOCUMENT_CONTROLLER, QA_APPROVER),
+)
+DOCUMENT_APPROVAL = Rule(
+    "approving or obsoleting documents",
+    read=_set(QA_APPROVER),
+    write=_set(QA_APPROVER),
+)
+JOB_FUNCTIONS = Rule(
+    "job functions",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
+MATRIX = Rule(
+    "the training matrix",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
+REQUIREMENTS = Rule(
+    "training requirements and curricula",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
+PEOPLE = Rule(
+    "people and their job history",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+    write_scope="people-write",
+)
+ASSIGNMENTS = Rule(
+    "training assignments",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    write=_set(COORDINATOR, QA_APPROVER),
+    own=STAFF,
+)
+COMPLIANCE = Rule(
+    "the compliance dashboard",
+    read=_set(COORDINATOR, AUDITOR),
+)
+RECORDS = Rule(
+    "training records",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    trainees=_set(TRAINER),
+    own=STAFF,
+)
+QUALIFICATIONS = Rule(
+    "qualification answers",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    trainees=_set(TRAINER),
+    own=STAFF,
+    post_reads=True,
+)
+CHANGE_CONTROLS = Rule(
+    "change controls",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
+    write=_set(DOCUMENT_CONTROLLER, QA_APPROVER),
+)
+CAPAS = Rule(
+    "CAPAs",
+    read=_set(QA_APPROVER, AUDITOR),
+    write=_set(QA_APPROVER),
+)
+DEVIATIONS = Rule(
+    "deviations",
+    read=_set(QA_APPROVER, AUDITOR),
+    write=_set(QA_APPROVER),
+    own=STAFF,
+)
+DEVIATION_REPORTING = Rule(
+    "reporting a deviation",
+    read=_set(EMPLOYEE, QA_APPROVER),
+    write=_set(EMPLOYEE, QA_APPROVER),
+)
+QUALITY_OVERVIEW = Rule(
+    "quality records",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
+)
+QUALITY_CLOSURE = Rule(
+    "closing quality records",
+    read=_set(QA_APPROVER),
+    write=_set(QA_APPROVER),
+)
+EXECUTIONS = Rule(
+    "executions (work recorded on batches)",
+    read=_set(QA_APPROVER, AUDITOR),
+    own=STAFF,
+    # The MES (a service account with the employee role) records anyone's work.
+    write=_set(EMPLOYEE, QA_APPROVER),
+    write_scope="executions-write",
+)
+BATCHES = Rule(
+    "batch records",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
+)
+INSPECTION = Rule(
+    "the inspector's pages",
+    read=_set(QA_APPROVER, AUDITOR),
+)
+AUDIT_TRAIL = Rule(
+    "the audit trail",
+    read=_set(AUDITOR, ADMINISTRATOR),
+    # Verifying the trail changes nothing.
+    post_reads=True,
+    client=False,
+)
+WEBHOOKS = Rule(
+    "webhook subscriptions",
+    read=_set(ADMINISTRATOR, "api.add_webhooksubscription"),
+    write=_set(ADMINISTRATOR, "api.add_webhooksubscription"),
+    read_scope="webhooks-manage",
+    write_scope="webhooks-manage",
+    client=False,
+)
+API_PING = Rule("the API", signed_in=True, gxp=False, client=False)
+
+QUALITY_BY_KIND = {
+    "capas": CAPAS,
+    "deviations": DEVIATIONS,
+    "change-controls": CHANGE_CONTROLS,
+}
+# An unknown kind falls back to the overview's readers, whom the page answers 404.
+QUALITY_DETAIL = dataclasses.replace(QUALITY_OVERVIEW, by_kind=QUALITY_BY_KIND)
+# The lists show every record of a kind: reporters find theirs from their own pages.
+QUALITY_LIST = dataclasses.replace(
+    QUALITY_OVERVIEW, by_kind={k: r.without_own() for k, r in QUALITY_BY_KIND.items()}
+)
+QUALITY_CLOSE = dataclasses.replace(
+    QUALITY_CLOSURE, by_kind=dict.fromkeys(QUALITY_BY_KIND, QUALITY_CLOSURE)
+)
+
+
+POLICY: dict[str, Rule] = {
+    # Sign-in and the API's description.
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "api:schema": PUBLIC,
+    "api:docs": PUBLIC,
+    "api:ping": API_PING,
+    # Home and the user's own account.
+    "web:home": SIGNED_IN,
+    "web:account_overview": SIGNED_IN,
+    "web:account_password": SIGNED_IN,
+    "web:account_authenticator": SIGNED_IN,
+    "web:account_authenticator_start": SIGNED_IN,
+    "web:account_acknowledge": SIGNED_IN,
+    # The employee's own training (the pages fetch only the user's own rows).
+    "web:employee_training": MY_TRAINING,
+    "web:employee_assignment": MY_TRAINING,
+    "web:employee_assignment_document": MY_TRAINING,
+    "web:employee_records": MY_TRAINING,
+    "web:employee_record": MY_TRAINING,
+    "web:employee_qualifications": MY_TRAINING,
+    # Trainers record classroom and on-the-job sessions.
+    "web:trainer_home": TRAINING_SESSIONS,
+    "web:trainer_classroom": TRAINING_SESSIONS,
+    "web:trainer_ojt": TRAINING_SESSIONS,
+    "web:trainer_people": TRAINING_SESSIONS,
+    # Administration of accounts.
+    "web:admin_users": ACCOUNTS,
+    "web:admin_user": ACCOUNTS,
+    "web:admin_user_roles": ACCOUNTS,
+    "web:admin_user_unlock": ACCOUNTS,
+    "web:admin_user_deactivate": ACCOUNTS,
+    "web:admin_user_reactivate": ACCOUNTS,
+    "web:admin_user_identity": ACCOUNTS,
+    "web:admin_user_otp_reset": ACCOUNTS,
+    "web:admin_user_client_grant": ACCOUNTS,
+    "web:admin_user_client_revoke": ACCOUNTS,
+    "web:admin_user_exception": ACCOUNTS,
+    "web:admin_user_exception_end": ACCOUNTS,
+    # Who held which role and client access (P26): read like the audit trail it
+    # is built from.
+    "web:admin_access_history": AUDIT_TRAIL,
+    "api:access-history": AUDIT_TRAIL,
+    "api:user-access-history": AUDIT_TRAIL,
+    # Documents.
+    "web:documents": DOCUMENTS,
+    "web:document": DOCUMENTS,
+    "web:document_version": DOCUMENTS,
+    "web:document_version_file": DOCUMENTS,
+    "web:document_revise": DOCUMENT_AUTHORING,
+    "web:document_version_submit": DOCUMENT_AUTHORING,
+    "web:document_version_withdraw": DOCUMENT_AUTHORING,
+    "web:document_version_review": DOCUMENT_REVIEW,
+    "web:document_version_approve": DOCUMENT_APPROVAL,
+    "web:document_obsolete": DOCUMENT_APPROVAL,
+    "api:documents": DOCUMENTS,
+    "api:document": DOCUMENTS,
+    "api:versions": DOCUMENTS,
+    "api:effective-version": DOCUMENTS,
+    # The training coordinator's pages and the same data in the API.
+    "web:coordinator_job_functions": JOB_FUNCTIONS,
+    "web:coordinator_matrix": MATRIX,
+    "web:coordinator_matrix_add": MATRIX,
+    "web:coordinator_matrix_end": MATRIX,
+    "web:coordinator_requirements": REQUIREMENTS,
+    "web:coordinator_requirement_new": REQUIREMENTS,
+    "web:coordinator_curricula": REQUIREMENTS,
+    "web:coordinator_curriculum": REQUIREMENTS,
+    "web:coordinator_people": PEOPLE,
+    "web:coordinator_person": PEOPLE,
+    # The coordinator's list shows everyone's: the narrower reaches use "my training".
+    "web:coordinator_assignments": ASSIGNMENTS.without_own(),
+    "web:coordinator_dashboard": COMPLIANCE,
+    "api:job-functions": JOB_FUNCTIONS,
+    "api:matrix": MATRIX,
+    "api:requirements": REQUIREMENTS,
+    "api:people": PEOPLE,
+    "api:people-bulk": PEOPLE,
+    "api:person": PEOPLE,
+    "api:person-deactivate": PEOPLE,
+    "api:assignments": ASSIGNMENTS,
+    "api:records": RECORDS,
+    "api:check": QUALIFICATIONS,
+    # Quality records.
+    "web:quality": QUALITY_OVERVIEW,
+    "web:quality_list": QUALITY_LIST,
+    "web:quality_detail": QUALITY_DETAIL,
+    "web:quality_close": QUALITY_CLOSE,
+    "web:quality_capa_new": CAPAS,
+    "web:quality_capa_action_new": CAPAS,
+    "web:quality_action_complete": CAPAS,
+    "web:quality_capa_training_new": CAPAS,
+    "web:quality_capa_qa_review": CAPAS,
+    "web:quality_action_review": CAPAS,
+    "web:quality_cc_new": CHANGE_CONTROLS,
+    "web:quality_cc_approve": CHANGE_CONTROLS,
+    "web:quality_cc_link": CHANGE_CONTROLS,
+    "web:quality_deviation_new": DEVIATION_REPORTING,
+    "web:quality_batches": BATCHES,
+    "web:quality_batch": BATCHES,
+    "api:capas": CAPAS,
+    "api:deviations": DEVIATIONS,
+    "api:change-controls": CHANGE_CONTROLS,
+    "api:executions": EXECUTIONS,
+    # The inspector's pages.
+    "web:inspector_question": QUALIFICATIONS.without_own(),
+    "web:inspector_transcript_find": RECORDS.without_own(),
+    "web:inspector_transcript": RECORDS.without_own(),
+    "web:inspector_document_status": INSPECTION,
+    "web:inspector_audit": AUDIT_TRAIL,
+    "web:inspector_verify": AUDIT_TRAIL,
+    "api:audit-events": AUDIT_TRAIL,
+    "api:checkpoints": AUDIT_TRAIL,
+    # Webhooks.
+    "api:webhook-subscriptions": WEBHOOKS,
+    "api:webhook-deactivate": WEBHOOKS,
+    "api:webhook-deliveries": WEBHOOKS,
+}
+
+UNDECLARED = Rule("this page (no access rule is declared for it)", read_scope=None)
+
+
+def rule_for(view_name: str | None, kwargs: dict[str, Any] | None = None) -> Rule:
+    """The declared rule of a URL name; a URL with none is refused to everyone."""
+    rule = POLICY.get(view_name or "", UNDECLARED)
+    return rule.for_kwargs(kwargs or {})
+
+
+def audit_forbidden_write(request: Any, *, why: str) -> int | None:
+    """A5: a write (POST, PUT, PATCH, DELETE) refused with 403 for lack of role or
+    permission is an audit event naming the actor, path, method and why; reads are
+    not audited. Written in a durable transaction of its own, so it outlives the
+    refusal. Returns the event's sequence number, or None when nothing is due."""
+    user = getattr(request, "user", None)
+    method = request.method.upper()
+    if method in READ_METHODS or not getattr(user, "is_authenticated", False):
+        return None
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else None
+    rule = rule_for(view_name, match.kwargs if match else None)
+    if not rule.gxp or (rule.post_reads and method == "POST"):
+        return None
+    from qualify.audit.services import record_refusal
+
+    return record_refusal(
+        "access.denied",
+        actor=user,
+        why=why,
+        detail={"path": request.path, "method": method, "view": view_name or ""},
+    )
