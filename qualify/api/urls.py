@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from qualify.api.docs import ApiDocsView
 from qualify.api.views import (
+    accounts,
     audit,
     documents,
     executions,
@@ -79,6 +80,12 @@ urlpatterns = [
     path("quality/deviations/", quality.DeviationsView.as_view(), name="deviations"),
     path("quality/change-controls/", quality.ChangeControlsView.as_view(), name="change-controls"),
     path("audit/events/", audit.AuditEventsView.as_view(), name="audit-events"),
+    path(
+        "users/<int:pk>/access-history/",
+        accounts.UserAccessHistoryView.as_view(),
+        name="user-access-history",
+    ),
+    path("access-history/", accounts.AccessHistoryView.as_view(), name="access-history"),
     path("audit/checkpoints/", audit.CheckpointsView.as_view(), name="checkpoints"),
     path(
         "webhooks/subscriptions/",

@@ -149,7 +149,13 @@ def test_curriculum_entry_assigns_each_item_once(plant, sop):
 def test_ending_an_entry_cancels_its_open_assignments(plant, sop):
     ann = plant.person("Ann", job_function=plant.operators)
     entry = plant.matrix(sop)
-    training.matrix_entry_end(actor=plant.coordinator, entry=entry, reason="SOP retired for OP")
+    training.matrix_entry_end(
+        actor=plant.coordinator,
+        entry=entry,
+        reason="SOP retired for OP",
+        qa_actor=plant.qa,
+        qa_credentials=creds(plant.qa),
+    )
     assignment = Assignment.objects.get(person=ann)
     assert assignment.status == AssignmentStatus.CANCELLED
     assert "SOP retired for OP" in assignment.cancel_reason
@@ -159,7 +165,7 @@ def test_ending_an_entry_cancels_its_open_assignments(plant, sop):
     from qualify.signatures.services import content_hash
 
     entry.refresh_from_db()
-    assert signatures_of(entry).get().content_hash == content_hash(entry)
+    assert {s.content_hash for s in signatures_of(entry)} == {content_hash(entry)}
 
 
 @pytest.mark.requirement("G6")
@@ -169,7 +175,13 @@ def test_ending_an_entry_keeps_assignments_another_entry_still_requires(plant, s
     plant.hold(ann, packers)
     entry = plant.matrix(sop)
     plant.matrix(sop, packers)
-    training.matrix_entry_end(actor=plant.coordinator, entry=entry, reason="Not for OP")
+    training.matrix_entry_end(
+        actor=plant.coordinator,
+        entry=entry,
+        reason="Not for OP",
+        qa_actor=plant.qa,
+        qa_credentials=creds(plant.qa),
+    )
     assert [a.requirement for a in open_assignments(person=ann)] == [sop]
 
 
@@ -182,6 +194,8 @@ def test_ending_an_entry_in_the_future_keeps_its_assignments_until_then(plant, s
         entry=entry,
         reason="Retiring next month",
         valid_to=timezone.now() + 30 * DAY,
+        qa_actor=plant.qa,
+        qa_credentials=creds(plant.qa),
     )
     assert len(open_assignments(person=ann)) == 1
 
@@ -206,3 +220,68 @@ def test_a_new_entry_asks_about_all_trained_holders_at_once(plant, sop):
     with CaptureQueriesContext(connection) as for_many:
         assert plant.matrix(sop, many).created_assignments == []
     assert len(for_many.captured_queries) == len(for_few.captured_queries)
+
+
+@pytest.mark.requirement("G6", "S2")
+def test_ending_an_entry_is_signed_by_a_qa_approver_like_adding_one(plant, sop):
+    ann = plant.person("Ann", job_function=plant.operators)
+    entry = plant.matrix(sop)
+    training.matrix_entry_end(
+        actor=plant.coordinator,
+        entry=entry,
+        reason="SOP retired for OP",
+        qa_actor=plant.qa,
+        qa_credentials=creds(plant.qa),
+    )
+    # The same QA approver who approved the entry signs its end.
+    assert [(s.signer, s.meaning) for s in signatures_of(entry)] == [
+        (plant.qa, "approved"),
+        (plant.qa, "closed"),
+    ]
+    assert [e.action for e in events_of(entry)] == [
+        "training.matrix.entry_added",
+        "training.matrix.entry_ended",
+    ]
+    assert open_assignments(person=ann) == []
+
+
+@pytest.mark.requirement("G6", "S2", "S1")
+def test_an_entry_does_not_end_without_a_valid_qa_signature(plant, sop, doc_controller):
+    ann = plant.person("Ann", job_function=plant.operators)
+    entry = plant.matrix(sop)
+
+    def end(qa_actor, password=None):
+        training.matrix_entry_end(
+            actor=plant.coordinator,
+            entry=entry,
+            reason="SOP retired for OP",
+            qa_actor=qa_actor,
+            qa_credentials=creds(qa_actor, **({"password": password} if password else {})),
+        )
+
+    with pytest.raises(ValidationError, match="other than the proposer"):
+        end(plant.coordinator)
+    with pytest.raises(SignatureRefused):
+        end(doc_controller)  # holds no permission to sign this meaning
+    with pytest.raises(SignatureRefused, match="password"):
+        end(plant.qa, password="wrong")
+    entry.refresh_from_db()
+    assert entry.valid_to is None
+    assert len(open_assignments(person=ann)) == 1
+    assert [s.meaning for s in signatures_of(entry)] == ["approved"]
+
+
+@pytest.mark.requirement("G6")
+def test_an_entry_ends_once(plant, sop):
+    entry = plant.matrix(sop)
+    kwargs = {"qa_actor": plant.qa, "qa_credentials": creds(plant.qa)}
+    training.matrix_entry_end(actor=plant.coordinator, entry=entry, reason="Retired", **kwargs)
+    with pytest.raises(ValidationError, match="already ended"):
+        training.matrix_entry_end(
+            actor=plant.coordinator,
+            entry=entry,
+            reason="Again",
+            qa_actor=plant.qa,
+            qa_credentials=creds(plant.qa),
+        )
+    assert [s.meaning for s in signatures_of(entry)] == ["approved", "closed"]

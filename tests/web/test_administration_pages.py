@@ -181,3 +181,32 @@ def test_unknown_user_is_404(client, admin):
     client.force_login(admin)
     assert client.get(reverse("web:admin_user", args=[999999])).status_code == 404
     assert User.objects.filter(pk=999999).count() == 0
+
+
+@pytest.mark.requirement("P26", "U3")
+def test_the_access_rights_history_page_answers_auditors_and_administrators(
+    client, admin, auditor, employee, qa
+):
+    from qualify.accounts.services import user_set_roles
+
+    user_set_roles(
+        actor=admin, user=employee, roles=[roles.EMPLOYEE, roles.TRAINER], reason="Now trains"
+    )
+    url = reverse("web:admin_access_history")
+    for reader in (auditor, admin):
+        client.force_login(reader)
+        page = client.get(url, {"user": employee.username})
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "Role: Trainer" in text
+        assert "Now trains" in text
+        assert "Admin (admin)" in text
+    unknown = client.get(url, {"user": "nobody"})
+    assert unknown.status_code == 422
+    assert "No account has this user id" in unknown.content.decode()
+    backwards = client.get(
+        url, {"user": employee.username, "start": "2026-02-01", "end": "2026-01-01"}
+    )
+    assert "must be after its start" in backwards.content.decode()
+    client.force_login(qa)
+    assert client.get(url, {"user": employee.username}).status_code == 403

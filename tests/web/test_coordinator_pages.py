@@ -87,3 +87,68 @@ def test_another_clients_job_function_and_people_answer_404(client, coordinator,
     client.force_login(coordinator)
     assert client.get(reverse("web:coordinator_person", args=[person.pk])).status_code == 404
     assert b"NVX-FILL" not in client.get(reverse("web:coordinator_matrix_add")).content
+
+
+def _end_form(qa_username, password=PASSWORD, **extra):
+    return {
+        "reason": "Operators no longer fill",
+        "qa_username": qa_username,
+        "qa_password": password,
+        **extra,
+    }
+
+
+@pytest.mark.requirement("G6", "S2", "P13")
+def test_the_matrix_end_page_shows_and_ends_an_entry_with_a_qa_signature(
+    client,
+    coordinator,
+    qa,
+    plant,  # noqa: F811
+):
+    holder = plant.person("Olivia", job_function=plant.operators)
+    requirement = plant.requirement("RU-SOP-008", document=plant.document("SOP-008"))
+    entry = plant.matrix(requirement)
+    client.force_login(coordinator)
+    url = reverse("web:coordinator_matrix_end", args=[entry.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "RU-SOP-008" in page.content.decode()
+    assert "QA approver" in page.content.decode()
+    # The proposer cannot approve, a wrong password changes nothing.
+    own = client.post(url, _end_form(coordinator.username))
+    assert own.status_code == 422
+    assert "other than the proposer" in own.content.decode()
+    wrong = client.post(url, _end_form(qa.username, "nope"))
+    assert wrong.status_code == 422
+    assert "password is not correct" in wrong.content.decode()
+    entry.refresh_from_db()
+    assert entry.valid_to is None
+    done = client.post(url, _end_form(qa.username))
+    assert done.status_code == 302
+    entry.refresh_from_db()
+    assert entry.valid_to is not None
+    assignment = Assignment.objects.get(person=holder, requirement=requirement)
+    assert assignment.status == AssignmentStatus.CANCELLED
+    ended = client.get(url)
+    assert ended.status_code == 200
+    assert "already ended" in ended.content.decode()
+
+
+@pytest.mark.requirement("P13")
+def test_the_matrix_end_page_of_a_curriculum_entry_answers(
+    client,
+    coordinator,
+    plant,  # noqa: F811
+):
+    from qualify.training import services as training
+
+    requirement = plant.requirement("RU-SOP-009", document=plant.document("SOP-009"))
+    curriculum = training.curriculum_create(
+        actor=coordinator, code="CUR-FILL", title="Filling basics"
+    )
+    training.curriculum_item_add(actor=coordinator, curriculum=curriculum, requirement=requirement)
+    entry = plant.matrix(curriculum=curriculum)
+    client.force_login(coordinator)
+    page = client.get(reverse("web:coordinator_matrix_end", args=[entry.pk]))
+    assert page.status_code == 200
+    assert "CUR-FILL" in page.content.decode()

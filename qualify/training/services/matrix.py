@@ -1,7 +1,8 @@
 """The training matrix: job function J requires requirement R (or curriculum C) over
 [valid_from, valid_to) (T2). Adding an entry is a controlled change: a coordinator
 proposes it and a QA approver other than the proposer signs it "approved" (S2); G1
-assigns the training in the same transaction. Ending one cancels what it made (G6).
+assigns the training in the same transaction. Ending one is controlled the same way
+(a QA approver other than the proposer signs it) and cancels what it made (G6).
 """
 
 import datetime as dt
@@ -19,6 +20,9 @@ from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 from qualify.training.models import Assignment, Curriculum, MatrixEntry, Requirement
 from qualify.training.services import rules
+
+# The meaning of QA's signature on ending an entry (see matrix_entry_end).
+ENDING = "closed"
 
 
 def _change_matrix(actor: Any) -> None:
@@ -131,28 +135,54 @@ def matrix_entry_add(
     return entry
 
 
-@transaction.atomic
 def matrix_entry_end(
-    *, actor: Any, entry: MatrixEntry, reason: str, valid_to: dt.datetime | None = None
+    *,
+    actor: Any,
+    entry: MatrixEntry,
+    reason: str,
+    valid_to: dt.datetime | None = None,
+    qa_actor: Any,
+    qa_credentials: Credentials,
 ) -> MatrixEntry:
-    """End an entry at valid_to (default now). Open assignments it caused are cancelled
-    unless another rule still requires them (G6); for a future end the daily clean-up
-    cancels them once it has passed."""
+    """End an entry at valid_to (default now), approved like adding one: a QA approver
+    other than the proposer signs it, with their own credentials checked before the
+    transaction (S1, S2). Open assignments it caused are cancelled unless another rule
+    still requires them (G6); for a future end the daily clean-up cancels them once it
+    has passed.
+
+    The QA signature carries the meaning "closed": the entry's "approved" signature
+    vouches for the entry as proposed, and one approver may have signed both. The
+    end itself (valid_to, end_recorded_at) is held by the audited state (A4)."""
     _change_matrix(actor)
-    entry = MatrixEntry.objects.select_for_update().get(pk=entry.pk)
     check_client(actor, entry.job_function.client_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Ending a matrix entry needs a reason."})
+    errors: dict[str, str] = {}
+    if not (reason or "").strip():
+        errors["reason"] = "Ending a matrix entry needs a reason."
+    if valid_to is not None:
+        require_aware(valid_to, "valid_to")
+    if qa_actor is None or qa_actor.pk == actor.pk:
+        errors["qa_actor"] = "A QA approver other than the proposer must approve the change."
+    if errors:
+        raise ValidationError(errors)
+    # S1: credentials are checked before the transaction, so a refusal is kept.
+    proof = authenticate_signer(actor=qa_actor, credentials=qa_credentials, meaning=ENDING)
+    return _end(actor=actor, proof=proof, entry=entry, reason=reason.strip(), valid_to=valid_to)
+
+
+@transaction.atomic
+def _end(
+    *, actor: Any, proof: Any, entry: MatrixEntry, reason: str, valid_to: dt.datetime | None
+) -> MatrixEntry:
+    entry = MatrixEntry.objects.select_for_update().get(pk=entry.pk)
     now = timezone.now()
-    valid_to = require_aware(valid_to or now, "valid_to")
+    valid_to = valid_to or now
     if entry.valid_to is not None:
         raise ValidationError(
             {"valid_to": f"This entry already ended at {entry.valid_to:%Y-%m-%d}."}
         )
     if valid_to <= entry.valid_from:
         raise ValidationError(
-            {"valid_to": f"The end must be after the start ({entry.valid_from:%Y-%m-%d}) (T2)."}
+            {"valid_to": f"The end must be after the start ({entry.valid_from:%Y-%m-%d})."}
         )
     before = audit.state_of(entry)
     entry.valid_to = valid_to
@@ -160,5 +190,6 @@ def matrix_entry_end(
     entry.full_clean()
     entry.save()
     audit.record("training.matrix.entry_ended", entry, actor=actor, before=before, reason=reason)
+    sign(proof=proof, obj=entry, meaning=ENDING, comment=f"Ended: {reason}")
     rules.cancel_for_ended_entry(actor=actor, entry=entry, reason=reason)
     return entry

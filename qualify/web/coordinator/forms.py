@@ -30,8 +30,19 @@ class MatrixAddForm(forms.Form):
 
 
 class MatrixEndForm(forms.Form):
+    valid_to = LocalDateTimeField(
+        label="Required until", required=False, help_text="Empty means now."
+    )
     reason = forms.CharField(
         label="Reason for ending the entry", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    qa_username = forms.CharField(
+        label="QA approver's user id",
+        help_text="A QA approver other than you approves the end here, with their own password.",
+    )
+    qa_password = forms.CharField(
+        label="QA approver's password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
 

@@ -126,6 +126,19 @@ def matrix_add(request):
     )
 
 
+def _qa_errors_on_form(exc):
+    """The signing service names the QA approver's fields as the signer's own."""
+    if hasattr(exc, "error_dict"):
+        for old, new in (
+            ("qa_actor", "qa_username"),
+            ("username", "qa_username"),
+            ("password", "qa_password"),
+        ):
+            if old in exc.error_dict:
+                exc.error_dict.setdefault(new, []).extend(exc.error_dict.pop(old))
+    return exc
+
+
 def matrix_end(request, pk: int):
     entry = get_object_or_404(
         restrict(
@@ -135,19 +148,38 @@ def matrix_end(request, pk: int):
         ),
         pk=pk,
     )
+    zone = user_zone(request.user)
     form = MatrixEndForm(request.POST or None)
+    set_zone(form, zone)
     if request.method == "POST" and form.is_valid():
-        try:
-            matrix_entry_end(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
-        except (ValidationError, PermissionDenied) as exc:
-            show_errors(exc, form)
+        data = form.cleaned_data
+        qa_actor = _qa_actor(data["qa_username"])
+        if qa_actor is None:
+            form.add_error("qa_username", "No active user has this user id.")
         else:
-            messages.success(request, f"Ended: {entry}.")
-            return redirect("web:coordinator_matrix")
+            try:
+                matrix_entry_end(
+                    actor=request.user,
+                    entry=entry,
+                    reason=data["reason"],
+                    valid_to=data["valid_to"],
+                    qa_actor=qa_actor,
+                    # Signed on the coordinator's screen: never the coordinator's
+                    # session, so user id and password are always asked (S1).
+                    qa_credentials=Credentials(
+                        username=data["qa_username"], password=data["qa_password"], session=None
+                    ),
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                show_errors(_qa_errors_on_form(exc), form)
+            else:
+                messages.success(request, f"Ended: {entry}, approved by {qa_actor.printed_name}.")
+                return redirect("web:coordinator_matrix")
     return render(
         request,
         "web/coordinator/matrix_end.html",
-        {"entry": entry, "form": form, "zone": user_zone(request.user)},
+        {"entry": entry, "form": form, "zone": zone},
+        status=422 if form.errors else 200,
     )
 
 
