@@ -11,11 +11,14 @@
 Kept outside the layers (like qualify.guards): the pages and the API share it.
 """
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.dateparse import parse_datetime
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -95,6 +98,42 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
+class ApiProblemsMiddleware:
+    """An /api/ address the URL patterns do not match (a letter where a number
+    belongs) answers like every other API error: problem+json, not an HTML page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_html = response.get("Content-Type", "").startswith("text/html")
+        if request.path.startswith("/api/") and response.status_code >= 400 and is_html:
+            titles = {404: "Not found", 405: "Method not allowed", 500: "Server error"}
+            details = {
+                404: "There is nothing at this address; check the path and its ids.",
+                500: "The server failed to answer; the request id helps support find out why.",
+            }
+            status = response.status_code
+            replaced = JsonResponse(
+                {
+                    "type": f"https://qualify.example/problems/{status}",
+                    "title": titles.get(status, "Error"),
+                    "status": status,
+                    "detail": details.get(status, ""),
+                    "instance": request.path,
+                    "request_id": getattr(request, "request_id", ""),
+                },
+                status=status,
+                content_type="application/problem+json",
+            )
+            for header in ("Allow", "Retry-After"):
+                if header in response:
+                    replaced[header] = response[header]
+            return replaced
+        return response
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store` on the API and on every page a signed-in person sees."""
 
@@ -109,3 +148,34 @@ class NoStoreMiddleware:
             # no-cache, no-store, must-revalidate, private, max-age=0
             add_never_cache_headers(response)
         return response
+
+
+# --- values: one parse for times, shared by the API, the CSV import and the CLI ----
+
+NAIVE_MESSAGE = (
+    "A time zone is required (T1): give the time with its UTC offset, "
+    "e.g. 2026-03-01T08:00:00+01:00 or 2026-03-01T07:00:00Z."
+)
+
+
+def parse_aware(text: str) -> dt.datetime:
+    """ISO 8601 date and time with its zone, returned in UTC. Raises ValueError with a
+    message for people: a time without a zone is refused, never read as UTC (T1)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("A date and time is required.")
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValueError(
+            f"{text[:40]!r} is not a date and time; use ISO 8601 such as "
+            "2026-03-01T08:00:00+01:00."
+        )
+    if timezone.is_naive(value):
+        raise ValueError(NAIVE_MESSAGE)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(f"{text[:40]!r} is out of range.") from None

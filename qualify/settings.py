@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # P16/P23: NUL bytes refused with 400; no-store on the API and signed-in pages.
     "qualify.edge.RefuseNulBytesMiddleware",
     "qualify.edge.NoStoreMiddleware",
+    "qualify.edge.ApiProblemsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Issue 10: Content-Security-Policy and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",

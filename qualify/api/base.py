@@ -3,12 +3,12 @@ and roles, qualify.accounts.policy), rate limits, cursor pagination, filters and
 problem+json error format. A 403 on a write is audited (A5)."""
 
 from django.core.exceptions import PermissionDenied
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import authentication, exceptions, generics, pagination
 
 from qualify.accounts.policy import audit_forbidden_write
 from qualify.api.auth import BearerTokenAuthentication, ScopeAndRolePermission, TokenRateThrottle
 from qualify.api.errors import problem_exception_handler
+from qualify.api.fields import StrictFilterBackend
 
 
 class Cursor(pagination.CursorPagination):
@@ -17,13 +17,24 @@ class Cursor(pagination.CursorPagination):
     max_page_size = 1000
     ordering = "pk"
 
+    def get_page_size(self, request):
+        # A malformed page_size is refused (P16), not silently replaced by the default.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": f"Give a whole number from 1 to {self.max_page_size}."}
+            )
+        return int(raw)
+
 
 class ApiView(generics.GenericAPIView):
     authentication_classes = [BearerTokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [ScopeAndRolePermission]
     throttle_classes = [TokenRateThrottle]
     pagination_class = Cursor
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]  # P16: malformed filters are refused
 
     def get_exception_handler(self):
         return problem_exception_handler

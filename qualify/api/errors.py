@@ -35,9 +35,16 @@ TITLES = {
 
 
 class Conflict(exceptions.APIException):
+    """409; `existing` (a serialized object) is sent along as "existing", so a client
+    that lost a creation race learns what is there."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, *, existing: Any = None) -> None:
+        super().__init__(detail, code)
+        self.existing = existing
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -91,7 +98,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         result = problem(400, first, request=request, kind="validation", errors=errors)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-        result = problem(response.status_code, str(detail), request=request)
+        extra = {}
+        if isinstance(exc, Conflict) and exc.existing is not None:
+            extra["existing"] = exc.existing
+        result = problem(response.status_code, str(detail), request=request, **extra)
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:
             result[header] = response[header]

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
+from qualify.api.errors import Conflict
+from qualify.api.fields import AwareDateTimeField
 from qualify.org import services as org
 from qualify.org.models import Department, JobFunction, Person, Site
 from qualify.org.queries import people as visible_people
@@ -22,8 +24,8 @@ from qualify.org.scoping import restrict
 
 class JobAssignmentInput(serializers.Serializer):
     job_function = serializers.CharField(max_length=40, help_text="Job function code.")
-    valid_from = serializers.DateTimeField(help_text="Start, with a UTC offset (T2).")
-    valid_to = serializers.DateTimeField(
+    valid_from = AwareDateTimeField(help_text="Start, with a UTC offset (T2).")
+    valid_to = AwareDateTimeField(
         required=False, allow_null=True, help_text="End (exclusive), if it has ended."
     )
 
@@ -95,7 +97,13 @@ def person_upsert(*, actor: Any, data: dict, reason: str) -> tuple[Person, bool]
     person = Person.objects.filter(employee_number=number).first()
     created = person is None
     if created:
-        person = org.person_create(actor=actor, employee_number=number, **fields)
+        try:
+            person = org.person_create(actor=actor, employee_number=number, **fields)
+        except org.PersonExists as exc:
+            raise Conflict(
+                f"{exc.person} was created at the same time by another request.",
+                existing=_existing(exc.person),
+            ) from None
     else:
         if not visible_people(actor).filter(pk=person.pk).exists():
             raise NotFound(f"No person {number!r}.")
@@ -109,6 +117,12 @@ def person_upsert(*, actor: Any, data: dict, reason: str) -> tuple[Person, bool]
     elif data.get("active", True) and not person.active:
         raise ValidationError({"active": f"{person} is deactivated; reactivation is not offered."})
     return person, created
+
+
+def _existing(person: Person) -> dict:
+    from qualify.api.views.people import PersonOut  # the API's own shape of a person
+
+    return dict(PersonOut(person).data)
 
 
 def _sync_job_assignment(actor: Any, person: Person, item: dict, reason: str) -> None:

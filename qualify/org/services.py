@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -339,9 +339,26 @@ def person_create(
         employed_from=employed_from or timezone.now(),
     )
     _clean_person(person)
-    person.save()
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives
+            person.save()
+    except IntegrityError:
+        # Two creations of one employee number at once: both passed the check above,
+        # the database kept the first. The second learns which person exists (P16).
+        existing = Person.objects.filter(employee_number=person.employee_number).first()
+        if existing is None:
+            raise
+        raise PersonExists(existing) from None
     audit.record("org.person.created", person, actor=actor)
     return person
+
+
+class PersonExists(Exception):
+    """A person with this employee number was created meanwhile (a duplicate race)."""
+
+    def __init__(self, person: Person) -> None:
+        super().__init__(f"{person} already exists.")
+        self.person = person
 
 
 def _clean_person(person: Person) -> None:

@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
+from qualify.api.fields import AwareDateTimeField
 from qualify.api.idempotency import idempotent
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
 from qualify.documents import services
@@ -108,8 +109,8 @@ class DraftIn(serializers.Serializer):
 
 
 class EffectiveQuery(serializers.Serializer):
-    at = serializers.DateTimeField(required=False)
-    as_known_at = serializers.DateTimeField(required=False)
+    at = AwareDateTimeField(required=False)
+    as_known_at = AwareDateTimeField(required=False)
 
 
 def _document(user, number) -> Document:

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from qualify.api.base import ListView
+from qualify.api.fields import AwareDateTimeField
 from qualify.api.idempotency import idempotent
 from qualify.documents.queries import documents
 from qualify.org.queries import people
@@ -24,7 +25,7 @@ class ExecutionIn(serializers.Serializer):
     documents = serializers.ListField(
         child=serializers.CharField(max_length=40), min_length=1, max_length=50
     )
-    claimed_at = serializers.DateTimeField(
+    claimed_at = AwareDateTimeField(
         required=False,
         allow_null=True,
         help_text="When the step was performed, as attested by the MES (stored beside "

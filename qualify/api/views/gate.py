@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView
+from qualify.api.fields import AwareDateTimeField
 from qualify.documents.queries import documents
 from qualify.org.queries import qualification_subjects
 from qualify.training import engine
@@ -20,8 +21,8 @@ GATE_PERMS = ["quality.record_execution", "quality.view_execution", "training.vi
 class CheckQuery(serializers.Serializer):
     person = serializers.CharField(max_length=40, help_text="Employee number.")
     document = serializers.CharField(max_length=40, help_text="Document number.")
-    at = serializers.DateTimeField(required=False, help_text="Instant asked about; default now.")
-    as_known_at = serializers.DateTimeField(
+    at = AwareDateTimeField(required=False, help_text="Instant asked about; default now.")
+    as_known_at = AwareDateTimeField(
         required=False, help_text="Answer with only what was recorded by then (Q7)."
     )
 
@@ -33,8 +34,8 @@ class Pair(serializers.Serializer):
 
 class CheckBatchIn(serializers.Serializer):
     pairs = Pair(many=True, min_length=1, max_length=engine.MAX_PAIRS)
-    at = serializers.DateTimeField(required=False)
-    as_known_at = serializers.DateTimeField(required=False)
+    at = AwareDateTimeField(required=False)
+    as_known_at = AwareDateTimeField(required=False)
 
 
 class ReasonOut(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
+from qualify.api.fields import StrictBooleanFilter
 from qualify.api.hr import PersonInput, person_upsert
 from qualify.api.idempotency import idempotent
 from qualify.org import services as org
@@ -54,7 +55,7 @@ class PersonOut(serializers.ModelSerializer):
 
 class PersonFilter(django_filters.FilterSet):
     employee_number = django_filters.CharFilter()
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
     site = django_filters.CharFilter(field_name="site__code")
 
     class Meta:

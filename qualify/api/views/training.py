@@ -1,12 +1,11 @@
 """Training reads: requirements, the matrix, assignments, records with signatures."""
 
-import datetime as dt
-
 import django_filters
 from django.utils import timezone
 from rest_framework import serializers
 
 from qualify.api.base import ListView
+from qualify.api.fields import AwareDateTimeFilter, StrictBooleanFilter
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import overdue_at
@@ -81,20 +80,11 @@ class MatrixView(ListView):
         return training_queries.matrix_entries(self.request.user)
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """ISO 8601 with an offset, taken to UTC (PostgreSQL refuses odd offsets)."""
-
-    def filter(self, qs, value):
-        if value is not None:
-            value = value.astimezone(dt.UTC)
-        return super().filter(qs, value)
-
-
 class AssignmentFilter(django_filters.FilterSet):
     person = django_filters.CharFilter(field_name="person__employee_number")
     status = django_filters.ChoiceFilter(choices=AssignmentStatus.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open past due (G7)")
-    due_before = UtcDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Open past due (G7)")
+    due_before = AwareDateTimeFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = Assignment
