@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from qualify.audit.models import AuditEvent
 from qualify.signatures.services import signatures_of
 from qualify.training import engine, events
 from qualify.training import services as training
@@ -279,8 +280,51 @@ def test_classroom_demanding_a_demonstration_refuses_a_plain_record(plant, train
         evidence_required=Evidence.DEMONSTRATION,
     )
     ann = plant.person("Ann")
-    with pytest.raises(ValidationError, match="Q8"):
+    with pytest.raises(ValidationError, match="requires evidence of understanding"):
         _classroom(plant, plant.trainer_user, ann, demo, timezone.now() - DAY, checklist_ok=False)
+
+
+def _refusals():
+    return list(AuditEvent.objects.filter(action="training.record.refused").order_by("seq"))
+
+
+@pytest.mark.requirement("A5", "Q4")
+def test_sign_off_by_a_trainer_not_qualified_then_is_refused_and_audited(plant, trained):
+    _, classroom, _ = trained
+    ann = plant.person("Ann")
+    with pytest.raises(ValidationError, match="was not qualified on TTT") as refused:
+        _classroom(plant, plant.trainer_user, ann, classroom, timezone.now() - 40 * DAY)
+    [event] = _refusals()
+    assert event.actor_username == plant.trainer_user.username
+    assert (event.object_type, event.object_id) == ("org.person", str(ann.pk))
+    assert event.data["detail"]["requirement"] == "GMP-101"
+    assert event.data["detail"]["method"] == Method.CLASSROOM
+    assert event.data["detail"]["why"] == " ".join(refused.value.messages)
+    assert not TrainingRecord.objects.filter(requirement=classroom).exists()
+
+
+@pytest.mark.requirement("A5", "Q8")
+def test_psm_sign_off_without_the_demonstration_is_refused_and_audited(plant, trained):
+    ttt = trained[1].trainer_requirement
+    psm = plant.requirement(
+        "PSM-HOTWORK",
+        method=Method.CLASSROOM,
+        trainer_requirement=ttt,
+        evidence_required=Evidence.DEMONSTRATION,
+    )
+    ann = plant.person("Ann")
+    with pytest.raises(ValidationError, match="requires evidence of understanding"):
+        _classroom(plant, plant.trainer_user, ann, psm, timezone.now() - DAY, checklist_ok=False)
+    [event] = _refusals()
+    assert event.actor_username == plant.trainer_user.username
+    assert (event.object_type, event.object_id) == ("org.person", str(ann.pk))
+    assert event.data["detail"]["requirement"] == "PSM-HOTWORK"
+    assert "demonstration" in event.data["detail"]["why"]
+    assert not TrainingRecord.objects.filter(requirement=psm).exists()
+    # With the demonstration observed, the same sign-off is accepted and nothing is refused.
+    record = _classroom(plant, plant.trainer_user, ann, psm, timezone.now() - DAY)
+    assert record.evidence == Evidence.DEMONSTRATION
+    assert len(_refusals()) == 1
 
 
 # --- external certificates ------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Classroom and on-the-job: the trainer records what they delivered, both sign."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from qualify.audit import services as audit
 from qualify.org.models import Person
 from qualify.signatures.services import Credentials, authenticate_signer
 from qualify.training import engine
@@ -26,6 +27,23 @@ from qualify.training.services.records._common import (
 )
 
 # --- classroom and on-the-job ----------------------------------------------------------------
+
+
+def _refuse(
+    actor: Any, trainee: Person, requirement: Requirement, method: str, error: ValidationError
+) -> NoReturn:
+    """A5: a sign-off refused for a reason a regulation cares about (the trainer was not
+    qualified, the evidence of understanding is missing) is audited, then refused. No
+    transaction is open yet, so the event is committed on its own and survives."""
+    why = " ".join(error.messages)
+    audit.record_refusal(
+        "training.record.refused",
+        actor=actor,
+        obj=trainee,
+        why=why,
+        detail={"requirement": requirement.code, "method": method},
+    )
+    raise error
 
 
 def _record_trained(
@@ -57,11 +75,19 @@ def _record_trained(
             {"requirement": f"{requirement.code} names no trainer qualification (Q4)."}
         )
     if not engine.is_qualified(trainer, needed, at=attested_at):
-        raise ValidationError(
-            {
-                "trainer": f"{trainer.full_name} was not qualified on {needed.code} at "
-                f"{attested_at:%Y-%m-%d %H:%M %Z} and so could not train {requirement.code} (Q4)."
-            }
+        # Q4: the trainer must be qualified to train R at the time of the training.
+        _refuse(
+            actor,
+            trainee,
+            requirement,
+            method,
+            ValidationError(
+                {
+                    "trainer": f"{trainer.full_name} was not qualified on {needed.code} at "
+                    f"{attested_at:%Y-%m-%d %H:%M %Z} and so could not train "
+                    f"{requirement.code}."
+                }
+            ),
         )
     demonstrated = checklist_ok and (
         method == Method.ON_THE_JOB or requirement.evidence_required == Evidence.DEMONSTRATION
@@ -71,7 +97,10 @@ def _record_trained(
             {"checklist_ok": "The practical's checklist was not met: nothing is recorded."}
         )
     evidence = Evidence.DEMONSTRATION if demonstrated else Evidence.SIGNATURE
-    _check_evidence(requirement, evidence)
+    try:
+        _check_evidence(requirement, evidence)  # Q8 (OSHA PSM: an observed demonstration)
+    except ValidationError as refused:
+        _refuse(actor, trainee, requirement, method, refused)
     version = _version_for(requirement, _open_assignment(trainee, requirement), attested_at)
     trainee_proof = authenticate_signer(
         actor=user, credentials=trainee_credentials, meaning=COMPLETED
