@@ -22,6 +22,8 @@ COLUMNS = [
     "department",
     "manager",
     "active",
+    "employed_from",
+    "left_at",
     "job_function",
     "valid_from",
     "valid_to",
@@ -52,6 +54,9 @@ def _people_from_rows(rows: list[dict[str, str]], result: ImportResult) -> list[
             data: dict[str, Any] = {k: row.get(k, "") for k in COLUMNS[:6]}
             active = row.get("active", "").lower()
             data["active"] = active not in {"false", "no", "0", "n"}
+            for name in ("employed_from", "left_at"):
+                if row.get(name):
+                    data[name] = row[name]
             data["job_assignments"] = []
             people[number] = (line, data)
         if row.get("job_function"):

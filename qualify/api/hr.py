@@ -60,6 +60,20 @@ class PersonInput(serializers.Serializer):
     active = serializers.BooleanField(
         required=False, default=True, help_text="false deactivates the person (G6)."
     )
+    employed_from = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the employment began, with a UTC offset (default: when created). "
+        "No work is attested before it (E5).",
+    )
+    left_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With active=false: when the person left (default: now). From then on "
+        "they are not qualified (Q9).",
+    )
     job_assignments = JobAssignmentInput(many=True, required=False, default=list)
 
     def validate(self, attrs):
@@ -98,13 +112,20 @@ def person_upsert(*, actor: Any, data: dict, reason: str) -> tuple[Person, bool]
     created = person is None
     if created:
         try:
-            person = org.person_create(actor=actor, employee_number=number, **fields)
+            person = org.person_create(
+                actor=actor,
+                employee_number=number,
+                employed_from=data.get("employed_from"),
+                **fields,
+            )
         except org.PersonExists as exc:
             raise Conflict(
                 f"{exc.person} was created at the same time by another request.",
                 existing=_existing(exc.person),
             ) from None
     else:
+        if data.get("employed_from") is not None:
+            fields["employed_from"] = data["employed_from"]
         if not visible_people(actor).filter(pk=person.pk).exists():
             raise NotFound(f"No person {number!r}.")
         changed = {k: v for k, v in fields.items() if getattr(person, k) != v}
@@ -113,7 +134,9 @@ def person_upsert(*, actor: Any, data: dict, reason: str) -> tuple[Person, bool]
     for item in data.get("job_assignments", []):
         _sync_job_assignment(actor, person, item, reason)
     if data.get("active", True) is False and person.active:
-        person = org.person_deactivate(actor=actor, person=person, reason=reason)
+        person = org.person_deactivate(
+            actor=actor, person=person, reason=reason, left_at=data.get("left_at")
+        )
     elif data.get("active", True) and not person.active:
         raise ValidationError({"active": f"{person} is deactivated; reactivation is not offered."})
     return person, created

@@ -47,7 +47,9 @@ class PersonOut(serializers.ModelSerializer):
             "department",
             "manager",
             "username",
+            "employed_from",
             "active",
+            "left_at",
             "deactivated_at",
             "job_assignments",
         ]
@@ -82,6 +84,12 @@ class BulkOut(serializers.Serializer):
 
 class DeactivateIn(serializers.Serializer):
     reason = serializers.CharField()
+    left_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the person left, with a UTC offset (default: now).",
+    )
 
 
 def _people(user):
@@ -180,7 +188,9 @@ class PersonDeactivateView(ApiView):
         if person is None:
             raise NotFound(f"No person {employee_number!r}.")
         data = _valid(DeactivateIn, request.data, request.user)
-        org.person_deactivate(actor=request.user, person=person, reason=data["reason"])
+        org.person_deactivate(
+            actor=request.user, person=person, reason=data["reason"], left_at=data["left_at"]
+        )
         return Response(PersonOut(_people(request.user).get(pk=person.pk)).data)
 
 
