@@ -91,6 +91,11 @@ class Rule:
         reaches do not apply, so those holding only them are refused."""
         return dataclasses.replace(self, own=frozenset(), trainees=frozenset())
 
+    def form(self) -> Rule:
+        """The same rule for a page whose only purpose is a change (a "new" or an
+        "approve" form): showing the form needs what submitting it needs."""
+        return dataclasses.replace(self, read=self.write, own=frozenset(), trainees=frozenset())
+
     def for_kwargs(self, kwargs: dict[str, Any]) -> Rule:
         """A page that serves several kinds of record (quality/<kind>/…) names one
         rule per kind; an unknown kind keeps this (empty) rule."""
@@ -317,10 +322,6 @@ EXECUTIONS = Rule(
     write=_set(EMPLOYEE, QA_APPROVER),
     write_scope="executions-write",
 )
-BATCHES = Rule(
-    "batch records",
-    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
-)
 INSPECTION = Rule(
     "the inspector's pages",
     read=_set(QA_APPROVER, AUDITOR),
@@ -420,10 +421,10 @@ POLICY: dict[str, Rule] = {
     # The training coordinator's pages and the same data in the API.
     "web:coordinator_job_functions": JOB_FUNCTIONS,
     "web:coordinator_matrix": MATRIX,
-    "web:coordinator_matrix_add": MATRIX,
-    "web:coordinator_matrix_end": MATRIX,
+    "web:coordinator_matrix_add": MATRIX.form(),
+    "web:coordinator_matrix_end": MATRIX.form(),
     "web:coordinator_requirements": REQUIREMENTS,
-    "web:coordinator_requirement_new": REQUIREMENTS,
+    "web:coordinator_requirement_new": REQUIREMENTS.form(),
     "web:coordinator_curricula": REQUIREMENTS,
     "web:coordinator_curriculum": REQUIREMENTS,
     "web:coordinator_people": PEOPLE,
@@ -446,18 +447,19 @@ POLICY: dict[str, Rule] = {
     "web:quality_list": QUALITY_LIST,
     "web:quality_detail": QUALITY_DETAIL,
     "web:quality_close": QUALITY_CLOSE,
-    "web:quality_capa_new": CAPAS,
-    "web:quality_capa_action_new": CAPAS,
-    "web:quality_action_complete": CAPAS,
-    "web:quality_capa_training_new": CAPAS,
-    "web:quality_capa_qa_review": CAPAS,
-    "web:quality_action_review": CAPAS,
-    "web:quality_cc_new": CHANGE_CONTROLS,
-    "web:quality_cc_approve": CHANGE_CONTROLS,
-    "web:quality_cc_link": CHANGE_CONTROLS,
+    "web:quality_capa_new": CAPAS.form(),
+    "web:quality_capa_action_new": CAPAS.form(),
+    "web:quality_action_complete": CAPAS.form(),
+    "web:quality_capa_training_new": CAPAS.form(),
+    "web:quality_capa_qa_review": CAPAS.form(),
+    "web:quality_action_review": CAPAS.form(),
+    "web:quality_cc_new": CHANGE_CONTROLS.form(),
+    "web:quality_cc_approve": CHANGE_CONTROLS.form(),
+    "web:quality_cc_link": CHANGE_CONTROLS.form(),
     "web:quality_deviation_new": DEVIATION_REPORTING,
-    "web:quality_batches": BATCHES,
-    "web:quality_batch": BATCHES,
+    # A batch record lists everyone's work on the batch: whoever reads all executions.
+    "web:quality_batches": EXECUTIONS.without_own(),
+    "web:quality_batch": EXECUTIONS.without_own(),
     "api:capas": CAPAS,
     "api:deviations": DEVIATIONS,
     "api:change-controls": CHANGE_CONTROLS,
