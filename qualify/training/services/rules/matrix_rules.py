@@ -11,6 +11,7 @@ from qualify.training import engine
 from qualify.training.models import (
     Assignment,
     AssignmentReason,
+    AssignmentStatus,
     MatrixEntry,
     Requirement,
     TrainingRecord,
@@ -148,3 +149,63 @@ def on_job_assignment_started(*, actor: Any, assignment: JobAssignment, **_: Any
         if not answer.qualified
     ]
     create_assignments(wanted, actor=actor, now=now)
+
+
+def assign_for_job_assignments(*, actor: Any, jobs: list[JobAssignment]) -> list[Assignment]:
+    """G2 for many job assignments started at once (a bulk HR import): for each, the
+    same assignments `on_job_assignment_started` would make, with one read of the
+    matrix, of the people's open assignments and training records, one engine call for
+    the people who could be qualified, and one insert. The callers pass started jobs of
+    active people."""
+    now = timezone.now()
+    jobs = [j for j in jobs if j.valid_to is None or j.valid_to > j.valid_from]
+    if not jobs:
+        return []
+    starts = {j.pk: max(now, j.valid_from) for j in jobs}
+    by_function: dict[int, list] = {}
+    for e in matrix_entries_for(
+        None, start=min(starts.values()), job_function_ids={j.job_function_id for j in jobs}
+    ):
+        by_function.setdefault(e.job_function_id, []).append(e)
+    person_ids = sorted({j.person_id for j in jobs})
+    already: set[tuple[int, int]] = set()
+    for part in chunks(person_ids):
+        already |= set(
+            Assignment.objects.filter(status=AssignmentStatus.OPEN, person_id__in=part).values_list(
+                "person_id", "requirement_id"
+            )
+        )
+    candidates = []
+    for job in jobs:
+        start = starts[job.pk]
+        for e in by_function.get(job.job_function_id, ()):
+            in_force = (e.valid_to is None or e.valid_to > start) and (
+                job.valid_to is None or e.valid_from < job.valid_to
+            )
+            if in_force and (job.person_id, e.requirement_id) not in already:
+                candidates.append((job, e, max(job.valid_from, e.valid_from)))
+    requirement_ids = {e.requirement_id for _, e, _ in candidates}
+    trained = _ever_trained(set(person_ids), requirement_ids)
+    asked = [c for c in candidates if (c[0].person_id, c[1].requirement_id) in trained]
+    requirements = Requirement.objects.in_bulk({e.requirement_id for _, e, _ in asked})
+    answers = engine.qualifications(
+        (job.person, requirements[e.requirement_id], max(now, applies)) for job, e, applies in asked
+    )
+    qualified = {
+        (job.pk, e.pk, e.requirement_id)
+        for (job, e, _), answer in zip(asked, answers, strict=True)
+        if answer.qualified
+    }
+    wanted = [
+        NewAssignment(
+            person_id=job.person_id,
+            requirement_id=e.requirement_id,
+            due_at=applies + dt.timedelta(days=e.window_days),
+            reason=AssignmentReason.ROLE_CHANGE,
+            source=source_of(job),
+            reason_text=f"New job function {job.job_function.code}",
+        )
+        for job, e, applies in candidates
+        if (job.pk, e.pk, e.requirement_id) not in qualified
+    ]
+    return create_assignments(wanted, actor=actor, now=now)
