@@ -10,6 +10,8 @@ register_actions(
         "document.version.submitted": "Version submitted for review",
         "document.version.reviewed": "Version reviewed",
         "document.version.approved": "Version approved",
+        # A5: refused for a missing review, or the approver wrote or reviewed it (S2).
+        "document.version.approval_refused": "Version approval refused",
         "document.version.withdrawn": "Version withdrawn",
         "document.version.ended": "Version effective period ended",
     }

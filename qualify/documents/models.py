@@ -145,7 +145,7 @@ class DocumentVersion(models.Model):
 
     def signature_conflict(self, user, meaning: str) -> str | None:
         if meaning in {"approved", "reviewed"} and user.pk == self.author_id:
-            return "The author of a version cannot review or approve it (S2)."
+            return "The author of a version cannot review or approve it."
         return None
 
     def state_at(self, instant) -> str:

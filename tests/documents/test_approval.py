@@ -32,6 +32,21 @@ def assert_refused_and_nothing_written(version, call, match):
     assert DocumentVersion.objects.filter(pk=version.pk).values().get() == state
 
 
+def assert_refused_and_only_the_refusal_recorded(version, actor, call, match):
+    """A5: the refused approval changes nothing, and one event records who was refused
+    and why."""
+    before_events, before_signatures = audit_count(), Signature.objects.count()
+    state = DocumentVersion.objects.filter(pk=version.pk).values().get()
+    with pytest.raises(ValidationError, match=match) as refused:
+        call()
+    assert audit_count() == before_events + 1
+    [event] = audit_events(version, "document.version.approval_refused")
+    assert event.actor_username == actor.username
+    assert event.data["detail"]["why"] == " ".join(refused.value.messages)
+    assert Signature.objects.count() == before_signatures
+    assert DocumentVersion.objects.filter(pk=version.pk).values().get() == state
+
+
 @pytest.mark.requirement("Q1", "A1", "S1")
 def test_approval_signs_sets_the_dates_and_the_baseline(doc_controller, reviewer, qa, document):
     version = submitted(document, doc_controller, reviewer, "A")
@@ -133,7 +148,25 @@ def test_the_author_cannot_approve_their_own_version(doc_controller, reviewer, d
     )
     services.version_submit(actor=author, version=version, credentials=creds(author))
     services.version_review(actor=reviewer, version=version, credentials=creds(reviewer))
-    assert_refused_and_nothing_written(version, lambda: approve(version, author), "author")
+    assert_refused_and_only_the_refusal_recorded(
+        version, author, lambda: approve(version, author), "You wrote revision A"
+    )
+
+
+@pytest.mark.requirement("S2", "A5")
+def test_the_reviewer_cannot_also_approve_the_revision(doc_controller, document):
+    # A reviewer who also holds the QA approver role.
+    from qualify.accounts import roles
+    from tests.personas import make_user
+
+    both = make_user("review_qa", roles.EMPLOYEE, roles.DOCUMENT_CONTROLLER, roles.QA_APPROVER)
+    version = submitted(document, doc_controller, both, "A")
+    assert services.approval_problem(version, both) == (
+        "You reviewed revision A; a different person must approve it."
+    )
+    assert_refused_and_only_the_refusal_recorded(
+        version, both, lambda: approve(version, both), "You reviewed revision A"
+    )
 
 
 @pytest.mark.requirement("Q1")
@@ -204,7 +237,10 @@ def test_approval_needs_a_valid_review_signature(doc_controller, qa, document):
     services.version_submit(
         actor=doc_controller, version=version, credentials=creds(doc_controller)
     )
-    assert_refused_and_nothing_written(version, lambda: approve(version, qa), "review")
+    assert services.approval_problem(version, qa) is not None
+    assert_refused_and_only_the_refusal_recorded(
+        version, qa, lambda: approve(version, qa), "must be reviewed before approval"
+    )
 
 
 def test_only_a_version_in_review_can_be_approved(doc_controller, qa, document):

@@ -134,3 +134,27 @@ def test_only_qa_reaches_the_approval_page(client, doc_controller, plant):  # no
     version = document.versions.get()
     client.force_login(doc_controller)
     assert client.get(reverse("web:document_version_approve", args=[version.pk])).status_code == 403
+
+
+@pytest.mark.requirement("S2")
+def test_the_approval_page_says_why_before_a_password_is_typed(client, doc_controller, plant):  # noqa: F811
+    from qualify.accounts import roles
+    from qualify.documents import services as documents
+    from tests.personas import make_user
+
+    both = make_user("review_qa", roles.EMPLOYEE, roles.DOCUMENT_CONTROLLER, roles.QA_APPROVER)
+    document = plant.document("SOP-020")
+    version = documents.version_draft(
+        actor=doc_controller, document=document, revision="2", change_summary="c", content_text="t"
+    )
+    client.force_login(doc_controller)
+    client.post(reverse("web:document_version_submit", args=[version.pk]), sign(doc_controller))
+    client.force_login(both)
+    page = client.get(reverse("web:document_version_approve", args=[version.pk]))
+    assert b"must be reviewed before approval" in page.content
+    assert b'name="sig-password"' not in page.content
+
+    client.post(reverse("web:document_version_review", args=[version.pk]), sign(both))
+    page = client.get(reverse("web:document_version_approve", args=[version.pk]))
+    assert b"You reviewed revision 2; a different person must approve it." in page.content
+    assert b'name="sig-password"' not in page.content

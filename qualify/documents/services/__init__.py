@@ -15,7 +15,7 @@ The package re-exports every service: callers import `qualify.documents.services
 """
 
 from qualify.documents.services._checks import DOCUMENT_FIELDS, DRAFT_FIELDS, OPEN_STATUSES
-from qualify.documents.services.approval import version_approve
+from qualify.documents.services.approval import ApprovalRefused, approval_problem, version_approve
 from qualify.documents.services.documents import document_create, document_update
 from qualify.documents.services.obsolete import document_obsolete
 from qualify.documents.services.versions import (
@@ -30,6 +30,8 @@ __all__ = [
     "DOCUMENT_FIELDS",
     "DRAFT_FIELDS",
     "OPEN_STATUSES",
+    "ApprovalRefused",
+    "approval_problem",
     "document_create",
     "document_obsolete",
     "document_update",

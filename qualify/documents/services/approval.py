@@ -25,6 +25,29 @@ from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
 
+class ApprovalRefused(ValidationError):
+    """An approval refused for a reason a regulation cares about (A5): no valid review,
+    or the approver wrote or reviewed the revision (S2)."""
+
+
+def approval_problem(version: DocumentVersion, user: Any) -> str | None:
+    """Why `user` may not approve `version` on review and segregation grounds (S2), in
+    words for the page to show before anyone types a password; None when nothing stands
+    in the way."""
+    if version.author_id == user.pk:
+        return f"You wrote revision {version.revision}; a different person must approve it."
+    reviews = _valid_reviews(version)
+    if not reviews:
+        return (
+            f"Revision {version.revision} has no valid review signature; it must be "
+            "reviewed before approval."
+        )
+    if any(review.signer_id == user.pk for review in reviews):
+        # S2: reviewer and approver are different people.
+        return f"You reviewed revision {version.revision}; a different person must approve it."
+    return None
+
+
 def _check_approvable(
     version: DocumentVersion,
     actor: Any,
@@ -41,13 +64,9 @@ def _check_approvable(
             f"Revision {version.revision} is {version.get_status_display().lower()}; "
             "only a version in review can be approved."
         )
-    if version.author_id == actor.pk:
-        raise ValidationError("The author of a version cannot approve it (S2).")
-    if not _valid_reviews(version):
-        raise ValidationError(
-            f"Revision {version.revision} has no valid review signature; it must be "
-            "reviewed before approval."
-        )
+    problem = approval_problem(version, actor)
+    if problem:
+        raise ApprovalRefused(problem)
     _check_editorial(version.retraining_required, version.editorial_justification)
     _check_has_baseline(document, version.retraining_required)
     effective = effective_from if effective_from is not None else now
@@ -97,13 +116,24 @@ def version_approve(
     if effective_from is not None:
         require_aware(effective_from, "effective_from")
     check_client(actor, version.document.client_id)
-    _check_approvable(
-        _fresh_version(version),
-        actor,
-        effective_from=effective_from,
-        reason=reason,
-        now=timezone.now(),
-    )
+    try:
+        _check_approvable(
+            _fresh_version(version),
+            actor,
+            effective_from=effective_from,
+            reason=reason,
+            now=timezone.now(),
+        )
+    except ApprovalRefused as refused:
+        # A5: before any transaction opens, so the refusal's event is committed.
+        audit.record_refusal(
+            "document.version.approval_refused",
+            actor=actor,
+            obj=version,
+            why=" ".join(refused.messages),
+            detail={"document": version.document.number, "revision": version.revision},
+        )
+        raise
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="approved")
     with transaction.atomic():
         document = _lock_document(version.document)

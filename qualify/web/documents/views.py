@@ -257,14 +257,19 @@ def version_approve(request, pk: int):
     elif request.method == "POST":
         status = 422
     preview = None
+    problem = None
     if version.status == VersionStatus.IN_REVIEW:
         preview = impact_preview(version, effective_from=effective_from)
+        # Said before anyone types a password: no review yet, or the user wrote or
+        # reviewed this revision (S2).
+        problem = documents.approval_problem(version, request.user)
     context = {
         "version": version,
         "document": version.document,
         "form": form,
         "sign_form": sign_form,
         "preview": preview,
+        "approval_problem": problem,
         "zone": zone,
         "checks": signature_checks(version),
     }
