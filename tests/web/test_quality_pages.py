@@ -9,6 +9,7 @@ from django.utils import timezone
 from qualify.quality import services as quality
 from qualify.quality.models import Capa, CapaStatus
 from tests.personas import PASSWORD
+from tests.web.pages_support import plant  # noqa: F401
 
 
 @pytest.mark.requirement("P13")
@@ -74,3 +75,40 @@ def test_a_capa_refuses_to_close_with_its_open_items_then_closes(client, qa):
     assert b"meaning: Closed" in page.content
     assert b"meaning: Verified" in page.content
     assert b"Training picture" in page.content
+
+
+@pytest.mark.requirement("P13", "E2")
+def test_a_capa_raised_from_a_deviations_page_names_its_deviation(client, qa, plant):  # noqa: F811
+    deviation = quality.deviation_create(
+        actor=qa,
+        number="DEV-2026-0701",
+        site=plant.site,
+        occurred_at=timezone.now() - dt.timedelta(hours=2),
+        description="Second-person check skipped",
+    )
+    client.force_login(qa)
+    page = client.get(reverse("web:quality_detail", args=["deviations", deviation.pk]))
+    link = f"{reverse('web:quality_capa_new')}?deviation={deviation.pk}"
+    assert link.encode() in page.content
+    form = client.get(link).context["form"]
+    assert form.initial["source"] == "deviation"
+    assert form.initial["deviation"] == deviation.pk
+    assert form.initial["source_reference"] == "DEV-2026-0701"
+
+    # Without the deviation, a CAPA "from a deviation" is refused with a plain message.
+    fields = {
+        "number": "CAPA-2026-070",
+        "source": "deviation",
+        "problem_statement": "Check skipped",
+        "root_cause_category": "training",
+    }
+    refused = client.post(reverse("web:quality_capa_new"), fields)
+    assert refused.status_code == 200
+    assert "Choose the deviation" in str(refused.context["form"].errors["deviation"])
+    assert not Capa.objects.filter(number="CAPA-2026-070").exists()
+
+    done = client.post(reverse("web:quality_capa_new"), fields | {"deviation": deviation.pk})
+    assert done.status_code == 302
+    capa = Capa.objects.get(number="CAPA-2026-070")
+    assert capa.deviation == deviation
+    assert capa.source_reference == "DEV-2026-0701"

@@ -41,10 +41,27 @@ class CapaForm(_ClientChoice, forms.Form):
     root_cause = forms.CharField(
         label="Root cause", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    deviation = forms.ModelChoiceField(
+        label="Deviation",
+        queryset=None,
+        required=False,
+        empty_label="—",
+        help_text="For a CAPA raised from a deviation: the deviation it comes from.",
+    )
 
-    def __init__(self, *args, clients=None, **kwargs):
+    def __init__(self, *args, clients=None, deviations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_clients(clients)
+        self.fields["deviation"].queryset = deviations
+        self.fields["deviation"].label_from_instance = lambda d: f"{d.number}: {d.description}"[
+            :120
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == CapaSource.DEVIATION and not data.get("deviation"):
+            self.add_error("deviation", "Choose the deviation this CAPA is raised from.")
+        return data
 
 
 class ActionForm(forms.Form):

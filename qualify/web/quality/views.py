@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from qualify.org.queries import clients as client_query
 from qualify.quality import queries
 from qualify.quality import services as quality
-from qualify.quality.models import Capa, ChangeControl, Deviation
+from qualify.quality.models import Capa, CapaSource, ChangeControl, Deviation
 from qualify.quality.services import QualityRefused
 from qualify.signatures.queries import signature_checks
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
@@ -190,7 +190,26 @@ def event_close(request, kind: str, pk: int):
 
 
 def capa_new(request):
-    form = CapaForm(request.POST or None, clients=client_query(request.user))
+    """Raise a CAPA; from a deviation's page (?deviation=<id>) the source, the deviation
+    and its client are filled in."""
+    deviations = queries.deviations(request.user).order_by("-occurred_at")
+    initial = {}
+    raised_from = request.GET.get("deviation", "")
+    if raised_from.isdigit():
+        deviation = deviations.filter(pk=int(raised_from)).first()
+        if deviation is not None:
+            initial = {
+                "source": CapaSource.DEVIATION,
+                "deviation": deviation.pk,
+                "source_reference": deviation.number,
+                "client": deviation.client_id,
+            }
+    form = CapaForm(
+        request.POST or None,
+        initial=initial,
+        clients=client_query(request.user),
+        deviations=deviations,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             capa = quality.capa_create(actor=request.user, **form.cleaned_data)
