@@ -1,8 +1,11 @@
 """Inspector pages (read-only): the qualification question with its evidence, the
 transcript, the training status per version, and a record's audit trail."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from qualify.org import services as org
 from tests.web.pages_support import plant  # noqa: F401
@@ -87,3 +90,121 @@ def test_another_clients_records_answer_404_or_not_found(client, auditor, plant)
     )
     assert trail.status_code == 404
     assert client.get(reverse("web:inspector_document_status", args=["NVX-1"])).status_code == 404
+
+
+def _trail_of(client, name):
+    return client.get(reverse("web:inspector_audit"), {"record": name})
+
+
+@pytest.mark.requirement("A1", "P13")
+def test_the_audit_trail_page_takes_a_record_by_its_name_and_number(client, auditor, plant):  # noqa: F811
+    person = plant.person("Olivia", job_function=plant.operators)
+    document = plant.document("SOP-014")
+    requirement = plant.requirement("RU-SOP-014", document=document)
+    record = plant.read(person, requirement)
+    version = document.versions.get(revision="1")
+    client.force_login(auditor)
+    for name, wanted in [
+        ("SOP-014", document),
+        ("sop-014 rev 1", version),
+        ("SOP-014 revision 1", version),
+        (f"training record {record.pk}", record),
+        (f"Training record #{record.pk}", record),
+        ("RU-SOP-014", requirement),
+        (person.employee_number, person),
+        (auditor.username, auditor),
+    ]:
+        response = _trail_of(client, name)
+        assert response.status_code == 200, name
+        assert response.context["trail"].record == wanted, name
+        assert response.context["trail"].rows, name
+    page = _trail_of(client, f"training record {record.pk}")
+    assert b"training record" in page.content
+    assert b"training.trainingrecord" not in page.content
+
+
+@pytest.mark.requirement("P13")
+@pytest.mark.parametrize(
+    "name", ["SOP-999", "training record 99999", "nonsense words", "SOP-014 rev 9"]
+)
+def test_an_unknown_record_name_gets_a_clear_message(client, auditor, plant, name):  # noqa: F811
+    client.force_login(auditor)
+    response = _trail_of(client, name)
+    assert response.status_code == 404
+    assert response.context["trail"] is None
+    assert b"No record you may see is called" in response.content
+    assert b"Traceback" not in response.content
+
+
+@pytest.mark.requirement("U2", "P13")
+def test_a_client_restricted_auditor_reads_the_trail_of_no_record_they_may_not_see(
+    client,
+    auditor,
+    plant,  # noqa: F811
+):
+    from qualify.api.tokens import token_create
+    from qualify.documents import services as documents
+    from qualify.quality import services as quality
+    from qualify.signatures.models import Signature
+
+    ours = org.client_create(actor=plant.admin, code="OUR", name="Ours")
+    theirs = org.client_create(actor=plant.admin, code="THR", name="Theirs")
+    their_function = org.job_function_create(
+        actor=plant.coordinator,
+        code="THR-OP",
+        name="Their operator",
+        site=plant.site,
+        client=theirs,
+    )
+    their_person = plant.person("Theo", job_function=their_function)
+    in_house_person = plant.person("Ines", job_function=plant.operators)
+    in_house_doc = plant.document("SOP-100")
+    their_doc = documents.document_create(
+        actor=plant.doc_controller,
+        number="THR-1",
+        title="t",
+        doc_type="sop",
+        owner=plant.doc_controller,
+        client=theirs,
+    )
+    our_doc = documents.document_create(
+        actor=plant.doc_controller,
+        number="OUR-1",
+        title="t",
+        doc_type="sop",
+        owner=plant.doc_controller,
+        client=ours,
+    )
+    deviation = quality.deviation_create(
+        actor=plant.qa,
+        number="DEV-2026-0801",
+        site=plant.site,
+        occurred_at=timezone.now() - dt.timedelta(hours=1),
+        description="In-house",
+    )
+    token, _ = token_create(name="mes-line-1", scopes=["read"])
+    signature = Signature.objects.filter(object_type="documents.documentversion").first()
+    org.client_access_grant(actor=plant.admin, user=auditor, client=ours, reason="Client audit")
+    client.force_login(auditor)
+
+    assert _trail_of(client, "OUR-1").context["trail"].record == our_doc
+    hidden = {
+        "another client's person": ("org.person", their_person.pk),
+        "an in-house person": ("org.person", in_house_person.pk),
+        "another client": ("org.client", theirs.pk),
+        "another client's document": ("documents.document", their_doc.pk),
+        "an in-house document": ("documents.document", in_house_doc.pk),
+        "another user's account": ("accounts.user", plant.qa.pk),
+        "an in-house deviation": ("quality.deviation", deviation.pk),
+        "a signature on an in-house revision": ("signatures.signature", signature.pk),
+        "an API token": ("api.apitoken", token.pk),
+        "the site": ("org.site", plant.site.pk),
+    }
+    for what, (object_type, object_id) in hidden.items():
+        response = client.get(
+            reverse("web:inspector_audit"), {"object_type": object_type, "object_id": object_id}
+        )
+        assert response.status_code == 404, what
+        assert response.context["trail"] is None, what
+    for name in ["THR-1", "SOP-100", their_person.employee_number, "THR", "DEV-2026-0801"]:
+        assert _trail_of(client, name).status_code == 404, name

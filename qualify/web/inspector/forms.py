@@ -19,5 +19,11 @@ class PersonForm(forms.Form):
 
 
 class TrailForm(forms.Form):
-    object_type = forms.CharField(label="Record type", help_text="e.g. documents.documentversion")
-    object_id = forms.CharField(label="Record id")
+    record = forms.CharField(
+        label="Record",
+        max_length=200,
+        help_text=(
+            "Its name and number, as on its page: SOP-014, SOP-014 rev 6, training record 700, "
+            "CAPA-2026-007, DEV-2026-0150, a requirement code, an employee number or a user id."
+        ),
+    )

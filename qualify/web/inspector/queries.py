@@ -1,30 +1,156 @@
 """Reads for the inspector's pages: one record's audit trail with a per-object
 verification, and a document's training status per version. Read-only."""
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count
-from django.http import Http404
+from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet
 
 from qualify.audit.models import AuditEvent
 from qualify.audit.registry import audited_models
 from qualify.audit.services import record_hash_of
 from qualify.audit.trail import GENESIS, chain_next
+from qualify.documents import queries as document_queries
 from qualify.documents.models import Document
-from qualify.org.scoping import visible_object
+from qualify.org import queries as org_queries
+from qualify.org.scoping import restricted_clients
+from qualify.quality import queries as quality_queries
+from qualify.training import queries as training_queries
 from qualify.training.models import Assignment, TrainingRecord
 
-# Where an object's owning client is (U2): its audit trail is as private as the record.
-CLIENT_PATHS = {
-    "documents.document": "client",
-    "documents.documentversion": "document__client",
-    "training.requirement": "client",
-    "training.assignment": "requirement__client",
-    "training.trainingrecord": "requirement__client",
-    "training.matrixentry": "job_function__client",
-    "org.jobfunction": "client",
+
+def _own_account(user: Any) -> QuerySet:
+    """A client-restricted user reads only their own account's trail; others all."""
+    rows = get_user_model().objects.all()
+    if restricted_clients(user) is None:
+        return rows
+    return rows.filter(pk=user.pk)
+
+
+# U2: which records of each type a user may see, through the same query functions the
+# pages and the API use, so a record's audit trail is exactly as private as the record.
+# A type missing here is visible only to users without client restriction (fail closed).
+VISIBLE: dict[str, Callable[[Any], QuerySet]] = {
+    "documents.document": document_queries.documents,
+    "documents.documentversion": document_queries.versions,
+    "training.requirement": training_queries.requirements,
+    "training.assignment": training_queries.visible_assignments,
+    "training.trainingrecord": training_queries.training_records,
+    "training.matrixentry": training_queries.matrix_entries,
+    "org.jobfunction": org_queries.job_functions,
+    "org.jobassignment": org_queries.job_assignments,
+    "org.person": org_queries.people,
+    "org.client": org_queries.clients,
+    "accounts.user": _own_account,
+    "quality.capa": quality_queries.capas,
+    "quality.capaaction": quality_queries.capa_actions,
+    "quality.effectivenessreview": quality_queries.effectiveness_reviews,
+    "quality.deviation": quality_queries.deviations,
+    "quality.changecontrol": quality_queries.change_controls,
+    "quality.execution": quality_queries.executions,
 }
+
+
+class NotFound(Exception):
+    """No record by that name the user may see (missing and hidden read the same)."""
+
+
+def visible_record(user: Any, object_type: str, object_id: str) -> Any | None:
+    """The record, when `user` may see it; NotFound when it is hidden from them.
+    None for a record that is gone (or a type with no table) but that an unrestricted
+    user may still read the trail of."""
+    model = audited_models().get(object_type)
+    restricted = restricted_clients(user) is not None
+    if object_type == "signatures.signature" and model is not None:
+        # A signature is as visible as the record it signs.
+        signature = model._base_manager.filter(pk=_int(object_id)).first()
+        if signature is not None:
+            visible_record(user, signature.object_type, signature.object_id)
+            return signature
+        if restricted:
+            raise NotFound
+        return None
+    if object_type in VISIBLE:
+        key = _int(object_id)
+        record = VISIBLE[object_type](user).filter(pk=key).first() if key else None
+        if record is None and (restricted or object_type == "accounts.user"):
+            raise NotFound
+        if record is None and model is not None:
+            record = model._base_manager.filter(pk=key).first() if key else None
+        return record
+    if restricted:
+        raise NotFound
+    if model is None:
+        return None
+    key = _int(object_id)
+    return model._base_manager.filter(pk=key).first() if key else None
+
+
+def _int(value: Any) -> int | None:
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+# -- finding a record by the name people use -----------------------------------------
+
+_REVISION = re.compile(r"^(?P<number>.+?)\s+rev(?:ision)?\.?\s*(?P<revision>\S+)$", re.I)
+_NAMED_ID = re.compile(r"^(?P<label>[a-z][a-z ]*?)\s*(?:#|no\.?|number)?\s*(?P<id>\d+)$", re.I)
+
+
+def _labels() -> dict[str, str]:
+    """'training record' -> 'training.trainingrecord', for every audited model."""
+    labels = {}
+    for object_type, model in audited_models().items():
+        labels[str(model._meta.verbose_name).lower()] = object_type
+    labels.update({"record": "training.trainingrecord", "user": "accounts.user"})
+    return labels
+
+
+def find_record(user: Any, text: str) -> tuple[str, str]:
+    """(object_type, object_id) of the record named by `text`, the way people name
+    them: "training record 700", "SOP-014 rev 6", "SOP-014", "CAPA-2026-007",
+    "DEV-2026-0150", a change control number, a requirement code, a person's employee
+    number or a user id. NotFound when there is none the user may see."""
+    text = " ".join((text or "").split())
+    if not text or "\x00" in text:
+        raise NotFound
+    named = _NAMED_ID.match(text)
+    if named:
+        object_type = _labels().get(named["label"].strip().lower())
+        if object_type is not None:
+            visible_record(user, object_type, named["id"])
+            return object_type, named["id"]
+    revision = _REVISION.match(text)
+    if revision:
+        version = (
+            document_queries.versions(user)
+            .filter(
+                document__number__iexact=revision["number"], revision__iexact=revision["revision"]
+            )
+            .first()
+        )
+        if version is not None:
+            return "documents.documentversion", str(version.pk)
+    lookups: list[tuple[str, QuerySet, str]] = [
+        ("quality.capa", quality_queries.capas(user), "number__iexact"),
+        ("quality.deviation", quality_queries.deviations(user), "number__iexact"),
+        ("quality.changecontrol", quality_queries.change_controls(user), "number__iexact"),
+        ("documents.document", document_queries.documents(user), "number__iexact"),
+        ("training.requirement", training_queries.requirements(user), "code__iexact"),
+        ("org.person", org_queries.people(user), "employee_number__iexact"),
+        ("org.client", org_queries.clients(user), "code__iexact"),
+        ("org.jobfunction", org_queries.job_functions(user), "code__iexact"),
+        ("accounts.user", _own_account(user), "username__iexact"),
+    ]
+    for object_type, rows, lookup in lookups:
+        found = rows.filter(**{lookup: text}).values_list("pk", flat=True).first()
+        if found is not None:
+            return object_type, str(found)
+    raise NotFound
 
 
 @dataclass
@@ -44,6 +170,12 @@ class ObjectTrail:
     live_reason: str = ""
 
     @property
+    def label(self) -> str:
+        """The record type in words ("training record"), never the internal name."""
+        model = audited_models().get(self.object_type)
+        return str(model._meta.verbose_name) if model is not None else "record"
+
+    @property
     def ok(self) -> bool:
         return all(r.chain_ok and r.columns_ok for r in self.rows) and self.live_ok is not False
 
@@ -51,21 +183,15 @@ class ObjectTrail:
 def object_trail(user, *, object_type: str, object_id: str) -> ObjectTrail:
     """Every audit event of one record, each checked against the chain (its hash follows
     from the previous event's), its indexed columns against its entry, and the live row
-    against the record hash of its last event (A3, A4). 404 for another client's record."""
+    against the record hash of its last event (A3, A4). NotFound for a record the user
+    may not see (U2)."""
     model = audited_models().get(object_type)
-    record = None
-    if model is not None:
-        path = CLIENT_PATHS.get(object_type)
-        rows = model._base_manager.all()
-        if path is not None:
-            record = visible_object(rows, user, object_id, path)  # Http404 if hidden
-        else:
-            record = rows.filter(pk=object_id).first()
+    record = visible_record(user, object_type, object_id)  # NotFound if hidden
     events = list(
         AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("seq")
     )
-    if model is None and not events:
-        raise Http404("No such record type.")
+    if record is None and not events:
+        raise NotFound
     previous = dict(
         AuditEvent.objects.filter(seq__in=[e.seq - 1 for e in events]).values_list(
             "seq", "chain_hash"

@@ -13,7 +13,12 @@ from qualify.training import engine
 from qualify.training.queries import person_transcript
 from qualify.web.documents.kit import local_input, set_zone, user_zone
 from qualify.web.inspector.forms import PersonForm, QuestionForm, TrailForm
-from qualify.web.inspector.queries import document_training_status, object_trail
+from qualify.web.inspector.queries import (
+    NotFound,
+    document_training_status,
+    find_record,
+    object_trail,
+)
 
 READ = ("training.view_trainingrecord", "documents.approve_version")
 TRAIL = "audit.view_audit_trail"
@@ -88,19 +93,35 @@ def document_status(request, number: str):
     )
 
 
+NOT_FOUND = (
+    "No record you may see is called “{}”. Give its name and number as shown on its page, "
+    "for example SOP-014 rev 6, training record 700, CAPA-2026-007 or an employee number."
+)
+
+
 def audit_trail(request):
-    form = TrailForm(request.GET or None)
+    """One record's trail, the record named as people name it ("SOP-014 rev 6"); the
+    links from record pages pass its type and id. Only records the user may see (U2);
+    a missing or hidden one gets the same plain message."""
+    object_type = request.GET.get("object_type", "").strip().lower()
+    object_id = request.GET.get("object_id", "").strip()
+    form = TrailForm(None if object_type else (request.GET or None))
     trail = None
-    if form.is_bound and form.is_valid():
-        trail = object_trail(
-            request.user,
-            object_type=form.cleaned_data["object_type"].strip().lower(),
-            object_id=form.cleaned_data["object_id"].strip(),
-        )
+    not_found = ""
+    try:
+        if object_type:
+            trail = object_trail(request.user, object_type=object_type, object_id=object_id)
+        elif form.is_bound and form.is_valid():
+            found_type, found_id = find_record(request.user, form.cleaned_data["record"])
+            trail = object_trail(request.user, object_type=found_type, object_id=found_id)
+    except NotFound:
+        asked = form.data.get("record", "") if form.is_bound else f"#{object_id}"
+        not_found = NOT_FOUND.format(" ".join(asked.split())[:100])
     return render(
         request,
         "web/inspector/audit.html",
-        {"form": form, "trail": trail, "zone": user_zone(request.user)},
+        {"form": form, "trail": trail, "not_found": not_found, "zone": user_zone(request.user)},
+        status=404 if not_found else 200,
     )
 
 
