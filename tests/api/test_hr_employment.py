@@ -41,3 +41,22 @@ def test_deactivating_through_the_api_takes_the_leaving_time(hr, plant):
     assert response.status_code == 200, response.json()
     assert response.json()["left_at"] == "2024-01-31T17:00:00Z"
     assert response.json()["active"] is False
+
+
+@pytest.mark.requirement("E5", "Q9")
+def test_the_csv_import_takes_the_employment_columns(tmp_path, plant, coordinator):
+    from django.core.management import call_command
+
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "employee_number,full_name,site,active,employed_from,left_at\n"
+        "E200,Eimear Nolan,DUB,true,2023-05-02T08:00:00Z,\n"
+        "E201,Fionn Ryan,DUB,false,2023-01-09T08:00:00Z,2024-02-29T17:00:00Z\n"
+    )
+    call_command("import", "people", str(path), "--as", coordinator.username)
+    eimear = Person.objects.get(employee_number="E200")
+    fionn = Person.objects.get(employee_number="E201")
+    assert eimear.employed_from.isoformat() == "2023-05-02T08:00:00+00:00"
+    assert eimear.left_at is None
+    assert not fionn.active
+    assert fionn.left_at.isoformat() == "2024-02-29T17:00:00+00:00"

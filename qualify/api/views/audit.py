@@ -12,8 +12,6 @@ from qualify.org.queries import people
 from qualify.org.scoping import restrict, restricted_clients
 from qualify.training.models import Assignment, Requirement, TrainingRecord
 
-TRAIL = ["audit.view_audit_trail"]
-
 # Object types a client-restricted user (U2) may ask about, with how to see them.
 SCOPED = {
     "documents.document": (Document, "client"),
@@ -68,7 +66,6 @@ def _visible(user, object_type: str, object_id: str) -> bool:
 
 class AuditEventsView(ListView):
     serializer_class = AuditEventOut
-    perms = {"GET": TRAIL}
 
     class pagination_class(ListView.pagination_class):
         ordering = "seq"
@@ -97,7 +94,6 @@ class CheckpointOut(serializers.ModelSerializer):
 
 class CheckpointsView(ListView):
     serializer_class = CheckpointOut
-    perms = {"GET": TRAIL}
 
     class pagination_class(ListView.pagination_class):
         ordering = "tree_size"

@@ -18,9 +18,6 @@ from qualify.documents import services
 from qualify.documents.models import Document, DocumentVersion
 from qualify.documents.queries import documents, effective_version, versions
 
-VIEW = ["documents.view_document", "documents.manage_documents"]
-WRITE = ["documents.manage_documents"]
-
 
 class DocumentOut(serializers.ModelSerializer):
     site = serializers.CharField(source="site.code", allow_null=True, default=None)
@@ -122,7 +119,6 @@ def _document(user, number) -> Document:
 
 class DocumentsView(ListView):
     serializer_class = DocumentOut
-    perms = {"GET": VIEW}
     filterset_fields = ["number", "doc_type"]
 
     def get_queryset(self):
@@ -131,7 +127,6 @@ class DocumentsView(ListView):
 
 class DocumentView(RetrieveView):
     serializer_class = DocumentOut
-    perms = {"GET": VIEW}
     lookup_field = "number"
 
     def get_queryset(self):
@@ -140,8 +135,6 @@ class DocumentView(RetrieveView):
 
 class VersionsView(ListView):
     serializer_class = VersionOut
-    scopes = {"GET": "read", "POST": "documents-write"}
-    perms = {"GET": VIEW, "POST": WRITE}
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
 
     def get_queryset(self):
@@ -178,7 +171,6 @@ class VersionsView(ListView):
 
 
 class EffectiveVersionView(ApiView):
-    perms = {"GET": VIEW}
     serializer_class = VersionOut
 
     @extend_schema(

@@ -14,9 +14,6 @@ from qualify.quality.queries import executions
 from qualify.quality.services import GateRefused, execution_record
 from qualify.quality.services.execution import audit_refusal
 
-RECORD = ["quality.record_execution"]
-VIEW = ["quality.view_execution", "quality.record_execution"]
-
 
 class ExecutionIn(serializers.Serializer):
     person = serializers.CharField(max_length=40, help_text="Employee number of the performer.")
@@ -75,8 +72,6 @@ def _executions(user):
 
 class ExecutionsView(ListView):
     serializer_class = ExecutionOut
-    scopes = {"GET": "read", "POST": "executions-write"}
-    perms = {"GET": VIEW, "POST": RECORD}
     filterset_fields = ["batch"]
 
     def get_queryset(self):

@@ -16,8 +16,6 @@ from qualify.org import services as org
 from qualify.org.models import JobAssignment, JobFunction, Person
 from qualify.org.queries import job_assignments, job_functions, people
 
-READ_PEOPLE = ["org.view_person", "org.manage_people"]
-WRITE_PEOPLE = ["org.manage_people"]
 MAX_BULK = 1000
 
 
@@ -106,8 +104,6 @@ def _people(user):
 class PeopleView(ListView):
     serializer_class = PersonOut
     filterset_class = PersonFilter
-    scopes = {"GET": "read", "POST": "people-write"}
-    perms = {"GET": READ_PEOPLE, "POST": WRITE_PEOPLE}
 
     def get_queryset(self):
         return _people(self.request.user)
@@ -132,8 +128,6 @@ def _valid(serializer_class, data, user) -> dict:
 
 
 class PeopleBulkView(ApiView):
-    scopes = {"POST": "people-write"}
-    perms = {"POST": WRITE_PEOPLE}
     serializer_class = BulkIn
 
     @extend_schema(
@@ -169,7 +163,6 @@ class PeopleBulkView(ApiView):
 
 class PersonView(RetrieveView):
     serializer_class = PersonOut
-    perms = {"GET": READ_PEOPLE}
     lookup_field = "employee_number"
 
     def get_queryset(self):
@@ -177,8 +170,6 @@ class PersonView(RetrieveView):
 
 
 class PersonDeactivateView(ApiView):
-    scopes = {"POST": "people-write"}
-    perms = {"POST": WRITE_PEOPLE}
     serializer_class = DeactivateIn
 
     @extend_schema(request=DeactivateIn, responses={200: PersonOut}, summary="Deactivate (G6)")
@@ -205,7 +196,6 @@ class JobFunctionOut(serializers.ModelSerializer):
 
 class JobFunctionsView(ListView):
     serializer_class = JobFunctionOut
-    perms = {"GET": ["org.view_jobfunction"]}
     filterset_fields = ["code", "active"]
 
     def get_queryset(self):

@@ -55,7 +55,6 @@ class CapasView(_QualityList):
     model = Capa
     query = queries.capas
     serializer_class = CapaOut
-    perms = {"GET": ["quality.view_capa", "quality.manage_capa"]}
     filterset_fields = ["status", "number"]
 
 
@@ -63,7 +62,6 @@ class DeviationsView(_QualityList):
     model = Deviation
     query = queries.deviations
     serializer_class = DeviationOut
-    perms = {"GET": ["quality.view_deviation", "quality.report_deviation"]}
     filterset_fields = ["status", "number"]
 
 
@@ -71,5 +69,4 @@ class ChangeControlsView(_QualityList):
     model = ChangeControl
     query = queries.change_controls
     serializer_class = ChangeControlOut
-    perms = {"GET": ["quality.view_changecontrol", "quality.manage_change_control"]}
     filterset_fields = ["status", "number"]

@@ -17,12 +17,6 @@ from qualify.training.models import (
     TrainingRecord,
 )
 
-COORD = "training.manage_requirements"
-
-
-def _perm(model: str) -> list[str]:
-    return [f"training.view_{model}", COORD]
-
 
 class RequirementOut(serializers.ModelSerializer):
     document = serializers.CharField(source="document.number", allow_null=True, default=None)
@@ -46,7 +40,6 @@ class RequirementOut(serializers.ModelSerializer):
 
 class RequirementsView(ListView):
     serializer_class = RequirementOut
-    perms = {"GET": _perm("requirement")}
     filterset_fields = ["code", "method", "active"]
 
     def get_queryset(self):
@@ -74,7 +67,6 @@ class MatrixEntryOut(serializers.ModelSerializer):
 
 class MatrixView(ListView):
     serializer_class = MatrixEntryOut
-    perms = {"GET": _perm("matrixentry")}
 
     def get_queryset(self):
         return training_queries.matrix_entries(self.request.user)
@@ -127,7 +119,6 @@ class AssignmentOut(serializers.ModelSerializer):
 class AssignmentsView(ListView):
     serializer_class = AssignmentOut
     filterset_class = AssignmentFilter
-    perms = {"GET": [*_perm("assignment"), "training.assign_training"]}
 
     def get_queryset(self):
         return training_queries.visible_assignments(self.request.user)
@@ -184,7 +175,6 @@ class RecordFilter(django_filters.FilterSet):
 class RecordsView(ListView):
     serializer_class = RecordOut
     filterset_class = RecordFilter
-    perms = {"GET": [*_perm("trainingrecord"), "training.record_training"]}
 
     def get_queryset(self):
         return training_queries.training_records(self.request.user)

@@ -12,9 +12,6 @@ from qualify.api.models import WebhookDelivery, WebhookSubscription
 from qualify.api.webhooks import services
 from qualify.api.webhooks.emit import EVENTS
 
-MANAGE = ["accounts.manage_accounts", "api.add_webhooksubscription"]
-SCOPES = {"GET": "webhooks-manage", "POST": "webhooks-manage"}
-
 
 class SubscriptionIn(serializers.Serializer):
     name = serializers.CharField(max_length=100)
@@ -68,8 +65,6 @@ class DeliveryOut(serializers.ModelSerializer):
 
 class SubscriptionsView(ListView):
     serializer_class = SubscriptionOut
-    scopes = SCOPES
-    perms = {"GET": MANAGE, "POST": MANAGE}
 
     def get_queryset(self):
         return services.subscriptions(self.request.user)
@@ -95,8 +90,6 @@ class SubscriptionDeactivateIn(serializers.Serializer):
 
 
 class SubscriptionDeactivateView(ApiView):
-    scopes = SCOPES
-    perms = {"POST": MANAGE}
     serializer_class = SubscriptionDeactivateIn
 
     @extend_schema(request=SubscriptionDeactivateIn, responses={200: SubscriptionOut})
@@ -111,8 +104,6 @@ class SubscriptionDeactivateView(ApiView):
 
 class DeliveriesView(ListView):
     serializer_class = DeliveryOut
-    scopes = SCOPES
-    perms = {"GET": MANAGE}
     filterset_fields = ["status", "event", "subscription"]
 
     def get_queryset(self):
