@@ -32,3 +32,13 @@ def require_aware(value: Any, field: str) -> dt.datetime:
             {field: "A date and time with its time zone is required (T1); got a naive value."}
         )
     return value
+
+
+class AlreadyDone(ValidationError):
+    """A second submission of an action that is already done (P21): a double click,
+    a second tab, a retried request. Nothing new was written; `existing` is what the
+    first submission wrote, so pages can say so and the API can answer 409 with it."""
+
+    def __init__(self, message: str, *, existing: Any = None):
+        super().__init__(message, code="already_done")
+        self.existing = existing

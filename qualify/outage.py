@@ -13,17 +13,25 @@ rolls back when the connection dies. Django drops a broken connection at the end
 the request, and CONN_HEALTH_CHECKS (settings) checks a kept one before reuse, so
 service resumes by itself when the database returns. This module touches no
 database, no template and no session.
+
+P21: the same path turns a unique constraint's refusal (two people creating the same
+person or matrix entry at the same instant: the second insert loses) into a 409
+saying so, rather than a 500.
 """
 
 import json
+import logging
 import sys
 
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
+
+logger = logging.getLogger("qualify.outage")
 
 RETRY_AFTER_SECONDS = 5
 MARK = "_qualify_database_unavailable"
+CONFLICT_MARK = "_qualify_database_conflict"
 PROBLEM_TYPE = "https://qualify.example/problems/database-unavailable"
 
 PAGE = """<!doctype html>
@@ -39,8 +47,13 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 
 
 def _mark(sender, request=None, **kwargs) -> None:
-    if request is not None and is_database_unavailable(sys.exc_info()[1]):
+    if request is None:
+        return
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
         setattr(request, MARK, True)
+    elif isinstance(exc, IntegrityError):
+        setattr(request, CONFLICT_MARK, True)
 
 
 got_request_exception.connect(_mark, dispatch_uid="qualify.outage.mark")
@@ -65,6 +78,32 @@ def unavailable(request) -> HttpResponse:
     return response
 
 
+CONFLICT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Changed at the same time</title></head>
+<body><h1>Someone else made the same change at the same moment</h1>
+<p>Their change was saved and yours was not, so nothing is recorded twice.
+Go back, reload the page to see the current state, and try again if still needed.</p>
+</body></html>
+"""
+
+
+def conflict(request) -> HttpResponse:
+    detail = (
+        "The same record was created or changed by another request at the same moment; "
+        "that one was saved and this one was not. Reload and retry if still needed."
+    )
+    if request.path.startswith("/api/"):
+        body = {
+            "type": "https://qualify.example/problems/conflict",
+            "title": "Conflict",
+            "status": 409,
+            "detail": detail,
+            "instance": request.path,
+        }
+        return HttpResponse(json.dumps(body), status=409, content_type="application/problem+json")
+    return HttpResponse(CONFLICT_PAGE, status=409, content_type="text/html; charset=utf-8")
+
+
 class DatabaseUnavailableMiddleware:
     """First in MIDDLEWARE: sees the final response of every request."""
 
@@ -75,10 +114,17 @@ class DatabaseUnavailableMiddleware:
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, MARK, False):
             return unavailable(request)
+        if response.status_code == 500 and getattr(request, CONFLICT_MARK, False):
+            return conflict(request)
         return response
 
     def process_exception(self, request, exception):
+        # Answered here, so Django does not log it: say it for the operators.
         if is_database_unavailable(exception):
+            logger.warning("Database unavailable: %s", request.path, exc_info=True)
             setattr(request, MARK, True)
             return unavailable(request)
+        if isinstance(exception, IntegrityError):
+            logger.warning("Concurrent conflict: %s", request.path, exc_info=True)
+            return conflict(request)
         return None

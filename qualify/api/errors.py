@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from qualify.guards import AlreadyDone
 from qualify.quality.services import GateRefused
 
 PROBLEM_BASE = "https://qualify.example/problems/"
@@ -81,6 +82,15 @@ def problem(status_code: int, detail: str, *, request=None, kind: str = "", **ex
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     request = context.get("request")
+    if isinstance(exc, AlreadyDone):
+        # P21: a second submission of a done action: 409 naming what the first wrote.
+        existing = exc.existing
+        found = (
+            {"type": existing._meta.label_lower, "id": existing.pk}
+            if existing is not None
+            else None
+        )
+        return problem(409, exc.messages[0], request=request, kind="already-done", existing=found)
     if isinstance(exc, GateRefused):
         return problem(422, exc.messages[0], request=request, kind="gate-refused", items=exc.items)
     if isinstance(exc, DjangoValidationError):

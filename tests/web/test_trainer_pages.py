@@ -31,7 +31,7 @@ def _attendee(person, password=PASSWORD):
     return {f"a{person.pk}-username": person.user.username, f"a{person.pk}-password": password}
 
 
-@pytest.mark.requirement("S1", "S2", "T1")
+@pytest.mark.requirement("S1", "S2", "T1", "R1")
 def test_classroom_each_attendee_signs_and_the_trainer_signs(client, trainer, session):
     _, course, _, a, b = session
     client.force_login(trainer)
@@ -51,15 +51,25 @@ def test_classroom_each_attendee_signs_and_the_trainer_signs(client, trainer, se
         **_attendee(b, "wrong"),
     }
     data["attested_at"] = page.split('name="attested_at" value="')[1][:16]
+    refused = client.post(url, data).content.decode()
+    # All or nothing (issue 9): Bob's wrong password records no one, and the page
+    # says so first, with no "recorded" banner.
+    assert not TrainingRecord.objects.filter(requirement=course).exists()
+    assert "The password is not correct." in refused  # Bob's refusal, shown on his form
+    assert "Nothing was recorded" in refused
+    assert "Recorded" not in refused
+    assert refused.index("Nothing was recorded") < refused.index("The password is not correct.")
+    assert f'name="a{a.pk}-password"' in refused  # Ann signs again with the others
+
+    data.update(_attendee(b))
     response = client.post(url, data).content.decode()
     record = TrainingRecord.objects.get(person=a, requirement=course)
-    assert not TrainingRecord.objects.filter(person=b).exists()
-    assert "The password is not correct." in response  # Bob's refusal, shown on his form
+    assert TrainingRecord.objects.filter(person=b, requirement=course).count() == 1
     for signature in Signature.objects.filter(
         object_type="training.trainingrecord", object_id=str(record.pk)
     ):
         assert signature.manifestation in response
-    assert f'name="a{b.pk}-password"' in response
+    assert f'name="a{b.pk}-password"' not in response
     assert f'name="a{a.pk}-password"' not in response
 
 

@@ -20,7 +20,7 @@ from qualify.documents.services._checks import (
     _refuse_if_obsolete,
     _valid_reviews,
 )
-from qualify.guards import require_aware, require_perm
+from qualify.guards import AlreadyDone, require_aware, require_perm
 from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials, authenticate_signer, sign
 
@@ -58,6 +58,13 @@ def _check_approvable(
 ) -> tuple[dt.datetime, DocumentVersion | None]:
     """Every rule an approval must meet; returns (effective_from, version it ends)."""
     document = version.document
+    if version.status == VersionStatus.APPROVED:
+        # P21: a second submission (double click, second tab) writes nothing; the
+        # row lock in version_approve makes the second one see the first.
+        raise AlreadyDone(
+            f"Revision {version.revision} is already approved; nothing new was written.",
+            existing=version,
+        )
     _refuse_if_obsolete(document)
     if version.status != VersionStatus.IN_REVIEW:
         raise ValidationError(

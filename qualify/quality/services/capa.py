@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from qualify.audit import services as audit
+from qualify.guards import AlreadyDone
 from qualify.org.models import Client
 from qualify.quality import events
 from qualify.quality.models import Capa, CapaSource, CapaStatus, Deviation
@@ -125,7 +126,10 @@ def capa_close(*, actor: Any, capa: Capa, credentials: Credentials, comment: str
 
 def _refuse_if_open(capa: Capa, actor: Any) -> None:
     if capa.status == CapaStatus.CLOSED:
-        raise ValidationError(f"{capa.number} is already closed.")
+        # P21: a second submission (double click, second tab) writes nothing.
+        raise AlreadyDone(
+            f"{capa.number} is already closed; nothing new was written.", existing=capa
+        )
     items = capa_open_items(capa)
     if items:
         refuse_closure(actor, capa, "quality.capa.close_refused", items)

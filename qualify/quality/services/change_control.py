@@ -9,6 +9,7 @@ from django.db import transaction
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
+from qualify.guards import AlreadyDone
 from qualify.org.models import Client, JobFunction, Site
 from qualify.quality import events
 from qualify.quality.models import ChangeControl, ChangeControlRevision, ChangeControlStatus
@@ -169,7 +170,8 @@ def change_control_close(
 
 def _refuse_if_open(cc: ChangeControl, actor: Any) -> None:
     if cc.status == ChangeControlStatus.CLOSED:
-        raise ValidationError(f"{cc.number} is already closed.")
+        # P21: a second submission (double click, second tab) writes nothing.
+        raise AlreadyDone(f"{cc.number} is already closed; nothing new was written.", existing=cc)
     items = change_control_open_items(cc)
     if items:
         refuse_closure(actor, cc, "quality.change_control.close_refused", items)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document
+from qualify.guards import AlreadyDone
 from qualify.org.models import Client, Person, Site
 from qualify.quality import events
 from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus, Execution
@@ -229,7 +230,10 @@ def deviation_close(
 
 def _refuse_if_open(deviation: Deviation, actor: Any) -> None:
     if deviation.status == DeviationStatus.CLOSED:
-        raise ValidationError(f"{deviation.number} is already closed.")
+        # P21: a second submission (double click, second tab) writes nothing.
+        raise AlreadyDone(
+            f"{deviation.number} is already closed; nothing new was written.", existing=deviation
+        )
     items = deviation_open_items(deviation)
     if items:
         refuse_closure(actor, deviation, "quality.deviation.close_refused", items)

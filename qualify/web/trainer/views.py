@@ -1,30 +1,36 @@
 """The trainer's pages: a classroom session (roster, attendance, each attendee signs
 with their own credentials, the trainer signs) and an on-the-job sign-off.
 
-`record_classroom` records one trainee at a time, each record signed by the trainee
-(completed_training) and the trainer (trained_by); the session page calls it once per
-attendee present. Attendees sign on the trainer's screen, so their credentials never
+`record_classroom_session` records the whole session or nothing: each record is signed
+by its trainee (completed_training) and the trainer (trained_by), and one attendee
+refused (a wrong password) records no one. A second submission of the same session
+(double click, second tab) is answered "already recorded" and writes nothing (P21).
+Attendees sign on the trainer's screen, so their credentials never
 use the trainer's session (session=None: user id and password every time, S1).
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from qualify.accounts.models import User
+from qualify.guards import AlreadyDone
 from qualify.signatures.queries import signature_checks
 from qualify.training.models import Method
-from qualify.training.services import record_classroom, record_on_the_job
+from qualify.training.services.records import (
+    AttendeesRefused,
+    record_classroom_session,
+    record_on_the_job,
+)
+from qualify.training.services.records.trained import SESSION_FIELDS
 from qualify.web.employee.common import add_errors, local_input, zone_of
 from qualify.web.employee.forms import SignForm
 from qualify.web.trainer import queries
 from qualify.web.trainer.forms import ChecklistForm, SessionForm
 
 TRAINER = "signatures.sign_trained_by"
-# Refusals about the session as a whole (not one attendee): stop, say so once.
-SESSION_FIELDS = {"requirement", "trainer", "attested_at", "evidence", "checklist_ok"}
 
 
 def _failures(user) -> tuple[int, bool]:
@@ -100,32 +106,35 @@ def classroom(request):
     valid = session_form.is_valid() & trainer_form.is_valid()
     valid = all([f.is_valid() for _, f in signing]) and valid
     if valid:
-        for person, form in signing:
-            before, _ = _failures(request.user)
-            try:
-                record = record_classroom(
-                    actor=request.user,
-                    trainee=person,
-                    requirement=requirement,
-                    attested_at=session_form.attested(zone),
-                    trainee_credentials=form.credentials(session=None),
-                    trainer_credentials=trainer_form.credentials(request.session),
-                    notes=session_form.cleaned_data["notes"],
-                )
-            except ValidationError as error:
-                after, locked = _failures(request.user)
-                if after > before or locked:
-                    add_errors(trainer_form, error)  # the trainer's own credentials
-                    break
-                fields = set(getattr(error, "error_dict", {}))
-                if fields & SESSION_FIELDS:
-                    add_errors(session_form, error)
-                    break
-                add_errors(form, error)
+        # All or nothing (issue 9): one attendee refused records no one.
+        before, _ = _failures(request.user)
+        try:
+            records = record_classroom_session(
+                actor=request.user,
+                requirement=requirement,
+                attested_at=session_form.attested(zone),
+                attendees=[(p, f.credentials(session=None)) for p, f in signing],
+                trainer_credentials=trainer_form.credentials(request.session),
+                notes=session_form.cleaned_data["notes"],
+            )
+        except AlreadyDone as error:
+            # P21: the same session submitted twice (double click, second tab).
+            messages.info(request, error.messages[0])
+            return redirect(f"{reverse('web:trainer_classroom')}?requirement={requirement.pk}")
+        except AttendeesRefused as error:
+            forms_by_person = {p.pk: f for p, f in signing}
+            for person_id, reason in error.by_person.items():
+                add_errors(forms_by_person[person_id], reason)
+            session_form.add_error(None, error.messages[0])
+        except ValidationError as error:
+            after, locked = _failures(request.user)
+            if after > before or locked:
+                add_errors(trainer_form, error)  # the trainer's own credentials
             else:
-                done.append((person, record, signature_checks(record)))
-    if done:
-        messages.success(request, f"Recorded {len(done)} attendee(s) of {requirement.code}.")
+                add_errors(session_form, error)
+        else:
+            done = [(r.person, r, signature_checks(r)) for r in records]
+            messages.success(request, f"Recorded {len(done)} attendee(s) of {requirement.code}.")
     recorded = {p.pk for p, _, _ in done}
     rows = [(p, f) for p, f in rows if p.pk not in recorded]
     if not rows and done:

@@ -17,7 +17,12 @@ from qualify.training.services.records.assessment import record_assessment
 from qualify.training.services.records.correction import CORRECTABLE, record_correct
 from qualify.training.services.records.external import record_external
 from qualify.training.services.records.reading import record_read_and_understood
-from qualify.training.services.records.trained import record_classroom, record_on_the_job
+from qualify.training.services.records.trained import (
+    AttendeesRefused,
+    record_classroom,
+    record_classroom_session,
+    record_on_the_job,
+)
 
 __all__ = [
     "CENT",
@@ -25,8 +30,10 @@ __all__ = [
     "CORRECTABLE",
     "READ",
     "TRAINED_BY",
+    "AttendeesRefused",
     "record_assessment",
     "record_classroom",
+    "record_classroom_session",
     "record_correct",
     "record_external",
     "record_on_the_job",

@@ -13,6 +13,7 @@ from qualify.audit import services as audit
 from qualify.documents import timeline
 from qualify.documents.models import DocumentVersion, VersionStatus
 from qualify.documents.uploads import CheckedUpload, check_upload
+from qualify.guards import AlreadyDone
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
 from qualify.signatures.services import SignerProof, sign
@@ -21,6 +22,7 @@ from qualify.training.models import (
     Assignment,
     AssignmentStatus,
     Evidence,
+    Method,
     Requirement,
     TrainingRecord,
 )
@@ -171,6 +173,64 @@ def _complete(
     return assignment
 
 
+# P21: a second submission of the same signing within this time (a double click, a
+# second tab, a retried request) is answered with the first record, not a new one.
+RESUBMIT_WINDOW = dt.timedelta(minutes=15)
+ATTESTED_METHODS = {Method.CLASSROOM, Method.ON_THE_JOB, Method.EXTERNAL}
+
+
+def _first_submission(record: TrainingRecord, now: dt.datetime) -> TrainingRecord | None:
+    """The record a second submission of `record` repeats, if any. Trained and
+    external records repeat one with the same attested time; a read-and-understood
+    one repeats a signature on the same version moments ago. Assessment attempts are
+    each their own record (L1), corrections are refused twice by `supersedes`."""
+    live = TrainingRecord.objects.filter(
+        person_id=record.person_id,
+        requirement_id=record.requirement_id,
+        method=record.method,
+        superseded_by__isnull=True,
+    )
+    if record.method in ATTESTED_METHODS:
+        return live.filter(completed_at=record.completed_at).order_by("pk").first()
+    if record.method == Method.READ_AND_UNDERSTAND:
+        first = (
+            live.filter(
+                document_version_id=record.document_version_id,
+                recorded_at__gte=now - RESUBMIT_WINDOW,
+            )
+            .order_by("pk")
+            .first()
+        )
+        # Training asked for since (a requalification order) makes a new signing.
+        if (
+            first is not None
+            and not Assignment.objects.filter(
+                person_id=record.person_id,
+                requirement_id=record.requirement_id,
+                status=OPEN,
+                created_at__gte=first.recorded_at,
+            ).exists()
+        ):
+            return first
+    return None
+
+
+def _refuse_second_submission(record: TrainingRecord, now: dt.datetime) -> None:
+    """P21: lock the trainee's row, then look for the first submission. Two requests
+    for the same trainee queue on the lock (on SQLite, on the IMMEDIATE transaction),
+    so the second one sees the first one's record once it is committed."""
+    if record.supersedes_id is not None or record.method == Method.ELEARNING:
+        return
+    Person.objects.select_for_update().filter(pk=record.person_id).values_list("pk").first()
+    first = _first_submission(record, now)
+    if first is not None:
+        raise AlreadyDone(
+            f"This training was already recorded (record {first.pk}, "
+            f"{first.recorded_at:%Y-%m-%d %H:%M} UTC); nothing new was written.",
+            existing=first,
+        )
+
+
 def _save(
     record: TrainingRecord,
     *,
@@ -181,6 +241,7 @@ def _save(
     reason: str = "",
     passed: bool = True,
 ) -> TrainingRecord:
+    _refuse_second_submission(record, now)
     record.full_clean()
     record.save()
     # Audit and signature hashes are of the row as stored (decimals at their scale).

@@ -6,9 +6,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from qualify.guards import AlreadyDone
 from qualify.org.models import Person
 from qualify.signatures.services import Credentials, authenticate_signer
-from qualify.training.models import Assignment, Evidence, Method, Requirement, TrainingRecord
+from qualify.training.models import (
+    Assignment,
+    AssignmentStatus,
+    Evidence,
+    Method,
+    Requirement,
+    TrainingRecord,
+)
 from qualify.training.services.assignments import OPEN
 from qualify.training.services.records._common import (
     READ,
@@ -38,6 +46,11 @@ def record_read_and_understood(
         assignment = Assignment.objects.select_related("person", "requirement").get(
             pk=assignment.pk
         )
+        if assignment.status == AssignmentStatus.COMPLETED and assignment.record_id:
+            raise AlreadyDone(
+                "You already signed this assignment; nothing new was written.",
+                existing=assignment.record,
+            )
         if assignment.status != OPEN:
             state = assignment.get_status_display().lower()
             raise ValidationError({"assignment": f"This assignment is already {state}."})

@@ -46,18 +46,19 @@ def _refuse(
     raise error
 
 
-def _record_trained(
+def _plan_trained(
     *,
     method: str,
     actor: Any,
     trainee: Person,
     requirement: Requirement,
     attested_at: dt.datetime,
-    trainee_credentials: Credentials,
-    trainer_credentials: Credentials,
     checklist_ok: bool,
     notes: str,
-) -> TrainingRecord:
+    now: dt.datetime,
+) -> tuple[TrainingRecord, Any]:
+    """Every check of a trained record, before any signature: the unsaved record and
+    the trainee's user, who signs it."""
     if not _may_record(actor):
         raise PermissionDenied("Only a trainer can record training they delivered.")
     _check_requirement(actor, requirement, {method}, "record it with its own method")
@@ -67,7 +68,6 @@ def _record_trained(
     if trainer.pk == trainee.pk:
         raise ValidationError({"trainer": "A trainee cannot be their own trainer (S2)."})
     user = _trainee_user(trainee)
-    now = timezone.now()
     attested_at = _attested(attested_at, now)
     needed = requirement.trainer_requirement
     if needed is None:
@@ -102,6 +102,46 @@ def _record_trained(
     except ValidationError as refused:
         _refuse(actor, trainee, requirement, method, refused)
     version = _version_for(requirement, _open_assignment(trainee, requirement), attested_at)
+    record = TrainingRecord(
+        person=trainee,
+        requirement=requirement,
+        document_version=version,
+        method=method,
+        completed_at=attested_at,
+        recorded_at=now,
+        attested_at=attested_at,
+        late_entry=_late(trainee, attested_at, now),
+        evidence=evidence,
+        trainer=trainer,
+        notes=(notes or "").strip(),
+        entered_by=actor,
+    )
+    return record, user
+
+
+def _record_trained(
+    *,
+    method: str,
+    actor: Any,
+    trainee: Person,
+    requirement: Requirement,
+    attested_at: dt.datetime,
+    trainee_credentials: Credentials,
+    trainer_credentials: Credentials,
+    checklist_ok: bool,
+    notes: str,
+) -> TrainingRecord:
+    now = timezone.now()
+    record, user = _plan_trained(
+        method=method,
+        actor=actor,
+        trainee=trainee,
+        requirement=requirement,
+        attested_at=attested_at,
+        checklist_ok=checklist_ok,
+        notes=notes,
+        now=now,
+    )
     trainee_proof = authenticate_signer(
         actor=user, credentials=trainee_credentials, meaning=COMPLETED
     )
@@ -109,26 +149,94 @@ def _record_trained(
         actor=actor, credentials=trainer_credentials, meaning=TRAINED_BY
     )
     with transaction.atomic():
-        record = TrainingRecord(
-            person=trainee,
-            requirement=requirement,
-            document_version=version,
-            method=method,
-            completed_at=attested_at,
-            recorded_at=now,
-            attested_at=attested_at,
-            late_entry=_late(trainee, attested_at, now),
-            evidence=evidence,
-            trainer=trainer,
-            notes=(notes or "").strip(),
-            entered_by=actor,
-        )
         return _save(
             record,
             actor=actor,
             proofs=[(trainee_proof, COMPLETED), (trainer_proof, TRAINED_BY)],
             now=now,
         )
+
+
+# Refusals about the session as a whole (not one attendee).
+SESSION_FIELDS = {"requirement", "trainer", "attested_at", "evidence", "checklist_ok"}
+
+
+class AttendeesRefused(ValidationError):
+    """Some attendees could not sign: nothing of the session was recorded.
+    `by_person` maps each refused attendee's person id to the reason."""
+
+    def __init__(self, by_person: dict[int, ValidationError]):
+        count = len(by_person)
+        super().__init__(
+            f"Nothing was recorded: {count} attendee(s) could not sign. Correct and sign again."
+        )
+        self.by_person = by_person
+
+
+def record_classroom_session(
+    *,
+    actor: Any,
+    requirement: Requirement,
+    attested_at: dt.datetime,
+    attendees: list[tuple[Person, Credentials]],
+    trainer_credentials: Credentials,
+    notes: str = "",
+) -> list[TrainingRecord]:
+    """A whole classroom session, all or nothing: every attendee present signs
+    completed_training and the trainer signs trained_by on each record. If any
+    attendee is refused (a wrong password, a deactivated person) nothing is recorded
+    and AttendeesRefused names them; a refusal of the session itself (the trainer not
+    qualified, a time in the future) is raised as it is."""
+    if not attendees:
+        raise ValidationError("Name at least one attendee who was present.")
+    now = timezone.now()
+    planned, refused = [], {}
+    for trainee, credentials in attendees:
+        try:
+            record, user = _plan_trained(
+                method=Method.CLASSROOM,
+                actor=actor,
+                trainee=trainee,
+                requirement=requirement,
+                attested_at=attested_at,
+                checklist_ok=True,
+                notes=notes,
+                now=now,
+            )
+        except ValidationError as error:
+            if set(getattr(error, "error_dict", {})) & SESSION_FIELDS:
+                raise
+            refused[trainee.pk] = error
+        else:
+            planned.append((record, user, credentials))
+    if refused:
+        raise AttendeesRefused(refused)
+    trainer_proofs = [
+        authenticate_signer(actor=actor, credentials=trainer_credentials, meaning=TRAINED_BY)
+        for _ in planned
+    ]
+    trainee_proofs = []
+    for record, user, credentials in planned:
+        try:
+            proof = authenticate_signer(actor=user, credentials=credentials, meaning=COMPLETED)
+        except ValidationError as error:
+            refused[record.person_id] = error
+        else:
+            trainee_proofs.append(proof)
+    if refused:
+        raise AttendeesRefused(refused)
+    with transaction.atomic():
+        return [
+            _save(
+                record,
+                actor=actor,
+                proofs=[(trainee_proof, COMPLETED), (trainer_proof, TRAINED_BY)],
+                now=now,
+            )
+            for (record, _, _), trainee_proof, trainer_proof in zip(
+                planned, trainee_proofs, trainer_proofs, strict=True
+            )
+        ]
 
 
 def record_classroom(
