@@ -4,7 +4,7 @@ next request after it returns is served normally."""
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
@@ -96,3 +96,18 @@ def test_without_the_middleware_the_same_outage_is_a_500(app, settings):
 def test_other_errors_stay_500(app):
     state["down"] = ValueError
     assert app.get("/page/").status_code == 500
+
+
+@pytest.mark.requirement("P21")
+def test_a_concurrent_unique_clash_is_a_409_saying_so_not_a_500(app):
+    """Two HR feeds creating the same person, two coordinators adding the same entry:
+    the database's unique constraint refuses the second insert, and the caller is
+    told what happened."""
+    state["down"] = IntegrityError
+    page = app.post("/page/")
+    assert page.status_code == 409
+    assert "same moment" in page.content.decode()
+    api = app.post("/api/v1/thing/", {}, content_type="application/json")
+    assert api.status_code == 409
+    assert api["Content-Type"] == "application/problem+json"
+    assert api.json()["title"] == "Conflict"
