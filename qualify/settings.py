@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "qualify.accounts.middleware.IdleExpiryNoticeMiddleware",
+    # U4: a password past its maximum age must be changed before anything else.
+    "qualify.accounts.middleware.PasswordExpiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qualify.web.middleware.HtmxRedirectMiddleware",
@@ -155,6 +157,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# U4: password ageing (days; 0 = off, 21 CFR 11.300(b)), reuse history (the last N
+# passwords cannot be chosen again; 0 = off), the one-time set-password link's
+# lifetime (Django's PasswordResetTokenGenerator: single use, as it is bound to the
+# password hash), how many forgotten-password links may be asked for per user id
+# and per client address in an hour, and the address links in mails point to.
+QUALIFY_PASSWORD_MAX_AGE_DAYS = env_int("QUALIFY_PASSWORD_MAX_AGE_DAYS", 0)
+QUALIFY_PASSWORD_HISTORY = env_int("QUALIFY_PASSWORD_HISTORY", 5)
+QUALIFY_PASSWORD_LINK_HOURS = env_int("QUALIFY_PASSWORD_LINK_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = QUALIFY_PASSWORD_LINK_HOURS * 3600
+QUALIFY_PASSWORD_LINK_RATE = env_int("QUALIFY_PASSWORD_LINK_RATE", 3)
+QUALIFY_BASE_URL = env_str("QUALIFY_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # U1: account lockout and idle expiry.
 QUALIFY_LOCKOUT_THRESHOLD = env_int("QUALIFY_LOCKOUT_THRESHOLD", 5)

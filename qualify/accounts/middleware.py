@@ -8,6 +8,8 @@ login page it is redirected to shows. A logout deletes the cookie, so it never c
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
 
 
 class IdleExpiryNoticeMiddleware:
@@ -25,3 +27,42 @@ class IdleExpiryNoticeMiddleware:
                     "sign in again.",
                 )
         return self.get_response(request)
+
+
+# Where a person whose password has expired may still go: the page to change it,
+# and out.
+PASSWORD_EXPIRED_ALLOWED = frozenset({"web:account_password", "logout", "login"})
+
+
+class PasswordExpiredMiddleware:
+    """U4: a password older than QUALIFY_PASSWORD_MAX_AGE_DAYS (21 CFR 11.300(b)) is
+    changed before anything else: every page sends its holder to the password page,
+    and the API answers 403 to their session. Tokens (service accounts) never reach
+    here signed in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.password_expired:
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name in PASSWORD_EXPIRED_ALLOWED:
+            return None
+        message = (
+            f"Your password is older than {settings.QUALIFY_PASSWORD_MAX_AGE_DAYS} days; "
+            "choose a new one to continue."
+        )
+        if match is not None and "api" in match.namespaces:
+            return JsonResponse(
+                {"title": "Password expired", "status": 403, "detail": message},
+                status=403,
+                content_type="application/problem+json",
+            )
+        messages.warning(request, message)
+        return redirect("web:account_password")

@@ -1,8 +1,12 @@
 """Accounts (U1): ids are never reused or deleted, every user has a printed name."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from qualify.audit.registry import audited
 
@@ -32,6 +36,9 @@ class User(AbstractUser):
     locked_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     is_service_account = models.BooleanField(default=False)
+    # U4: when the password was last set, for its maximum age (21 CFR 11.300(b)).
+    # Empty for an account whose password was never set by its holder.
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountManager()
 
@@ -60,6 +67,14 @@ class User(AbstractUser):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    @property
+    def password_expired(self) -> bool:
+        """U4: the password is older than QUALIFY_PASSWORD_MAX_AGE_DAYS (0: never)."""
+        days = settings.QUALIFY_PASSWORD_MAX_AGE_DAYS
+        if not days or self.password_changed_at is None or not self.has_usable_password():
+            return False
+        return timezone.now() >= self.password_changed_at + dt.timedelta(days=days)
 
     @property
     def may_sign(self) -> bool:
@@ -138,3 +153,58 @@ class RoleException(models.Model):
             "requested_by_id": self.requested_by_id,
             "granted_at": self.granted_at,
         }
+
+
+class PasswordHistory(models.Model):
+    """U4: the hashes of a user's earlier passwords, so the last
+    QUALIFY_PASSWORD_HISTORY of them cannot be chosen again. Hashes only, never
+    the passwords; rows are kept, like the account they belong to."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="password_history")
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "accounts_password_history"
+        ordering = ["-set_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Earlier password of user {self.user_id} (until {self.set_at:%Y-%m-%d})"
+
+
+class PasswordLinkRequest(models.Model):
+    """A request for a forgotten-password link, kept to limit how often one can be
+    asked (per user id or address asked for, and per client address), across every
+    web process. Holds no answer to whether the account exists: `asked_digest` is
+    a keyed hash of what was typed."""
+
+    requested_at = models.DateTimeField(db_index=True)
+    client_address = models.CharField(max_length=64, blank=True)
+    asked_digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        db_table = "accounts_password_link_request"
+
+    def __str__(self) -> str:
+        return f"Password link asked for at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+@audited
+class Installation(models.Model):
+    """What `qualify setup` recorded on the first run: the installation's name and
+    the origin line its audit checkpoints carry (A3). One row; its presence is what
+    makes a second `qualify setup` refuse."""
+
+    name = models.CharField(max_length=200)
+    checkpoint_origin = models.CharField(max_length=200)
+    set_up_at = models.DateTimeField()
+    set_up_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "accounts_installation"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the installation record is never deleted")

@@ -23,10 +23,6 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import (
-    UserAttributeSimilarityValidator,
-    validate_password,
-)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -35,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qualify.accounts import roles as role_rules
 from qualify.accounts.models import RoleException, User
+from qualify.accounts.passwords import apply_new_password, validate_new_password
 from qualify.accounts.roles import ADMINISTRATOR, ROLES
 from qualify.audit import services as audit
 
@@ -60,23 +57,6 @@ def _lock(user: User) -> User:
     """Re-read the account under a row lock, in place, inside the caller's transaction."""
     user.refresh_from_db(from_queryset=User.objects.select_for_update())
     return user
-
-
-def _validate_new_password(password: str, user: User, field: str) -> None:
-    """The configured password policy (U1), reported on the form field it concerns."""
-    messages: list[str] = []
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        messages.extend(error.messages)
-    # The configured similarity check looks at Django's name attributes (first and
-    # last name), which Qualify leaves empty: a person's name is `printed_name`.
-    try:
-        UserAttributeSimilarityValidator(user_attributes=("printed_name",)).validate(password, user)
-    except ValidationError as error:
-        messages.extend(m for m in error.messages if m not in messages)
-    if messages:
-        raise ValidationError({field: messages})
 
 
 def _check_own_password(user: User, password: str, *, field: str, context: str) -> None:
@@ -158,8 +138,9 @@ def _create(
         is_service_account=is_service_account,
     )
     if password is not None:
-        _validate_new_password(password, user, "password")
+        validate_new_password(password, user, "password")
         user.set_password(password)
+        user.password_changed_at = timezone.now()
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
@@ -411,6 +392,21 @@ def user_reactivate(*, actor: User, user: User, reason: str) -> User:
 
 
 @transaction.atomic
+def user_lock(*, actor: User, user: User, reason: str) -> User:
+    """U4: an administrator locks an account (a lost badge, a suspected misuse): it
+    cannot sign in or sign, and its open sessions end, until it is unlocked."""
+    _require_admin(actor)
+    reason = _require_reason(reason)
+    if user.pk == actor.pk:
+        raise ValidationError({"user": "Administrators cannot lock their own account."})
+    _lock(user)
+    if user.is_locked:
+        raise ValidationError({"user": f"{user.username} is already locked."})
+    return _update(user, "account.locked.by_administrator", actor=actor, reason=reason,
+                   locked_at=timezone.now())  # fmt: skip
+
+
+@transaction.atomic
 def user_unlock(*, actor: User, user: User, reason: str) -> User:
     _require_admin(actor)
     reason = _require_reason(reason)
@@ -432,9 +428,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     _check_own_password(user, old_password, field="old_password", context="password change")
     with transaction.atomic():
         _lock(user)
-        _validate_new_password(new_password, user, "new_password")
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
+        apply_new_password(user, new_password, "new_password")
         audit.record(
             "account.password.changed",
             object_type="accounts.user",
