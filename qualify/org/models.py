@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from qualify.audit.registry import audited
@@ -19,13 +20,34 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+class Retirable(models.Model):
+    """Organisation data is never deleted: it is retired (kept for the history that
+    names it, offered no more for new use)."""
+
+    active = models.BooleanField(default=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def code_unique_ci(model: str, *fields: str, what: str = "code") -> models.UniqueConstraint:
+    """Codes are unique whatever their case: "sop" and "SOP" are one code."""
+    return models.UniqueConstraint(
+        *[models.F(f) for f in fields[:-1]],
+        Lower(fields[-1]),
+        name=f"{model}_code_unique_ci",
+        violation_error_message=f"This {what} is already used (letter case does not matter).",
+    )
+
+
 class GatePolicy(models.TextChoices):
     REFUSE = "refuse", "Refuse the work"
     DEVIATION = "deviation", "Accept the work and open a deviation"
 
 
 @audited
-class Site(models.Model):
+class Site(Retirable):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
@@ -39,19 +61,23 @@ class Site(models.Model):
         default=72, help_text="T1: an attested time older than this at entry is flagged late."
     )
 
+    class Meta:
+        constraints = [code_unique_ci("site", "code")]
+
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
 
 @audited
-class Department(models.Model):
+class Department(Retirable):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="departments")
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["site", "code"], name="department_code_per_site")
+            models.UniqueConstraint(fields=["site", "code"], name="department_code_per_site"),
+            code_unique_ci("department", "site", "code"),
         ]
 
     def __str__(self) -> str:
@@ -59,11 +85,14 @@ class Department(models.Model):
 
 
 @audited
-class Client(models.Model):
+class Client(Retirable):
     """A sponsor whose procedures a CDMO or CRO works under (U2 client scope)."""
 
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [code_unique_ci("client", "code")]
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +116,7 @@ class ClientAccess(models.Model):
         return f"{self.user} restricted to {self.client}"
 
 
-class Framework(models.Model):
+class Framework(Retirable):
     """A regulatory framework tag: GMP, GCP, GLP, GDP, ISO 13485, PSM…"""
 
     code = models.CharField(max_length=20, unique=True)
@@ -95,6 +124,7 @@ class Framework(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [code_unique_ci("framework", "code")]
 
     def __str__(self) -> str:
         return self.code
@@ -112,6 +142,10 @@ class JobFunction(models.Model):
     )
     frameworks = models.ManyToManyField(Framework, blank=True, related_name="job_functions")
     active = models.BooleanField(default=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [code_unique_ci("jobfunction", "code")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -164,6 +198,7 @@ class Person(models.Model):
     class Meta:
         ordering = ["full_name"]
         permissions = [("manage_people", "Can create and change people and job assignments")]
+        constraints = [code_unique_ci("person", "employee_number", what="employee number")]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.employee_number})"

@@ -6,12 +6,25 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from qualify.audit import services as audit
 from qualify.guards import require_aware, require_perm, require_reason
 from qualify.org import events
+from qualify.org.lifecycle import (  # noqa: F401  (re-exported: one services interface)
+    check_code_free,
+    client_retire,
+    client_update,
+    department_retire,
+    department_update,
+    framework_retire,
+    framework_update,
+    job_function_retire,
+    site_retire,
+    site_update,
+    uses_of,
+)
 from qualify.org.models import (
     Client,
     ClientAccess,
@@ -49,6 +62,23 @@ PERSON_FIELDS = {
 JOB_FUNCTION_FIELDS = {"code", "name", "site", "client", "frameworks", "active"}
 
 
+def _refuse_retired(**named: Any) -> None:
+    """New uses of retired organisation data are refused, field by field."""
+    errors = {}
+    for field, value in named.items():
+        rows = [value] if isinstance(value, Model) else [r for r in (value or ()) if r]
+        # Read from the database: the caller's instance may predate the retirement.
+        retired = [
+            str(row)
+            for row in rows
+            if not type(row).objects.filter(pk=row.pk, active=True).exists()
+        ]
+        if retired:
+            errors[field] = f"Retired, no longer offered: {', '.join(retired)}."
+    if errors:
+        raise ValidationError(errors)
+
+
 def _reject_unknown(fields: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -64,7 +94,8 @@ def site_create(
 ) -> Site:
     require_perm(actor, "org.add_site", message="Only an administrator can create sites.")
     _reject_unknown(options, {"gate_policy", "allow_untrained_documents", "late_entry_hours"})
-    site = Site(code=code.strip(), name=name.strip(), time_zone=time_zone, **options)
+    code = check_code_free(Site, code)
+    site = Site(code=code, name=name.strip(), time_zone=(time_zone or "").strip(), **options)
     site.full_clean()
     site.save()
     audit.record("org.site.created", site, actor=actor)
@@ -76,7 +107,9 @@ def department_create(*, actor: Any, site: Site, code: str, name: str) -> Depart
     require_perm(
         actor, "org.add_department", message="Only an administrator can create departments."
     )
-    department = Department(site=site, code=code.strip(), name=name.strip())
+    _refuse_retired(site=site)
+    code = check_code_free(Department, code, site=site)
+    department = Department(site=site, code=code, name=name.strip())
     department.full_clean()
     department.save()
     audit.record("org.department.created", department, actor=actor)
@@ -86,7 +119,8 @@ def department_create(*, actor: Any, site: Site, code: str, name: str) -> Depart
 @transaction.atomic
 def client_create(*, actor: Any, code: str, name: str) -> Client:
     require_perm(actor, "org.add_client", message="Only an administrator can create clients.")
-    client = Client(code=code.strip(), name=name.strip())
+    code = check_code_free(Client, code)
+    client = Client(code=code, name=name.strip())
     client.full_clean()
     client.save()
     audit.record("org.client.created", client, actor=actor)
@@ -208,7 +242,7 @@ def framework_ensure(*, actor: Any = None, code: str, name: str = "") -> Framewo
             actor, "org.add_framework", message="Only an administrator can add frameworks."
         )
     code = code.strip().upper().replace(" ", "")
-    existing = Framework.objects.filter(code=code).first()
+    existing = Framework.objects.filter(code__iexact=code).first()
     if existing is not None:
         return existing
     name = (name or "").strip() or KNOWN_FRAMEWORKS.get(code, "")
@@ -246,7 +280,9 @@ def job_function_create(
         message="Only a training coordinator can create job functions.",
     )
     check_client(actor, client.pk if client else None)
-    job_function = JobFunction(code=code.strip(), name=name.strip(), site=site, client=client)
+    code = check_code_free(JobFunction, code)
+    _refuse_retired(site=site, client=client, frameworks=frameworks)
+    job_function = JobFunction(code=code, name=name.strip(), site=site, client=client)
     job_function.full_clean()
     job_function.save()
     job_function.frameworks.set(frameworks)
@@ -278,6 +314,11 @@ def job_function_update(
     before = audit.state_of(job_function)
     old_frameworks = sorted(f.code for f in job_function.frameworks.all())
     frameworks = fields.pop("frameworks", None)
+    if "code" in fields:
+        fields["code"] = check_code_free(JobFunction, fields["code"], exclude=job_function.pk)
+    _refuse_retired(
+        site=fields.get("site"), client=fields.get("client"), frameworks=frameworks or ()
+    )
     for name, value in fields.items():
         setattr(job_function, name, value)
     job_function.full_clean()
@@ -328,8 +369,18 @@ def person_create(
     _manage_people(actor)
     if employed_from is not None:
         require_aware(employed_from, "employed_from")
+    employee_number = (employee_number or "").strip()
+    same = Person.objects.filter(employee_number__iexact=employee_number).first()
+    if same is not None and same.employee_number != employee_number:
+        raise ValidationError(
+            {
+                "employee_number": f"{same} already has this employee number "
+                "(letter case does not matter)."
+            }
+        )
+    _refuse_retired(site=site, department=department)
     person = Person(
-        employee_number=employee_number.strip(),
+        employee_number=employee_number,
         full_name=full_name.strip(),
         email=email,
         site=site,
@@ -345,7 +396,7 @@ def person_create(
     except IntegrityError:
         # Two creations of one employee number at once: both passed the check above,
         # the database kept the first. The second learns which person exists (P16).
-        existing = Person.objects.filter(employee_number=person.employee_number).first()
+        existing = Person.objects.filter(employee_number__iexact=person.employee_number).first()
         if existing is None:
             raise
         raise PersonExists(existing) from None
@@ -362,6 +413,13 @@ class PersonExists(Exception):
 
 
 def _clean_person(person: Person) -> None:
+    if person.user_id:
+        # A person is linked to at most one login, and a login to at most one person.
+        other = Person.objects.filter(user_id=person.user_id).exclude(pk=person.pk).first()
+        if other is not None:
+            raise ValidationError(
+                {"user": f"The user id {person.user} is already linked to {other}."}
+            )
     person.full_clean()
     if person.department_id and person.department.site_id != person.site_id:
         raise ValidationError(
@@ -369,11 +427,24 @@ def _clean_person(person: Person) -> None:
         )
     if person.manager_id and person.pk and person.manager_id == person.pk:
         raise ValidationError({"manager": "A person cannot be their own manager."})
+    if person.manager_id and person.pk:
+        _refuse_manager_cycle(person)
     if person.left_at is not None and person.employed_from > person.left_at:
         raise ValidationError(
             {"employed_from": f"{person} left at {person.left_at:%Y-%m-%d %H:%M %Z}; the "
              "employment cannot begin after that."}
         )  # fmt: skip
+
+
+def _refuse_manager_cycle(person: Person) -> None:
+    seen, manager = {person.pk}, person.manager
+    while manager is not None:
+        if manager.pk in seen:
+            raise ValidationError(
+                {"manager": f"{person.manager} reports (directly or not) to {person}."}
+            )
+        seen.add(manager.pk)
+        manager = manager.manager
 
 
 @transaction.atomic
@@ -382,6 +453,12 @@ def person_update(*, actor: Any, person: Person, reason: str, **fields: Any) -> 
     _reject_unknown(fields, PERSON_FIELDS)
     reason = require_reason(reason)
     person = Person.objects.select_for_update().get(pk=person.pk)
+    if "employee_number" in fields:
+        number = (fields["employee_number"] or "").strip()
+        same = Person.objects.filter(employee_number__iexact=number).exclude(pk=person.pk).first()
+        if same is not None:
+            raise ValidationError({"employee_number": f"{same} already has this employee number."})
+    _refuse_retired(**{k: fields[k] for k in ("site", "department") if fields.get(k) is not None})
     before = audit.state_of(person)
     for name, value in fields.items():
         setattr(person, name, value.strip() if isinstance(value, str) else value)
@@ -389,6 +466,16 @@ def person_update(*, actor: Any, person: Person, reason: str, **fields: Any) -> 
     person.save()
     audit.record("org.person.updated", person, actor=actor, before=before, reason=reason)
     return person
+
+
+def person_set_manager(
+    *, actor: Any, person: Person, manager: Person | None, reason: str
+) -> Person:
+    """The person's manager (None: no manager), with a reason (A1). A cycle of
+    managers is refused."""
+    if manager is not None and not manager.active:
+        raise ValidationError({"manager": f"{manager} has left."})
+    return person_update(actor=actor, person=person, reason=reason, manager=manager)
 
 
 @transaction.atomic
@@ -539,3 +626,47 @@ def job_assignment_end(
     audit.record("org.job_assignment.ended", assignment, actor=actor, before=before, reason=reason)
     events.job_assignment_ended.fire(actor=actor, assignment=assignment, reason=reason)
     return assignment
+
+
+@transaction.atomic
+def person_change_job(
+    *,
+    actor: Any,
+    person: Person,
+    job_function: JobFunction,
+    effective: dt.datetime,
+    reason: str,
+    ending: JobAssignment | None = None,
+) -> JobAssignment:
+    """A change of job from `effective` (T2): the job assignment `ending` (if any)
+    ends at `effective` and the new one starts then, in one transaction, both with
+    the reason. An end before the ending assignment's start is refused."""
+    _manage_people(actor)
+    reason = require_reason(reason)
+    require_aware(effective, "effective")
+    if ending is not None:
+        if ending.person_id != person.pk:
+            raise ValidationError({"ending": f"This job assignment is not {person}'s."})
+        try:
+            job_assignment_end(actor=actor, assignment=ending, valid_to=effective, reason=reason)
+        except ValidationError as exc:
+            # Said about the change as the person asking for it sees it.
+            if hasattr(exc, "error_dict") and "valid_to" in exc.error_dict:
+                raise ValidationError(
+                    {"effective": [m for e in exc.error_dict["valid_to"] for m in e.messages]}
+                ) from None
+            raise
+    try:
+        return job_assignment_start(
+            actor=actor,
+            person=person,
+            job_function=job_function,
+            valid_from=effective,
+            reason=reason,
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "valid_from" in exc.error_dict:
+            raise ValidationError(
+                {"job_function": [m for e in exc.error_dict["valid_from"] for m in e.messages]}
+            ) from None
+        raise
