@@ -14,5 +14,7 @@ register_actions(
         "document.version.approval_refused": "Version approval refused",
         "document.version.withdrawn": "Version withdrawn",
         "document.version.ended": "Version effective period ended",
+        "document.periodic_review.no_change": "Periodic review: reviewed, no change",
+        "document.periodic_review.revision": "Periodic review: new revision started",
     }
 )

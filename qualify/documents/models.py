@@ -9,6 +9,7 @@ effective_to (Q1), so correctness never waits for a scheduled job.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from qualify.audit.registry import audited
 from qualify.org.models import Client, Framework, Site
@@ -44,9 +45,29 @@ class Document(models.Model):
     obsolete_from = models.DateTimeField(null=True, blank=True)
     obsolete_recorded_at = models.DateTimeField(null=True, blank=True)
     obsolete_reason = models.TextField(blank=True)
+    # Periodic review: every N months after the current version took effect or the
+    # last periodic review, whichever is later (qualify.documents.reviews). Empty: none.
+    review_interval_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Months between periodic reviews; empty means no periodic review.",
+    )
 
     class Meta:
         ordering = ["number"]
+        constraints = [
+            # "sop-001" and "SOP-001" are one number, also against obsolete documents.
+            models.UniqueConstraint(
+                Lower("number"),
+                name="document_number_ignore_case",
+                violation_error_message="This document number is already used.",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_interval_months__isnull=True)
+                | Q(review_interval_months__gte=1, review_interval_months__lte=120),
+                name="document_review_interval_range",
+            ),
+        ]
         permissions = [
             ("manage_documents", "Can create documents and draft revisions"),
             ("obsolete_document", "Can make a document obsolete"),
@@ -158,3 +179,79 @@ class DocumentVersion(models.Model):
             obsolete = self.document.obsolete_from
             return "Obsolete" if obsolete and self.effective_to == obsolete else "Superseded"
         return "Effective"
+
+
+class ReviewOutcome(models.TextChoices):
+    NO_CHANGE = "no_change", "Reviewed, no change"
+    REVISION = "revision", "Revision started"
+
+
+@audited
+class PeriodicReview(models.Model):
+    """One periodic review of a document: signed "reviewed, no change" (the reviewer
+    signs "reviewed"), or a new revision started, which is then signed through its
+    own review and approval."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="periodic_reviews"
+    )
+    # The version in force when it was reviewed (None when none was).
+    version = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    # The revision started from this review (outcome "revision").
+    revision = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField(null=True, blank=True, help_text="The due date it answered.")
+    comment = models.TextField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["document", "reviewed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="no_change", revision__isnull=True)
+                | Q(outcome="revision", revision__isnull=False),
+                name="periodic_review_revision_named",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Periodic review of {self.document.number} on {self.reviewed_at:%Y-%m-%d}"
+
+    def signed_content(self) -> dict:
+        return {
+            "document": self.document.number,
+            "version": self.version.revision if self.version_id else None,
+            "version_sha256": self.version.file_sha256 if self.version_id else None,
+            "outcome": self.outcome,
+            "due_at": self.due_at,
+            "comment": self.comment,
+            "reviewed_by": self.reviewed_by_id,
+            "reviewed_at": self.reviewed_at,
+        }
+
+
+class ReviewReminder(models.Model):
+    """Bookkeeping of periodic-review reminders: one mail per document, due date and
+    kind ("due soon", "overdue"), so the daily run never sends one twice."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField()
+    kind = models.CharField(max_length=20)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "due_at", "kind"], name="review_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.document_id} due {self.due_at:%Y-%m-%d}"

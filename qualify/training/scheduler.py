@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qualify.audit.context import audit_context
+from qualify.documents.reminders import send_review_reminders
 from qualify.training.services import rules
 
 
@@ -40,6 +41,7 @@ def cleanup(now: dt.datetime) -> dict[str, int]:
 DAILY_JOBS = [
     Job("training.recurrence", "Periodic retraining before records expire (G4)", recurrence),
     Job("training.cleanup", "Cancel assignments no longer required (G6)", cleanup),
+    Job("documents.review_reminders", "Periodic document reviews due", send_review_reminders),
 ]
 
 

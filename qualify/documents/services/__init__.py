@@ -16,8 +16,13 @@ The package re-exports every service: callers import `qualify.documents.services
 
 from qualify.documents.services._checks import DOCUMENT_FIELDS, DRAFT_FIELDS, OPEN_STATUSES
 from qualify.documents.services.approval import ApprovalRefused, approval_problem, version_approve
-from qualify.documents.services.documents import document_create, document_update
+from qualify.documents.services.documents import (
+    document_create,
+    document_introduce,
+    document_update,
+)
 from qualify.documents.services.obsolete import document_obsolete
+from qualify.documents.services.reviews import periodic_review_no_change, periodic_review_revise
 from qualify.documents.services.versions import (
     version_draft,
     version_review,
@@ -33,8 +38,11 @@ __all__ = [
     "ApprovalRefused",
     "approval_problem",
     "document_create",
+    "document_introduce",
     "document_obsolete",
     "document_update",
+    "periodic_review_no_change",
+    "periodic_review_revise",
     "version_approve",
     "version_draft",
     "version_review",

@@ -21,7 +21,15 @@ DRAFT_FIELDS = {
     "content_text",
     "file",
 }
-DOCUMENT_FIELDS = {"title", "doc_type", "owner", "site", "client", "frameworks"}
+DOCUMENT_FIELDS = {
+    "title",
+    "doc_type",
+    "owner",
+    "site",
+    "client",
+    "frameworks",
+    "review_interval_months",
+}
 
 
 # --- helpers ----------------------------------------------------------------
