@@ -60,3 +60,27 @@ class LoginForm(AuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
+
+
+class PasswordForgottenForm(forms.Form):
+    asked = forms.CharField(
+        label="User id or email address",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class PasswordSetForm(forms.Form):
+    """U4: the password chosen through a one-time link, typed twice."""
+
+    password = forms.CharField(label="New password", strip=False, widget=NEW_PASSWORD)
+    password_again = forms.CharField(label="New password again", strip=False, widget=NEW_PASSWORD)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

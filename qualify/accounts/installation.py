@@ -1,12 +1,12 @@
 """The installation record written once by `qualify setup` (see
 qualify.org.onboarding.installation_setup, which also creates the first site)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qualify.accounts.models import Installation, User
+from qualify.audit import keys
 from qualify.audit import services as audit
 
 ALREADY = (
@@ -35,21 +35,20 @@ def refuse_if_set_up() -> None:
 
 
 def check_origin(origin: str) -> str:
-    """The checkpoint origin recorded must be the one checkpoints are signed with
-    (QUALIFY_CHECKPOINT_ORIGIN), or verification would refuse every checkpoint."""
+    """The checkpoint origin recorded is the one checkpoints are signed with (the
+    audit key's name: QUALIFY_CHECKPOINT_ORIGIN, or the one made with the key), or
+    verification would refuse every checkpoint. An origin asked for must be that."""
     origin = (origin or "").strip()
-    configured = settings.QUALIFY_CHECKPOINT_ORIGIN
-    if not origin:
-        return configured
-    if origin != configured:
+    actual = keys.key_name()
+    if origin and origin != actual:
         raise ValidationError(
             {
-                "checkpoint_origin": f"Checkpoints are signed with the origin {configured!r} "
-                f"(QUALIFY_CHECKPOINT_ORIGIN). Set QUALIFY_CHECKPOINT_ORIGIN={origin} in the "
-                "environment of every Qualify process, then run setup again."
+                "checkpoint_origin": f"Checkpoints are signed with the origin {actual!r}. To "
+                f"use {origin!r}, set QUALIFY_CHECKPOINT_ORIGIN={origin} in the environment of "
+                "every Qualify process, then run setup again."
             }
         )
-    return origin
+    return actual
 
 
 @transaction.atomic

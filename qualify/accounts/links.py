@@ -110,8 +110,9 @@ def link_problem(user: User | None, token: str) -> str | None:
         timestamp = base36_to_int(token.split("-", 1)[0])
     except ValueError:
         return INVALID
-    if constant_time_compare(tokens._make_token_with_timestamp(user, timestamp), token):
-        return EXPIRED  # made for this very password: only its age refuses it
+    for secret in (tokens.secret, *tokens.secret_fallbacks):
+        if constant_time_compare(tokens._make_token_with_timestamp(user, timestamp, secret), token):
+            return EXPIRED  # made for this very password: only its age refuses it
     # The hash no longer matches: the password was set since (the link was used, or
     # a newer reset replaced it), or the token was never ours. Both read "used".
     return USED if timestamp <= tokens._num_seconds(tokens._now()) else INVALID

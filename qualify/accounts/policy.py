@@ -342,6 +342,19 @@ WEBHOOKS = Rule(
     client=False,
 )
 API_PING = Rule("the API", signed_in=True, gxp=False, client=False)
+# Organisation set-up (issue 11). Sites, departments, clients and frameworks are the
+# plant's structure, not GxP records: the administrator keeps them (U2 lets the
+# administrator manage the installation, never sign). Job functions, people and
+# their job history decide who must train (Q5): the coordinator's (JOB_FUNCTIONS,
+# PEOPLE). The auditor reads all of it.
+ORGANISATION = Rule(
+    "the organisation's sites, departments, clients and frameworks",
+    read=_set(ADMINISTRATOR, COORDINATOR, AUDITOR),
+    write=_set(ADMINISTRATOR),
+)
+# The header's search box: any signed-in user; each kind of result is searched only
+# when the user's roles read it, through the query that applies their reach.
+SEARCH = Rule("finding people, documents and quality records", signed_in=True, gxp=False)
 
 QUALITY_BY_KIND = {
     "capas": CAPAS,
@@ -363,6 +376,9 @@ POLICY: dict[str, Rule] = {
     # Sign-in and the API's description.
     "login": PUBLIC,
     "logout": PUBLIC,
+    # U4: the forgotten-password request and the one-time link's page.
+    "password_forgotten": PUBLIC,
+    "password_set": PUBLIC,
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:ping": API_PING,
@@ -398,6 +414,17 @@ POLICY: dict[str, Rule] = {
     "web:admin_user_client_revoke": ACCOUNTS,
     "web:admin_user_exception": ACCOUNTS,
     "web:admin_user_exception_end": ACCOUNTS,
+    "web:admin_user_new": ACCOUNTS.form(),
+    "web:admin_users_onboard": ACCOUNTS.form(),
+    "web:admin_user_lock": ACCOUNTS,
+    "web:admin_user_password_reset": ACCOUNTS,
+    "api:users": ACCOUNTS,
+    "api:users-onboard": ACCOUNTS,
+    "api:user-detail": ACCOUNTS,
+    "api:user-lock": ACCOUNTS,
+    "api:user-unlock": ACCOUNTS,
+    "api:user-password-reset": ACCOUNTS,
+    "api:user-identity": ACCOUNTS,
     # Who held which role and client access (P26): read like the audit trail it
     # is built from.
     "web:admin_access_history": AUDIT_TRAIL,
@@ -477,6 +504,54 @@ POLICY: dict[str, Rule] = {
     "api:webhook-subscriptions": WEBHOOKS,
     "api:webhook-deactivate": WEBHOOKS,
     "api:webhook-deliveries": WEBHOOKS,
+    # Organisation set-up: pages and API (issue 11).
+    "web:org_home": ORGANISATION,
+    "web:org_sites": ORGANISATION,
+    "web:org_site": ORGANISATION,
+    "web:org_site_new": ORGANISATION.form(),
+    "web:org_site_retire": ORGANISATION.form(),
+    "web:org_departments": ORGANISATION,
+    "web:org_department": ORGANISATION,
+    "web:org_department_new": ORGANISATION.form(),
+    "web:org_department_retire": ORGANISATION.form(),
+    "web:org_clients": ORGANISATION,
+    "web:org_client": ORGANISATION,
+    "web:org_client_new": ORGANISATION.form(),
+    "web:org_client_retire": ORGANISATION.form(),
+    "web:org_frameworks": ORGANISATION,
+    "web:org_framework": ORGANISATION,
+    "web:org_framework_new": ORGANISATION.form(),
+    "web:org_framework_retire": ORGANISATION.form(),
+    "web:org_job_functions": JOB_FUNCTIONS,
+    "web:org_job_function": JOB_FUNCTIONS,
+    "web:org_job_function_new": JOB_FUNCTIONS.form(),
+    "web:org_job_function_retire": JOB_FUNCTIONS.form(),
+    "web:org_people": PEOPLE,
+    "web:org_person": PEOPLE,
+    "web:org_person_new": PEOPLE.form(),
+    "web:org_person_job": PEOPLE.form(),
+    "web:org_person_manager": PEOPLE.form(),
+    "web:org_person_leave": PEOPLE.form(),
+    "api:org-sites": ORGANISATION,
+    "api:org-site": ORGANISATION,
+    "api:org-site-retire": ORGANISATION,
+    "api:org-departments": ORGANISATION,
+    "api:org-department": ORGANISATION,
+    "api:org-department-retire": ORGANISATION,
+    "api:org-clients": ORGANISATION,
+    "api:org-client": ORGANISATION,
+    "api:org-client-retire": ORGANISATION,
+    "api:org-frameworks": ORGANISATION,
+    "api:org-framework": ORGANISATION,
+    "api:org-framework-retire": ORGANISATION,
+    "api:org-job-functions": JOB_FUNCTIONS,
+    "api:org-job-function": JOB_FUNCTIONS,
+    "api:org-job-function-retire": JOB_FUNCTIONS,
+    "api:org-people": PEOPLE,
+    "api:org-person-job-change": PEOPLE,
+    "api:org-person-manager": PEOPLE,
+    # Finding things (the header's search box).
+    "web:search": SEARCH,
 }
 
 UNDECLARED = Rule("this page (no access rule is declared for it)", read_scope=None)

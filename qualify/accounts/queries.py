@@ -177,3 +177,21 @@ def find_user(text: str) -> User | None:
     if found is None and text.isdigit():
         found = User.objects.filter(pk=int(text)).first()
     return found
+
+
+def users(text: str = "", status: str = ""):
+    """Accounts by user id or name, and by status: locked, deactivated, or
+    unverified (not yet allowed to sign: identity or policy acknowledgement missing)."""
+    from django.db.models import Q
+
+    qs = User.objects.prefetch_related("groups", "client_access__client").order_by("username")
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(Q(username__icontains=text) | Q(printed_name__icontains=text))
+    if status == "locked":
+        qs = qs.filter(locked_at__isnull=False)
+    elif status == "deactivated":
+        qs = qs.filter(is_active=False)
+    elif status == "unverified":
+        qs = qs.filter(Q(identity_verified_at__isnull=True) | Q(esig_acknowledged_at__isnull=True))
+    return qs

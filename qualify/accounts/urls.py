@@ -6,4 +6,6 @@ from qualify.accounts import views
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/forgotten/", views.password_forgotten, name="password_forgotten"),
+    path("password/set/", views.password_set, name="password_set"),
 ]

@@ -8,10 +8,12 @@ from qualify.api.views import (
     documents,
     executions,
     gate,
+    org,
     people,
     ping,
     quality,
     training,
+    users,
     webhooks,
 )
 
@@ -62,6 +64,47 @@ urlpatterns = [
         name="person-deactivate",
     ),
     path("job-functions/", people.JobFunctionsView.as_view(), name="job-functions"),
+    # Organisation set-up (qualify.api.views.org).
+    path("org/sites/", org.SitesView.as_view(), name="org-sites"),
+    path("org/sites/<str:code>/", org.SiteView.as_view(), name="org-site"),
+    path("org/sites/<str:code>/retire/", org.SiteRetireView.as_view(), name="org-site-retire"),
+    path("org/departments/", org.DepartmentsView.as_view(), name="org-departments"),
+    path("org/departments/<int:pk>/", org.DepartmentView.as_view(), name="org-department"),
+    path(
+        "org/departments/<int:pk>/retire/",
+        org.DepartmentRetireView.as_view(),
+        name="org-department-retire",
+    ),
+    path("org/clients/", org.ClientsView.as_view(), name="org-clients"),
+    path("org/clients/<str:code>/", org.ClientView.as_view(), name="org-client"),
+    path(
+        "org/clients/<str:code>/retire/", org.ClientRetireView.as_view(), name="org-client-retire"
+    ),
+    path("org/frameworks/", org.FrameworksView.as_view(), name="org-frameworks"),
+    path("org/frameworks/<str:code>/", org.FrameworkView.as_view(), name="org-framework"),
+    path(
+        "org/frameworks/<str:code>/retire/",
+        org.FrameworkRetireView.as_view(),
+        name="org-framework-retire",
+    ),
+    path("org/job-functions/", org.JobFunctionsView.as_view(), name="org-job-functions"),
+    path("org/job-functions/<str:code>/", org.JobFunctionView.as_view(), name="org-job-function"),
+    path(
+        "org/job-functions/<str:code>/retire/",
+        org.JobFunctionRetireView.as_view(),
+        name="org-job-function-retire",
+    ),
+    path("org/people/", org.PeopleView.as_view(), name="org-people"),
+    path(
+        "org/people/<str:employee_number>/job-change/",
+        org.JobChangeView.as_view(),
+        name="org-person-job-change",
+    ),
+    path(
+        "org/people/<str:employee_number>/manager/",
+        org.ManagerView.as_view(),
+        name="org-person-manager",
+    ),
     path("requirements/", training.RequirementsView.as_view(), name="requirements"),
     path("matrix/", training.MatrixView.as_view(), name="matrix"),
     path("assignments/", training.AssignmentsView.as_view(), name="assignments"),
@@ -86,6 +129,17 @@ urlpatterns = [
         name="user-access-history",
     ),
     path("access-history/", accounts.AccessHistoryView.as_view(), name="access-history"),
+    path("users/", users.UsersView.as_view(), name="users"),
+    path("users/onboard/", users.UsersOnboardView.as_view(), name="users-onboard"),
+    path("users/<int:pk>/", users.UserDetailView.as_view(), name="user-detail"),
+    path("users/<int:pk>/lock/", users.UserLockView.as_view(), name="user-lock"),
+    path("users/<int:pk>/unlock/", users.UserUnlockView.as_view(), name="user-unlock"),
+    path(
+        "users/<int:pk>/password-reset/",
+        users.UserPasswordResetView.as_view(),
+        name="user-password-reset",
+    ),
+    path("users/<int:pk>/identity/", users.UserIdentityView.as_view(), name="user-identity"),
     path("audit/checkpoints/", audit.CheckpointsView.as_view(), name="checkpoints"),
     path(
         "webhooks/subscriptions/",

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from qualify.accounts import installation as installation_rules
 from qualify.accounts import links
+from qualify.accounts import roles as role_rules
 from qualify.accounts import services as accounts
 from qualify.accounts.models import Installation, User
 from qualify.accounts.roles import ADMINISTRATOR, EMPLOYEE
@@ -79,7 +80,14 @@ def _link_person(*, actor: User, person: Person, user: User) -> Person:
     return person
 
 
-@transaction.atomic
+def _refuse_segregation(actor: User, username: str, roles) -> None:
+    """U3: the administrator role beside a signing role is refused, and the refusal
+    audited (A5), before any transaction opens: accounts.user_create owns both, and
+    writes nothing when it refuses."""
+    if role_rules.segregation_conflicts(roles):
+        accounts.user_create(actor=actor, username=username, printed_name="-", roles=list(roles))
+
+
 def account_create(
     *,
     actor: User,
@@ -92,6 +100,27 @@ def account_create(
     """Create an account (for `person`, when given: their name and email are the
     defaults) and mail its holder the one-time link to set a password."""
     _require_admin(actor)
+    _refuse_segregation(actor, username, roles)
+    return _account_create(
+        actor=actor,
+        username=username,
+        printed_name=printed_name,
+        email=email,
+        roles=roles,
+        person=person,
+    )
+
+
+@transaction.atomic
+def _account_create(
+    *,
+    actor: User,
+    username: str,
+    printed_name: str,
+    email: str,
+    roles: list[str] | tuple[str, ...],
+    person: Person | None,
+) -> User:
     if person is not None:
         person = Person.objects.select_related("user").get(pk=person.pk)
         if person.user_id is not None:
@@ -147,6 +176,7 @@ def accounts_create_for_people(
     _require_admin(actor)
     if policy not in USERNAME_POLICIES:
         raise ValidationError({"policy": f"Choose one of: {', '.join(USERNAME_POLICIES)}."})
+    _refuse_segregation(actor, "(accounts for the HR feed)", roles)
     report = OnboardingReport()
     for person in people_without_login(site):
         username = username_for(person, policy)
@@ -155,7 +185,14 @@ def accounts_create_for_people(
             continue
         try:
             with transaction.atomic():
-                user = account_create(actor=actor, username=username, roles=roles, person=person)
+                user = _account_create(
+                    actor=actor,
+                    username=username,
+                    printed_name="",
+                    email="",
+                    roles=roles,
+                    person=person,
+                )
                 if dry_run:
                     transaction.set_rollback(True)
         except ValidationError as error:
@@ -192,10 +229,11 @@ def installation_setup(
     all or nothing, and only on a database without accounts."""
     installation_rules.refuse_if_set_up()
     errors: dict[str, list[str]] = {}
-    try:
-        installation_rules.check_origin(checkpoint_origin)
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    if checkpoint_origin:
+        try:
+            installation_rules.check_origin(checkpoint_origin)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not (installation_name or "").strip():
         errors["installation_name"] = ["Give the installation a name."]
     site = Site(code=(site_code or "").strip(), name=(site_name or "").strip(), time_zone=time_zone)

@@ -75,3 +75,49 @@ class AccessHistoryForm(forms.Form):
         if start and end and end <= start:
             self.add_error("end", "The end of the period must be after its start.")
         return data
+
+
+class AccountNewForm(forms.Form):
+    """An account for a person; the person sets the password through a mailed link."""
+
+    person = forms.CharField(
+        label="Employee number",
+        required=False,
+        max_length=40,
+        help_text="The person this login is for (from the HR feed); their name and email "
+        "are used when the fields below are left empty.",
+    )
+    username = forms.CharField(label="User id", max_length=150)
+    printed_name = forms.CharField(
+        label="Full printed name", max_length=200, required=False,
+        help_text="As printed on signatures.",
+    )  # fmt: skip
+    email = forms.EmailField(label="Email address", required=False)
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=list(ROLES.items()),
+        initial=["employee"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class OnboardForm(forms.Form):
+    """Accounts for every person of the HR feed without a login, by policy."""
+
+    policy = forms.ChoiceField(label="User ids from", choices=[])
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=list(ROLES.items()),
+        initial=["employee"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    dry_run = forms.BooleanField(
+        label="Only show what would be created", required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        from qualify.org.onboarding import USERNAME_POLICIES
+
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].choices = list(USERNAME_POLICIES.items())

@@ -1,25 +1,16 @@
 """Reads for the administrator's pages. Accounts belong to no client; the client
 restrictions shown are the users' own (U2)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qualify.accounts import queries as account_queries
 from qualify.accounts.models import User
 
 
 def users(text: str = "", status: str = "") -> QuerySet[User]:
-    qs = User.objects.prefetch_related("groups", "client_access__client").order_by("username")
-    text = (text or "").strip()
-    if text:
-        qs = qs.filter(Q(username__icontains=text) | Q(printed_name__icontains=text))
-    if status == "locked":
-        qs = qs.filter(locked_at__isnull=False)
-    elif status == "deactivated":
-        qs = qs.filter(is_active=False)
-    elif status == "unverified":
-        qs = qs.filter(Q(identity_verified_at__isnull=True) | Q(esig_acknowledged_at__isnull=True))
-    return qs
+    return account_queries.users(text, status)
 
 
 def user(pk: int) -> User:
@@ -30,3 +21,15 @@ def user(pk: int) -> User:
     found.clients = [access.client for access in found.client_access.all()]
     found.otp_enrolled = TOTPDevice.objects.filter(user=found, confirmed=True).exists()
     return found
+
+
+def person_by_number(number: str):
+    from qualify.org.models import Person
+
+    return Person.objects.filter(employee_number__iexact=(number or "").strip()).first()
+
+
+def person_of(account: User):
+    from qualify.org.models import Person
+
+    return Person.objects.filter(user=account).select_related("site").first()

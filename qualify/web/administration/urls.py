@@ -4,9 +4,13 @@ from qualify.web.administration import views
 
 urlpatterns = [
     path("users/", views.users, name="admin_users"),
+    path("users/new/", views.user_new, name="admin_user_new"),
+    path("users/onboard/", views.onboard, name="admin_users_onboard"),
     path("users/<int:pk>/", views.user, name="admin_user"),
     path("users/<int:pk>/roles/", views.set_roles, name="admin_user_roles"),
     path("users/<int:pk>/unlock/", views.unlock, name="admin_user_unlock"),
+    path("users/<int:pk>/lock/", views.lock, name="admin_user_lock"),
+    path("users/<int:pk>/password-reset/", views.password_reset, name="admin_user_password_reset"),
     path("users/<int:pk>/deactivate/", views.deactivate, name="admin_user_deactivate"),
     path("users/<int:pk>/reactivate/", views.reactivate, name="admin_user_reactivate"),
     path("users/<int:pk>/identity/", views.verify_identity, name="admin_user_identity"),

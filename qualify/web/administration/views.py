@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from qualify.accounts import links
 from qualify.accounts import queries as account_queries
 from qualify.accounts import services as accounts
 from qualify.accounts.models import RoleException
-from qualify.org import access
+from qualify.org import access, onboarding
 from qualify.org import services as org
 from qualify.signatures.services import Credentials
 from qualify.web.administration import forms, queries
@@ -49,6 +50,9 @@ def _detail(request, pk, status=200, **forms_with_errors):
         "exception_end_form": forms.ReasonForm(prefix="exception_end"),
         "roles_form": forms.RolesForm(initial={"roles": account.role_names}, prefix="roles"),
         "unlock_form": forms.ReasonForm(prefix="unlock"),
+        "lock_form": forms.ReasonForm(prefix="lock"),
+        "reset_form": forms.ReasonForm(prefix="reset"),
+        "person": queries.person_of(account),
         "deactivate_form": forms.ReasonForm(prefix="deactivate"),
         "reactivate_form": forms.ReasonForm(prefix="reactivate"),
         "identity_form": forms.ReasonForm(prefix="identity"),
@@ -100,6 +104,20 @@ unlock = _change(
     forms.ReasonForm,
     lambda actor, user, data: accounts.user_unlock(actor=actor, user=user, reason=data["reason"]),
     "{user} is unlocked.",
+)
+lock = _change(
+    "lock",
+    forms.ReasonForm,
+    lambda actor, user, data: accounts.user_lock(actor=actor, user=user, reason=data["reason"]),
+    "{user} is locked.",
+)
+password_reset = _change(
+    "reset",
+    forms.ReasonForm,
+    lambda actor, user, data: links.user_password_reset(
+        actor=actor, user=user, reason=data["reason"]
+    ),
+    "The password of {user} is reset; a link to choose a new one is mailed to them.",
 )
 deactivate = _change(
     "deactivate",
@@ -233,5 +251,79 @@ def access_history(request):
         request,
         "web/administration/access_history.html",
         {"form": form, "history": history, "zone": zone},
+        status=422 if form.errors else 200,
+    )
+
+
+def user_new(request):
+    """U4: an account for a person, who is mailed a one-time link to set the password.
+    A refused form comes back with every value kept and the error on its field."""
+    form = forms.AccountNewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = None
+        number = data["person"].strip()
+        if number:
+            person = queries.person_by_number(number)
+            if person is None:
+                form.add_error("person", f"No person has the employee number {number!r}.")
+        if not form.errors:
+            try:
+                created = onboarding.account_create(
+                    actor=request.user,
+                    username=data["username"],
+                    printed_name=data["printed_name"],
+                    email=data["email"],
+                    roles=data["roles"],
+                    person=person,
+                )
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Account {created.username} created; a link to set the password is "
+                    f"mailed to {created.email}.",
+                )
+                return redirect("web:admin_user", pk=created.pk)
+    return render(
+        request,
+        "web/administration/user_new.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+def onboard(request):
+    """U4: accounts for every person of the HR feed without a login, by policy; a
+    dry run first shows who would get which user id and who would be refused."""
+    form = forms.OnboardForm(request.POST or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = onboarding.accounts_create_for_people(
+                actor=request.user,
+                policy=data["policy"],
+                roles=data["roles"],
+                dry_run=data["dry_run"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            if not data["dry_run"]:
+                messages.success(
+                    request,
+                    f"{len(report.created)} accounts created; {len(report.refused)} refused.",
+                )
+    return render(
+        request,
+        "web/administration/onboard.html",
+        {
+            "form": form,
+            "report": report,
+            "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
+            "waiting": onboarding.people_without_login().count(),
+        },
         status=422 if form.errors else 200,
     )

@@ -18,7 +18,6 @@ QUALIFY_CHECKPOINT_ORIGIN. It refuses to run on an installation already set up.
 import getpass
 import os
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -109,7 +108,7 @@ class Command(BaseCommand):
                     email=answers["email"],
                     password=password,
                     installation_name=answers["installation"],
-                    checkpoint_origin=settings.QUALIFY_CHECKPOINT_ORIGIN,
+                    checkpoint_origin=os.environ.get("QUALIFY_CHECKPOINT_ORIGIN", ""),
                     site_code=answers["site_code"],
                     site_name=answers["site_name"],
                     time_zone=answers["time_zone"],
