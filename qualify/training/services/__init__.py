@@ -5,7 +5,11 @@ authenticated before the transaction and applied inside it (S1).
 """
 
 from qualify.training.services.assignments import (
+    AdHocResult,
+    assignment_assign_adhoc,
+    assignment_cancel,
     assignment_create_individual,
+    cancel_problem,
     requalification_order,
 )
 from qualify.training.services.matrix import matrix_entry_add, matrix_entry_end
@@ -25,8 +29,12 @@ from qualify.training.services.requirements import (
 from qualify.training.services.rules import ImpactPreview, impact_preview
 
 __all__ = [
+    "AdHocResult",
     "ImpactPreview",
+    "assignment_assign_adhoc",
+    "assignment_cancel",
     "assignment_create_individual",
+    "cancel_problem",
     "curriculum_create",
     "curriculum_item_add",
     "impact_preview",

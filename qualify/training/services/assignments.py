@@ -18,13 +18,16 @@ from django.utils import timezone
 
 from qualify.audit import services as audit
 from qualify.guards import require_aware, require_perm
-from qualify.org.models import Person
+from qualify.org.models import JobFunction, Person
+from qualify.org.queries import holders_of
 from qualify.org.scoping import check_client
 from qualify.training import events
 from qualify.training.models import (
     Assignment,
     AssignmentReason,
     AssignmentStatus,
+    Curriculum,
+    CurriculumItem,
     RequalificationOrder,
     Requirement,
 )
@@ -332,3 +335,195 @@ def requalification_order(
         ],
     )
     return order, assignment
+
+
+# --- ad-hoc assignments by a coordinator, and cancelling them ----------------------------------
+
+
+@dataclass
+class AdHocResult:
+    """What an ad-hoc assignment did: the assignments created (new, or superseding an
+    open one due later), and the open ones already due by the date asked, left as
+    they are."""
+
+    created: list[Assignment]
+    already_open: list[Assignment]
+
+
+def _adhoc_requirements(
+    actor: Any, *, document: Any, curriculum: Curriculum | None, requirement: Requirement | None
+) -> tuple[list[Requirement], str]:
+    """The requirements named (directly, through a document's links, or a curriculum's
+    items) and the `source` naming what was assigned."""
+    named = [x for x in (document, curriculum, requirement) if x is not None]
+    if len(named) != 1:
+        raise ValidationError(
+            {
+                "requirement": "Choose exactly one thing to assign: a document, a curriculum or a "
+                "requirement."
+            }
+        )
+    if requirement is not None:
+        found, field, label = [requirement], "requirement", requirement.code
+    elif document is not None:
+        check_client(actor, document.client_id)
+        found = list(Requirement.objects.filter(document=document, active=True).order_by("code"))
+        field, label = "document", document.number
+        if document.obsolete_from is not None:
+            raise ValidationError({"document": f"{document.number} is obsolete."})
+    else:
+        found = [
+            item.requirement
+            for item in CurriculumItem.objects.filter(
+                curriculum=curriculum, requirement__active=True
+            ).select_related("requirement")
+        ]
+        field, label = "curriculum", curriculum.code
+    if not found:
+        raise ValidationError(
+            {field: f"No training requirement in use is linked to {label}; define one first."}
+        )
+    for r in found:
+        check_client(actor, r.client_id)
+        if not r.active:
+            raise ValidationError({"requirement": f"{r.code} is no longer in use."})
+    return found, source_of(named[0])
+
+
+@transaction.atomic
+def assignment_assign_adhoc(
+    *,
+    actor: Any,
+    due_at: dt.datetime,
+    reason: str,
+    people: Iterable[Person] = (),
+    job_function: JobFunction | None = None,
+    document: Any = None,
+    curriculum: Curriculum | None = None,
+    requirement: Requirement | None = None,
+) -> AdHocResult:
+    """G5 (Q5's individual assignment): a coordinator assigns a document (every
+    requirement linked to it), a curriculum (its items) or one requirement to named
+    people and/or the current holders of a job function, due by `due_at`, with the
+    reason (e.g. "Regulatory submission team, BLA 761234").
+
+    Idempotent per (person, requirement): an open assignment already due by `due_at`
+    is left as it is (reported in `already_open`); one due later is superseded by the
+    new one (G7), so the earlier date wins and the one-open rule holds."""
+    require_perm(
+        actor,
+        "training.assign_training",
+        message="Only a training coordinator or QA can assign training individually.",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why this training is assigned (for example a submission team)."}
+        )
+    require_aware(due_at, "due_at")
+    now = timezone.now()
+    if due_at <= now:
+        raise ValidationError({"due_at": "The due date must be in the future."})
+    requirements, source = _adhoc_requirements(
+        actor, document=document, curriculum=curriculum, requirement=requirement
+    )
+    chosen = {p.pk: p for p in people}
+    if job_function is not None:
+        check_client(actor, job_function.client_id)
+        chosen.update({p.pk: p for p in holders_of(job_function, at=now)})
+    if not chosen:
+        what = "job_function" if job_function is not None else "people"
+        message = (
+            f"Nobody holds {job_function.code} now."
+            if job_function is not None
+            else "Name at least one person or a job function."
+        )
+        raise ValidationError({what: message})
+    inactive = sorted(p.full_name for p in chosen.values() if not p.active)
+    if inactive:
+        raise ValidationError(
+            {"people": f"Deactivated, cannot be assigned: {', '.join(inactive)}."}
+        )
+    existing = open_pairs(r.pk for r in requirements)
+    wanted, earlier, later = [], [], []
+    for person_id in sorted(chosen):
+        for r in requirements:
+            current = existing.get((person_id, r.pk))
+            if current is None:
+                wanted.append(
+                    NewAssignment(
+                        person_id=person_id,
+                        requirement_id=r.pk,
+                        due_at=due_at,
+                        reason=AssignmentReason.COORDINATOR,
+                        source=source,
+                        reason_text=reason[:300],
+                    )
+                )
+            elif current.due_at <= due_at:
+                earlier.append(current)
+            else:
+                later.append((chosen[person_id], r))
+    created = create_assignments(wanted, actor=actor, now=now, detail={"reason": reason})
+    for person, r in later:
+        created.append(
+            _individual(
+                actor=actor,
+                person=person,
+                requirement=r,
+                due_at=due_at,
+                reason=AssignmentReason.COORDINATOR,
+                source=source,
+                reason_text=reason,
+                now=now,
+            )
+        )
+    return AdHocResult(created=created, already_open=earlier)
+
+
+def _cancel_problem(assignment: Assignment) -> str | None:
+    if assignment.status != OPEN:
+        return (
+            f"This assignment is already {assignment.get_status_display().lower()}; only an "
+            "open assignment can be cancelled."
+        )
+    if assignment.reason != AssignmentReason.COORDINATOR:
+        # G6: what a rule made, the rule's end cancels (matrix entry ended, job ended,
+        # document obsoleted, quality event cancelled); cancelling it here would hide a
+        # training the person is still required to hold (Q5, Q6).
+        return (
+            f"This assignment comes from: {assignment.get_reason_display().lower()}. It ends "
+            "when that stops applying (end the matrix entry or the job, or close the "
+            "quality event); only assignments made by a coordinator are cancelled here."
+        )
+    return None
+
+
+def cancel_problem(assignment: Assignment) -> str | None:
+    """Why `assignment` cannot be cancelled, in words for the page; None when it can."""
+    return _cancel_problem(assignment)
+
+
+@transaction.atomic
+def assignment_cancel(*, actor: Any, assignment: Assignment, reason: str) -> Assignment:
+    """G6/G7: cancel an open assignment a coordinator made, with the reason; it stays on
+    record as cancelled (nothing is deleted)."""
+    require_perm(
+        actor,
+        "training.assign_training",
+        message="Only a training coordinator or QA can cancel assignments.",
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for cancelling this assignment."})
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("requirement", "person")
+        .get(pk=assignment.pk)
+    )
+    check_client(actor, assignment.requirement.client_id)
+    problem = _cancel_problem(assignment)
+    if problem:
+        raise ValidationError(problem)
+    cancel_assignments([assignment], actor=actor, reason=reason, now=timezone.now())
+    return assignment
