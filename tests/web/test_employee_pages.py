@@ -20,7 +20,8 @@ def test_my_training_lists_open_assignments_with_reason_and_zone(client, employe
     page = response.content.decode()
     assert "RU-SOP-014" in page
     assert (assignment.reason_text or assignment.get_reason_display()) in page
-    assert "(UTC)" in page  # the site's zone is named
+    assert "Times are in UTC." in page  # T3: the site's zone is named, once
+    assert "UTC (UTC)" not in page
     assert reverse("web:employee_assignment", args=[assignment.pk]) in page
 
 

@@ -6,26 +6,15 @@ import datetime as dt
 import zoneinfo
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_otp import devices_for_user
 
 from qualify.signatures.services import Credentials, is_first_signing
+from qualify.web import zones
 
-
-def user_zone(user) -> str:
-    """T3: the zone of the user's site, else the installation's zone."""
-    person = getattr(user, "person", None) if user is not None else None
-    if person is not None and person.site_id:
-        return person.site.time_zone
-    return settings.TIME_ZONE
-
-
-def local_input(value: dt.datetime | None, zone: str) -> str:
-    """A datetime as the value of an <input type="datetime-local"> in the zone."""
-    if value is None:
-        return ""
-    return value.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+# T3: one zone helper for every page (qualify.web.zones); the names stay for callers.
+user_zone = zones.zone_of
+local_input = zones.local_input
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -53,7 +42,7 @@ def set_zone(form: forms.Form, zone: str) -> None:
             field.zone = zone
             field.help_text = (
                 field.help_text + " " if field.help_text else ""
-            ) + f"Time in {zone}."
+            ) + f"Time in {zones.zone_label(zone)}."
 
 
 class SigningForm(forms.Form):

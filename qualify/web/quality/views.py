@@ -195,7 +195,7 @@ def capa_new(request):
     deviations = queries.deviations(request.user).order_by("-occurred_at")
     initial = {}
     raised_from = request.GET.get("deviation", "")
-    if raised_from.isdigit():
+    if raised_from.isdigit() and len(raised_from) < 19:  # a bigint at most
         deviation = deviations.filter(pk=int(raised_from)).first()
         if deviation is not None:
             initial = {

@@ -1,21 +1,24 @@
 """Template helpers shared by every page."""
 
 import datetime as dt
-import zoneinfo
 
 from django import template
+
+from qualify.web import zones
 
 register = template.Library()
 
 
 @register.filter
 def in_zone(value: dt.datetime | None, zone_name: str = "UTC") -> str:
-    """T3: a time in the site's zone, with the zone named."""
-    if value is None:
-        return ""
-    zone = zoneinfo.ZoneInfo(zone_name or "UTC")
-    local = value.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone_name})"
+    """T3: a time in the site's zone, with the zone named ("Europe/Dublin, IST")."""
+    return zones.in_zone(value, zone_name)
+
+
+@register.filter
+def zone_name(zone: str | None) -> str:
+    """T3: a zone as people read it: "Europe/Dublin, IST"; "UTC" alone."""
+    return zones.zone_label(zone)
 
 
 @register.filter
