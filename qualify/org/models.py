@@ -137,6 +137,13 @@ class JobFunction(models.Model):
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="job_functions"
     )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="job_functions",
+    )
     client = models.ForeignKey(
         Client, null=True, blank=True, on_delete=models.PROTECT, related_name="job_functions"
     )

@@ -7,7 +7,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qualify.accounts import policy
-from qualify.org.models import Client, JobAssignment, JobFunction, Person
+from qualify.org.models import (
+    Client,
+    Department,
+    Framework,
+    JobAssignment,
+    JobFunction,
+    Person,
+    Site,
+)
 from qualify.org.scoping import restrict, restricted_clients
 
 
@@ -69,7 +77,7 @@ def clients(user: Any) -> QuerySet[Client]:
 
 def job_functions(user: Any) -> QuerySet[JobFunction]:
     """Job functions `user` may see (U2)."""
-    return restrict(JobFunction.objects.select_related("site", "client"), user)
+    return restrict(JobFunction.objects.select_related("site", "department", "client"), user)
 
 
 def person_by_key(key: str) -> Person | None:
@@ -88,3 +96,16 @@ def qualification_subjects(user: Any) -> QuerySet[Person]:
     see for QA, coordinators and auditors; their trainees and themselves for a
     trainer; themselves for anyone else."""
     return policy.only_own(people(user), user, policy.QUALIFICATIONS, person="")
+
+
+def sites(user: Any) -> QuerySet[Site]:
+    """Sites: organisation structure, the same for every user who may read it."""
+    return Site.objects.order_by("code")
+
+
+def departments(user: Any) -> QuerySet[Department]:
+    return Department.objects.select_related("site").order_by("site__code", "code")
+
+
+def frameworks(user: Any) -> QuerySet[Framework]:
+    return Framework.objects.order_by("code")

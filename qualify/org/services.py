@@ -59,7 +59,7 @@ PERSON_FIELDS = {
     "user",
     "employed_from",
 }
-JOB_FUNCTION_FIELDS = {"code", "name", "site", "client", "frameworks", "active"}
+JOB_FUNCTION_FIELDS = {"code", "name", "site", "department", "client", "frameworks", "active"}
 
 
 def _refuse_retired(**named: Any) -> None:
@@ -273,6 +273,7 @@ def job_function_create(
     site: Site | None = None,
     client: Client | None = None,
     frameworks: Any = (),
+    department: Department | None = None,
 ) -> JobFunction:
     require_perm(
         actor,
@@ -281,9 +282,11 @@ def job_function_create(
     )
     check_client(actor, client.pk if client else None)
     code = check_code_free(JobFunction, code)
-    _refuse_retired(site=site, client=client, frameworks=frameworks)
-    job_function = JobFunction(code=code, name=name.strip(), site=site, client=client)
-    job_function.full_clean()
+    _refuse_retired(site=site, department=department, client=client, frameworks=frameworks)
+    job_function = JobFunction(
+        code=code, name=name.strip(), site=site, department=department, client=client
+    )
+    _clean_job_function(job_function)
     job_function.save()
     job_function.frameworks.set(frameworks)
     audit.record(
@@ -293,6 +296,18 @@ def job_function_create(
         detail={"frameworks": sorted(f.code for f in job_function.frameworks.all())},
     )
     return job_function
+
+
+def _clean_job_function(job_function: JobFunction) -> None:
+    job_function.full_clean()
+    department = job_function.department
+    if department is not None:
+        if job_function.site_id is None:
+            job_function.site = department.site
+        elif department.site_id != job_function.site_id:
+            raise ValidationError(
+                {"department": f"{department} belongs to another site than {job_function.site}."}
+            )
 
 
 @transaction.atomic
@@ -317,11 +332,14 @@ def job_function_update(
     if "code" in fields:
         fields["code"] = check_code_free(JobFunction, fields["code"], exclude=job_function.pk)
     _refuse_retired(
-        site=fields.get("site"), client=fields.get("client"), frameworks=frameworks or ()
+        site=fields.get("site"),
+        department=fields.get("department"),
+        client=fields.get("client"),
+        frameworks=frameworks or (),
     )
     for name, value in fields.items():
-        setattr(job_function, name, value)
-    job_function.full_clean()
+        setattr(job_function, name, value.strip() if isinstance(value, str) else value)
+    _clean_job_function(job_function)
     job_function.save()
     detail = {}
     if frameworks is not None:

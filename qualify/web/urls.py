@@ -15,6 +15,8 @@ AREAS = [
     "coordinator",
     "quality",
     "inspector",
+    "organisation",
+    "search",
 ]
 
 urlpatterns = [
