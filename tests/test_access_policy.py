@@ -320,6 +320,10 @@ class World:
                 kwargs["kind"] = kind
             elif param == "number":
                 kwargs["number"] = house.number
+            elif param == "code":
+                kwargs["code"] = self.jf["HOUSE"].code if "job-function" in view_name else "NONE"
+            elif param == "employee_number":
+                kwargs["employee_number"] = self.people["HOUSE"].employee_number
             elif param == "pk" and kind is not None:
                 objects = {
                     "capas": self.capas,
