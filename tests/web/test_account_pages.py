@@ -1,5 +1,7 @@
 """Signing in and my account: lockout messages, idle expiry, password change, TOTP."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -31,10 +33,13 @@ def test_the_fifth_wrong_password_locks_and_says_so(client, employee):
     for _ in range(settings.QUALIFY_LOCKOUT_THRESHOLD - 1):
         _login(client, employee.username, "wrong")
     page = _login(client, employee.username, "wrong").content.decode()
-    assert "This account is locked after 5 failed attempts" in page
-    # Even the right password now gets the lock message, not a session.
+    employee.refresh_from_db()
+    assert employee.is_locked
+    # P23: a wrong password says nothing about the lock; only the owner's right
+    # password learns why they cannot sign in, and gets no session.
+    assert "This account is locked" not in page
     page = _login(client, employee.username, PASSWORD).content.decode()
-    assert "This account is locked" in page
+    assert "This account is locked after 5 failed attempts" in page
     assert "_auth_user_id" not in client.session
 
 
@@ -130,3 +135,119 @@ def plant_free_user(db):
     from tests.personas import make_user
 
     return make_user("newcomer", roles.EMPLOYEE, may_sign=False)
+
+
+# --- Issue 11: first run, forgotten password, one-time link, ageing (U4, P27) ------
+
+
+@pytest.mark.requirement("P27")
+def test_the_login_page_of_an_empty_installation_says_to_run_setup(client, db):
+    page = client.get("/accounts/login/").content.decode()
+    assert "qualify setup" in page
+
+
+@pytest.mark.requirement("P27")
+def test_the_login_page_of_a_set_up_installation_does_not(client, employee):
+    assert "qualify setup" not in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.requirement("U4", "P23")
+def test_the_forgotten_password_page_answers_alike_for_anyone(
+    client, employee, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    answers = []
+    for asked in ("no-such-user", employee.username):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/accounts/password/forgotten/", {"asked": asked})
+        assert response.status_code == 200
+        page = re.sub(
+            r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]+"', "", response.content.decode()
+        )
+        answers.append(page.replace(asked, "ASKED"))
+    assert answers[0] == answers[1]
+    assert [m.to for m in mail.outbox] == [[employee.email]]
+
+
+@pytest.mark.requirement("U4", "P23")
+def test_the_forgotten_password_page_is_rate_limited(client, employee, settings):
+    settings.QUALIFY_PASSWORD_LINK_RATE = 1
+    client.post("/accounts/password/forgotten/", {"asked": employee.username})
+    response = client.post("/accounts/password/forgotten/", {"asked": employee.username})
+    assert response.status_code == 429
+    assert "Too many links" in response.content.decode()
+
+
+def _link_for(client, user, django_capture_on_commit_callbacks):
+    from qualify.accounts import links
+    from tests.accounts.onboarding_support import last_link, path_of
+
+    with django_capture_on_commit_callbacks(execute=True):
+        links.password_forgotten(asked=user.username)
+    return path_of(last_link(user.email))
+
+
+@pytest.mark.requirement("U4")
+def test_the_link_page_hides_the_token_and_sets_the_password_once(
+    client, employee, django_capture_on_commit_callbacks
+):
+    from tests.accounts.onboarding_support import STRONG
+
+    link = _link_for(client, employee, django_capture_on_commit_callbacks)
+    first = client.get(link)
+    assert first.status_code == 302
+    assert first["Location"] == "/accounts/password/set/"
+    page = client.get("/accounts/password/set/").content.decode()
+    assert employee.username in page
+    weak = client.post("/accounts/password/set/", {"password": "abc", "password_again": "abc"})
+    assert weak.status_code == 422
+    assert "too short" in weak.content.decode()
+    differ = client.post(
+        "/accounts/password/set/", {"password": STRONG, "password_again": STRONG + "x"}
+    )
+    assert "The two passwords differ" in differ.content.decode()
+    done = client.post("/accounts/password/set/", {"password": STRONG, "password_again": STRONG})
+    assert done.status_code == 302
+    assert done["Location"] == "/accounts/login/"
+    assert _login(client, employee.username, STRONG).status_code == 302
+    client.logout()
+    again = client.get(link, follow=True)
+    assert "already been used" in again.content.decode()
+
+
+@pytest.mark.requirement("U4")
+def test_the_link_page_refuses_a_recent_password(
+    client, employee, django_capture_on_commit_callbacks
+):
+    link = _link_for(client, employee, django_capture_on_commit_callbacks)
+    client.get(link)
+    response = client.post(
+        "/accounts/password/set/", {"password": PASSWORD, "password_again": PASSWORD}
+    )
+    assert response.status_code == 422
+    assert "not used before" in response.content.decode()
+
+
+@pytest.mark.requirement("U4")
+def test_an_expired_password_must_be_changed_before_anything_else(
+    client, employee, settings, time_machine
+):
+    import datetime as dt
+
+    from tests.accounts.onboarding_support import STRONG
+
+    settings.QUALIFY_PASSWORD_MAX_AGE_DAYS = 30
+    time_machine.move_to(employee.password_changed_at + dt.timedelta(days=31), tick=False)
+    client.force_login(employee)
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"] == "/account/password/"
+    assert client.get("/account/password/").status_code == 200
+    api = client.get("/api/v1/ping/")
+    assert api.status_code == 403
+    client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password": STRONG, "new_password_again": STRONG},
+    )
+    assert client.get("/account/").status_code == 200

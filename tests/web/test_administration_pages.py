@@ -210,3 +210,136 @@ def test_the_access_rights_history_page_answers_auditors_and_administrators(
     assert "must be after its start" in backwards.content.decode()
     client.force_login(qa)
     assert client.get(url, {"user": employee.username}).status_code == 403
+
+
+# --- Issue 11: accounts for people, lock, password reset (U4) ----------------------
+
+
+def _site_and_person(admin, coordinator, email="jane.roe@plant.example"):
+    site = org.site_create(actor=admin, code="CORK", name="Cork", time_zone="Europe/Dublin")
+    return org.person_create(
+        actor=coordinator, employee_number="E1001", full_name="Jane Roe", site=site, email=email
+    )
+
+
+@pytest.mark.requirement("U4", "A1")
+def test_the_new_account_page_creates_a_linked_account_and_mails_the_link(
+    client, admin, coordinator, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    person = _site_and_person(admin, coordinator)
+    client.force_login(admin)
+    assert client.get(reverse("web:admin_user_new")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("web:admin_user_new"),
+            {"person": "e1001", "username": "jroe", "roles": ["employee"]},
+        )
+    created = User.objects.get(username="jroe")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:admin_user", args=[created.pk])
+    person.refresh_from_db()
+    assert person.user == created
+    assert [m.to for m in mail.outbox] == [["jane.roe@plant.example"]]
+    page = client.get(response["Location"]).content.decode()
+    assert "Jane Roe (E1001)" in page
+    assert "waiting for the one-time link" in page
+
+
+@pytest.mark.requirement("U1", "U4")
+@pytest.mark.parametrize(
+    ("post", "field_error"),
+    [
+        ({"username": "EMPLOYEE", "email": "x@plant.example"}, "exists and is never reused"),
+        ({"username": "new1", "person": "E404"}, "No person has the employee number"),
+        ({"username": "new2"}, "An email address is needed"),
+        ({"username": "new3", "email": "not-an-address"}, "Enter a valid email address"),
+    ],
+)
+def test_a_refused_new_account_keeps_what_was_typed_and_says_why(
+    client, admin, employee, post, field_error
+):
+    client.force_login(admin)
+    data = {"printed_name": "Typed Name", "roles": ["employee"], **post}
+    response = client.post(reverse("web:admin_user_new"), data)
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert field_error in page
+    assert 'value="Typed Name"' in page
+    assert f'value="{post["username"]}"' in page
+    assert User.objects.count() == 2  # admin and employee only
+
+
+@pytest.mark.requirement("U1")
+def test_a_person_with_a_login_gets_no_second_one_from_the_page(
+    client, admin, coordinator, django_capture_on_commit_callbacks
+):
+    _site_and_person(admin, coordinator)
+    client.force_login(admin)
+    client.post(reverse("web:admin_user_new"), {"person": "E1001", "username": "jroe"})
+    response = client.post(reverse("web:admin_user_new"), {"person": "E1001", "username": "jr2"})
+    assert response.status_code == 422
+    assert "already has the login jroe; a person has at most one login" in response.content.decode()
+    assert not User.objects.filter(username="jr2").exists()
+
+
+@pytest.mark.requirement("U4")
+def test_the_onboarding_page_shows_a_dry_run_then_creates(client, admin, coordinator):
+    _site_and_person(admin, coordinator)
+    client.force_login(admin)
+    url = reverse("web:admin_users_onboard")
+    assert "1 active person" in client.get(url).content.decode()
+    dry = client.post(url, {"policy": "email", "roles": ["employee"], "dry_run": "on"})
+    assert "Would be created (nothing was written): 1" in dry.content.decode()
+    assert "jane.roe" in dry.content.decode()
+    assert not User.objects.filter(username="jane.roe").exists()
+    done = client.post(url, {"policy": "email", "roles": ["employee"]})
+    assert "Created: 1" in done.content.decode()
+    assert User.objects.filter(username="jane.roe").exists()
+
+
+@pytest.mark.requirement("U4", "A1")
+def test_the_administrator_locks_an_account_with_a_reason_from_its_page(client, admin, employee):
+    client.force_login(admin)
+    url = reverse("web:admin_user_lock", args=[employee.pk])
+    refused = client.post(url, {"lock-reason": ""})
+    assert refused.status_code == 422
+    response = client.post(url, {"lock-reason": "Badge reported stolen"})
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.is_locked
+    event = AuditEvent.objects.get(action="account.locked.by_administrator")
+    assert event.reason == "Badge reported stolen"
+
+
+@pytest.mark.requirement("U3", "U4")
+def test_an_administrator_cannot_lock_or_reset_their_own_account(client, admin):
+    client.force_login(admin)
+    lock = client.post(reverse("web:admin_user_lock", args=[admin.pk]), {"lock-reason": "x"})
+    reset = client.post(
+        reverse("web:admin_user_password_reset", args=[admin.pk]), {"reset-reason": "x"}
+    )
+    assert lock.status_code == 422
+    assert reset.status_code == 422
+    admin.refresh_from_db()
+    assert not admin.is_locked
+    assert admin.has_usable_password()
+
+
+@pytest.mark.requirement("U4")
+def test_the_administrator_resets_a_password_from_the_page(
+    client, admin, employee, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("web:admin_user_password_reset", args=[employee.pk]),
+            {"reset-reason": "Forgot it, phoned the help desk"},
+        )
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert not employee.has_usable_password()
+    assert [m.to for m in mail.outbox] == [[employee.email]]
