@@ -29,7 +29,7 @@ def require_aware(value: Any, field: str) -> dt.datetime:
     """Refuse anything but a timezone-aware datetime (T1)."""
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
         raise ValidationError(
-            {field: "A date and time with its time zone is required (T1); got a naive value."}
+            {field: "A date and time with its time zone is required; this one has none."}
         )
     return value
 

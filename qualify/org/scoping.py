@@ -67,5 +67,5 @@ def check_client(user: Any, client_id: int | None) -> None:
     in-house) object."""
     if not may_access_client(user, client_id):
         raise PermissionDenied(
-            "You are restricted to other clients' records and cannot change this one (U2)."
+            "You are restricted to other clients' records and cannot change this one."
         )

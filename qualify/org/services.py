@@ -592,7 +592,7 @@ def job_assignment_start(
                 "valid_from": (
                     f"{person} already holds {job_function.code} from "
                     f"{overlapping.valid_from:%Y-%m-%d %H:%M %Z} {until}".rstrip()
-                    + "; the intervals would overlap (T2)."
+                    + "; the intervals would overlap."
                 )
             }
         )
@@ -632,7 +632,7 @@ def job_assignment_end(
             {
                 "valid_to": (
                     "The end must be after the start "
-                    f"({assignment.valid_from:%Y-%m-%d %H:%M %Z}) (T2)."
+                    f"({assignment.valid_from:%Y-%m-%d %H:%M %Z})."
                 )
             }
         )

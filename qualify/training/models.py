@@ -156,7 +156,7 @@ class MatrixEntry(models.Model):
 
     def signature_conflict(self, user, meaning: str) -> str | None:
         if meaning == "approved" and user.pk == self.created_by_id:
-            return "The proposer of a matrix change cannot approve it (S2)."
+            return "The proposer of a matrix change cannot approve it."
         return None
 
 
@@ -296,7 +296,7 @@ class TrainingRecord(models.Model):
 
     def signature_conflict(self, user, meaning: str) -> str | None:
         if meaning == "trained_by" and self.person.user_id == user.pk:
-            return "A trainee cannot be their own trainer (S2)."
+            return "A trainee cannot be their own trainer."
         return None
 
 

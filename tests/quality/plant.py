@@ -36,9 +36,7 @@ class Plant:
 
     # --- people ----------------------------------------------------------------------
 
-    def person(
-        self, name: str, *, manager=None, job_function=None, since=None, employed_from=None
-    ):
+    def person(self, name: str, *, manager=None, job_function=None, since=None, employed_from=None):
         """Employed for a year unless told otherwise (E5: work is attested only within
         the employment)."""
         n = next(self._n)
@@ -91,9 +89,16 @@ class Plant:
             actor=self.doc_controller, version=version, credentials=creds(self.doc_controller)
         )
         version = documents.version_review(
-            actor=self.qa, version=version, credentials=creds(self.qa)
+            actor=self.reviewer, version=version, credentials=creds(self.reviewer)
         )
         return version
+
+    @property
+    def reviewer(self):
+        """S2: a second QA approver reviews, so that `qa` may approve."""
+        if not hasattr(self, "_reviewer"):
+            self._reviewer = make_user("qa_reviewer", roles.QA_APPROVER, printed_name="Rita Review")
+        return self._reviewer
 
     def approve(self, version, *, effective_from=None, exception=""):
         return documents.version_approve(

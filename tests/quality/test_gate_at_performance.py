@@ -3,6 +3,7 @@ on every document it names (Q4, E1); never for a person who had left (Q9); and a
 refusal is on the record although the work is not (A5)."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -236,3 +237,30 @@ def test_a_gate_refusal_is_audited_with_actor_time_person_documents_and_reasons(
     assert data["detail"]["batch"] == "B-2026-0815"
     assert "Brian Untrained" in data["detail"]["why"]
     assert Execution.objects.count() == 0
+
+
+# --- T3: the batch page ---------------------------------------------------------------
+
+
+@pytest.mark.requirement("E5", "T3", "T1")
+def test_the_batch_page_shows_when_work_was_performed_and_recorded_in_the_site_zone(
+    plant_factory, client, time_machine
+):
+    from django.urls import reverse
+
+    from qualify.org.models import Site
+
+    plant = plant_factory(gate_policy="deviation")
+    Site.objects.filter(pk=plant.site.pk).update(time_zone="Europe/Dublin")
+    document, brian, ten = trained_four_seconds_after_the_step(plant, time_machine)
+    time_machine.move_to(ten + dt.timedelta(days=4, minutes=7), tick=False)
+    perform(brian, [document], claimed_at=ten)
+    client.force_login(plant.qa)
+    page = client.get(reverse("web:quality_batch", args=["B-2026-0815"])).content.decode()
+    local = ten.astimezone(ZoneInfo("Europe/Dublin"))
+    recorded = (ten + dt.timedelta(days=4, minutes=7)).astimezone(ZoneInfo("Europe/Dublin"))
+    assert f"{local:%Y-%m-%d %H:%M} (Europe/Dublin, {local.tzname()})" in page
+    assert f"{recorded:%Y-%m-%d %H:%M} (Europe/Dublin, {recorded.tzname()})" in page
+    assert ">Performed<" in page
+    assert ">Recorded<" in page
+    assert "late entry" in page

@@ -84,7 +84,7 @@ def _check_editorial(retraining_required: bool, justification: str) -> None:
             {
                 "editorial_justification": (
                     "A version that needs no retraining is an editorial change and needs a "
-                    "written justification (Q2)."
+                    "written justification."
                 )
             }
         )
@@ -101,7 +101,7 @@ def _check_has_baseline(document: Document, retraining_required: bool) -> None:
             {
                 "retraining_required": (
                     f"{document.number} has no approved version that required training, so "
-                    "this version cannot be editorial: people have nothing to keep (Q2)."
+                    "this version cannot be editorial: people have nothing to keep."
                 )
             }
         )

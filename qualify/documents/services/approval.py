@@ -93,7 +93,7 @@ def _check_approvable(
                 "effective_from": (
                     f"Revision {previous.revision} takes effect at "
                     f"{_at(previous.effective_from)}; the new version must take effect "
-                    "after it, or the effective periods would overlap (Q1)."
+                    "after it, or the effective periods would overlap."
                 )
             }
         )

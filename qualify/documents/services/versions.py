@@ -115,7 +115,7 @@ def _check_author(author: Any, actor: Any, document: Document) -> Any:
         )
     if not may_access_client(author, document.client_id):
         raise ValidationError(
-            {"author": f"{author.username} may not author documents of this client (U2)."}
+            {"author": f"{author.username} may not author documents of this client."}
         )
     return author
 

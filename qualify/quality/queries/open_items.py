@@ -70,7 +70,7 @@ def capa_open_items(capa: Capa) -> list[str]:
     if capa.qa_review_required and capa.qa_reviewed_at is None:
         items.append(
             "Retraining is the only action: QA must review whether it is an effective "
-            "correction (E4)"
+            "correction"
         )
     return items
 

@@ -81,7 +81,9 @@ def change_control_approve(
     require(actor, MANAGE, "approve a change control")
     require_client_access(actor, change_control)
     if actor.pk == change_control.created_by_id:
-        raise ValidationError("The person who raised a change control cannot approve it (S2).")
+        raise ValidationError(
+            "The person who raised a change control cannot approve it; someone else must."
+        )
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning="approved")
     with transaction.atomic():
         cc = ChangeControl.objects.select_for_update().get(pk=change_control.pk)

@@ -49,7 +49,7 @@ def refuse_future(value: dt.datetime | None, what: str) -> None:
     if value is None:
         return
     if timezone.is_naive(value):
-        raise ValidationError({what: "The time must carry its time zone (T1)."})
+        raise ValidationError({what: "The time must carry its time zone."})
     if value > timezone.now():
         raise ValidationError(
             {what: f"{value:%Y-%m-%d %H:%M %Z} is in the future; it cannot have happened yet."}

@@ -62,7 +62,7 @@ def execution_record(
     # U2: the execution (and its batch) concerns its documents' client.
     client = record_client(actor=actor, involved=documents, field="documents")
     if claimed_at is not None and timezone.is_naive(claimed_at):
-        raise ValidationError({"claimed_at": "The time must carry its time zone (T1)."})
+        raise ValidationError({"claimed_at": "The time must carry its time zone."})
     person = Person.objects.select_related("site").get(pk=person.pk)  # as stored now
     site = person.site
     try:

@@ -116,7 +116,7 @@ def matrix_entry_add(
         errors["window_days"] = "The training window is at least one day."
     valid_from = require_aware(valid_from or timezone.now(), "valid_from")
     if qa_actor is None or qa_actor.pk == actor.pk:
-        errors["qa_actor"] = "A QA approver other than the proposer must approve the change (S2)."
+        errors["qa_actor"] = "A QA approver other than the proposer must approve the change."
     if errors:
         raise ValidationError(errors)
     # S1: credentials are checked before the transaction, so a refusal is kept.

@@ -95,7 +95,7 @@ def requirement_create(
         if trainer_requirement is None:
             errors["trainer_requirement"] = (
                 "Classroom and on-the-job training name the requirement a trainer must be "
-                "qualified on (Q4)."
+                "qualified on."
             )
         elif not trainer_requirement.active:
             errors["trainer_requirement"] = f"{trainer_requirement} is no longer in use."

@@ -88,7 +88,7 @@ class RequirementForm(forms.Form):
         help_text="Empty: the training does not recur.",
     )
     evidence_required = forms.ChoiceField(
-        label="Evidence of understanding (Q8)",
+        label="Evidence of understanding",
         choices=[("", "The method's default"), *Evidence.choices],
         required=False,
     )
@@ -104,7 +104,7 @@ class RequirementForm(forms.Form):
         label="Trainer must be qualified on",
         queryset=None,
         required=False,
-        help_text="Classroom and on-the-job only (Q4).",
+        help_text="Classroom and on-the-job only.",
     )
     checklist = forms.CharField(
         label="Practical checklist",

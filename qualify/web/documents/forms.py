@@ -63,7 +63,7 @@ class ObsoleteForm(forms.Form):
     obsolete_from = LocalDateTimeField(
         label="Obsolete from",
         required=False,
-        help_text="Empty means now. Its last revision stops being in force then (Q1).",
+        help_text="Empty means now. Its last revision stops being in force then.",
     )
     reason = forms.CharField(
         label="Reason for making it obsolete", widget=forms.Textarea(attrs={"rows": 2})

@@ -10,7 +10,7 @@ class QuestionForm(forms.Form):
     as_known_at = LocalDateTimeField(
         label="As known at (optional)",
         required=False,
-        help_text="What the system knew then (Q7); empty means everything known now.",
+        help_text="What the system knew then; empty means everything known now.",
     )
 
 

@@ -66,7 +66,7 @@ def _check_evidence(requirement: Requirement, evidence: str) -> None:
         raise ValidationError(
             {
                 "evidence": f"{requirement.code} requires evidence of understanding by {label} "
-                "(Q8); a record without it is refused."
+                "; a record without it is refused."
             }
         )
 
@@ -74,7 +74,7 @@ def _check_evidence(requirement: Requirement, evidence: str) -> None:
 def _attested(attested_at: Any, now: dt.datetime, field: str = "attested_at") -> dt.datetime:
     require_aware(attested_at, field)
     if attested_at > now:
-        raise ValidationError({field: "An attested time cannot be in the future (T1)."})
+        raise ValidationError({field: "An attested time cannot be in the future."})
     return attested_at
 
 

@@ -131,13 +131,13 @@ def record_correct(
         if not _may_record(actor) or new.trainer is None or new.trainer.user_id != actor.pk:
             raise PermissionDenied("Only the trainer of the training can correct its record.")
         if new.trainer.pk == person.pk:
-            raise ValidationError({"trainer": "A trainee cannot be their own trainer (S2)."})
+            raise ValidationError({"trainer": "A trainee cannot be their own trainer."})
         needed = requirement.trainer_requirement
         if needed is not None and not engine.is_qualified(new.trainer, needed, at=new.completed_at):
             raise ValidationError(
                 {
                     "trainer": f"{new.trainer.full_name} was not qualified on {needed.code} "
-                    "then (Q4)."
+                    "then."
                 }
             )
         if trainee_credentials is None:

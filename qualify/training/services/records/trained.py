@@ -66,13 +66,15 @@ def _plan_trained(
     if trainer is None:
         raise ValidationError({"trainer": "The trainer has no active person record."})
     if trainer.pk == trainee.pk:
-        raise ValidationError({"trainer": "A trainee cannot be their own trainer (S2)."})
+        raise ValidationError({"trainer": "A trainee cannot be their own trainer."})
     user = _trainee_user(trainee)
     attested_at = _attested(attested_at, now)
     needed = requirement.trainer_requirement
     if needed is None:
         raise ValidationError(
-            {"requirement": f"{requirement.code} names no trainer qualification (Q4)."}
+            {
+                "requirement": f"{requirement.code} names no trainer qualification, so no trainer can sign it off."
+            }
         )
     if not engine.is_qualified(trainer, needed, at=attested_at):
         # Q4: the trainer must be qualified to train R at the time of the training.

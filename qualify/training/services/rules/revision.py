@@ -164,7 +164,7 @@ def on_version_approved(
                     f"the end of the shortest training window ({plan.shortest_window_days} days, "
                     f"{plan.earliest_allowed:%Y-%m-%d %H:%M %Z}); {len(plan.pairs)} assignments "
                     "could not be completed in time. Choose a later date or record a QA "
-                    "window exception (G3)."
+                    "window exception."
                 )
             }
         )
