@@ -15,6 +15,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -170,8 +172,7 @@ def parse_aware(text: str) -> dt.datetime:
         value = None
     if value is None:
         raise ValueError(
-            f"{text[:40]!r} is not a date and time; use ISO 8601 such as "
-            "2026-03-01T08:00:00+01:00."
+            f"{text[:40]!r} is not a date and time; use ISO 8601 such as 2026-03-01T08:00:00+01:00."
         )
     if timezone.is_naive(value):
         raise ValueError(NAIVE_MESSAGE)
@@ -179,3 +180,26 @@ def parse_aware(text: str) -> dt.datetime:
         return value.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError(f"{text[:40]!r} is out of range.") from None
+
+
+# --- form fields ---------------------------------------------------------------------
+
+# The largest id a database column holds; SQLite answers a larger number with a server
+# error (OverflowError) rather than "no such row".
+MAX_ID = 2**63 - 1
+
+
+class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
+    """Django's ModelMultipleChoiceField, but an id no database can hold (a 20-digit
+    number) is an invalid choice like any other unknown id, not a server error."""
+
+    def _check_values(self, value):
+        for item in value:
+            text = str(item).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:30]},
+                )
+        return super()._check_values(value)

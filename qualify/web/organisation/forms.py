@@ -4,6 +4,7 @@ whose refusals are put back on the field that caused them."""
 
 from django import forms
 
+from qualify.edge import ModelMultipleIdsField
 from qualify.org.models import GatePolicy
 from qualify.web.documents.kit import LocalDateTimeField
 
@@ -71,7 +72,7 @@ class JobFunctionForm(forms.Form):
     site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
     department = forms.ModelChoiceField(queryset=None, required=False, empty_label="None")
     client = forms.ModelChoiceField(queryset=None, required=False, empty_label="In-house")
-    frameworks = forms.ModelMultipleChoiceField(
+    frameworks = ModelMultipleIdsField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from qualify.edge import ModelMultipleIdsField
 from qualify.quality.models import ActionKind, CapaSource, EffectivenessCheck, Risk, RootCause
 from qualify.web.documents.kit import LocalDateTimeField
 
@@ -87,7 +88,7 @@ class CompleteForm(forms.Form):
 
 
 def _multi(label: str, help_text: str = "") -> forms.ModelMultipleChoiceField:
-    return forms.ModelMultipleChoiceField(
+    return ModelMultipleIdsField(  # P16: a 20-digit id is refused, not a 500
         label=label,
         queryset=None,
         required=False,
