@@ -192,8 +192,13 @@ class Checker:
         self.sites = {s.code: s for s in Site.objects.all()}
         self.departments = {(d.site_id, d.code): d for d in Department.objects.all()}
         self.job_functions = {j.code: j for j in restrict(JobFunction.objects.all(), actor)}
-        self.known = set(Person.objects.values_list("employee_number", flat=True))
-        self.visible = set(visible_people(actor).values_list("employee_number", flat=True))
+        # Employee numbers are unique whatever their letter case: keyed in lower case,
+        # each to the number as stored.
+        numbers = Person.objects.values_list("employee_number", flat=True)
+        self.known = {n.lower(): n for n in numbers}
+        self.visible = {
+            n.lower() for n in visible_people(actor).values_list("employee_number", flat=True)
+        }
 
     def error(self, line: int, name: str, message: str) -> None:
         self.errors.append((line, f"{name}: {message}" if name else message))
@@ -222,9 +227,10 @@ class Checker:
             if len(number) > 40:
                 self.error(line, "employee_number", "At most 40 characters.")
                 continue
-            person = people.get(number)
+            number = self.known.get(number.lower(), number)
+            person = people.get(number.lower())
             if person is None:
-                person = people[number] = self.person(line, number, row)
+                person = people[number.lower()] = self.person(line, number, row)
             else:
                 self.same_person(line, person, row)
             self.job(line, person, row, jobs_seen)
@@ -235,7 +241,7 @@ class Checker:
 
     def person(self, line: int, number: str, row: dict[str, str]) -> PersonRow:
         person = PersonRow(line=line, number=number, values=row)
-        if number in self.known and number not in self.visible:
+        if number.lower() in self.known and number.lower() not in self.visible:
             self.error(line, "employee_number", f"No person {number!r} you may change.")
         person.full_name = row.get("full_name", "")
         if not person.full_name:
@@ -257,8 +263,9 @@ class Checker:
             person.department = self.departments.get((person.site.pk, code))
             if person.department is None:
                 self.error(line, "department", f"No department {code!r} at {person.site.code}.")
-        person.manager = row.get("manager", "")
-        if person.manager == number:
+        manager = row.get("manager", "")
+        person.manager = self.known.get(manager.lower(), manager)
+        if person.manager.lower() == number.lower():
             self.error(line, "manager", "A person cannot be their own manager.")
         active = row.get("active", "").lower()
         if active not in TRUE | FALSE:
@@ -311,7 +318,8 @@ class Checker:
         person.jobs.append(JobRow(line, job_function, valid_from, valid_to))
 
     def references(self, person: PersonRow, people: dict[str, PersonRow]) -> None:
-        if person.manager and person.manager not in people and person.manager not in self.known:
+        manager = person.manager.lower()
+        if manager and manager not in people and manager not in self.known:
             self.error(person.line, "manager", f"No person {person.manager!r}.")
 
     def overlaps(self, people: dict[str, PersonRow]) -> None:
@@ -360,11 +368,11 @@ def _create_new(actor: Any, new: list[PersonRow], reason: str, managers: dict) -
             f"People were created by someone else meanwhile ({numbers}); import again."
         ) from None
     by_number = {p.employee_number: p for p in people}
-    managers.update(by_number)
+    managers.update((p.employee_number.lower(), p) for p in people)
     with_manager = []
     for row, person in zip(new, people, strict=True):
         if row.manager:
-            person.manager = managers[row.manager]
+            person.manager = managers[row.manager.lower()]
             with_manager.append(person)
     Person.objects.bulk_update(with_manager, ["manager"], batch_size=CHUNK)
     audit.record_many(audit.pending("org.person.created", p, actor=actor) for p in people)
@@ -406,7 +414,7 @@ def _update_known(actor: Any, row: PersonRow, reason: str, managers: dict) -> No
         "email": row.email,
         "site": row.site,
         "department": row.department,
-        "manager": managers.get(row.manager) if row.manager else None,
+        "manager": managers.get(row.manager.lower()) if row.manager else None,
         "active": row.active,
         "employed_from": row.employed_from,
         "left_at": row.left_at,
@@ -460,14 +468,14 @@ def import_people(
     if checker.errors:
         result.errors = [f"line {line}: {message}" for line, message in sorted(checker.errors)]
         return result
-    new = [p for p in people if p.number not in checker.known]
-    known = [p for p in people if p.number in checker.known]
+    new = [p for p in people if p.number.lower() not in checker.known]
+    known = [p for p in people if p.number.lower() in checker.known]
     result.created, result.updated = len(new), len(known)
     reason = reason or f"HR import of {file.name}"
     try:
         with transaction.atomic():
             managers = {
-                p.employee_number: p
+                p.employee_number.lower(): p
                 for p in Person.objects.filter(
                     employee_number__in={p.manager for p in people if p.manager}
                 )

@@ -195,6 +195,7 @@ def test_two_creations_of_one_person_at_once_give_409_with_the_existing_one(
 
     monkeypatch.setattr(Person.objects, "filter", filter_as_before_the_first_commit, raising=False)
     monkeypatch.setattr(Person, "validate_unique", lambda self, exclude=None: None)
+    monkeypatch.setattr(Person, "validate_constraints", lambda self, exclude=None: None)
     second = api.post("/api/v1/people/", {**person, "full_name": "Ada B."}, format="json")
     monkeypatch.undo()
     assert second.status_code == 409, second.content

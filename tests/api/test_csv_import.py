@@ -252,3 +252,14 @@ def test_a_missing_file_is_an_error_not_a_traceback(tmp_path, plant, coordinator
             stderr=err,
         )  # fmt: skip
     assert "The file cannot be read: No such file or directory." in err.getvalue()
+
+
+@pytest.mark.requirement("P17")
+def test_an_employee_number_in_other_letter_case_is_the_same_person(tmp_path, plant, coordinator):
+    text = HEADER + "valid_from,valid_to\nE600,Gil,,DUB,,,true,,,\n"
+    assert import_file(tmp_path, coordinator, text)[0]
+    again = HEADER + "valid_from,valid_to\ne600,Gil,,DUB,,,true,,,\nE601,Hal,,DUB,,e600,true,,,\n"
+    ok, output = import_file(tmp_path, coordinator, again)
+    assert ok, output
+    assert "1 people created, 1 updated" in output
+    assert Person.objects.get(employee_number="E601").manager.employee_number == "E600"
