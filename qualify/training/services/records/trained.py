@@ -73,7 +73,8 @@ def _plan_trained(
     if needed is None:
         raise ValidationError(
             {
-                "requirement": f"{requirement.code} names no trainer qualification, so no trainer can sign it off."
+                "requirement": f"{requirement.code} names no trainer qualification, "
+                "so no trainer can sign it off."
             }
         )
     if not engine.is_qualified(trainer, needed, at=attested_at):
