@@ -127,7 +127,9 @@ def test_draft_pushed_with_a_token_then_approved_supersedes_the_baseline(
     version = documents.version_submit(
         actor=doc_controller, version=version, credentials=creds(doc_controller)
     )
-    version = documents.version_review(actor=plant.qa, version=version, credentials=creds(plant.qa))
+    version = documents.version_review(
+        actor=plant.reviewer, version=version, credentials=creds(plant.reviewer)
+    )
     plant.approve(version, exception="Safety change: effective at once")
     answer = (
         bearer(make_token("read", name="mes")[1])
