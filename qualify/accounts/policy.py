@@ -267,6 +267,14 @@ ASSIGNMENTS = Rule(
     write=_set(COORDINATOR, QA_APPROVER),
     own=STAFF,
 )
+# R1: a trainer corrects the records of the training they gave, a coordinator any
+# record (the trainee signs the correction on their screen).
+RECORD_CORRECTION = Rule(
+    "correcting training records",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    trainees=_set(TRAINER),
+    write=_set(COORDINATOR, TRAINER),
+)
 COMPLIANCE = Rule(
     "the compliance dashboard",
     read=_set(COORDINATOR, AUDITOR),
@@ -436,6 +444,9 @@ POLICY: dict[str, Rule] = {
     "web:document_version": DOCUMENTS,
     "web:document_version_file": DOCUMENTS,
     "web:document_revise": DOCUMENT_AUTHORING,
+    "web:document_new": DOCUMENT_AUTHORING,
+    "web:document_review_revise": DOCUMENT_AUTHORING,
+    "web:document_review": DOCUMENT_REVIEW,
     "web:document_version_submit": DOCUMENT_AUTHORING,
     "web:document_version_withdraw": DOCUMENT_AUTHORING,
     "web:document_version_review": DOCUMENT_REVIEW,
@@ -458,6 +469,11 @@ POLICY: dict[str, Rule] = {
     "web:coordinator_person": PEOPLE,
     # The coordinator's list shows everyone's: the narrower reaches use "my training".
     "web:coordinator_assignments": ASSIGNMENTS.without_own(),
+    "web:coordinator_assignment": ASSIGNMENTS.without_own(),
+    "web:coordinator_assignment_new": ASSIGNMENTS.form(),
+    "web:coordinator_assignment_cancel": ASSIGNMENTS.form(),
+    "web:coordinator_record": RECORD_CORRECTION,
+    "web:coordinator_record_correct": RECORD_CORRECTION.form(),
     "web:coordinator_dashboard": COMPLIANCE,
     "api:job-functions": JOB_FUNCTIONS,
     "api:matrix": MATRIX,

@@ -4,11 +4,13 @@ definition in qualify.documents.timeline, never from stored state."""
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from qualify.accounts.roles import DOCUMENT_CONTROLLER, QA_APPROVER
 from qualify.audit.registry import object_type_of
-from qualify.documents import timeline
-from qualify.documents.models import Document, DocumentVersion, VersionStatus
+from qualify.documents import reviews, timeline
+from qualify.documents.models import Document, DocumentVersion, PeriodicReview, VersionStatus
 from qualify.org.scoping import restrict
 from qualify.signatures.models import Signature
 
@@ -73,3 +75,47 @@ def versions_with_signatures(document: Document) -> list[DocumentVersion]:
     for version in rows:
         version.signature_list = by_version[str(version.pk)]
     return rows
+
+
+def possible_owners() -> QuerySet:
+    """Active accounts that may own a document: document controllers and QA approvers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[DOCUMENT_CONTROLLER, QA_APPROVER])
+        .distinct()
+        .order_by("printed_name", "username")
+    )
+
+
+def periodic_reviews(document: Document) -> list:
+    """The document's periodic reviews, oldest first, each with `.signature_list`."""
+    rows = list(
+        document.periodic_reviews.select_related("version", "revision", "reviewed_by").order_by(
+            "reviewed_at", "pk"
+        )
+    )
+    by_review: dict[str, list[Signature]] = {str(r.pk): [] for r in rows}
+    if rows:
+        for signature in Signature.objects.filter(
+            object_type=object_type_of(PeriodicReview), object_id__in=list(by_review)
+        ).order_by("signed_at", "pk"):
+            by_review[signature.object_id].append(signature)
+    for review in rows:
+        review.signature_list = by_review[str(review.pk)]
+    return rows
+
+
+def reviews_due(user: Any, *, at: dt.datetime, within_days: int | None = None) -> list:
+    """(document, ReviewStatus) of the documents `user` may see whose periodic review
+    is due soon or overdue at `at`, soonest first: for inboxes and lists."""
+    found = []
+    rows = documents(user).filter(review_interval_months__isnull=False, obsolete_from__isnull=True)
+    for document in rows:
+        status = reviews.review_status(document, at=at)
+        if status.needs_review or (
+            within_days is not None
+            and status.due_at is not None
+            and status.due_at <= at + dt.timedelta(days=within_days)
+        ):
+            found.append((document, status))
+    return sorted(found, key=lambda pair: pair[1].due_at)

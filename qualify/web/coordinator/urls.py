@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.coordinator import requirements, views
+from qualify.web.coordinator import assigning, requirements, views
 
 urlpatterns = [
     path("job-functions/", views.job_function_list, name="coordinator_job_functions"),
@@ -14,5 +14,14 @@ urlpatterns = [
     path("people/", views.people, name="coordinator_people"),
     path("people/<int:pk>/", views.person_detail, name="coordinator_person"),
     path("assignments/", views.assignments, name="coordinator_assignments"),
+    path("assignments/new/", assigning.assignment_new, name="coordinator_assignment_new"),
+    path("assignments/<int:pk>/", assigning.assignment_detail, name="coordinator_assignment"),
+    path(
+        "assignments/<int:pk>/cancel/",
+        assigning.assignment_cancel,
+        name="coordinator_assignment_cancel",
+    ),
+    path("records/<int:pk>/", assigning.record_detail, name="coordinator_record"),
+    path("records/<int:pk>/correct/", assigning.record_correct, name="coordinator_record_correct"),
     path("compliance/", views.dashboard, name="coordinator_dashboard"),
 ]

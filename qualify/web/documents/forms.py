@@ -1,5 +1,6 @@
 from django import forms
 
+from qualify.documents.models import DocumentType
 from qualify.web.documents.kit import LocalDateTimeField
 
 
@@ -68,3 +69,73 @@ class ObsoleteForm(forms.Form):
     reason = forms.CharField(
         label="Reason for making it obsolete", widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NewDocumentForm(forms.Form):
+    """A new controlled document and its first version (a draft, then review and
+    approval like any revision)."""
+
+    doc_type = forms.ChoiceField(label="Document type", choices=DocumentType.choices)
+    number = forms.CharField(
+        label="Number",
+        max_length=40,
+        required=False,
+        help_text="Empty: the next number of the type's scheme (such as SOP-001).",
+    )
+    title = forms.CharField(label="Title", max_length=300)
+    owner = forms.ModelChoiceField(label="Owner", queryset=None)
+    site = forms.ModelChoiceField(
+        label="Site", queryset=None, required=False, empty_label="all sites"
+    )
+    client = forms.ModelChoiceField(
+        label="Client", queryset=None, required=False, empty_label="in-house"
+    )
+    frameworks = forms.ModelMultipleChoiceField(
+        label="Frameworks", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    review_interval_months = forms.IntegerField(
+        label="Periodic review every (months)",
+        min_value=1,
+        max_value=120,
+        required=False,
+        help_text="Empty: no periodic review.",
+    )
+    revision = forms.CharField(label="First revision", max_length=20, initial="1")
+    change_summary = forms.CharField(
+        label="Summary", required=False, initial="First issue.", max_length=2000
+    )
+    file = forms.FileField(label="File (PDF, image, or plain text or Markdown)", required=False)
+    content_text = forms.CharField(
+        label="Or the text of the document",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+    def __init__(self, *args, owners, sites, clients, frameworks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: f"{u.printed_name} ({u.username})"
+        self.fields["site"].queryset = sites
+        self.fields["client"].queryset = clients
+        self.fields["frameworks"].queryset = frameworks
+
+
+class PeriodicReviewForm(forms.Form):
+    comment = forms.CharField(
+        label="What was checked",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="Why the document is still right as it is.",
+    )
+
+
+class ReviewRevisionForm(RevisionForm):
+    """Start a new revision from the periodic review."""
+
+    comment = forms.CharField(
+        label="What the review found",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+    field_order = ["comment"]

@@ -1,12 +1,20 @@
 from django.urls import path
 
-from qualify.web.documents import views
+from qualify.web.documents import creation, views
 
 urlpatterns = [
     path("", views.document_list, name="documents"),
+    # Before "<number>/": "new" is a page, not a document number.
+    path("new/", creation.document_new, name="document_new"),
     path("<str:number>/", views.document_detail, name="document"),
     path("<str:number>/obsolete/", views.document_obsolete, name="document_obsolete"),
     path("<str:number>/revise/", views.revision_upload, name="document_revise"),
+    path("<str:number>/periodic-review/", creation.periodic_review, name="document_review"),
+    path(
+        "<str:number>/periodic-review/revise/",
+        creation.periodic_review_revise,
+        name="document_review_revise",
+    ),
     path("version/<int:pk>/", views.version_detail, name="document_version"),
     path("version/<int:pk>/file/", views.version_file, name="document_version_file"),
     path("version/<int:pk>/submit/", views.version_submit, name="document_version_submit"),

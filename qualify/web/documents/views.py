@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from qualify.documents import queries
+from qualify.documents import queries, reviews
 from qualify.documents import services as documents
 from qualify.documents.models import VersionStatus
 from qualify.signatures.queries import signature_checks
@@ -78,6 +78,8 @@ def document_detail(request, number: str):
             "zone": user_zone(request.user),
             "may_manage": request.user.has_perm(MANAGE),
             "may_obsolete": request.user.has_perm(OBSOLETE) and document.obsolete_from is None,
+            "may_review": request.user.has_perm(REVIEW),
+            "status": reviews.review_status(document, at=now),
         },
     )
 
