@@ -248,9 +248,19 @@ QUALIFY_RECURRENCE_LEAD_DAYS = env_int("QUALIFY_RECURRENCE_LEAD_DAYS", 30)
 QUALIFY_DUE_SOON_DAYS = env_int("QUALIFY_DUE_SOON_DAYS", 7)
 QUALIFY_ESCALATION_DAYS = env_int("QUALIFY_ESCALATION_DAYS", 7)
 
-# A3: the site's Ed25519 checkpoint key lives outside the database.
+# A3, A6: the site's Ed25519 key (checkpoint signatures, event MACs) lives outside the
+# database; `qualify audit keygen` makes it (docs/audit.md). The origin is unique per
+# installation unless set; the verifier key printed at setup is pinned here.
 QUALIFY_SIGNING_KEY = Path(env_str("QUALIFY_SIGNING_KEY", str(VAR_DIR / "checkpoint-ed25519.pem")))
-QUALIFY_CHECKPOINT_ORIGIN = env_str("QUALIFY_CHECKPOINT_ORIGIN", "qualify.local/audit")
+QUALIFY_CHECKPOINT_ORIGIN = env_str("QUALIFY_CHECKPOINT_ORIGIN", "")
+QUALIFY_VERIFIER_KEY = env_str("QUALIFY_VERIFIER_KEY", "")
+# The checkpoint log on disk (default: beside the key), the interval the worker signs a
+# checkpoint at, witnesses ("URL WITNESS_VKEY", comma separated), and how far an event's
+# time may lie before an earlier event's (appenders wait for the chain lock).
+QUALIFY_CHECKPOINT_LOG = env_str("QUALIFY_CHECKPOINT_LOG", "")
+QUALIFY_CHECKPOINT_INTERVAL_SECONDS = env_int("QUALIFY_CHECKPOINT_INTERVAL_SECONDS", 300)
+QUALIFY_AUDIT_WITNESSES = env_list("QUALIFY_AUDIT_WITNESSES", [])
+QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS = env_int("QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS", 300)
 
 # P20: webhooks go to public https addresses only. An administrator may allow
 # internal networks (CIDR list, e.g. "10.2.0.0/16") and hosts sent plain http.

@@ -4,5 +4,7 @@ register_actions(
     {
         "audit.checkpoint.signed": "Audit checkpoint signed",
         "audit.exported": "Audit trail exported",
+        "audit.key.rotated": "Audit signing key rotated",
+        "audit.security.baseline": "Security state recorded",
     }
 )

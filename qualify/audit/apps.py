@@ -7,4 +7,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from qualify.audit import actions  # noqa: F401  (registers the audit's own actions)
+        from qualify.audit import (
+            actions,  # noqa: F401  (registers the audit's own actions)
+            security,
+        )
+
+        security.register()

@@ -1,4 +1,10 @@
-"""The one canonical serialisation (A1, A3, A4, S1).
+"""The canonical serialisations (A1, A3, A4, A6, S1).
+
+Format 2 (A6) hashes what an outsider must recompute (audit entries, record states)
+as RFC 8785 JSON Canonicalization Scheme bytes (`jcs_bytes`, via the `rfc8785`
+package), so a verifier in any language with a JCS library gets the same bytes.
+Format 1 (`canonical_json`, below) is kept for events written by earlier releases
+and for signature content hashes.
 
 Used for audit event hashes, record-state hashes and signature content hashes, so a
 value hashes the same wherever it is hashed: keys sorted, no insignificant white
@@ -13,6 +19,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import rfc8785
 from django.db.models.fields.files import FieldFile
 
 
@@ -53,3 +60,12 @@ def sha256_hex(value: Any) -> str:
 def to_plain(value: Any) -> Any:
     """A JSON-compatible copy of value, as it would be serialised canonically."""
     return json.loads(canonical_json(value))
+
+
+def jcs_bytes(value: Any) -> bytes:
+    """RFC 8785 canonical JSON of value (made plain first: datetimes, decimals, ...)."""
+    return rfc8785.dumps(to_plain(value))
+
+
+def jcs_sha256_hex(value: Any) -> str:
+    return hashlib.sha256(jcs_bytes(value)).hexdigest()

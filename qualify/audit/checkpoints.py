@@ -7,14 +7,19 @@ verifier key check offline that the trail still contains those N events unchange
 event is among them (an inclusion proof).
 """
 
+import logging
+
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from qualify.audit import keys, merkle, notes
-from qualify.audit.models import Checkpoint
+from qualify.audit import checkpoint_log, keys, merkle, notes
+from qualify.audit.models import Checkpoint, Cosignature
 from qualify.audit.services import record
 from qualify.audit.trail import lock_chain
 from qualify.audit.verify import Problem, scan_events
+
+log = logging.getLogger(__name__)
 
 
 class TrailBroken(Exception):
@@ -28,11 +33,14 @@ class TrailBroken(Exception):
 def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
     """Sign and store a checkpoint over every event so far, and audit the signing.
 
-    The chain is verified before signing: a signature must never bless a broken trail.
-    The bulk of the events is read before the chain is locked; only the events that
-    arrive meanwhile are read under the lock, so appends are held up briefly.
+    The chain and the event MACs are verified before signing: a signature must never
+    bless a broken or forged trail. The bulk of the events is read before the chain is
+    locked; only the events that arrive meanwhile are read under the lock, so appends
+    are held up briefly. The signed note is then appended (fsync'd) to the checkpoint
+    log on disk and sent to the configured witnesses, whose cosignatures are stored
+    and logged too (A6); a witness that cannot be reached is logged, not fatal.
     """
-    state = scan_events(using=using)
+    state = scan_events(using=using, mac_keys=keys.mac_keys())
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             lock_chain(cursor, connections[using].vendor)
@@ -50,7 +58,39 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
             actor=actor,
             detail={"tree_size": state.size, "root_hash": root.hex()},
         )
+    checkpoint_log.append(note)
+    if getattr(settings, "QUALIFY_AUDIT_WITNESSES", None):
+        witness_all(checkpoint, using=using)
     return checkpoint
+
+
+def witness_all(checkpoint: Checkpoint, *, using: str = "default") -> list[Cosignature]:
+    """Ask every configured witness to cosign ``checkpoint`` (C2SP tlog-witness
+    `add-checkpoint`, with a consistency proof from the size it last cosigned)."""
+    from qualify.audit import witness
+
+    got: list[Cosignature] = []
+    for url, witness_vkey in witness.configured():
+        try:
+            line = witness.submit(url, witness_vkey, checkpoint, using=using)
+        except witness.WitnessError as exc:
+            log.warning("witness %s did not cosign checkpoint %s: %s", url, checkpoint, exc)
+            continue
+        got.append(
+            Cosignature.objects.using(using).create(
+                checkpoint=checkpoint,
+                witness=witness_vkey.split("+", 1)[0],
+                line=line,
+                received_at=timezone.now(),
+            )
+        )
+    if got:
+        checkpoint_log.append(checkpoint.note + "".join(c.line + "\n" for c in got))
+    return got
+
+
+def latest_checkpoint(*, using: str = "default") -> Checkpoint | None:
+    return Checkpoint.objects.using(using).order_by("-tree_size").first()
 
 
 def current_tree_size(*, using: str = "default") -> int:

@@ -72,3 +72,57 @@ def append_only(*tables: str) -> migrations.RunPython:
                 schema_editor.execute(sql, params=None)
 
     return migrations.RunPython(forwards, backwards)
+
+
+# Every table made append-only by a migration (audit 0002/0003, training 0002,
+# signatures 0002, quality 0002). `audit verify` names any whose triggers are missing
+# or disabled (A6): dropping them takes DDL, and what changed meanwhile is found by
+# the chain and record checks, but the missing guard itself is reported too.
+APPEND_ONLY_TABLES = (
+    "audit_event",
+    "audit_checkpoint",
+    "audit_cosignature",
+    "signatures_signature",
+    "training_trainingrecord",
+    "training_requalificationorder",
+    "quality_deviationsnapshot",
+    "quality_execution",
+    "quality_executiondocument",
+    "quality_changecontrolrevision",
+    "quality_capaactiontarget",
+    "quality_effectivenessreview",
+)
+
+_EXPECTED = {
+    "sqlite": lambda table: [f"{table}_no_update", f"{table}_no_delete"],
+    "postgresql": lambda table: [f"{table}_no_change", f"{table}_no_truncate"],
+}
+
+_PRESENT_SQL = {
+    "sqlite": "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'",
+    # A disabled trigger (ALTER TABLE ... DISABLE TRIGGER) guards nothing.
+    "postgresql": (
+        "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'"
+        " AND pg_catalog.pg_table_is_visible(c.oid)"
+    ),
+}
+
+
+def missing_triggers(connection, tables) -> list[tuple[str, str]]:
+    """(table, trigger) for every expected append-only trigger that is absent or disabled,
+    among the tables that exist."""
+    vendor = connection.vendor
+    if vendor not in _PRESENT_SQL:
+        return []
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        cursor.execute(_PRESENT_SQL[vendor])
+        present = {(table, name) for table, name in cursor.fetchall()}
+    return [
+        (table, name)
+        for table in tables
+        if table in existing
+        for name in _EXPECTED[vendor](table)
+        if (table, name) not in present
+    ]

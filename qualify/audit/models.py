@@ -24,6 +24,9 @@ class AuditEvent(models.Model):
     record_hash = models.CharField(max_length=64, blank=True)
     entry = models.TextField()
     chain_hash = models.CharField(max_length=64)
+    # Format 2 (A6): "<key ID>:<HMAC-SHA256 of chain_hash>" with the site's key, which
+    # the database does not hold. NULL on events of format 1 (earlier releases).
+    mac = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         db_table = "audit_event"
@@ -78,3 +81,20 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.tree_size}"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature of a checkpoint (C2SP tlog-cosignature), as returned by
+    its `add-checkpoint` endpoint: the signature line, verbatim."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="+")
+    witness = models.CharField(max_length=200)
+    line = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_cosignature"
+        ordering = ["checkpoint_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"cosignature of checkpoint {self.checkpoint_id} by {self.witness}"

@@ -20,6 +20,9 @@ class Action:
 
 _actions: dict[str, Action] = {}
 _audited: dict[str, type[models.Model]] = {}
+# object type -> function giving the security-relevant state of one of its rows (A6),
+# hashed with the record from format 2 on (qualify.audit.security).
+_security: dict[str, Any] = {}
 
 
 def register_actions(pairs: dict[str, str]) -> None:
@@ -49,6 +52,27 @@ def audited(model: type[models.Model]) -> type[models.Model]:
 
 def audited_models() -> dict[str, type[models.Model]]:
     return dict(_audited)
+
+
+def register_security_state(object_type: str, state: Any, prefetch: tuple[str, ...] = ()) -> None:
+    """Hash ``state(obj)`` with every record of ``object_type`` (format 2 events), so a
+    change behind the application (a role granted in SQL) is named by verification.
+    Events that only name such a record (type and id) carry its hash too."""
+    _security[object_type] = (state, prefetch)
+
+
+def security_state_of(obj: models.Model) -> dict[str, Any] | None:
+    found = _security.get(object_type_of(obj))
+    return None if found is None else found[0](obj)
+
+
+def security_prefetch(object_type: str) -> tuple[str, ...]:
+    found = _security.get(object_type)
+    return () if found is None else found[1]
+
+
+def has_security_state(object_type: str) -> bool:
+    return object_type in _security
 
 
 def object_type_of(model_or_obj: Any) -> str:

@@ -11,9 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from qualify.audit.canonical import sha256_hex, to_plain
+from qualify.audit.canonical import jcs_sha256_hex, sha256_hex, to_plain
 from qualify.audit.context import current_context
-from qualify.audit.registry import get_action, object_type_of, record_state
+from qualify.audit.registry import (
+    audited_models,
+    get_action,
+    has_security_state,
+    object_type_of,
+    record_state,
+    security_state_of,
+)
 from qualify.audit.trail import PendingEvent, append_events
 
 SYSTEM_USERNAME = "system"
@@ -25,9 +32,34 @@ def state_of(obj: models.Model) -> dict[str, Any]:
     return to_plain(record_state(obj))
 
 
-def record_hash_of(obj: models.Model) -> str:
-    """SHA-256 of the record's canonical audited state: what each event stores (A4)."""
-    return sha256_hex(to_plain(record_state(obj)))
+def record_hash_of(obj: models.Model, version: int = 2) -> str:
+    """SHA-256 of the record's canonical audited state: what each event stores (A4).
+
+    Format 2 (A6): RFC 8785 canonical JSON of the state, with the security-relevant
+    state (roles, client access, password hash, one-time-code devices) under
+    "security" for the types that have one. Format 1: the earlier serialisation of
+    the state alone, for verifying events written before."""
+    state = to_plain(record_state(obj))
+    if version == 1:
+        return sha256_hex(state)
+    security = security_state_of(obj)
+    if security is not None:
+        state = {**state, "security": to_plain(security)}
+    return jcs_sha256_hex(state)
+
+
+def _mentioned_hash(object_type: str, object_id: Any) -> str:
+    """An event that names a security-relevant record by type and id (a password
+    change, a client access grant) carries that record's hash, so what it changed is
+    checked like any audited field."""
+    if not has_security_state(object_type):
+        return ""
+    model = audited_models().get(object_type)
+    try:
+        obj = model._base_manager.filter(pk=int(object_id)).first() if model else None
+    except (TypeError, ValueError):
+        return ""
+    return record_hash_of(obj) if obj is not None else ""
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -66,13 +98,13 @@ def pending(
     if obj is not None:
         after = to_plain(record_state(obj))
         changes = diff(before, after)
-        record_hash = sha256_hex(after)
+        record_hash = record_hash_of(obj)
         object_type = object_type_of(obj)
         object_id = obj.pk
     else:
         if object_type is None or object_id is None:
             raise ValueError("an event without an object needs object_type and object_id")
-        changes, record_hash = {}, ""
+        changes, record_hash = {}, _mentioned_hash(object_type, object_id)
     actor_id, username, name = actor_fields(actor)
     return PendingEvent(
         recorded_at=timezone.now(),
@@ -135,3 +167,29 @@ def record_refusal(
         return append_events([event])[0]
     with transaction.atomic(durable=True):
         return append_events([event])[0]
+
+
+def baseline_security_state(*, reason: str) -> int:
+    """Record the security state (roles, client access, password, authenticators) of
+    every record that has one, in one transaction: run once after upgrading a trail
+    written by an earlier release, so the wider record check starts at once (A6)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A reason is required."})
+    events = []
+    for object_type, model in sorted(audited_models().items()):
+        if not has_security_state(object_type):
+            continue
+        for pk in model._base_manager.order_by("pk").values_list("pk", flat=True):
+            events.append(
+                pending(
+                    "audit.security.baseline",
+                    actor=None,
+                    object_type=object_type,
+                    object_id=pk,
+                    reason=reason,
+                )
+            )
+    with transaction.atomic():
+        record_many(events)
+    return len(events)

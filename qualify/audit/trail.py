@@ -4,6 +4,13 @@ Appends are serialised so the chain never forks: on PostgreSQL by a
 transaction-scoped advisory lock, on SQLite by the IMMEDIATE transactions the
 settings open (one writer at a time). The lock is held until the caller's
 transaction ends, so the event commits or rolls back with the record it describes.
+
+Formats (docs/audit-format.md). Every event written now is format 2: its entry is
+the RFC 8785 canonical JSON of the event with ``"v": 2``, and its ``mac`` column is
+an HMAC of its chain hash with a key kept outside the database (A6), so an event
+forged or re-chained through SQL fails verification. Format 1 entries (earlier
+releases: sorted-key JSON, no "v", no MAC) stay as they are and still verify; no
+format 1 event may follow a format 2 event.
 """
 
 import datetime as dt
@@ -13,11 +20,13 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from qualify.audit.canonical import canonical_json
+from qualify.audit import keys
+from qualify.audit.canonical import canonical_json, jcs_bytes
 
 # An arbitrary 64-bit constant naming "the audit chain" among advisory locks.
 ADVISORY_LOCK_KEY = 0x5155414C49465901
 GENESIS = "0" * 64
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -36,24 +45,29 @@ class PendingEvent:
     detail: dict[str, Any]
 
 
-def entry_of(seq: int, event: PendingEvent) -> str:
-    return canonical_json(
-        {
-            "seq": seq,
-            "at": event.recorded_at,
-            "actor_id": event.actor_id,
-            "actor_username": event.actor_username,
-            "actor_name": event.actor_name,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "changes": event.changes,
-            "reason": event.reason,
-            "request_id": event.request_id,
-            "record_hash": event.record_hash,
-            "detail": event.detail,
-        }
-    )
+def entry_of(seq: int, event: PendingEvent, version: int = FORMAT) -> str:
+    fields = _fields(seq, event)
+    if version == 1:
+        return canonical_json(fields)
+    return jcs_bytes({"v": version, **fields}).decode("utf-8")
+
+
+def _fields(seq: int, event: PendingEvent) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": event.recorded_at,
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "changes": event.changes,
+        "reason": event.reason,
+        "request_id": event.request_id,
+        "record_hash": event.record_hash,
+        "detail": event.detail,
+    }
 
 
 def chain_next(previous_chain_hash: str, entry: str) -> tuple[bytes, str]:
@@ -91,11 +105,15 @@ def append_events(events: list[PendingEvent], using: str = "default") -> list[in
         cursor.execute("SELECT seq, chain_hash FROM audit_event ORDER BY seq DESC LIMIT 1")
         last = cursor.fetchone()
         seq, chain = (last[0], last[1]) if last else (0, GENESIS)
+        if last is None:
+            keys.ensure_for_empty_trail()
+        kid, mac_key = keys.mac_signer()
         rows = []
         for event in events:
             seq += 1
             entry = entry_of(seq, event)
             _, chain = chain_next(chain, entry)
+            mac = keys.event_mac(kid, mac_key, bytes.fromhex(chain))
             rows.append(
                 (
                     seq,
@@ -108,12 +126,13 @@ def append_events(events: list[PendingEvent], using: str = "default") -> list[in
                     event.record_hash,
                     entry,
                     chain,
+                    mac,
                 )
             )
         cursor.executemany(
             "INSERT INTO audit_event (seq, recorded_at, actor_id, action, object_type,"
-            " object_id, request_id, record_hash, entry, chain_hash)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " object_id, request_id, record_hash, entry, chain_hash, mac)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
     return [row[0] for row in rows]

@@ -1,6 +1,6 @@
-"""`qualify audit verify`: is the trail intact, and do the records still match it? (A3, A4)
+"""`qualify audit verify`: is the trail intact, and do the records still match it? (A3, A4, A6)
 
-Four checks, each naming the first place it finds wrong:
+The checks, each naming the first place it finds wrong:
 
 1. Events (streaming, ordered by seq): sequence numbers run 1..N without a gap, each
    chain hash is SHA-256(previous chain hash || leaf hash), and the leaves build the
@@ -12,7 +12,17 @@ Four checks, each naming the first place it finds wrong:
 3. Checkpoints, stored and given: signed by the site key, not larger than the trail
    (else events were removed), and the root at their size equal to the signed root.
 4. Live records: every row of every audited model has the state its latest event
-   recorded; rows never audited, changed, or gone are named "type:id".
+   recorded; rows never audited, changed, or gone are named "type:id". For users the
+   state includes roles, client access, password hash and TOTP devices (format 2),
+   and every role's group must grant what the role grants (``security``).
+5. Event MACs (format 2, A6): each MAC, keyed outside the database, matches the
+   event's chain hash; no event without one follows one with one.
+6. The checkpoint log on disk and its pinned key: every checkpoint in it still
+   describes a prefix of the trail (so a truncation back to it is caught), signed by
+   the pinned key or a key it rotated to.
+7. Times: no event is earlier than an event before it by more than the allowance
+   (settings.QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS, for appenders that took the time
+   before waiting for the chain lock); the append-only triggers are all present.
 
 Concurrent writers are tolerated: checkpoints are read before the events, and a live
 record that changes while it is being checked (an event newer than the verified trail)
@@ -20,23 +30,28 @@ is not reported.
 """
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from qualify.audit import keys, notes
+from qualify.audit import checkpoint_log, keys, notes, security
+from qualify.audit.immutability import APPEND_ONLY_TABLES, missing_triggers
 from qualify.audit.merkle import TreeBuilder
 from qualify.audit.models import Checkpoint
-from qualify.audit.registry import audited_models
+from qualify.audit.registry import audited_models, security_prefetch
 from qualify.audit.services import record_hash_of
 from qualify.audit.trail import GENESIS
 
 BATCH_SIZE = 10_000
 MAX_CHAIN_PROBLEMS = 20
 MAX_RECORD_PROBLEMS = 50  # per audited model
+MAX_MAC_PROBLEMS = 20
+MAX_TIME_PROBLEMS = 20
 
 INDEXED_COLUMNS = (
     "seq",
@@ -47,12 +62,15 @@ INDEXED_COLUMNS = (
     "object_id",
     "request_id",
     "record_hash",
+    "v",
 )
 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "sequence", "chain", "index", "checkpoint", "record"
+    kind: (
+        str  # "sequence", "chain", "mac", "index", "checkpoint", "record", "time", "trigger", "key"
+    )
     message: str
     seq: int | None = None
     record: str | None = None
@@ -68,6 +86,7 @@ class VerificationReport:
     checkpoints_checked: int = 0
     records_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,10 +105,11 @@ class VerificationReport:
 # The entry is read as bytes so the loop neither decodes nor re-encodes UTF-8.
 _SCAN_SQL = {
     "sqlite": (
-        "SELECT seq, CAST(entry AS BLOB), chain_hash FROM audit_event WHERE seq >= %s ORDER BY seq"
+        "SELECT seq, CAST(entry AS BLOB), chain_hash, mac FROM audit_event WHERE seq >= %s"
+        " ORDER BY seq"
     ),
     "postgresql": (
-        "SELECT seq, convert_to(entry, 'UTF8'), chain_hash FROM audit_event"
+        "SELECT seq, convert_to(entry, 'UTF8'), chain_hash, mac FROM audit_event"
         " WHERE seq >= %s ORDER BY seq"
     ),
 }
@@ -105,6 +125,10 @@ class ScanState:
     roots: dict[int, bytes] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     chain_breaks: int = 0
+    # MAC keys by key ID; None when verifying with the public key only.
+    mac_keys: dict[str, bytes] | None = None
+    macs_seen: bool = False
+    mac_problems: int = 0
 
     @property
     def size(self) -> int:
@@ -171,11 +195,61 @@ def _recheck_chain(
     """The slow path for a batch whose chain hashes do not all match: find which do not,
     continuing from each stored hash so that one changed event is reported once."""
     sha256 = hashlib.sha256
-    for (seq, _, stored), leaf in zip(batch, leaves, strict=True):
+    for (seq, _, stored, _), leaf in zip(batch, leaves, strict=True):
         chain = sha256(chain + leaf).digest()
         if chain.hex() != stored:
             chain = _chain_break(state, seq, stored) or chain
     return chain
+
+
+def _mac_problem(state: ScanState, seq: Any, message: str) -> None:
+    state.mac_problems += 1
+    if state.mac_problems <= MAX_MAC_PROBLEMS:
+        state.problems.append(
+            Problem("mac", f"event #{seq}: {message}", seq=seq if type(seq) is int else None)
+        )
+    elif state.mac_problems == MAX_MAC_PROBLEMS + 1:
+        state.problems.append(Problem("mac", "further MAC problems not listed"))
+
+
+def _check_macs(state: ScanState, batch: list[tuple], chains: list[bytes] | None) -> None:
+    """Each MAC against its event's chain hash (computed when the batch's chain was
+    intact, else the stored one); no event without a MAC after one with a MAC."""
+    keys_by_id = state.mac_keys
+    digest = hmac.digest
+    seen = state.macs_seen
+    for position, row in enumerate(batch):
+        mac = row[3]
+        if not mac:
+            if seen:
+                _mac_problem(
+                    state,
+                    row[0],
+                    "has no MAC but follows events that have one (an event forged, or"
+                    " written in the old format, through the database)",
+                )
+            continue
+        seen = True
+        if keys_by_id is None:
+            continue
+        kid, _, tag = mac.partition(":")
+        key = keys_by_id.get(kid)
+        if chains is not None:
+            chain = chains[position]
+        else:
+            try:
+                chain = bytes.fromhex(row[2])
+            except (TypeError, ValueError):
+                chain = b""
+        if key is None:
+            _mac_problem(state, row[0], f"MAC made with key {kid!r}, which is not this site's")
+        elif digest(key, chain, "sha256").hex() != tag:
+            _mac_problem(
+                state,
+                row[0],
+                "MAC does not match (the event was written or re-chained without the site's key)",
+            )
+    state.macs_seen = seen
 
 
 def scan_events(
@@ -184,6 +258,7 @@ def scan_events(
     state: ScanState | None = None,
     using: str = "default",
     batch_size: int = BATCH_SIZE,
+    mac_keys: dict[str, bytes] | None = None,
 ) -> ScanState:
     """Stream the events after ``state`` (from seq 1 when None), checking sequence and chain
     and building the tree; the root at each of ``capture_sizes`` lands in ``state.roots``.
@@ -199,9 +274,10 @@ def scan_events(
       once, against the joined stored hex); only a batch that differs is walked again
       event by event to name the first bad one;
     * sequence numbers are checked by the batch's bounds: rows ordered by a unique key
-      whose first and last values are expected and expected + count - 1 are contiguous.
+      whose first and last values are expected and expected + count - 1 are contiguous;
+    * each MAC is one ``hmac.digest`` (OpenSSL's one-shot HMAC) of a digest at hand.
     """
-    state = state or ScanState()
+    state = state or ScanState(mac_keys=mac_keys)
     connection = connections[using]
     wanted = set(capture_sizes)
     captures = sorted(size for size in wanted if size > state.size)
@@ -235,6 +311,7 @@ def scan_events(
             except TypeError:  # a stored chain hash that is not text
                 intact = False
             chain = computed if intact else _recheck_chain(state, batch, leaves, chain)
+            _check_macs(state, batch, chains if intact else None)
 
             # Capture the root at checkpoint sizes inside this batch, then finish it.
             start = tree.size
@@ -255,11 +332,13 @@ def scan_events(
 _COLUMNS_SQL = {
     "sqlite": (
         "seq, replace(recorded_at, ' ', 'T') || 'Z', actor_id, action, object_type,"
-        " object_id, request_id, record_hash"
+        " object_id, request_id, record_hash, CASE WHEN NULLIF(mac, '') IS NULL THEN NULL"
+        " ELSE 2 END"
     ),
     "postgresql": (
         "seq, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-        " actor_id, action, object_type, object_id, request_id, record_hash"
+        " actor_id, action, object_type, object_id, request_id, record_hash,"
+        " CASE WHEN NULLIF(mac, '') IS NULL THEN NULL ELSE 2 END"
     ),
 }
 
@@ -277,12 +356,14 @@ _FIRST_MISMATCH_SQL = {
             OR json_extract(entry, '$.object_id') IS NOT object_id
             OR json_extract(entry, '$.request_id') IS NOT request_id
             OR json_extract(entry, '$.record_hash') IS NOT record_hash
+            OR json_extract(entry, '$.v') IS NOT
+               (CASE WHEN NULLIF(mac, '') IS NULL THEN NULL ELSE 2 END)
         ) ELSE 1 END
     """,
     "postgresql": """
         SELECT MIN(seq) FROM (
             SELECT seq, recorded_at, actor_id, action, object_type, object_id, request_id,
-                   record_hash, entry::jsonb AS e
+                   record_hash, NULLIF(mac, '') AS mac, entry::jsonb AS e
             FROM audit_event WHERE seq <= %s
         ) events
         WHERE jsonb_typeof(e->'seq') IS DISTINCT FROM 'number'
@@ -295,6 +376,7 @@ _FIRST_MISMATCH_SQL = {
            OR (e->>'object_id') IS DISTINCT FROM object_id
            OR (e->>'request_id') IS DISTINCT FROM request_id
            OR (e->>'record_hash') IS DISTINCT FROM record_hash
+           OR (e->>'v') IS DISTINCT FROM (CASE WHEN mac IS NULL THEN NULL ELSE '2' END)
     """,
 }
 
@@ -324,7 +406,8 @@ def _describe_row(cursor: Any, vendor: str, seq: Any) -> Problem:
     if differing is None:
         message = f"event #{seq}: entry is not a JSON object"
     else:
-        columns = ", ".join("recorded_at" if name == "at" else name for name in differing)
+        names = {"at": "recorded_at", "v": "mac (the entry's format)"}
+        columns = ", ".join(names.get(name, name) for name in differing)
         message = f"event #{seq}: indexed column(s) {columns or '?'} disagree with the entry"
     return Problem("index", message, seq=seq)
 
@@ -374,20 +457,20 @@ class _Claim:
 
 
 def _open_checkpoint(
-    label: str, text: str, verifier: notes.Verifier | None, problems: list[Problem]
+    label: str, text: str, verifiers: list[notes.Verifier], problems: list[Problem]
 ) -> _Claim | None:
-    if verifier is None:
+    if not verifiers:
         problems.append(
             Problem("checkpoint", f"{label}: no site key at {keys.key_path()} to check it with")
         )
         return None
     try:
-        body, _ = notes.open_note(text, [verifier])
+        body, _ = notes.open_note(text, verifiers)
         checkpoint = notes.parse_checkpoint(body)
     except notes.NoteError as exc:
         problems.append(Problem("checkpoint", f"{label}: not signed by the site key ({exc})"))
         return None
-    if checkpoint.origin != keys.key_name():
+    if checkpoint.origin != verifiers[0].name:
         problems.append(
             Problem("checkpoint", f"{label}: origin {checkpoint.origin!r} is not this site's")
         )
@@ -396,12 +479,12 @@ def _open_checkpoint(
 
 
 def _stored_claims(
-    verifier: notes.Verifier | None, problems: list[Problem], using: str
+    verifiers: list[notes.Verifier], problems: list[Problem], using: str
 ) -> list[_Claim]:
     claims = []
     for row in Checkpoint.objects.using(using).order_by("tree_size"):
         label = f"stored checkpoint {row.pk} (size {row.tree_size})"
-        claim = _open_checkpoint(label, row.note, verifier, problems)
+        claim = _open_checkpoint(label, row.note, verifiers, problems)
         if claim is None:
             continue
         if claim.size != row.tree_size or claim.root.hex() != row.root_hash:
@@ -409,6 +492,89 @@ def _stored_claims(
                 Problem("checkpoint", f"{label}: columns disagree with its signed note")
             )
         claims.append(claim)
+    return claims
+
+
+def _is_checkpoint(note: str) -> bool:
+    body = note[: note.rfind("\n\n") + 1]
+    return keys.parse_key_statement(body) is None
+
+
+@dataclass
+class _Keys:
+    verifiers: list[notes.Verifier]
+    mac_keys: dict[str, bytes] | None
+    log_notes: list[str]
+
+
+def _trust(verifier_key: str | None, problems: list[Problem], notices: list[str]) -> _Keys:
+    """Whom to believe: the key given (--key), else the pinned one (configuration), else
+    the one the checkpoint log pinned when the site was set up, else the key file's."""
+    try:
+        log_notes = checkpoint_log.read_notes()
+    except checkpoint_log.LogError as exc:
+        problems.append(Problem("checkpoint", f"checkpoint log {checkpoint_log.log_path()}: {exc}"))
+        log_notes = []
+    try:
+        own: str | None = keys.verifier_key_text()
+    except keys.SigningKeyMissing as exc:
+        own = None
+        if not verifier_key:
+            problems.append(Problem("key", str(exc)))
+    pinned = (
+        verifier_key
+        or getattr(settings, "QUALIFY_VERIFIER_KEY", "")
+        or checkpoint_log.pinned_key(log_notes)
+        or own
+    )
+    if not pinned:
+        return _Keys([], None, log_notes)
+    try:
+        verifiers = checkpoint_log.trusted_verifiers(pinned, log_notes)
+    except notes.NoteError as exc:
+        problems.append(Problem("key", f"the verifier key {pinned!r} cannot be used: {exc}"))
+        return _Keys([], None, log_notes)
+    trusted = [notes.verifier_key(v.name, v.public_key) for v in verifiers]
+    logged = checkpoint_log.pinned_key(log_notes)
+    if logged and logged not in trusted:
+        problems.append(
+            Problem(
+                "key",
+                f"the checkpoint log {checkpoint_log.log_path()} pins key {logged}, which is"
+                " not the verifier key given nor one it rotated to",
+            )
+        )
+    mac_keys = None
+    if own is not None:
+        if own not in trusted:
+            problems.append(
+                Problem(
+                    "key",
+                    f"the key file {keys.key_path()} is not the pinned verifier key nor a key"
+                    " it rotated to (the key was replaced)",
+                )
+            )
+        else:
+            mac_keys = keys.mac_keys()
+    if mac_keys is None:
+        notices.append(
+            "event MACs not checked (no site key file here): checkpoints and the tree were"
+            " checked with the public key; events after the latest checkpoint are vouched"
+            " for by the MACs only, so verify them on the application host"
+        )
+    return _Keys(verifiers, mac_keys, log_notes)
+
+
+def _log_claims(trust: _Keys, problems: list[Problem]) -> list[_Claim]:
+    claims = []
+    for number, note in enumerate(trust.log_notes, 1):
+        if not _is_checkpoint(note):
+            continue
+        label = f"checkpoint log {checkpoint_log.log_path()} entry {number}"
+        claim = _open_checkpoint(label, note, trust.verifiers, problems)
+        if claim is not None:
+            claims.append(claim)
+    # The newest is what bounds a truncation; older ones bound rewrites.
     return claims
 
 
@@ -437,7 +603,9 @@ def _check_claims(claims: list[_Claim], scan: ScanState, problems: list[Problem]
 # -- 4. live records -----------------------------------------------------------------
 
 _LATEST_HASHES_SQL = """
-    SELECT e.object_id, e.seq, e.record_hash FROM audit_event e
+    SELECT e.object_id, e.seq, e.record_hash,
+           CASE WHEN NULLIF(e.mac, '') IS NULL THEN 1 ELSE 2 END
+    FROM audit_event e
     JOIN (
         SELECT object_id, MAX(seq) AS seq FROM audit_event
         WHERE object_type = %s AND record_hash <> '' AND seq <= %s
@@ -456,25 +624,31 @@ def _changed_since(object_type: str, tree_size: int, using: str) -> set[str]:
 
 
 def check_live_records(tree_size: int, *, using: str = "default") -> tuple[int, list[Problem]]:
-    """Compare every audited row with the record hash of its latest event up to tree_size."""
+    """Compare every audited row with the record hash of its latest event up to tree_size,
+    hashed as that event's format hashed it."""
     checked = 0
     problems: list[Problem] = []
     for object_type, model in sorted(audited_models().items()):
         with connections[using].cursor() as cursor:
             cursor.execute(_LATEST_HASHES_SQL, [object_type, tree_size])
-            latest = {object_id: (seq, digest) for object_id, seq, digest in cursor.fetchall()}
+            latest = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
         found: list[tuple[str, str]] = []
-        for obj in model._base_manager.using(using).order_by("pk").iterator(chunk_size=2000):
+        rows = model._base_manager.using(using).order_by("pk")
+        prefetch = security_prefetch(object_type)
+        if prefetch:
+            rows = rows.prefetch_related(*prefetch)
+        for obj in rows.iterator(chunk_size=2000):
             checked += 1
             object_id = str(obj.pk)
             known = latest.pop(object_id, None)
             if known is None:
                 found.append((object_id, "row has no audit event"))
-            elif record_hash_of(obj) != known[1]:
-                found.append(
-                    (object_id, f"live row differs from its last audited state (#{known[0]})")
-                )
-        for object_id, (seq, _) in latest.items():
+            elif record_hash_of(obj, known[2]) != known[1]:
+                what = "its last audited state"
+                if prefetch and known[2] >= 2:
+                    what += " (fields, roles, client access, password or authenticator)"
+                found.append((object_id, f"live row differs from {what} (#{known[0]})"))
+        for object_id, (seq, _, _) in latest.items():
             found.append((object_id, f"audited (last #{seq}) but the row is gone"))
         if found:
             # Written while we were checking: newer than the trail we verified.
@@ -486,51 +660,118 @@ def check_live_records(tree_size: int, *, using: str = "default") -> tuple[int, 
         if len(found) > MAX_RECORD_PROBLEMS:
             more = len(found) - MAX_RECORD_PROBLEMS
             problems.append(Problem("record", f"{object_type}: {more} more record(s) not listed"))
+    for message in security.group_permission_problems():
+        problems.append(Problem("record", message, record=message.split(":", 2)[0] + ":"))
     return checked, problems
+
+
+# -- 5. times and triggers -------------------------------------------------------------
+
+_BACKWARDS_SQL = {
+    "sqlite": """
+        SELECT seq, recorded_at, before FROM (
+            SELECT seq, recorded_at, MAX(recorded_at) OVER (
+                ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+            FROM audit_event WHERE seq <= %s
+        ) WHERE before IS NOT NULL
+          AND (julianday(before) - julianday(recorded_at)) * 86400.0 > %s
+        ORDER BY seq LIMIT %s
+    """,
+    "postgresql": """
+        SELECT seq, recorded_at, before FROM (
+            SELECT seq, recorded_at, MAX(recorded_at) OVER (
+                ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+            FROM audit_event WHERE seq <= %s
+        ) times WHERE before - recorded_at > make_interval(secs => %s)
+        ORDER BY seq LIMIT %s
+    """,
+}
+
+
+def time_allowance_seconds() -> float:
+    return float(getattr(settings, "QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS", 300))
+
+
+def check_times(tree_size: int, *, using: str = "default") -> list[Problem]:
+    """Events earlier than an event before them by more than the allowance: back-dated,
+    or inserted out of order (the columns agree with the entries, checked above)."""
+    connection = connections[using]
+    sql = _BACKWARDS_SQL.get(connection.vendor)
+    if sql is None:
+        return []
+    allowance = time_allowance_seconds()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tree_size, allowance, MAX_TIME_PROBLEMS])
+        rows = cursor.fetchall()
+    return [
+        Problem(
+            "time",
+            f"event #{seq}: its time {str(at)[:26]} is earlier than an earlier event's"
+            f" ({str(before)[:26]}) by more than the allowed {allowance:g} s",
+            seq=seq,
+        )
+        for seq, at, before in rows
+    ]
+
+
+def check_triggers(*, using: str = "default") -> list[Problem]:
+    connection = connections[using]
+    return [
+        Problem("trigger", f"table {table}: append-only trigger {name} is missing or disabled")
+        for table, name in missing_triggers(connection, APPEND_ONLY_TABLES)
+    ]
 
 
 # -- all of it -----------------------------------------------------------------------
 
 
 def verify_trail(
-    checkpoint_texts: Iterable[str] | Mapping[str, str] = (), *, using: str = "default"
+    checkpoint_texts: Iterable[str] | Mapping[str, str] = (),
+    *,
+    using: str = "default",
+    verifier_key: str | None = None,
 ) -> VerificationReport:
-    """Check chain, tree, checkpoints (stored and ``checkpoint_texts``) and live records.
+    """Check chain, MACs, tree, checkpoints (stored, in the checkpoint log, and
+    ``checkpoint_texts``), times, triggers and live records.
 
-    ``checkpoint_texts`` are signed checkpoint notes kept outside the database; a mapping
-    names each one (a file name) in the problems.
+    ``checkpoint_texts`` are signed checkpoint notes kept elsewhere; a mapping names
+    each one (a file name) in the problems. ``verifier_key`` is the public key to trust
+    (`--key`); without it the configured or log-pinned key is trusted.
     """
     if isinstance(checkpoint_texts, Mapping):
         given = list(checkpoint_texts.items())
     else:
         given = [(f"given checkpoint {i}", text) for i, text in enumerate(checkpoint_texts, 1)]
     problems: list[Problem] = []
-    try:
-        verifier: notes.Verifier | None = keys.verifier(create=False)
-    except keys.SigningKeyMissing:
-        verifier = None
+    notices: list[str] = []
+    trust = _trust(verifier_key, problems, notices)
 
     # Checkpoints first: any stored one then describes a prefix of what the scan will read.
-    claims = _stored_claims(verifier, problems, using)
+    claims = _stored_claims(trust.verifiers, problems, using)
+    claims.extend(_log_claims(trust, problems))
     for label, text in given:
-        claim = _open_checkpoint(label, text, verifier, problems)
+        claim = _open_checkpoint(label, text, trust.verifiers, problems)
         if claim is not None:
             claims.append(claim)
 
-    scan = scan_events({claim.size for claim in claims}, using=using)
+    scan = scan_events({claim.size for claim in claims}, using=using, mac_keys=trust.mac_keys)
     problems.extend(scan.problems)
     index_problem = check_indexed_columns(scan.size, using=using)
     if index_problem:
         problems.append(index_problem)
     _check_claims(claims, scan, problems)
+    problems.extend(check_times(scan.size, using=using))
+    problems.extend(check_triggers(using=using))
     records_checked, record_problems = check_live_records(scan.size, using=using)
     problems.extend(record_problems)
     # First bad place first: problems naming a seq in order, then the rest as found.
-    problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    # A missing trigger is reported last: what was done while it was gone comes first.
+    problems.sort(key=lambda p: (p.kind == "trigger", p.seq is None, p.seq or 0))
     return VerificationReport(
         tree_size=scan.size,
         root_hash=scan.root.hex(),
         checkpoints_checked=len(claims),
         records_checked=records_checked,
         problems=problems,
+        notices=notices,
     )

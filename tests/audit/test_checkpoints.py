@@ -39,7 +39,7 @@ def test_checkpoint_export_verifies_offline_with_the_verifier_key(trail, tmp_pat
     error, _ = run_audit("checkpoint", "--out", str(exported))
     assert error is None
     checkpoint = _open(exported.read_text())
-    assert checkpoint.origin == "qualify.local/audit"
+    assert checkpoint.origin == keys.key_name()
     assert checkpoint.size == 7
     assert checkpoint.root_hash == _offline_root(7)
 
@@ -67,12 +67,25 @@ def test_broken_trail_is_never_signed(trail):
     assert not Checkpoint.objects.exists()
 
 
-def test_signing_key_is_generated_once_readable_by_its_owner_only(db, settings, tmp_path):
+@pytest.mark.requirement("A6")
+def test_signing_key_is_made_once_readable_by_its_owner_only_with_an_origin_of_its_own(
+    db, settings, tmp_path
+):
     settings.QUALIFY_SIGNING_KEY = tmp_path / "keys" / "site.pem"
-    first = keys.verifier_key_text()
+    settings.QUALIFY_CHECKPOINT_ORIGIN = ""
+    first = keys.key_create()
     assert stat.S_IMODE(settings.QUALIFY_SIGNING_KEY.stat().st_mode) == 0o600
     assert keys.verifier_key_text() == first
-    assert notes.parse_verifier_key(first).name == settings.QUALIFY_CHECKPOINT_ORIGIN
+    with pytest.raises(FileExistsError):
+        keys.key_create()
+    assert keys.verifier_key_text() == first
+    origin = notes.parse_verifier_key(first).name
+    assert origin == keys.key_name()
+    assert origin != keys.LEGACY_ORIGIN
+    assert "/qualify-audit/" in origin
+    settings.QUALIFY_SIGNING_KEY = tmp_path / "other" / "site.pem"
+    assert keys.key_create() != first
+    assert keys.key_name() != origin, "another installation has another origin"
 
 
 def test_missing_key_is_not_created_when_only_verifying(db, settings, tmp_path):

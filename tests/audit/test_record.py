@@ -9,7 +9,6 @@ from django.db import transaction
 from qualify.accounts.models import User
 from qualify.accounts.services import user_create
 from qualify.audit import services as audit
-from qualify.audit.canonical import sha256_hex
 from qualify.audit.context import audit_context
 from qualify.audit.models import AuditEvent
 
@@ -53,7 +52,7 @@ def test_update_records_old_and_new_value_of_each_changed_field_only(user, admin
     assert event.reason == "Name as on passport"
     assert event.actor_id == admin.pk
     assert (event.actor_username, event.actor_name) == ("admin", admin.printed_name)
-    assert event.record_hash == sha256_hex(audit.state_of(user))
+    assert event.record_hash == audit.record_hash_of(user)
 
 
 @pytest.mark.requirement("A1")

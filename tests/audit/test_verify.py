@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from qualify.accounts.models import User
 from qualify.accounts.services import user_create
-from qualify.audit import keys, merkle
+from qualify.audit import keys, merkle, notes
 from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex
 from qualify.audit.models import AuditEvent, Checkpoint
@@ -191,7 +191,8 @@ def test_removed_newest_events_are_caught_by_a_stored_checkpoint(people):
 @pytest.mark.requirement("A3")
 def test_removed_newest_events_are_caught_by_an_exported_checkpoint(people, tmp_path):
     # The last two events before the checkpoint are about no audited record, so once
-    # they, the checkpoint and its own event are gone, the database is self-consistent.
+    # they, the checkpoint and its own event are gone, the database is self-consistent;
+    # the checkpoint log on disk (A6) and an exported checkpoint both catch it.
     run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "a.jsonl"))
     run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "b.jsonl"))
     exported = tmp_path / "checkpoint.txt"
@@ -204,25 +205,24 @@ def test_removed_newest_events_are_caught_by_an_exported_checkpoint(people, tmp_
     tamper("DELETE FROM audit_checkpoint")
     User.objects.filter(pk=people["hana"].pk).update(printed_name="Hana Ito")
     error, output = run_audit("verify")
-    assert error is None, f"without the exported checkpoint the removal is invisible: {output}"
+    assert error is not None, output
+    assert f"events removed, first missing #{size - 1}" in str(error)
+    assert "audit-checkpoints.log" in str(error)
 
-    error, _ = run_audit("verify", "--checkpoint", str(exported))
+    error, output = run_audit("verify", "--checkpoint", str(exported))
     assert error is not None
     assert error.returncode == 1
-    assert f"events removed, first missing #{size - 1}" in str(error)
-    assert str(exported) in str(error)
+    assert f"{exported}: signed for {size} events" in output
 
 
 @pytest.mark.requirement("A3")
-def test_checkpoint_signed_by_another_key_is_reported(people, tmp_path, settings):
+def test_checkpoint_signed_by_another_key_is_reported(people, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     exported = tmp_path / "checkpoint.txt"
-    site_key = keys.key_path()
-    keys.signing_key()
-    settings.QUALIFY_SIGNING_KEY = tmp_path / "impostor.pem"
-    run_audit("checkpoint", "--out", str(exported))
-    settings.QUALIFY_SIGNING_KEY = site_key
-    tamper("DELETE FROM audit_checkpoint")
-    tamper("DELETE FROM audit_event WHERE action = 'audit.checkpoint.signed'")
+    state = scan_events()
+    body = notes.format_checkpoint(keys.key_name(), state.size, state.root)
+    exported.write_text(notes.sign_note(body, keys.key_name(), Ed25519PrivateKey.generate()))
     error, _ = run_audit("verify", "--checkpoint", str(exported))
     assert error is not None
     assert "not signed by the site key" in str(error)
@@ -282,10 +282,16 @@ def test_history_rewritten_with_a_recomputed_chain_is_found_by_the_stored_checkp
     assert "Routine correction" in AuditEvent.objects.get(seq=seq).entry
     assert not scan_events().problems, "the forged chain and tree are self-consistent"
 
+    report = verify_trail(verifier_key=keys.verifier_key_text())
+    # Without the site key's MACs (public key only) the stored checkpoint still catches it.
     report = verify_trail()
-    assert [p.kind for p in report.problems] == ["checkpoint"]
-    assert f"tree root at size {size} differs from the signed root" in report.problems[0].message
-    _assert_fails_naming(f"tree root at size {size} differs from the signed root")
+    kinds = {p.kind for p in report.problems}
+    assert {"checkpoint", "mac"} <= kinds
+    assert any(
+        f"tree root at size {size} differs from the signed root" in p.message
+        for p in report.problems
+    )
+    _assert_fails_naming(f"event #{seq}: MAC does not match")
 
 
 @pytest.mark.requirement("A3")
@@ -302,10 +308,11 @@ def test_history_rewritten_with_a_recomputed_chain_is_found_by_an_exported_check
     _rewrite_history(seq, "Full first name", "Typing error")
     tamper("DELETE FROM audit_event WHERE action = 'audit.checkpoint.signed'")
     error, output = run_audit("verify")
-    assert error is None, f"without a checkpoint the rewrite is invisible: {output}"
+    assert error is not None, "the event MACs and the checkpoint log catch the rewrite"
+    assert f"event #{seq}: MAC does not match" in output
 
-    error, _ = run_audit("verify", "--checkpoint", str(exported))
+    error, output = run_audit("verify", "--checkpoint", str(exported))
     assert error is not None
     assert error.returncode == 1
-    assert "differs from the signed root" in str(error)
-    assert str(exported) in str(error)
+    assert f"{exported}: tree root at size" in output
+    assert "differs from the signed root" in output

@@ -1,9 +1,13 @@
 """`qualify audit`: verify, checkpoint, export and prove the audit trail (A1, A3, A4).
 
-    qualify audit verify [--checkpoint FILE]...
-    qualify audit checkpoint [--out FILE]
+    qualify audit verify [--checkpoint FILE]... [--key VERIFIER_KEY]
+    qualify audit checkpoint [--out FILE] [--every SECONDS]
     qualify audit key
+    qualify audit keygen [--origin NAME]
+    qualify audit rotate-key --reason TEXT
+    qualify audit baseline --reason TEXT
     qualify audit export [--from ISO] [--to ISO] [--object TYPE:ID] --format csv|jsonl [--out FILE]
+    qualify audit export --format bundle --out FILE.zip
     qualify audit proof --seq N [--size M]
     qualify audit consistency --old M [--new N]
 
@@ -17,6 +21,7 @@ with the verifier key that `key` prints.
 import datetime as dt
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from qualify import spreadsheet
-from qualify.audit import checkpoints, keys
+from qualify.audit import bundle, checkpoints, keys, notes
 from qualify.audit.context import audit_context
 from qualify.audit.models import AuditEvent, Checkpoint
 from qualify.audit.services import record
@@ -118,11 +123,30 @@ class Command(BaseCommand):
             metavar="FILE",
             help="a signed checkpoint exported earlier (repeatable)",
         )
+        verify.add_argument(
+            "--key",
+            metavar="VERIFIER_KEY",
+            help="the pinned public key (name+id+key) to trust; no private key needed",
+        )
 
         checkpoint = sub.add_parser("checkpoint", help="sign and store a checkpoint")
         checkpoint.add_argument("--out", metavar="FILE", help="write the signed note here")
+        checkpoint.add_argument(
+            "--every",
+            type=int,
+            metavar="SECONDS",
+            help="keep running: sign whenever new events exist, at this interval",
+        )
 
         sub.add_parser("key", help="print the verifier key for offline checks")
+        keygen = sub.add_parser("keygen", help="create the site key of a new installation")
+        keygen.add_argument("--origin", help="checkpoint origin (default: unique per site)")
+        rotate = sub.add_parser("rotate-key", help="replace the site key (audited)")
+        rotate.add_argument("--reason", required=True)
+        baseline = sub.add_parser(
+            "baseline", help="record the security state of every user (after an upgrade)"
+        )
+        baseline.add_argument("--reason", required=True)
 
         export = sub.add_parser("export", help="export events as CSV or JSON lines")
         export.add_argument("--from", dest="start", metavar="ISO", help="events at or after")
@@ -130,12 +154,16 @@ class Command(BaseCommand):
         export.add_argument(
             "--object", dest="object_ref", metavar="TYPE:ID", help="only events about one record"
         )
-        export.add_argument("--format", dest="fmt", choices=["csv", "jsonl"], required=True)
+        export.add_argument(
+            "--format", dest="fmt", choices=["csv", "jsonl", "bundle"], required=True
+        )
         export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
 
         proof = sub.add_parser("proof", help="inclusion proof of one event, as JSON")
         proof.add_argument("--seq", type=int, required=True)
-        proof.add_argument("--size", type=int, help="tree size (default: the whole trail)")
+        proof.add_argument(
+            "--size", type=int, help="tree size (default: the latest signed checkpoint's)"
+        )
 
         consistency = sub.add_parser("consistency", help="consistency proof, as JSON")
         consistency.add_argument("--old", type=int, required=True)
@@ -143,18 +171,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand: str, **options):
         with audit_context(source="cli"):
-            getattr(self, f"_{subcommand}")(**options)
+            getattr(self, f"_{subcommand.replace('-', '_')}")(**options)
 
     # -- subcommands -----------------------------------------------------------------
 
-    def _verify(self, *, checkpoint: list[str], **_: Any) -> None:
+    def _verify(self, *, checkpoint: list[str], key: str | None, **_: Any) -> None:
         texts = {}
         for name in checkpoint:
             try:
                 texts[name] = Path(name).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"cannot read checkpoint {name}: {exc}") from exc
-        report = verify_trail(texts)
+        if key is not None:
+            try:
+                notes.parse_verifier_key(key)
+            except notes.NoteError as exc:
+                raise CommandError(f"--key is not a verifier key: {exc}") from exc
+        report = verify_trail(texts, verifier_key=key)
+        for notice in report.notices:
+            self.stdout.write(f"NOTE {notice}")
         for problem in report.problems:
             self.stdout.write(f"PROBLEM {problem}")
         self.stdout.write(report.summary())
@@ -163,19 +198,76 @@ class Command(BaseCommand):
                 f"audit trail NOT intact; first problem: {report.problems[0]}", returncode=1
             )
 
-    def _checkpoint(self, *, out: str | None, **_: Any) -> None:
-        try:
-            created = checkpoints.checkpoint_create(actor=None)
-        except checkpoints.TrailBroken as exc:
-            raise CommandError(f"refusing to sign a broken trail: {exc}", returncode=1) from exc
+    def _checkpoint(self, *, out: str | None, every: int | None, **_: Any) -> None:
+        if every:
+            self._checkpoint_every(every)
+            return
+        created = self._sign()
         if out:
             Path(out).write_text(created.note, encoding="utf-8")
             self.stderr.write(f"checkpoint of {created.tree_size} events written to {out}")
         else:
             self.stdout.write(created.note, ending="")
 
+    def _sign(self) -> Checkpoint:
+        try:
+            return checkpoints.checkpoint_create(actor=None)
+        except checkpoints.TrailBroken as exc:
+            raise CommandError(f"refusing to sign a broken trail: {exc}", returncode=1) from exc
+        except keys.SigningKeyMissing as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _checkpoint_every(self, every: int) -> None:
+        """The worker: a checkpoint whenever events arrived, every ``every`` seconds."""
+        while True:
+            latest = checkpoints.latest_checkpoint()
+            # The checkpoint's own event is the one after its size.
+            if checkpoints.current_tree_size() > (latest.tree_size + 1 if latest else 0):
+                created = self._sign()
+                self.stderr.write(f"checkpoint of {created.tree_size} events signed")
+            time.sleep(every)
+
     def _key(self, **_: Any) -> None:
-        self.stdout.write(keys.verifier_key_text())
+        try:
+            self.stdout.write(keys.verifier_key_text())
+        except keys.SigningKeyMissing as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _keygen(self, *, origin: str | None, **_: Any) -> None:
+        try:
+            text = keys.key_create(origin=origin)
+        except FileExistsError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stderr.write(
+            f"site key written to {keys.key_path()}; pin this verifier key in the"
+            " configuration (QUALIFY_VERIFIER_KEY) and give it to your inspectors:"
+        )
+        self.stdout.write(text)
+
+    def _rotate_key(self, *, reason: str, **_: Any) -> None:
+        if not reason.strip():
+            raise CommandError("a reason is required to rotate the key")
+        try:
+            old, new, statement = keys.key_rotate()
+        except keys.SigningKeyMissing as exc:
+            raise CommandError(str(exc)) from exc
+        with transaction.atomic():
+            record(
+                "audit.key.rotated",
+                object_type="audit.key",
+                object_id=new.split("+")[1],
+                actor=None,
+                reason=reason,
+                detail={"old_key": old, "new_key": new, "statement": statement},
+            )
+        self.stderr.write("key rotated; pin the new verifier key (QUALIFY_VERIFIER_KEY):")
+        self.stdout.write(new)
+
+    def _baseline(self, *, reason: str, **_: Any) -> None:
+        from qualify.audit.services import baseline_security_state
+
+        count = baseline_security_state(reason=reason)
+        self.stderr.write(f"security state of {count} record(s) recorded")
 
     def _export(
         self,
@@ -187,6 +279,9 @@ class Command(BaseCommand):
         out: str | None,
         **_: Any,
     ) -> None:
+        if fmt == "bundle":
+            self._bundle(out, start, end, object_ref)
+            return
         events = AuditEvent.objects.order_by("seq")
         if start:
             events = events.filter(recorded_at__gte=_instant(start))
@@ -225,7 +320,42 @@ class Command(BaseCommand):
         if out:
             self.stderr.write(f"{rows} event(s) written to {out}")
 
+    def _bundle(self, out: str | None, start: Any, end: Any, object_ref: Any) -> None:
+        if not out:
+            raise CommandError("a bundle is a ZIP file: name it with --out FILE.zip")
+        if start or end or object_ref:
+            raise CommandError(
+                "a bundle holds the whole trail up to a new checkpoint, so that it can be"
+                " verified offline; filter a CSV or JSON lines export instead"
+            )
+        checkpoint = self._sign()
+        manifest = bundle.write_bundle(Path(out), checkpoint)
+        with transaction.atomic():
+            record(
+                "audit.exported",
+                object_type="audit.trail",
+                object_id="export",
+                actor=None,
+                detail={
+                    "format": "bundle",
+                    "rows": checkpoint.tree_size,
+                    "first_seq": 1 if checkpoint.tree_size else None,
+                    "last_seq": checkpoint.tree_size,
+                    "sha256": hashlib.sha256(Path(out).read_bytes()).hexdigest(),
+                    "files": manifest["files"],
+                },
+            )
+        self.stderr.write(f"bundle of {checkpoint.tree_size} event(s) written to {out}")
+
     def _proof(self, *, seq: int, size: int | None, **_: Any) -> None:
+        if size is None:
+            latest = checkpoints.latest_checkpoint()
+            if latest is None or latest.tree_size < seq:
+                raise CommandError(
+                    f"no signed checkpoint covers event #{seq} yet: sign one"
+                    " (`qualify audit checkpoint`) or give --size"
+                )
+            size = latest.tree_size
         try:
             leaves = checkpoints.leaf_hashes(size)
             proof = checkpoints.inclusion_proof_for(seq, leaves=leaves)
