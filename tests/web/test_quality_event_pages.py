@@ -238,13 +238,23 @@ def test_effectiveness_review_is_refused_before_its_date_then_completes_the_acti
     assert action.status == ActionStatus.AWAITING_VERIFICATION
     client.force_login(plant.qa)
     url = reverse("web:quality_action_review", args=[action.pk])
+    # Before its date the review is not offered, and its page says why before any
+    # password is typed; a post is still refused by the service.
     page = client.get(reverse("web:quality_detail", args=["capas", capa.pk]))
-    assert b"Review effectiveness" in page.content
+    assert b"Review effectiveness" not in page.content
+    assert b"effectiveness review from" in page.content
+    form = client.get(url)
+    assert b"can be signed from" in form.content
+    assert b'name="sig-password"' not in form.content
     early = client.post(url, sign(plant.qa, effective="yes", comment="Fine"))
     assert early.status_code == 422
-    assert b"due on" in early.content
+    assert b"not before" in early.content
+    action.refresh_from_db()
+    assert action.status == ActionStatus.AWAITING_VERIFICATION
     time_machine.move_to(review_on + dt.timedelta(hours=1), tick=False)
     client.force_login(plant.qa)  # the idle session expired meanwhile (U1)
+    page = client.get(reverse("web:quality_detail", args=["capas", capa.pk]))
+    assert b"Review effectiveness" in page.content
     done = client.post(url, sign(plant.qa, effective="yes", comment="No recurrence"))
     assert done.status_code == 302
     assert done.url == reverse("web:quality_detail", args=["capas", capa.pk])

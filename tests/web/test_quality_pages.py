@@ -54,6 +54,10 @@ def test_a_capa_refuses_to_close_with_its_open_items_then_closes(client, qa):
         {"kind": "corrective", "description": "Fit an interlock", "owner": qa.pk, "due_at": due},
     )
     action = capa.actions.get()
+    # With an action open, closing is not offered: the page lists what is open instead.
+    page = client.get(reverse("web:quality_detail", args=["capas", capa.pk]))
+    assert b"Closing is offered once nothing above is open." in page.content
+    assert b"Sign and close" not in page.content
     refused = client.post(
         reverse("web:quality_close", args=["capas", capa.pk]),
         {"sig-username": qa.username, "sig-password": PASSWORD},
@@ -64,6 +68,10 @@ def test_a_capa_refuses_to_close_with_its_open_items_then_closes(client, qa):
     client.post(
         reverse("web:quality_action_complete", args=[action.pk]),
         {"comment": "Fitted", "sig-username": qa.username, "sig-password": PASSWORD},
+    )
+    assert (
+        b"Sign and close"
+        in client.get(reverse("web:quality_detail", args=["capas", capa.pk])).content
     )
     closed = client.post(
         reverse("web:quality_close", args=["capas", capa.pk]), {"sig-password": PASSWORD}

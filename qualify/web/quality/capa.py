@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from qualify.org.queries import job_functions
 from qualify.org.queries import people as people_query
@@ -104,6 +105,9 @@ def effectiveness_review(request, pk: int):
         else:
             messages.success(request, "Effectiveness review recorded, signed.")
             return redirect("web:quality_detail", kind="capas", pk=action.capa_id)
+    zone = user_zone(request.user)
+    # Said before anyone types a password: the review waits for its date.
+    too_early = action.review_on is not None and timezone.now() < action.review_on
     return render(
         request,
         "web/quality/effectiveness_review.html",
@@ -112,7 +116,8 @@ def effectiveness_review(request, pk: int):
             "form": form,
             "sign_form": sign_form,
             "refusal": refusal,
-            "zone": user_zone(request.user),
+            "too_early": too_early,
+            "zone": zone,
         },
         status=422 if form.errors or sign_form.errors else 200,
     )

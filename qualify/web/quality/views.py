@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from qualify.org.queries import clients as client_query
 from qualify.quality import queries
@@ -114,6 +115,7 @@ def _detail_context(request, kind, obj, **extra):
         "open_items": spec["open_items"](obj),
         "checks": signature_checks(obj),
         "zone": user_zone(request.user),
+        "now": timezone.now(),
         "may_close": request.user.has_perm(CLOSE) and obj.status != "closed",
         "close_form": CloseForm(),
         "sign_form": SigningForm(user=request.user, session=request.session),
