@@ -19,7 +19,7 @@ from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex
 from qualify.audit.models import AuditEvent, Checkpoint
 from qualify.audit.trail import GENESIS, PendingEvent, append_events, chain_next
-from qualify.audit.verify import scan_events, verify_trail
+from qualify.audit.verify import MAX_CHAIN_PROBLEMS, scan_events, verify_trail
 from tests.audit.helpers import IS_POSTGRES, run_audit, tamper
 
 
@@ -316,3 +316,50 @@ def test_history_rewritten_with_a_recomputed_chain_is_found_by_an_exported_check
     assert error.returncode == 1
     assert f"{exported}: tree root at size" in output
     assert "differs from the signed root" in output
+
+
+# -- edges of the streaming pass (each test kills mutants that survived `make mutate`) --
+
+
+@pytest.mark.requirement("A4")
+def test_an_intact_trail_is_reported_intact_and_a_broken_one_not(people):
+    report = verify_trail()
+    assert report.ok
+    assert report.summary().startswith("audit trail intact; ")
+    seq = _seq_of("account.updated", people["ivan"])
+    tamper("UPDATE audit_event SET entry = entry || ' ' WHERE seq = %s", [seq])
+    report = verify_trail()
+    assert not report.ok
+    assert report.summary().startswith(f"audit trail NOT intact: {len(report.problems)} problem(s)")
+
+
+@pytest.mark.requirement("A3")
+def test_several_deleted_events_are_named_as_one_range(people):
+    first = _seq_of("account.created", people["ivan"])
+    tamper("DELETE FROM audit_event WHERE seq IN (%s, %s)", [first, first + 1])
+    _assert_fails_naming(f"event #{first}..#{first + 1} missing (next is #{first + 2})")
+
+
+@pytest.mark.requirement("A3")
+@pytest.mark.parametrize("batch_size", [1, 2, 3])
+def test_a_gap_is_reported_once_whatever_the_batch(people, batch_size):
+    seq = _seq_of("account.created", people["jo"])
+    tamper("DELETE FROM audit_event WHERE seq = %s", [seq])
+    state = scan_events(batch_size=batch_size)
+    assert [(p.kind, p.seq) for p in state.problems if p.kind == "sequence"] == [("sequence", seq)]
+    assert state.next_seq == AuditEvent.objects.latest("seq").seq + 1
+
+
+@pytest.mark.requirement("A3")
+def test_chain_breaks_beyond_the_limit_are_summarised_not_listed(people):
+    for n in range(MAX_CHAIN_PROBLEMS + 2 - AuditEvent.objects.count()):
+        _rename(people["kai"], f"Kai Lund {n}", "Spelling")
+    count = AuditEvent.objects.count()
+    assert count >= MAX_CHAIN_PROBLEMS + 2
+    tamper("UPDATE audit_event SET entry = entry || ' '")
+    state = scan_events()
+    chain = [p for p in state.problems if p.kind == "chain"]
+    assert len(chain) == MAX_CHAIN_PROBLEMS + 1
+    assert [p.seq for p in chain[:MAX_CHAIN_PROBLEMS]] == list(range(1, MAX_CHAIN_PROBLEMS + 1))
+    assert chain[-1].message == "further chain breaks not listed"
+    assert state.chain_breaks == count
