@@ -14,6 +14,7 @@ register_actions(
         "training.assignment.cancelled": "Assignment cancelled",
         "training.record.created": "Training record created",
         "training.record.corrected": "Training record corrected (superseded)",
+        "training.record.superseded": "Training record superseded by a correction",
         # A5: a sign-off refused (trainer not qualified, evidence of understanding missing).
         "training.record.refused": "Training sign-off refused",
         "training.requalification.ordered": "Requalification ordered",

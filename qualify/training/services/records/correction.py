@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from qualify.audit import services as audit
 from qualify.documents.models import VersionStatus
 from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials, SignerProof, authenticate_signer
@@ -179,7 +180,7 @@ def record_correct(
     with transaction.atomic():
         if upload is not None and checked is not None:
             new.evidence_file.save(checked.name, upload, save=False)
-        return _save(
+        saved = _save(
             new,
             actor=actor,
             proofs=proofs,
@@ -188,3 +189,14 @@ def record_correct(
             reason=reason,
             passed=new.evidence != Evidence.ASSESSMENT or _passed(new.score, new.pass_mark),
         )
+        # R1: the original's own trail says it was corrected, by which record and why
+        # (the original row itself never changes).
+        audit.record(
+            "training.record.superseded",
+            old,
+            actor=actor,
+            before=audit.state_of(old),
+            reason=reason,
+            detail={"superseded_by": saved.pk},
+        )
+        return saved
