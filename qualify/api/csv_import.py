@@ -21,7 +21,6 @@ import codecs
 import csv
 import hashlib
 import io
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,20 +28,17 @@ from typing import Any
 import charset_normalizer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
-from qualify.api.hr import person_upsert
-from qualify.api.webhooks import emit as webhooks
+from qualify.api.hr import JobRow, PersonRow, job_overlaps, people_create_bulk, person_upsert
 from qualify.audit import services as audit
 from qualify.edge import parse_aware
 from qualify.guards import require_perm
-from qualify.org import services as org
-from qualify.org.models import Department, JobAssignment, JobFunction, Person, Site
+from qualify.org.models import Department, JobFunction, Person, Site
 from qualify.org.queries import people as visible_people
 from qualify.org.scoping import restrict
-from qualify.training.services.rules.matrix_rules import assign_for_job_assignments
 
 COLUMNS = [
     "employee_number",
@@ -63,7 +59,6 @@ PERSON_COLUMNS = COLUMNS[:9]
 TRUE = {"", "true", "yes", "1", "y"}
 FALSE = {"false", "no", "0", "n"}
 MAX_BYTES = 100 * 1024 * 1024
-CHUNK = 500
 
 
 @dataclass
@@ -81,30 +76,6 @@ class Refused(Exception):
 
 class Rollback(Exception):
     pass
-
-
-@dataclass
-class JobRow:
-    line: int
-    job_function: JobFunction
-    valid_from: Any
-    valid_to: Any = None
-
-
-@dataclass
-class PersonRow:
-    line: int
-    number: str
-    values: dict[str, str]
-    full_name: str = ""
-    email: str = ""
-    site: Site | None = None
-    department: Department | None = None
-    manager: str = ""
-    active: bool = True
-    employed_from: Any = None
-    left_at: Any = None
-    jobs: list[JobRow] = field(default_factory=list)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -326,85 +297,15 @@ class Checker:
         """Job assignments of one person and job function in the file must not overlap
         (T2); those of people already known are checked by the services as well."""
         for person in people.values():
-            by_function: dict[int, list[JobRow]] = {}
-            for job in person.jobs:
-                by_function.setdefault(job.job_function.pk, []).append(job)
-            for jobs in by_function.values():
-                jobs.sort(key=lambda j: j.valid_from)
-                for before, after in itertools.pairwise(jobs):
-                    if before.valid_to is None or before.valid_to > after.valid_from:
-                        self.error(
-                            after.line,
-                            "valid_from",
-                            f"Overlaps the job assignment on line {before.line} (T2).",
-                        )
+            for before, after in job_overlaps(person.jobs):
+                self.error(
+                    after.line,
+                    "valid_from",
+                    f"Overlaps the job assignment on line {before.line} (T2).",
+                )
 
 
 # --- writing -------------------------------------------------------------------------
-
-
-def _create_new(actor: Any, new: list[PersonRow], reason: str, managers: dict) -> list[Person]:
-    """Insert new people and their job assignments in bulk, audit each row, and run G2
-    once for all the job assignments."""
-    now = timezone.now()
-    people = [
-        Person(
-            employee_number=p.number,
-            full_name=p.full_name,
-            email=p.email,
-            site=p.site,
-            department=p.department,
-            employed_from=p.employed_from or now,
-        )
-        for p in new
-    ]
-    try:
-        with transaction.atomic():
-            people = Person.objects.bulk_create(people, batch_size=CHUNK)
-    except IntegrityError:
-        taken = Person.objects.filter(employee_number__in=[p.number for p in new])
-        numbers = ", ".join(sorted(taken.values_list("employee_number", flat=True))[:20])
-        raise ValidationError(
-            f"People were created by someone else meanwhile ({numbers}); import again."
-        ) from None
-    by_number = {p.employee_number: p for p in people}
-    managers.update((p.employee_number.lower(), p) for p in people)
-    with_manager = []
-    for row, person in zip(new, people, strict=True):
-        if row.manager:
-            person.manager = managers[row.manager.lower()]
-            with_manager.append(person)
-    Person.objects.bulk_update(with_manager, ["manager"], batch_size=CHUNK)
-    audit.record_many(audit.pending("org.person.created", p, actor=actor) for p in people)
-    jobs = [
-        JobAssignment(
-            person=by_number[row.number],
-            job_function=job.job_function,
-            valid_from=job.valid_from,
-            valid_to=job.valid_to,
-            recorded_at=now,
-            end_recorded_at=now if job.valid_to is not None else None,
-            reason=reason,
-        )
-        for row in new
-        for job in row.jobs
-    ]
-    jobs = JobAssignment.objects.bulk_create(jobs, batch_size=CHUNK)
-    audit.record_many(
-        audit.pending("org.job_assignment.started", j, actor=actor, reason=reason) for j in jobs
-    )
-    assign_for_job_assignments(actor=actor, jobs=jobs)
-    if any(s.client_id is None for s in webhooks.subscribers("person.job_assignment.started")):
-        for job in jobs:
-            webhooks.on_job_assignment_started(assignment=job)
-    # A person reported as already gone: deactivated through the service, which ends
-    # their job assignments and cancels what G2 gave them (G6), as the API would.
-    for row in new:
-        if not row.active:
-            org.person_deactivate(
-                actor=actor, person=by_number[row.number], reason=reason, left_at=row.left_at
-            )
-    return people
 
 
 def _update_known(actor: Any, row: PersonRow, reason: str, managers: dict) -> None:
@@ -480,7 +381,7 @@ def import_people(
                     employee_number__in={p.manager for p in people if p.manager}
                 )
             }
-            _create_new(actor, new, reason, managers)
+            people_create_bulk(actor=actor, new=new, reason=reason, managers=managers)
             for row in known:
                 try:
                     _update_known(actor, row, reason, managers)

@@ -263,3 +263,47 @@ def test_an_employee_number_in_other_letter_case_is_the_same_person(tmp_path, pl
     assert ok, output
     assert "1 people created, 1 updated" in output
     assert Person.objects.get(employee_number="E601").manager.employee_number == "E600"
+
+
+# --- the bulk endpoint: checked first, written in bulk ---------------------------------
+
+
+def person_json(number, **extra):
+    body = {
+        "employee_number": number,
+        "full_name": f"Person {number}",
+        "site": "DUB",
+        "job_assignments": [{"job_function": "OP", "valid_from": "2024-01-01T00:00:00Z"}],
+    }
+    return {**body, **extra}
+
+
+@pytest.mark.requirement("P17")
+def test_the_bulk_endpoint_refuses_one_person_twice_before_writing(plant, coordinator):
+    api = session(coordinator)
+    people = [person_json("E700"), person_json("E701"), person_json("e700")]
+    response = api.post("/api/v1/people/bulk/", {"people": people}, format="json")
+    assert response.status_code == 400
+    assert "e700 is also at people.0." in response.json()["errors"]["people.2.employee_number"][0]
+    assert not Person.objects.filter(employee_number__in=["E700", "E701"]).exists()
+
+
+@pytest.mark.requirement("P17", "G2")
+def test_the_bulk_endpoint_creates_in_bulk_with_g2_and_updates_known_people(
+    plant, coordinator, sop
+):
+    from qualify.training.models import Assignment
+
+    api = session(coordinator)
+    first = api.post("/api/v1/people/bulk/", {"people": [person_json("E710")]}, format="json")
+    assert first.status_code == 200, first.json()
+    people = [person_json("E710", full_name="Renamed"), person_json("E711")]
+    response = api.post("/api/v1/people/bulk/", {"people": people}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["created"], body["updated"]) == (1, 1)
+    assert [p["full_name"] for p in body["people"]] == ["Renamed", "Person E711"]
+    for number in ("E710", "E711"):
+        assert Assignment.objects.get(person__employee_number=number, requirement=sop).status == (
+            "open"
+        )

@@ -1,7 +1,6 @@
 """People and job functions: read, and the HR feed (create/update, bulk, deactivate)."""
 
 import django_filters
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,7 +9,7 @@ from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
 from qualify.api.fields import StrictBooleanFilter
-from qualify.api.hr import PersonInput, person_upsert
+from qualify.api.hr import PersonInput, people_bulk_upsert, person_upsert
 from qualify.api.idempotency import idempotent
 from qualify.org import services as org
 from qualify.org.models import JobAssignment, JobFunction, Person
@@ -138,19 +137,11 @@ class PeopleBulkView(ApiView):
     @idempotent
     def post(self, request):
         data = _valid(BulkIn, request.data, request.user)
-        errors: dict = {}
-        done, created = [], 0
-        for index, item in enumerate(data["people"]):
-            try:
-                person, new = person_upsert(actor=request.user, data=item, reason=data["reason"])
-            except ValidationError as exc:
-                errors[f"people.{index}"] = exc.messages
-                continue
-            done.append(person.pk)
-            created += new
-        if errors:
-            # Raising rolls back every person written so far (all or nothing).
-            raise serializers.ValidationError(errors)
+        # All checked first, new people written in bulk, all or nothing (P17).
+        written, created = people_bulk_upsert(
+            actor=request.user, items=data["people"], reason=data["reason"]
+        )
+        done = [p.pk for p in written]
         rows = {p.pk: p for p in _people(request.user).filter(pk__in=done)}
         return Response(
             {
