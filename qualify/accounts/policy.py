@@ -363,6 +363,28 @@ ORGANISATION = Rule(
 # The header's search box: any signed-in user; each kind of result is searched only
 # when the user's roles read it, through the query that applies their reach.
 SEARCH = Rule("finding people, documents and quality records", signed_in=True, gxp=False)
+# My work (issue 11): each signed-in user's own inbox; every item is read through
+# the query functions of its kind, so it holds only what the user's roles and client
+# restriction reach. Nothing is written there.
+MY_WORK = Rule("your work", signed_in=True, gxp=False)
+# Inspection reports (issue 13): coordinators, QA and auditors run them within their
+# client restriction; starting an export (POST) only reads. An employee gets their
+# own training file only (own reach, applied by the report's person lookup). A new
+# report is declared here by its name; its page and API URLs take its rule.
+REPORTS = Rule(
+    "inspection reports",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    post_reads=True,
+)
+EMPLOYEE_FILE = dataclasses.replace(REPORTS, what="employee training files", own=STAFF)
+REPORT_RULES: dict[str, Rule] = {
+    "qualified": REPORTS,
+    "employee-file": EMPLOYEE_FILE,
+    "performances": REPORTS,
+    "revision-roster": REPORTS,
+}
+# The reports list and a user's background exports (each user sees their own only).
+REPORT_LIST = dataclasses.replace(EMPLOYEE_FILE, what="reports")
 
 QUALITY_BY_KIND = {
     "capas": CAPAS,
@@ -483,6 +505,9 @@ POLICY: dict[str, Rule] = {
     "api:person": PEOPLE,
     "api:person-deactivate": PEOPLE,
     "api:assignments": ASSIGNMENTS,
+    "api:assignments-adhoc": ASSIGNMENTS.form(),
+    "api:assignment-cancel": ASSIGNMENTS.form(),
+    "api:record-correct": RECORD_CORRECTION.form(),
     "api:records": RECORDS,
     "api:check": QUALIFICATIONS,
     # Quality records.
@@ -568,6 +593,18 @@ POLICY: dict[str, Rule] = {
     "api:org-person-manager": PEOPLE,
     # Finding things (the header's search box).
     "web:search": SEARCH,
+    # My work: the inbox page and the same list in the API.
+    "web:work": MY_WORK,
+    "api:me-work": MY_WORK,
+    # Inspection reports: the list, each report's page and API, background exports.
+    "web:reports": REPORT_LIST,
+    "web:report_export": REPORT_LIST,
+    "web:report_export_file": REPORT_LIST,
+    "api:reports": REPORT_LIST,
+    "api:report-export": REPORT_LIST,
+    "api:report-export-file": REPORT_LIST,
+    **{f"web:report-{name}": rule for name, rule in REPORT_RULES.items()},
+    **{f"api:report-{name}": rule for name, rule in REPORT_RULES.items()},
 }
 
 UNDECLARED = Rule("this page (no access rule is declared for it)", read_scope=None)

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from qualify.api.docs import ApiDocsView
 from qualify.api.views import (
     accounts,
+    assignments,
     audit,
     documents,
     executions,
@@ -15,6 +16,7 @@ from qualify.api.views import (
     training,
     users,
     webhooks,
+    work,
 )
 
 SCHEMA_SETTINGS = {
@@ -55,6 +57,7 @@ urlpatterns = [
         name="docs",
     ),
     path("ping/", ping.PingView.as_view(), name="ping"),
+    path("me/work/", work.MyWorkView.as_view(), name="me-work"),
     path("people/", people.PeopleView.as_view(), name="people"),
     path("people/bulk/", people.PeopleBulkView.as_view(), name="people-bulk"),
     path("people/<str:employee_number>/", people.PersonView.as_view(), name="person"),
@@ -108,7 +111,18 @@ urlpatterns = [
     path("requirements/", training.RequirementsView.as_view(), name="requirements"),
     path("matrix/", training.MatrixView.as_view(), name="matrix"),
     path("assignments/", training.AssignmentsView.as_view(), name="assignments"),
+    path("assignments/adhoc/", assignments.AdHocView.as_view(), name="assignments-adhoc"),
+    path(
+        "assignments/<int:pk>/cancel/",
+        assignments.AssignmentCancelView.as_view(),
+        name="assignment-cancel",
+    ),
     path("records/", training.RecordsView.as_view(), name="records"),
+    path(
+        "records/<int:pk>/correct/",
+        assignments.RecordCorrectView.as_view(),
+        name="record-correct",
+    ),
     path("documents/", documents.DocumentsView.as_view(), name="documents"),
     path("documents/<str:number>/", documents.DocumentView.as_view(), name="document"),
     path("documents/<str:number>/versions/", documents.VersionsView.as_view(), name="versions"),

@@ -14,15 +14,18 @@ from qualify.api.base import ApiView, ListView, RetrieveView
 from qualify.api.fields import AwareDateTimeField
 from qualify.api.idempotency import idempotent
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
-from qualify.documents import services
-from qualify.documents.models import Document, DocumentVersion
-from qualify.documents.queries import documents, effective_version, versions
+from qualify.documents import reviews, services
+from qualify.documents.models import Document, DocumentType, DocumentVersion
+from qualify.documents.queries import documents, effective_version, possible_owners, versions
+from qualify.org import queries as org_queries
 
 
 class DocumentOut(serializers.ModelSerializer):
     site = serializers.CharField(source="site.code", allow_null=True, default=None)
     client = serializers.CharField(source="client.code", allow_null=True, default=None)
     owner = serializers.CharField(source="owner.username")
+    frameworks = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    review = serializers.SerializerMethodField(help_text="Periodic review state and due date now.")
 
     class Meta:
         model = Document
@@ -36,7 +39,71 @@ class DocumentOut(serializers.ModelSerializer):
             "owner",
             "created_at",
             "obsolete_from",
+            "obsolete_reason",
+            "frameworks",
+            "review_interval_months",
+            "review",
         ]
+
+    def get_review(self, obj) -> dict:
+        status = reviews.review_status(obj, at=timezone.now())
+        return {
+            "state": status.state,
+            "due_at": status.due_at.isoformat() if status.due_at else None,
+            "open_revision": status.open_revision.revision if status.open_revision else None,
+        }
+
+
+class DocumentIn(serializers.Serializer):
+    """A new document and its first version (a draft, then signed in the pages)."""
+
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices)
+    number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Empty or absent: the next number of the type's scheme.",
+    )
+    title = serializers.CharField(max_length=300)
+    owner = serializers.CharField(max_length=150, help_text="Owner's user id.")
+    site = serializers.CharField(required=False, max_length=20)
+    client = serializers.CharField(required=False, max_length=20)
+    frameworks = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=50
+    )
+    review_interval_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=120
+    )
+    revision = serializers.CharField(max_length=20, default="1")
+    change_summary = serializers.CharField(required=False, allow_blank=True, default="")
+    content_text = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_null=True)
+
+    def validate_owner(self, value: str):
+        user = possible_owners().filter(username__iexact=value).first()
+        if user is None:
+            raise serializers.ValidationError(
+                "No active document controller or QA approver has this user id."
+            )
+        return user
+
+    def validate(self, data):
+        user = self.context["user"]
+        if "site" in data:
+            data["site"] = org_queries.sites(user).filter(code__iexact=data["site"]).first()
+            if data["site"] is None:
+                raise serializers.ValidationError({"site": "No such site."})
+        if "client" in data:
+            data["client"] = org_queries.clients(user).filter(code__iexact=data["client"]).first()
+            if data["client"] is None:
+                raise serializers.ValidationError({"client": "No such client."})
+        if "frameworks" in data:
+            codes = {c.lower() for c in data["frameworks"]}
+            found = [f for f in org_queries.frameworks(user) if f.code.lower() in codes]
+            if len(found) != len(codes):
+                raise serializers.ValidationError({"frameworks": "Unknown framework code."})
+            data["frameworks"] = found
+        return data
 
 
 class VersionOut(serializers.ModelSerializer):
@@ -120,9 +187,27 @@ def _document(user, number) -> Document:
 class DocumentsView(ListView):
     serializer_class = DocumentOut
     filterset_fields = ["number", "doc_type"]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
 
     def get_queryset(self):
-        return documents(self.request.user)
+        return documents(self.request.user).prefetch_related("frameworks")
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentIn, "application/json": DocumentIn},
+        responses={201: DocumentOut},
+        summary="Create a document with its first version as a draft "
+        "(documents.services.document_introduce)",
+    )
+    @idempotent
+    def post(self, request):
+        body = DocumentIn(data=request.data, context={"user": request.user})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        draft = {k: data.pop(k) for k in ("revision", "change_summary", "content_text")}
+        document, _ = services.document_introduce(
+            actor=request.user, file=data.pop("file", None), **draft, **data
+        )
+        return Response(DocumentOut(document).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentView(RetrieveView):
