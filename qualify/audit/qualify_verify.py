@@ -52,8 +52,6 @@ def _jcs_number(value):
         return "0"
     sign = "-" if value < 0 else ""
     value = abs(value)
-    if value.is_integer() and value < 1e21:
-        return sign + str(int(value))
     digits_tuple = Decimal(repr(value)).as_tuple()
     digits = "".join(map(str, digits_tuple.digits)).rstrip("0") or "0"
     stripped = len("".join(map(str, digits_tuple.digits))) - len(digits)
@@ -127,7 +125,9 @@ def roots_at(leaves, sizes):
 
 
 def verify_inclusion(index, size, leaf, proof, root):
-    if not 0 <= index < size:
+    if not 0 <= index < size or len(leaf) != 32 or len(root) != 32:
+        return False
+    if any(len(node) != 32 for node in proof):
         return False
     fn, sn, computed = index, size - 1, leaf
     for sibling in proof:
