@@ -1,0 +1,10 @@
+"""The reports, one module each. Importing this package registers them all; a new
+report is a new module here, imported below, and one line in
+qualify.accounts.policy.REPORT_RULES saying who may run it."""
+
+from qualify.reports.library import (  # noqa: F401
+    employee_file,
+    performances,
+    qualified,
+    revision_roster,
+)

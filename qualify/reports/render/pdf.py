@@ -1,0 +1,178 @@
+"""PDF: the header, the headline answer, one block per fact, the inclusion proofs, and
+"Page n of N" on every page; then signed (PAdES, qualify.reports.signing).
+
+Drawn on a reportlab canvas row by row (no list of flowables), with the Bitstream
+Vera TrueType fonts reportlab ships, embedded as subsets with their Unicode maps, so
+the text is searchable and copies correctly. "N" is a form drawn once at the end and
+placed on every page. Signature manifestations are text in the rows (name, time,
+meaning); a corrected record carries "modified after original entry". reportlab
+writes no structure tree, so the PDF is not tagged (docs/reports.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import reportlab
+from reportlab.lib.colors import HexColor, black
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from qualify.reports.registry import CORRECTED
+from qualify.reports.render import cells
+
+FONT, BOLD = "QualifyVera", "QualifyVeraBold"
+MODIFIED = "modified after original entry"
+_fonts_ready = False
+
+
+def _fonts() -> None:
+    global _fonts_ready
+    if not _fonts_ready:
+        folder = Path(reportlab.__file__).parent / "fonts"
+        pdfmetrics.registerFont(TTFont(FONT, str(folder / "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
+        _fonts_ready = True
+
+
+class _Pages:
+    """A canvas that flows lines down landscape A4 pages with a footer."""
+
+    def __init__(self, target, title: str, footer: str) -> None:
+        _fonts()
+        self.width, self.height = landscape(A4)
+        self.margin = 14 * mm
+        self.canvas = Canvas(target, pagesize=(self.width, self.height), pageCompression=1)
+        self.canvas.setTitle(title)
+        self.canvas.setAuthor("Qualify")
+        self.canvas.setCreator("Qualify reports")
+        self.canvas.setSubject(footer)
+        self.footer = footer
+        self.page = 0
+        self.y = 0.0
+        self._start_page()
+
+    def _start_page(self) -> None:
+        self.page += 1
+        self.y = self.height - self.margin
+        c = self.canvas
+        c.setFont(FONT, 7)
+        c.setFillColor(black)
+        text = f"{self.footer} · Page {self.page} of "
+        c.drawString(self.margin, self.margin / 2, text)
+        c.saveState()
+        c.translate(self.margin + pdfmetrics.stringWidth(text, FONT, 7), self.margin / 2)
+        c.doForm("page-count")
+        c.restoreState()
+
+    def _room(self, needed: float) -> None:
+        if self.y - needed < self.margin:
+            self.canvas.showPage()
+            self._start_page()
+
+    def lines(self, text: str, *, size: float = 8, font: str = FONT, color=black, indent=0.0):
+        width = self.width - 2 * self.margin - indent
+        leading = size * 1.3
+        for line in simpleSplit(text, font, size, width) or [""]:
+            self._room(leading)
+            self.y -= leading
+            self.canvas.setFont(font, size)
+            self.canvas.setFillColor(color)
+            self.canvas.drawString(self.margin + indent, self.y, line)
+
+    def gap(self, points: float = 4) -> None:
+        self.y -= points
+
+    def rule(self) -> None:
+        self._room(4)
+        self.y -= 2
+        self.canvas.setStrokeColor(HexColor("#bbbbbb"))
+        self.canvas.line(self.margin, self.y, self.width - self.margin, self.y)
+        self.y -= 2
+
+    def finish(self) -> None:
+        c = self.canvas
+        c.showPage()
+        c.beginForm("page-count")
+        c.setFont(FONT, 7)
+        c.drawString(0, 0, str(self.page))
+        c.endForm()
+        c.save()
+
+
+def write_pdf(request, header, rows, citations, sink) -> int:
+    from qualify.reports.signing import sign_pdf
+
+    report = request.report
+    fd, unsigned = tempfile.mkstemp(suffix=".pdf")
+    os.close(fd)
+    try:
+        pages = _Pages(unsigned, report.title, f"{report.title} · {header.generated_utc}")
+        pages.lines(report.title, size=15, font=BOLD)
+        pages.lines(report.question, size=9)
+        pages.gap()
+        for label, value in header.pairs():
+            pages.lines(f"{label}: {value}", size=8)
+        pages.rule()
+        for label, value in report.summary(request):
+            pages.lines(f"{label}: {value}", size=10, font=BOLD if label == "Answer" else FONT)
+        pages.rule()
+        labels = [c.label for c in report.columns]
+        names = [n for c in report.columns for n in c.export_names()]
+        n = 0
+        for row in rows:
+            n += 1
+            values = cells(request, row)
+            first = f"{labels[0]}: {values[0]}" if values[0] != "" else f"Row {n}"
+            marker = f"  [{MODIFIED}]" if row.get(CORRECTED) else ""
+            pages.lines(first + marker, size=8.5, font=BOLD)
+            parts = []
+            by_name = dict(zip([*names, "audit_event"], values, strict=True))
+            for column in report.columns[1:]:
+                if column.kind == "time":
+                    value = by_name[f"{column.name}_local"]
+                    if value:
+                        value = f"{value} = {by_name[column.name + '_utc']}"
+                else:
+                    value = by_name[column.name]
+                if value not in ("", None):
+                    parts.append(f"{column.label}: {value}")
+            if by_name["audit_event"]:
+                parts.append(f"Audit event: #{by_name['audit_event']}")
+            pages.lines(" · ".join(parts), size=7.5, indent=8)
+            pages.gap(3)
+        pages.rule()
+        pages.lines(f"Rows: {n}", size=8, font=BOLD)
+        proofs = list(_proof_lines(citations))
+        if proofs:
+            pages.gap(6)
+            pages.lines("Inclusion proofs of the cited audit events (RFC 6962)", font=BOLD)
+            pages.lines(
+                "Each cited event is leaf (event - 1) of the checkpoint's tree; the path "
+                "hashes lead from the leaf hash to the checkpoint root.",
+                size=7,
+            )
+            for line in proofs:
+                pages.lines(line, size=6)
+        pages.finish()
+        # pyHanko seeks back into its output to place the signature: sign into a
+        # spooled file, then copy into the (hashing, write-only) sink.
+        with open(unsigned, "rb") as infile, tempfile.SpooledTemporaryFile(2**24) as spool:
+            sign_pdf(infile, spool, reason=f"{report.title}: exported by {header.user}")
+            spool.seek(0)
+            while chunk := spool.read(2**20):
+                sink.write(chunk)
+    finally:
+        os.unlink(unsigned)
+    return n
+
+
+def _proof_lines(citations):
+    for seq, leaf, path in citations.proofs():
+        yield f"Event {seq}: leaf {leaf}; path {' '.join(path) or '(none: a one-event tree)'}"
