@@ -8,7 +8,7 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         from qualify.accounts import roles
-        from qualify.quality import actions, handlers  # noqa: F401
+        from qualify.quality import actions, handlers, work_notices  # noqa: F401
 
         roles.grant(
             roles.EMPLOYEE,

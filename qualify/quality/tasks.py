@@ -146,10 +146,28 @@ def _digests(at: dt.datetime) -> dict[int, dict[str, list[str]]]:
     return out
 
 
+def _waiting(person: Person, at: dt.datetime) -> str:
+    """The digest's closing lines: the rest of the person's work (reviews, approvals,
+    sessions, CAPA actions…, from the inbox's own query) and the link into it."""
+    from qualify.quality.queries.work import TRAINING, my_work
+    from qualify.quality.work_notices import inbox_url
+
+    others = []
+    if person.user_id is not None:
+        others = [i for i in my_work(person.user, at=at) if i.kind != TRAINING]
+    lines = "".join(
+        f"\n  - {i.kind_label}: {i.title}"
+        + (f", due {i.due_at.astimezone(dt.UTC):%Y-%m-%d}" if i.due_at else "")
+        for i in others
+    )
+    also = f"\n\nAlso waiting for you:{lines}" if others else ""
+    return f"{also}\n\nEverything waiting for you: {inbox_url()}"
+
+
 def send_digests(at: dt.datetime) -> int:
     sent = 0
     for person_id, sections in _digests(at).items():
-        person = Person.objects.select_related("site").get(pk=person_id)
+        person = Person.objects.select_related("site", "user").get(pk=person_id)
         if not person.email or not person.active:
             continue
         day = at.astimezone(zoneinfo.ZoneInfo(person.site.time_zone)).date()
@@ -163,6 +181,7 @@ def send_digests(at: dt.datetime) -> int:
             title + ":\n" + "\n".join(f"  - {line}" for line in lines)
             for title, lines in items.items()
         )
+        body += _waiting(person, at)
         send_mail(f"Qualify: your training on {day:%Y-%m-%d}", body, None, [person.email])
         sent += 1
     return sent

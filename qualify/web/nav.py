@@ -18,9 +18,21 @@ def menu_for(user) -> list[tuple[str, str]]:
     return entries
 
 
+def work_items(request) -> list:
+    """What waits for the signed-in user (qualify.quality.queries.work), read once per
+    request: the inbox page and the menu's count share it."""
+    items = getattr(request, "_qualify_work", None)
+    if items is None:
+        from qualify.quality.queries.work import my_work
+
+        items = request._qualify_work = my_work(request.user)
+    return items
+
+
 def menu(request) -> dict:
-    """Context processor."""
+    """Context processor. The work count is a callable: templates call it only where
+    the menu is drawn, so fragments and API answers pay nothing for it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
-    return {"menu": menu_for(user)}
+    return {"menu": menu_for(user), "work_count": lambda: len(work_items(request))}
