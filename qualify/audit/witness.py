@@ -111,7 +111,7 @@ def verify_cosignature(line: str, vkey: str, body: str) -> int:
 def load_or_create_key(path: Path, *, create: bool = False) -> Ed25519PrivateKey:
     if not path.exists():
         if not create:
-            raise WitnessError(f"no witness key at {path} (create it with `witness key`)")
+            raise WitnessError(f"no witness key at {path} (create it with `qualify witness key`)")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -242,6 +242,29 @@ def make_server(witness: Witness, host: str, port: int) -> ThreadingHTTPServer:
             pass
 
     return ThreadingHTTPServer((host, port), Handler)
+
+
+def serve(witness: Witness, host: str, port: int, *, ready=None) -> None:
+    """Serve ``witness`` until interrupted (SIGINT or SIGTERM): `qualify witness serve`.
+
+    ``ready`` is called with the address actually bound (port 0 picks a free one)."""
+    import signal
+
+    server = make_server(witness, host, port)
+
+    def stop(signum, frame) -> None:
+        # shutdown() waits for serve_forever() to return, so never call it on its thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if ready is not None:
+            ready(server.server_address[:2])
+        server.serve_forever()
+    finally:
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # -- the client ------------------------------------------------------------------------
