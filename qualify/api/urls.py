@@ -13,6 +13,7 @@ from qualify.api.views import (
     people,
     ping,
     quality,
+    reports,
     training,
     users,
     webhooks,
@@ -166,4 +167,13 @@ urlpatterns = [
         name="webhook-deactivate",
     ),
     path("webhooks/deliveries/", webhooks.DeliveriesView.as_view(), name="webhook-deliveries"),
+    # Inspection reports (issue 13): the list, one URL per report, background exports.
+    path("reports/", reports.ReportsView.as_view(), name="reports"),
+    *reports.report_urls(),
+    path("reports/exports/<int:pk>/", reports.ReportExportView.as_view(), name="report-export"),
+    path(
+        "reports/exports/<int:pk>/file/",
+        reports.ReportExportFileView.as_view(),
+        name="report-export-file",
+    ),
 ]

@@ -17,6 +17,7 @@ AREAS = [
     "inspector",
     "organisation",
     "search",
+    "reports",
     "work",
 ]
 

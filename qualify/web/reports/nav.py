@@ -1,0 +1,3 @@
+"""Menu entries of this area: (label, url name, permission or None for any signed-in user)."""
+
+NAV: list[tuple[str, str, str | None]] = [("Reports", "web:reports", None)]

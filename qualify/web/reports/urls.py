@@ -1,0 +1,15 @@
+from django.urls import path
+
+from qualify.reports import registry
+from qualify.web.reports import views
+
+urlpatterns = [
+    path("", views.index, name="reports"),
+    path("exports/<int:pk>/", views.export_status, name="report_export"),
+    path("exports/<int:pk>/file/", views.export_file, name="report_export_file"),
+    # One page per report, each with the access rule declared for its name.
+    *[
+        path(f"{r.name}/", views.report_page, {"name": r.name}, name=f"report-{r.name}")
+        for r in registry.all_reports()
+    ],
+]
