@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "qualify.documents",
     "qualify.training",
     "qualify.quality",
+    "qualify.reports",
     "qualify.api",
     "qualify.web",
     "qualify.seed",
@@ -261,6 +262,12 @@ QUALIFY_CHECKPOINT_LOG = env_str("QUALIFY_CHECKPOINT_LOG", "")
 QUALIFY_CHECKPOINT_INTERVAL_SECONDS = env_int("QUALIFY_CHECKPOINT_INTERVAL_SECONDS", 300)
 QUALIFY_AUDIT_WITNESSES = env_list("QUALIFY_AUDIT_WITNESSES", [])
 QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS = env_int("QUALIFY_AUDIT_TIME_ALLOWANCE_SECONDS", 300)
+# Issue 13: PDF exports are signed (PAdES) with the installation's document-signing key
+# and certificate, made at first use beside the checkpoint key; set both paths (PEM) to
+# use the customer's own instead (docs/reports.md).
+QUALIFY_REPORT_SIGNING_KEY = env_str("QUALIFY_REPORT_SIGNING_KEY", "")
+QUALIFY_REPORT_SIGNING_CERT = env_str("QUALIFY_REPORT_SIGNING_CERT", "")
+QUALIFY_REPORT_SIGNING_KEY_PASSWORD = env_str("QUALIFY_REPORT_SIGNING_KEY_PASSWORD", "")
 
 # P20: webhooks go to public https addresses only. An administrator may allow
 # internal networks (CIDR list, e.g. "10.2.0.0/16") and hosts sent plain http.
