@@ -8,6 +8,8 @@ event is among them (an inclusion proof).
 """
 
 import logging
+import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -40,13 +42,33 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
     log on disk and sent to the configured witnesses, whose cosignatures are stored
     and logged too (A6); a witness that cannot be reached is logged, not fatal.
     """
-    state = scan_events(using=using, mac_keys=keys.mac_keys())
+    logged = newest_logged_checkpoint()
+    capture = [logged.size] if logged else []
+    state = scan_events(capture, using=using, mac_keys=keys.mac_keys())
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             lock_chain(cursor, connections[using].vendor)
-        state = scan_events(state=state, using=using)
-        if state.problems:
-            raise TrailBroken(state.problems)
+        state = scan_events(capture, state=state, using=using)
+        problems = list(state.problems)
+        if logged and logged.size > state.size:
+            problems.append(
+                Problem(
+                    "checkpoint",
+                    f"the checkpoint log holds a checkpoint of {logged.size} events but the"
+                    f" trail has {state.size}: events removed",
+                    seq=state.size + 1,
+                )
+            )
+        elif logged and state.roots.get(logged.size) != logged.root_hash:
+            problems.append(
+                Problem(
+                    "checkpoint",
+                    f"the first {logged.size} events differ from the checkpoint of them in"
+                    " the checkpoint log (an event was changed)",
+                )
+            )
+        if problems:
+            raise TrailBroken(problems)
         root = state.root
         note = keys.sign(notes.format_checkpoint(keys.key_name(), state.size, root))
         checkpoint = Checkpoint.objects.using(using).create(
@@ -62,6 +84,30 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
     if getattr(settings, "QUALIFY_AUDIT_WITNESSES", None):
         witness_all(checkpoint, using=using)
     return checkpoint
+
+
+def newest_logged_checkpoint() -> notes.Checkpoint | None:
+    """The largest of this site's checkpoints in the checkpoint log on disk: a new
+    checkpoint must extend it, so a trail truncated or rewritten through the database
+    is never signed (A6). The log is the host's own file, so its signatures are checked
+    by `audit verify`, not here. An unreadable log refuses the signing."""
+    try:
+        found = checkpoint_log.read_notes()
+    except checkpoint_log.LogError as exc:
+        raise TrailBroken([Problem("checkpoint", f"checkpoint log: {exc}")]) from exc
+    newest = None
+    origin = keys.key_name()
+    for note in found:
+        body = note[: note.rfind("\n\n") + 1]
+        if keys.parse_key_statement(body) is not None:
+            continue
+        try:
+            checkpoint = notes.parse_checkpoint(body)
+        except notes.NoteError:
+            continue
+        if checkpoint.origin == origin and (newest is None or checkpoint.size > newest.size):
+            newest = checkpoint
+    return newest
 
 
 def witness_all(checkpoint: Checkpoint, *, using: str = "default") -> list[Cosignature]:
@@ -87,6 +133,71 @@ def witness_all(checkpoint: Checkpoint, *, using: str = "default") -> list[Cosig
     if got:
         checkpoint_log.append(checkpoint.note + "".join(c.line + "\n" for c in got))
     return got
+
+
+def checkpoint_if_due(
+    *, interval: float, using: str = "default"
+) -> tuple[Checkpoint | None, float]:
+    """Sign a checkpoint when events arrived since the latest one and the latest is at
+    least ``interval`` seconds old; return (the new checkpoint or None, seconds until
+    it is worth looking again).
+
+    The worker calls this in a loop (``sign_periodically``); several workers on several
+    machines share the work, since each one waits until the newest checkpoint, whoever
+    signed it, is an interval old. Raises ``TrailBroken`` (nothing signed) when the new
+    events do not verify, and ``keys.SigningKeyMissing`` without the key file.
+    """
+    latest = latest_checkpoint(using=using)
+    if latest is not None:
+        age = (timezone.now() - latest.signed_at).total_seconds()
+        if age < interval:
+            return None, interval - age
+    # The latest checkpoint's own signing event is the one after its size.
+    if current_tree_size(using=using) <= (latest.tree_size + 1 if latest else 0):
+        return None, interval
+    return checkpoint_create(actor=None, using=using), interval
+
+
+def sign_if_due(interval: float, *, using: str = "default") -> tuple[Checkpoint | None, float]:
+    """One look of the periodic signer (``checkpoint_if_due``) that never raises: a
+    trail whose new events do not verify is not signed, and that is logged as an error
+    (at every look, until someone runs `qualify audit verify` and acts on it)."""
+    from qualify.audit.context import audit_context
+
+    created, wait = None, interval
+    try:
+        with audit_context(source="task"):
+            created, wait = checkpoint_if_due(interval=interval, using=using)
+    except TrailBroken as exc:
+        log.error("audit trail does not verify, no checkpoint signed: %s", exc)
+    except keys.SigningKeyMissing as exc:
+        log.error("no checkpoint signed: %s", exc)
+    except Exception:
+        log.exception("no checkpoint signed")
+    finally:
+        # A thread's connection must not outlive the look (nor hold a snapshot); inside
+        # a caller's transaction (tests) it is the caller's to close.
+        if not connections[using].in_atomic_block:
+            connections[using].close()
+    return created, wait
+
+
+def sign_periodically(
+    interval: float,
+    stop: threading.Event,
+    *,
+    on_signed: Callable[[Checkpoint], None] | None = None,
+    using: str = "default",
+) -> None:
+    """Until ``stop`` is set: a checkpoint every ``interval`` seconds when events arrived
+    (A6: truncation is caught back to the newest checkpoint in the log on disk, so this
+    bounds what a database-write attacker can remove unnoticed). Run by `qualify worker`
+    in a thread of its own, and by `qualify audit checkpoint --every`."""
+    while not stop.is_set():
+        created, wait = sign_if_due(interval, using=using)
+        if created is not None and on_signed is not None:
+            on_signed(created)
+        stop.wait(max(wait, 1.0))
 
 
 def latest_checkpoint(*, using: str = "default") -> Checkpoint | None:

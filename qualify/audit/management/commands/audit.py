@@ -21,7 +21,6 @@ with the verifier key that `key` prints.
 import datetime as dt
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -218,14 +217,15 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _checkpoint_every(self, every: int) -> None:
-        """The worker: a checkpoint whenever events arrived, every ``every`` seconds."""
-        while True:
-            latest = checkpoints.latest_checkpoint()
-            # The checkpoint's own event is the one after its size.
-            if checkpoints.current_tree_size() > (latest.tree_size + 1 if latest else 0):
-                created = self._sign()
-                self.stderr.write(f"checkpoint of {created.tree_size} events signed")
-            time.sleep(every)
+        """A checkpoint whenever events arrived, every ``every`` seconds, as `qualify
+        worker` signs them (for sites that run no worker); never of a broken trail."""
+        import threading
+
+        checkpoints.sign_periodically(
+            every,
+            threading.Event(),
+            on_signed=lambda c: self.stderr.write(f"checkpoint of {c.tree_size} events signed"),
+        )
 
     def _key(self, **_: Any) -> None:
         try:
@@ -293,6 +293,9 @@ class Command(BaseCommand):
                 raise CommandError("--object must be TYPE:ID, e.g. accounts.user:7")
             events = events.filter(object_type=object_type.lower(), object_id=object_id)
 
+        # Every export signs a checkpoint first (A6), unless the trail does not verify:
+        # then the events are still exported, for the investigation, but nothing is signed.
+        signed = self._sign_for_export()
         handle = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115
         sink = _HashingSink(handle or self.stdout)
         try:
@@ -315,10 +318,23 @@ class Command(BaseCommand):
                     "first_seq": first,
                     "last_seq": last,
                     "sha256": sink.digest.hexdigest(),
+                    "checkpoint": signed.tree_size if signed else None,
                 },
             )
         if out:
             self.stderr.write(f"{rows} event(s) written to {out}")
+
+    def _sign_for_export(self) -> Checkpoint | None:
+        try:
+            return checkpoints.checkpoint_create(actor=None)
+        except checkpoints.TrailBroken as exc:
+            self.stderr.write(
+                "WARNING the audit trail does not verify, so no checkpoint was signed for"
+                f" this export; run `qualify audit verify`. First problem: {exc.problems[0]}"
+            )
+        except keys.SigningKeyMissing as exc:
+            raise CommandError(str(exc)) from exc
+        return None
 
     def _bundle(self, out: str | None, start: Any, end: Any, object_ref: Any) -> None:
         if not out:
