@@ -94,7 +94,7 @@ def test_each_record_carries_the_trainees_signature_hashed_from_the_stored_row()
 
 
 @pytest.mark.requirement("Q4")
-def test_qualify_check_answers_on_the_scale_data(capsys):
+def test_qualify_qualified_answers_on_the_scale_data(capsys):
     scale.build(TINY, seed=3)
     record = (
         TrainingRecord.objects.select_related("person", "requirement__document")
