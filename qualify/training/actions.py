@@ -18,5 +18,9 @@ register_actions(
         # A5: a sign-off refused (trainer not qualified, evidence of understanding missing).
         "training.record.refused": "Training sign-off refused",
         "training.requalification.ordered": "Requalification ordered",
+        # R2: the go-live migration of legacy data (qualify import legacy).
+        "training.record.migrated": "Training record imported from a legacy system",
+        "training.migration.reported": "Legacy import run (migration report)",
+        "training.migration.verified": "Migration report verified and signed",
     }
 )

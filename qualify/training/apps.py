@@ -20,6 +20,8 @@ class TrainingConfig(AppConfig):
             "training.assign_training",
             # Entering an external certificate for someone (the trainee still signs).
             "training.record_training",
+            # The go-live migration of people, the matrix and training history (R2).
+            "training.import_legacy",
         )
         roles.grant(roles.TRAINER, "training.record_training")
         # Quality events (CAPA, deviation) assign retraining and order requalification (G5).

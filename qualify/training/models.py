@@ -259,6 +259,18 @@ class TrainingRecord(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # R2: a record imported from a legacy system names where it came from: the source
+    # system, the file, its row (line) and the SHA-256 of the whole file, and the
+    # migration that brought it. Empty for records made in Qualify. A migrated record
+    # carries no signature of Qualify, so it is never shown or counted as signed
+    # here unless someone signs it here.
+    migrated_source = models.CharField(max_length=80, blank=True)
+    migrated_file = models.CharField(max_length=255, blank=True)
+    migrated_row = models.PositiveIntegerField(null=True, blank=True)
+    migrated_sha256 = models.CharField(max_length=64, blank=True)
+    migration = models.ForeignKey(
+        "LegacyImport", null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
 
     class Meta:
         ordering = ["completed_at", "pk"]
@@ -266,7 +278,30 @@ class TrainingRecord(models.Model):
             models.Index(fields=["person", "requirement", "completed_at"], name="record_lookup"),
             models.Index(fields=["requirement", "completed_at"], name="record_requirement"),
         ]
+        constraints = [
+            # Re-running a legacy import creates nothing twice: one migrated record per
+            # person, requirement, completion time and source system.
+            models.UniqueConstraint(
+                fields=["person", "requirement", "completed_at", "migrated_source"],
+                condition=~Q(migrated_source=""),
+                name="migrated_record_once",
+            )
+        ]
         permissions = [("record_training", "Can enter training records for others")]
+
+    @property
+    def is_migrated(self) -> bool:
+        return bool(self.migrated_source)
+
+    @property
+    def migration_label(self) -> str:
+        """R2, in words: "Migrated from LMS-X (records.csv, row 12)"."""
+        if not self.migrated_source:
+            return ""
+        return (
+            f"Migrated from {self.migrated_source} ({self.migrated_file}, row "
+            f"{self.migrated_row}); not signed in Qualify"
+        )
 
     def __str__(self) -> str:
         return f"{self.requirement.code} by {self.person} at {self.completed_at:%Y-%m-%d}"
@@ -319,3 +354,63 @@ class RequalificationOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Requalification of {self.person} on {self.requirement.code}"
+
+
+class LegacyKind(models.TextChoices):
+    PEOPLE = "people", "People and job history"
+    DOCUMENTS = "documents", "Documents and their versions"
+    MATRIX = "matrix", "Training matrix"
+    TRAINING = "training", "Historical training records"
+
+
+@audited
+class LegacyImport(models.Model):
+    """The migration report of one legacy file (R2, Part 11 migration verification):
+    what was read, created, skipped as already imported and refused (each refused row
+    with its reason), the file's SHA-256, and who ran it. QA signs it "verified"."""
+
+    kind = models.CharField(max_length=20, choices=LegacyKind.choices)
+    source_system = models.CharField(max_length=80)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=40, blank=True)
+    all_or_nothing = models.BooleanField(default=False)
+    rows_read = models.PositiveIntegerField()
+    created = models.PositiveIntegerField()
+    skipped = models.PositiveIntegerField(help_text="Rows imported by an earlier run.")
+    refused = models.PositiveIntegerField()
+    # [[line, reason], ...] for every refused row, in line order.
+    refusals = models.JSONField(default=list)
+    applied = models.BooleanField(help_text="False when nothing was written.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["sha256"], name="legacy_import_sha256")]
+        permissions = [("import_legacy", "Can import legacy data (go-live migration)")]
+
+    def __str__(self) -> str:
+        return f"Migration {self.pk}: {self.get_kind_display()} from {self.file_name}"
+
+    def signed_content(self) -> dict:
+        return {
+            "kind": self.kind,
+            "source_system": self.source_system,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "rows_read": self.rows_read,
+            "created": self.created,
+            "skipped": self.skipped,
+            "refused": self.refused,
+            "refusals": self.refusals,
+            "applied": self.applied,
+            "started_at": self.started_at,
+            "run_by": self.run_by_id,
+        }
+
+    def signature_conflict(self, user, meaning: str) -> str | None:
+        if meaning == "verified" and user.pk == self.run_by_id:
+            return "The person who ran the migration cannot verify its report."
+        return None

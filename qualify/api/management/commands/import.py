@@ -12,8 +12,30 @@ class Command(BaseCommand):
     help = "Import people and job assignments from an HR CSV file (all or nothing)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["people"])
-        parser.add_argument("file")
+        parser.add_argument("what", choices=["people", "legacy"])
+        parser.add_argument(
+            "file",
+            help="people: the HR file. legacy: the KIND (people, documents, matrix, "
+            "training), or verify / report.",
+        )
+        parser.add_argument(
+            "legacy_file",
+            nargs="?",
+            default="",
+            help="legacy: the file (CSV or XLSX), or "
+            "the migration report's number for verify and report.",
+        )
+        parser.add_argument(
+            "--all-or-nothing",
+            action="store_true",
+            help="legacy: write nothing if any row is refused.",
+        )
+        parser.add_argument("--source", default="", help="legacy: the source system's name.")
+        parser.add_argument("--files", default="", help="legacy documents: a folder or ZIP.")
+        parser.add_argument("--qa", default="", help="legacy matrix: the approving QA user.")
+        parser.add_argument(
+            "--report-dir", default=".", help="legacy: where the report's CSV and PDF go."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
         parser.add_argument(
             "--as",
@@ -28,6 +50,12 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=options["username"], is_active=True).first()
         if actor is None:
             raise CommandError(f"No active user {options['username']!r}.")
+        if options["what"] == "legacy":
+            from qualify.api.legacy.command import run
+
+            with audit_context(source="cli"):
+                run(self, actor, options)
+            return
         with audit_context(source="cli"):
             result = import_people(
                 actor=actor,

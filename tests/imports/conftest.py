@@ -1,0 +1,3 @@
+"""Fixtures of the legacy import tests: the page tests' small plant."""
+
+from tests.web.pages_support import plant  # noqa: F401
