@@ -295,6 +295,9 @@ EMAIL_BACKEND = env_str("QUALIFY_EMAIL_BACKEND", "django.core.mail.backends.cons
 EMAIL_HOST = env_str("QUALIFY_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("QUALIFY_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("QUALIFY_FROM_EMAIL", "qualify@localhost")
+# With QUALIFY_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend each
+# mail is written as a file here (a trial installation without a mail server; tests).
+EMAIL_FILE_PATH = env_str("QUALIFY_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 TASKS = {
     "default": {

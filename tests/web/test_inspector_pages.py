@@ -18,6 +18,27 @@ def test_inspector_pages_refuse_an_employee(client, employee):
     assert client.get(reverse("web:inspector_audit")).status_code == 403
 
 
+@pytest.mark.requirement("Q4", "P27")
+def test_asked_with_no_moment_the_question_is_answered_for_now(client, auditor, plant):  # noqa: F811
+    """A record signed seconds ago counts when the inspector asks about "now": the
+    moment is the instant of asking, never the current minute's start."""
+    person = plant.person("Olivia", job_function=plant.operators)
+    requirement = plant.requirement("RU-SOP-014", document=plant.document("SOP-014"))
+    record = plant.read(person, requirement)
+    client.force_login(auditor)
+    page = client.get(reverse("web:inspector_question"))
+    assert page.context["form"]["at"].value() is None
+    response = client.get(
+        reverse("web:inspector_question"),
+        {"person": person.employee_number, "document": "SOP-014", "at": ""},
+    )
+    answer = response.context["answer"]
+    assert answer is not None, response.context["form"].errors
+    assert answer.at >= record.completed_at
+    assert answer.qualified
+    assert b"Yes: qualified" in response.content
+
+
 @pytest.mark.requirement("Q4", "Q7", "S1", "T3")
 def test_the_question_is_answered_with_the_evidence(client, auditor, plant):  # noqa: F811
     person = plant.person("Olivia", job_function=plant.operators)

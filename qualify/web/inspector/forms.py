@@ -6,7 +6,9 @@ from qualify.web.documents.kit import LocalDateTimeField
 class QuestionForm(forms.Form):
     person = forms.CharField(label="Person (employee number or user id)")
     document = forms.CharField(label="Document number")
-    at = LocalDateTimeField(label="At this moment")
+    # Empty means the instant the question is asked: a prefilled minute would come
+    # before a record signed within that minute and answer "no" to "qualified now?".
+    at = LocalDateTimeField(label="At this moment", required=False, help_text="Empty means now.")
     as_known_at = LocalDateTimeField(
         label="As known at (optional)",
         required=False,

@@ -11,7 +11,7 @@ from qualify.documents.queries import document_by_number
 from qualify.org.queries import people
 from qualify.training import engine
 from qualify.training.queries import person_transcript
-from qualify.web.documents.kit import local_input, set_zone, user_zone
+from qualify.web.documents.kit import set_zone, user_zone
 from qualify.web.inspector.forms import PersonForm, QuestionForm, TrailForm
 from qualify.web.inspector.queries import (
     NotFound,
@@ -32,7 +32,7 @@ def _person(user, key: str):
 
 def question(request):
     zone = user_zone(request.user)
-    form = QuestionForm(request.GET or None, initial={"at": local_input(timezone.now(), zone)})
+    form = QuestionForm(request.GET or None)
     set_zone(form, zone)
     answer = None
     if form.is_bound and form.is_valid():
@@ -45,7 +45,10 @@ def question(request):
             form.add_error("document", "No document you may see has this number.")
         if person is not None and document is not None:
             answer = engine.document_qualification(
-                person, document, at=data["at"], as_known_at=data["as_known_at"]
+                person,
+                document,
+                at=data["at"] or timezone.now(),
+                as_known_at=data["as_known_at"],
             )
     return render(
         request,
