@@ -62,8 +62,50 @@ def to_plain(value: Any) -> Any:
     return json.loads(canonical_json(value))
 
 
+# -- RFC 8785 (JCS) --------------------------------------------------------------------
+#
+# The `rfc8785` package is pure Python and, per event, several times slower than the
+# standard library's C encoder; every append canonicalises twice (entry, record hash).
+# For the values the trail holds, the encoder's output *is* the JCS text:
+#
+# * strings: both escape exactly `"`, `\\`, and U+0000..U+001F (\b \t \n \f \r, else
+#   \u00xx in lower case) and write every other character as itself, in UTF-8;
+# * integers within +-(2**53 - 1), true, false, null: the same digits and words;
+# * member order: JCS sorts keys by UTF-16 code units, Python by code points; the two
+#   orders agree while no key holds a character at or above U+D800.
+#
+# Anything else (a float, a larger integer, such a key, a set, an unknown type) takes
+# the `rfc8785` package. tests/audit/test_canonical_fast_path.py checks byte equality
+# with the package over generated values (hypothesis).
+
+_JCS_INT = 2**53 - 1
+_AS_STRING = (dt.date, Decimal, uuid.UUID, bytes, FieldFile)  # _default makes them text
+
+
+def _jcs_fast(value: Any) -> bool:
+    """True when the standard encoder's output of value is its RFC 8785 text."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if not isinstance(key, str) or (not key.isascii() and max(key) >= "\ud800"):
+                return False
+            if not _jcs_fast(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_jcs_fast(item) for item in value)
+    if kind is int:
+        return -_JCS_INT <= value <= _JCS_INT
+    if value is None or kind is bool or isinstance(value, str):
+        return True
+    # datetimes (a date subclass), dates, decimals, UUIDs, bytes, files: strings.
+    return isinstance(value, _AS_STRING)
+
+
 def jcs_bytes(value: Any) -> bytes:
     """RFC 8785 canonical JSON of value (made plain first: datetimes, decimals, ...)."""
+    if _jcs_fast(value):
+        return canonical_json(value).encode("utf-8")
     return rfc8785.dumps(to_plain(value))
 
 

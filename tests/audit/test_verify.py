@@ -193,8 +193,11 @@ def test_removed_newest_events_are_caught_by_an_exported_checkpoint(people, tmp_
     # The last two events before the checkpoint are about no audited record, so once
     # they, the checkpoint and its own event are gone, the database is self-consistent;
     # the checkpoint log on disk (A6) and an exported checkpoint both catch it.
-    run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "a.jsonl"))
-    run_audit("export", "--format", "jsonl", "--out", str(tmp_path / "b.jsonl"))
+    for _ in range(2):
+        with transaction.atomic():
+            audit.record(
+                "audit.exported", object_type="audit.trail", object_id="export", actor=None
+            )
     exported = tmp_path / "checkpoint.txt"
     error, _ = run_audit("checkpoint", "--out", str(exported))
     assert error is None
@@ -363,3 +366,28 @@ def test_chain_breaks_beyond_the_limit_are_summarised_not_listed(people):
     assert [p.seq for p in chain[:MAX_CHAIN_PROBLEMS]] == list(range(1, MAX_CHAIN_PROBLEMS + 1))
     assert chain[-1].message == "further chain breaks not listed"
     assert state.chain_breaks == count
+
+
+@pytest.mark.requirement("A3")
+def test_a_stored_checkpoint_whose_columns_disagree_with_its_signed_note_is_reported(people):
+    error, _ = run_audit("checkpoint")
+    assert error is None
+    row = Checkpoint.objects.get()
+    tamper("UPDATE audit_checkpoint SET root_hash = %s WHERE id = %s", ["00" * 32, row.pk])
+    report = verify_trail()
+    messages = [p.message for p in report.problems if p.kind == "checkpoint"]
+    assert messages == [
+        f"stored checkpoint {row.pk} (size {row.tree_size}): columns disagree with its signed note"
+    ]
+
+
+@pytest.mark.requirement("A3")
+def test_a_checkpoint_signed_by_the_site_key_for_another_origin_is_refused(people):
+    keys.signing_key(create=True)
+    scan = scan_events()
+    foreign = keys.sign(notes.format_checkpoint("other.example/log", scan.size, scan.root))
+    report = verify_trail({"foreign.txt": foreign})
+    assert [p.message for p in report.problems] == [
+        "foreign.txt: origin 'other.example/log' is not this site's"
+    ]
+    assert report.checkpoints_checked == 0
