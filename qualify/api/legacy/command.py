@@ -86,6 +86,7 @@ def run(command, actor, options) -> None:
         dry_run=options["dry_run"],
         all_or_nothing=options["all_or_nothing"],
         progress=lambda message: command.stdout.write(message),
+        encoding=options["encoding"],
         **extra,
     )
     for line in outcome.lines():

@@ -38,6 +38,7 @@ def import_people_history(
     dry_run: bool = False,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    encoding: str = "",
 ) -> Outcome:
     say = progress or (lambda message: None)
     outcome = Outcome(
@@ -55,7 +56,7 @@ def import_people_history(
         require_perm(
             actor, "training.import_legacy", message="Only a training coordinator can migrate."
         )
-        table = read_table(path, columns=COLUMNS, required=REQUIRED)
+        table = read_table(path, columns=COLUMNS, required=REQUIRED, encoding=encoding)
     except (Refused, PermissionDenied) as exc:
         outcome.problem = str(exc)
         return outcome

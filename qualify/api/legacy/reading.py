@@ -93,8 +93,31 @@ def _csv(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
-def read_table(path: str | Path, *, columns: list[str], required: set[str]) -> Table:
-    """The file as a table; Refused when it cannot be read as a whole."""
+def _decode_as(data: bytes, encoding: str) -> str:
+    """The text in the encoding the exporter names: guessing from the bytes can take
+    one Western code page for another (cp1252's "ø" is cp1250's "ř")."""
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise Refused(f"{encoding!r} is not an encoding name such as utf-8 or cp1252.") from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise Refused(
+            f"line {line}: the file is not in {encoding} (byte {data[exc.start]:#04x} cannot "
+            "be read); name the encoding it was exported in."
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_table(
+    path: str | Path, *, columns: list[str], required: set[str], encoding: str = ""
+) -> Table:
+    """The file as a table; Refused when it cannot be read as a whole. `encoding`:
+    the CSV's encoding when the exporter knows it; otherwise it is recognised."""
     file = Path(path)
     try:
         if file.stat().st_size > MAX_BYTES:
@@ -106,7 +129,10 @@ def read_table(path: str | Path, *, columns: list[str], required: set[str]) -> T
     if data.startswith(XLSX_MAGIC):
         header, raw, encoding = *_xlsx(data), "xlsx"
     else:
-        text, encoding = decode(data)
+        if encoding:
+            text = _decode_as(data, encoding)
+        else:
+            text, encoding = decode(data)
         header, raw = _csv(text)
     header = [h.lower() for h in header]
     missing = required - set(header)

@@ -235,6 +235,7 @@ def import_training(
     dry_run: bool = False,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    encoding: str = "",
 ) -> Outcome:
     say = progress or (lambda message: None)
     outcome = Outcome(
@@ -253,7 +254,7 @@ def import_training(
         outcome.problem = str(exc)
         return outcome
     try:
-        table = read_table(path, columns=COLUMNS, required=REQUIRED)
+        table = read_table(path, columns=COLUMNS, required=REQUIRED, encoding=encoding)
     except Refused as exc:
         outcome.problem = str(exc)
         return outcome

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             help="legacy: write nothing if any row is refused.",
         )
         parser.add_argument("--source", default="", help="legacy: the source system's name.")
+        parser.add_argument(
+            "--encoding", default="", help="legacy: the CSV's encoding (default: recognised)."
+        )
         parser.add_argument("--files", default="", help="legacy documents: a folder or ZIP.")
         parser.add_argument("--qa", default="", help="legacy matrix: the approving QA user.")
         parser.add_argument(
