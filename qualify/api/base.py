@@ -3,12 +3,12 @@ and roles, qualify.accounts.policy), rate limits, cursor pagination, filters and
 problem+json error format. A 403 on a write is audited (A5)."""
 
 from django.core.exceptions import PermissionDenied
-from rest_framework import authentication, exceptions, generics, pagination
+from rest_framework import authentication, exceptions, generics, pagination, parsers
 
 from qualify.accounts.policy import audit_forbidden_write
 from qualify.api.auth import BearerTokenAuthentication, ScopeAndRolePermission, TokenRateThrottle
 from qualify.api.errors import problem_exception_handler
-from qualify.api.fields import StrictFilterBackend
+from qualify.api.fields import ObjectJSONParser, StrictFilterBackend
 
 
 class Cursor(pagination.CursorPagination):
@@ -35,6 +35,7 @@ class ApiView(generics.GenericAPIView):
     throttle_classes = [TokenRateThrottle]
     pagination_class = Cursor
     filter_backends = [StrictFilterBackend]  # P16: malformed filters are refused
+    parser_classes = [ObjectJSONParser, parsers.FormParser, parsers.MultiPartParser]
 
     def get_exception_handler(self):
         return problem_exception_handler

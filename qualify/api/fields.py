@@ -15,7 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser
 
 from qualify.edge import NAIVE_MESSAGE, parse_aware
 
@@ -111,3 +112,14 @@ class StrictFilterBackend(DjangoFilterBackend):
             if empty:
                 raise ValidationError(empty)
         return filterset
+
+
+class ObjectJSONParser(JSONParser):
+    """JSON whose top level is an object: every operation of the API takes named fields,
+    so `3699` or `[...]` is refused with 400 instead of failing inside a view."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not isinstance(data, dict):
+            raise ParseError('The request body must be a JSON object, like {"field": "value"}.')
+        return data

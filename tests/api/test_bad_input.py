@@ -203,3 +203,10 @@ def test_two_creations_of_one_person_at_once_give_409_with_the_existing_one(
     assert body["existing"]["employee_number"] == "E9100"
     assert body["existing"]["full_name"] == "Ada Byrne"
     assert Person.objects.filter(employee_number="E9100").count() == 1
+
+
+@pytest.mark.parametrize("body", ["3699", "[1, 2]", '"text"', "null"])
+def test_a_json_body_that_is_not_an_object_is_refused(api, plant, body):
+    response = api.post("/api/v1/people/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "must be a JSON object" in response.json()["detail"]

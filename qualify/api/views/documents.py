@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
-from qualify.api.fields import AwareDateTimeField
+from qualify.api.fields import AwareDateTimeField, ObjectJSONParser
 from qualify.api.idempotency import idempotent
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
 from qualify.documents import reviews, services
@@ -187,7 +187,7 @@ def _document(user, number) -> Document:
 class DocumentsView(ListView):
     serializer_class = DocumentOut
     filterset_fields = ["number", "doc_type"]
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, ObjectJSONParser]
 
     def get_queryset(self):
         return documents(self.request.user).prefetch_related("frameworks")
@@ -220,7 +220,7 @@ class DocumentView(RetrieveView):
 
 class VersionsView(ListView):
     serializer_class = VersionOut
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, ObjectJSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
