@@ -2,7 +2,6 @@
 it held over a period, granted and removed by whom, when and why, read through
 qualify.accounts.queries.access_history."""
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -11,19 +10,7 @@ from rest_framework.response import Response
 from qualify.accounts.models import User
 from qualify.accounts.queries import access_history, find_user
 from qualify.api.base import ApiView
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with its UTC offset or Z; a time without a zone is refused (T1)
-    rather than read in the server's zone."""
-
-    def to_internal_value(self, value):
-        parsed = parse_datetime(str(value)) if isinstance(value, str) else None
-        if parsed is not None and parsed.tzinfo is None:
-            raise serializers.ValidationError(
-                "Give the time with its UTC offset or Z, e.g. 2026-03-01T08:00:00Z."
-            )
-        return super().to_internal_value(value)
+from qualify.api.fields import AwareDateTimeField  # one rule for times (T1)
 
 
 class PeriodQuery(serializers.Serializer):
