@@ -48,7 +48,7 @@ def submitted(plant, number="SOP-020"):
     return version
 
 
-@pytest.mark.requirement("Q5", "G7")
+@pytest.mark.requirement("Q5", "G7", "P28")
 def test_employee_sees_their_open_trainings_soonest_first_each_opening_its_page(
     client, plant, employee
 ):
@@ -77,7 +77,7 @@ def test_employee_sees_their_open_trainings_soonest_first_each_opening_its_page(
     assert client.get(items[0].url).status_code == 200
 
 
-@pytest.mark.requirement("S2", "S1")
+@pytest.mark.requirement("S2", "S1", "P28")
 def test_review_waits_for_a_reviewer_then_approval_for_a_different_qa_approver(client, plant):
     version = submitted(plant)
     # The author never sees their own version to review (S2).
@@ -101,7 +101,7 @@ def test_review_waits_for_a_reviewer_then_approval_for_a_different_qa_approver(c
     assert work.DOCUMENT_APPROVAL not in {i.kind for i in work.my_work(plant.qa)}
 
 
-@pytest.mark.requirement("E2", "G5")
+@pytest.mark.requirement("E2", "G5", "P28")
 def test_capa_action_deviation_and_effectiveness_review_wait_for_qa(plant, qa):
     deviation = quality.deviation_create(
         actor=qa,
@@ -139,7 +139,7 @@ def test_capa_action_deviation_and_effectiveness_review_wait_for_qa(plant, qa):
     assert work.CAPA_ACTION not in {i.kind for i in work.my_work(plant.reviewer)}
 
 
-@pytest.mark.requirement("Q4")
+@pytest.mark.requirement("Q4", "P28")
 def test_trainer_sees_the_sessions_waiting_with_how_many_people(plant, trainer):
     _, certificate = plant.qualified_trainer()
     session = plant.requirement(
@@ -165,7 +165,7 @@ def test_trainer_sees_the_sessions_waiting_with_how_many_people(plant, trainer):
     assert work.SESSION not in {i.kind for i in work.my_work(plant.reviewer)}
 
 
-@pytest.mark.requirement("Q1")
+@pytest.mark.requirement("Q1", "P28")
 def test_owner_sees_periodic_review_due_from_the_same_rule_as_the_document_page(plant):
     document = plant.document("SOP-040", effective_from=timezone.now() - dt.timedelta(days=400))
     documents.document_update(
@@ -186,7 +186,7 @@ def test_owner_sees_periodic_review_due_from_the_same_rule_as_the_document_page(
     assert work.PERIODIC_REVIEW not in {i.kind for i in work.my_work(plant.qa)}
 
 
-@pytest.mark.requirement("U2")
+@pytest.mark.requirement("U2", "P28")
 def test_a_client_restricted_user_sees_no_other_clients_work(plant, qa):
     novexa = org.client_create(actor=plant.admin, code="NVX", name="Novexa")
     acme = org.client_create(actor=plant.admin, code="ACM", name="Acme")
@@ -209,7 +209,7 @@ def test_a_client_restricted_user_sees_no_other_clients_work(plant, qa):
     ]
 
 
-@pytest.mark.requirement("P17")
+@pytest.mark.requirement("P28")
 def test_page_and_api_list_the_same_work_and_the_page_reads_a_bounded_number_of_queries(
     client, plant, employee, django_assert_max_num_queries
 ):
@@ -235,7 +235,7 @@ def test_page_and_api_list_the_same_work_and_the_page_reads_a_bounded_number_of_
     assert all(item["url"].startswith("/employee/assignments/") for item in answer["items"])
 
 
-@pytest.mark.requirement("P17")
+@pytest.mark.requirement("P28")
 def test_menu_count_is_read_once_per_page(client, plant, employee):
     plant.person("Olivia", user=employee, job_function=plant.operators)
     plant.matrix(plant.requirement("RU-1", document=plant.document("SOP-201")))
@@ -245,7 +245,7 @@ def test_menu_count_is_read_once_per_page(client, plant, employee):
     assert 'href="/work/"' in html
 
 
-@pytest.mark.requirement("G1")
+@pytest.mark.requirement("G1", "P28")
 def test_new_training_is_mailed_after_commit_with_a_link_to_the_inbox(
     plant, employee, django_capture_on_commit_callbacks
 ):
@@ -267,7 +267,7 @@ def test_new_training_is_mailed_after_commit_with_a_link_to_the_inbox(
     assert "/work/" in notices[0].body
 
 
-@pytest.mark.requirement("G7")
+@pytest.mark.requirement("G7", "P28")
 def test_daily_digest_links_into_the_inbox(plant, employee):
     person = plant.person("Olivia", user=employee, job_function=plant.operators)
     org.person_update(
@@ -281,6 +281,7 @@ def test_daily_digest_links_into_the_inbox(plant, employee):
     assert "/work/" in digests[0].body
 
 
+@pytest.mark.requirement("P28", "E3")
 def test_training_record_signed_leaves_the_inbox(plant, employee):
     person = plant.person("Olivia", user=employee, job_function=plant.operators)
     requirement = plant.requirement("RU-DONE", document=plant.document("SOP-501"))
