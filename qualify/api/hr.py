@@ -69,14 +69,14 @@ class PersonInput(serializers.Serializer):
     active = serializers.BooleanField(
         required=False, default=True, help_text="false deactivates the person (G6)."
     )
-    employed_from = serializers.DateTimeField(
+    employed_from = AwareDateTimeField(
         required=False,
         allow_null=True,
         default=None,
         help_text="When the employment began, with a UTC offset (default: when created). "
         "No work is attested before it (E5).",
     )
-    left_at = serializers.DateTimeField(
+    left_at = AwareDateTimeField(
         required=False,
         allow_null=True,
         default=None,

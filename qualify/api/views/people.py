@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
-from qualify.api.fields import StrictBooleanFilter
+from qualify.api.fields import AwareDateTimeField, StrictBooleanFilter
 from qualify.api.hr import PersonInput, people_bulk_upsert, person_upsert
 from qualify.api.idempotency import idempotent
 from qualify.org import services as org
@@ -81,7 +81,7 @@ class BulkOut(serializers.Serializer):
 
 class DeactivateIn(serializers.Serializer):
     reason = serializers.CharField()
-    left_at = serializers.DateTimeField(
+    left_at = AwareDateTimeField(
         required=False,
         allow_null=True,
         default=None,
