@@ -44,8 +44,21 @@ def new_page(browser):
     return page
 
 
+def menu(page, name: str) -> None:
+    """Follow the main menu, as a person finds their way (no typed addresses)."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def organisation(page, what: str, new: str) -> None:
+    """Organisation → a kind of thing → its "New …" form."""
+    menu(page, "Organisation")
+    page.locator("#main").get_by_role("link", name=what, exact=True).click()
+    page.get_by_role("link", name=new, exact=True).click()
+
+
 def create_account(admin, url, *, username, name, email, roles, person=""):
-    admin.goto(f"{url}/administration/users/new/")
+    menu(admin, "Users")
+    admin.get_by_role("link", name="New account").click()
     if person:
         admin.get_by_label("Employee number").fill(person)
     admin.get_by_label("User id").fill(username)
@@ -81,7 +94,7 @@ def set_password_from_mail(installation, browser, address: str, username: str):
 
 
 def verify_identity(admin, url, username: str, how: str):
-    admin.goto(f"{url}/administration/users/")
+    menu(admin, "Users")
     admin.get_by_role("link", name=username, exact=True).click()
     heading = admin.get_by_role("heading", name="Record identity verification")
     panel = admin.locator("section", has=heading)
@@ -91,10 +104,17 @@ def verify_identity(admin, url, username: str, how: str):
 
 
 def acknowledge_policy(page, url):
-    page.goto(f"{url}/account/")
+    menu(page, "My account")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Acknowledge with my password").click()
     page.get_by_text("You acknowledged the electronic signature policy.").wait_for()
+
+
+def in_review(page) -> None:
+    """Documents → the revision of SOP-001 in progress."""
+    menu(page, "Documents")
+    row = page.locator("tr", has=page.get_by_role("link", name="SOP-001", exact=True))
+    row.get_by_role("link", name="rev 1").click()
 
 
 def sign(page, username: str):
@@ -129,13 +149,13 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     # 2. The administrator signs in and builds the plant's structure.
     admin = page
     login(admin, url, "ada", PASSWORD)
-    admin.goto(f"{url}/organisation/sites/new/")
+    organisation(admin, "Sites", "New site")
     admin.get_by_label("Code").fill("CRK")
     admin.get_by_label("Name").fill("Cork")
     admin.get_by_label("Time zone").fill("Europe/Dublin")
     admin.get_by_role("button", name="Create").click()
     admin.get_by_text("Created the site CRK Cork.").wait_for()
-    admin.goto(f"{url}/organisation/departments/new/")
+    organisation(admin, "Departments", "New department")
     admin.get_by_label("Site").select_option(label="CRK Cork")
     admin.get_by_label("Code").fill("FILL")
     admin.get_by_label("Name").fill("Aseptic filling")
@@ -169,7 +189,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
 
     # 4. The coordinator: a job function and two operators who hold it.
     colm = pages["colm"]
-    colm.goto(f"{url}/organisation/job-functions/new/")
+    organisation(colm, "Job functions", "New job function")
     colm.get_by_label("Code").fill("FILL-OP")
     colm.get_by_label("Name").fill("Filling operator")
     colm.get_by_label("Site").select_option(label="CRK Cork")
@@ -181,7 +201,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
         ("E1001", "Olga Operator", "olga@plant.example"),
         ("E1002", "Otto Operator", "otto@plant.example"),
     ):
-        colm.goto(f"{url}/organisation/people/new/")
+        organisation(colm, "People", "New person")
         colm.get_by_label("Employee number").fill(number)
         colm.get_by_label("Full name").fill(name)
         colm.get_by_label("Email").fill(email)
@@ -209,36 +229,40 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     dora = pages["dora"]
     procedure = tmp_path / "SOP-001 Gowning.pdf"
     procedure.write_bytes(pdf("Gowning for grade A and B areas"))
-    dora.goto(f"{url}/documents/new/")
+    menu(dora, "Documents")
+    dora.get_by_role("link", name="New document").click()
     dora.get_by_label("Document type").select_option(label="SOP")
     dora.get_by_label("Title").fill("Gowning for grade A and B areas")
     dora.get_by_label("File (PDF, image, or plain text or Markdown)").set_input_files(procedure)
     dora.get_by_role("button", name="Create the document and save the draft").click()
     dora.get_by_text("SOP-001 created with revision 1 as a draft.").wait_for()
-    version_url = dora.url
     sign(dora, "dora")
     dora.get_by_role("button", name="Sign and submit for review").click()
     dora.get_by_text("Submitted for review, signed as author.").wait_for()
 
     # 7. One QA approver reviews, another approves (S2: never the same person).
     rosa = pages["rosa"]
-    rosa.goto(version_url)
+    in_review(rosa)
     rosa.get_by_label("Review comment").fill("Matches the gowning qualification")
     sign(rosa, "rosa")
     rosa.get_by_role("button", name="Sign the review").click()
     rosa.get_by_text("Review signed.").wait_for()
     quinn = pages["quinn"]
-    quinn.goto(version_url)
+    in_review(quinn)
     quinn.get_by_role("link", name="Go to approval (impact preview)").click()
     sign(quinn, "quinn")
     quinn.get_by_role("button", name="Sign and approve").click()
     quinn.get_by_text("approved, signed").wait_for()
     approved = re.compile(r"Signed by Quinn Approver \(quinn\).*Approved")
     assert quinn.get_by_text(approved).is_visible()
+    menu(quinn, "Documents")
+    row = quinn.locator("tr", has=quinn.get_by_role("link", name="SOP-001", exact=True))
+    assert row.get_by_text("Effective").is_visible()
 
     # 8. The coordinator defines the read-and-understand and requires it of the job
     #    function, approved by QA on the coordinator's screen: both holders assigned (G1).
-    colm.goto(f"{url}/coordinator/requirements/new/")
+    menu(colm, "Requirements")
+    colm.get_by_role("link", name="Define a requirement").click()
     colm.get_by_label("Code").fill("RU-SOP-001")
     colm.get_by_label("Title").fill("Read and understand SOP-001 Gowning")
     colm.get_by_label("Training method").select_option(label="Read and understand")
@@ -247,7 +271,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     )
     colm.get_by_role("button", name="Define the requirement").click()
     colm.get_by_text("Requirement RU-SOP-001 defined.").wait_for()
-    colm.goto(f"{url}/coordinator/matrix/")
+    menu(colm, "Matrix")
     colm.get_by_role("link", name="Add a requirement to a job function").click()
     colm.get_by_label("Job function").select_option(label="FILL-OP Filling operator")
     colm.get_by_label("Training requirement").select_option(
@@ -261,7 +285,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
 
     # 9. The operator sets her password and finds her training, but may not sign yet.
     olga = set_password_from_mail(fresh_installation, browser, "olga@plant.example", "olga")
-    olga.goto(f"{url}/employee/")
+    menu(olga, "My training")
     olga.get_by_role("link", name="Open RU-SOP-001").click()
     assignment_url = olga.url
     olga.get_by_label("User id").fill("olga")
@@ -282,7 +306,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
 
     # 11. The auditor asks: was Olga qualified on SOP-001 now? Yes, with the evidence.
     audrey = pages["audrey"]
-    audrey.goto(f"{url}/inspector/qualified/")
+    menu(audrey, "Qualified?")
     audrey.get_by_label(re.compile("^Person")).fill("E1001")
     audrey.get_by_label("Document number").fill("SOP-001")
     audrey.get_by_role("button", name="Answer").click()
