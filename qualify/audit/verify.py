@@ -212,10 +212,56 @@ def _mac_problem(state: ScanState, seq: Any, message: str) -> None:
         state.problems.append(Problem("mac", "further MAC problems not listed"))
 
 
+def hmac_sha256_states(key: bytes) -> tuple[Any, Any]:
+    """The SHA-256 states after HMAC's inner and outer padded key (RFC 2104), to be
+    copied per message: H(K^opad || H(K^ipad || m)) then costs two state copies instead
+    of setting up an HMAC from the key each time (about a third of ``hmac.digest``'s
+    time here). Keys longer than the block are hashed first, as RFC 2104 says."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+    return inner, outer
+
+
+def _macs_intact(keys_by_id: dict[str, bytes], batch: list[tuple], chains: list[bytes]) -> bool:
+    """The fast path: True when every event of the batch carries exactly the MAC, by the
+    first event's key, of its computed chain hash. One comparison of two "\n"-joined
+    texts (so no character can move between rows unnoticed); anything else (another key
+    in the batch, a missing or wrong MAC) takes ``_check_macs``'s event-by-event path,
+    which names the event."""
+    first = batch[0][3]
+    if not isinstance(first, str):
+        return False
+    kid, colon, _ = first.partition(":")
+    key = keys_by_id.get(kid)
+    if key is None or not colon:
+        return False
+    inner, outer = hmac_sha256_states(key)
+    new_inner, new_outer = inner.copy, outer.copy
+    macs = []
+    add = macs.append
+    for chain in chains:
+        digest = new_inner()
+        digest.update(chain)
+        mac = new_outer()
+        mac.update(digest.digest())
+        add(mac.hexdigest())
+    prefix = kid + ":"
+    try:
+        return "\n".join([row[3] for row in batch]) == prefix + ("\n" + prefix).join(macs)
+    except TypeError:  # a MAC that is not text (NULL)
+        return False
+
+
 def _check_macs(state: ScanState, batch: list[tuple], chains: list[bytes] | None) -> None:
     """Each MAC against its event's chain hash (computed when the batch's chain was
     intact, else the stored one); no event without a MAC after one with a MAC."""
     keys_by_id = state.mac_keys
+    if keys_by_id is not None and chains is not None and _macs_intact(keys_by_id, batch, chains):
+        state.macs_seen = True
+        return
     digest = hmac.digest
     seen = state.macs_seen
     for position, row in enumerate(batch):
@@ -275,7 +321,9 @@ def scan_events(
       event by event to name the first bad one;
     * sequence numbers are checked by the batch's bounds: rows ordered by a unique key
       whose first and last values are expected and expected + count - 1 are contiguous;
-    * each MAC is one ``hmac.digest`` (OpenSSL's one-shot HMAC) of a digest at hand.
+    * each MAC is HMAC-SHA256 of a digest at hand from precomputed padded-key states
+      (``hmac_sha256_states``), and a batch's MACs are compared in one go too
+      (``_macs_intact``).
     """
     state = state or ScanState(mac_keys=mac_keys)
     connection = connections[using]
