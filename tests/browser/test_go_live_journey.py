@@ -36,12 +36,21 @@ def local(instant: dt.datetime) -> str:
     return instant.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M")
 
 
+@pytest.fixture
 def new_page(browser):
-    """A separate browser (cookies and session) for each person."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+    """A separate browser (cookies and session) for each person, closed at the end."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def menu(page, name: str) -> None:
@@ -73,13 +82,13 @@ def create_account(admin, url, *, username, name, email, roles, person=""):
     admin.get_by_text(f"Account {username} created; a link to set the password").wait_for()
 
 
-def set_password_from_mail(installation, browser, address: str, username: str):
+def set_password_from_mail(installation, new_page, address: str, username: str):
     """The person opens the link in their mail, sets a password and signs in."""
     mails = installation.mails_to(address)
     assert len(mails) == 1, f"one mail to {address}, found {len(mails)}"
     link = LINK.search(mails[0].get_payload()).group(0)
     assert link.startswith(installation.url), "the link points at this installation"
-    page = new_page(browser)
+    page = new_page()
     page.goto(link)
     # The token leaves the address at once (no history, no Referer).
     assert urlsplit(page.url).query == ""
@@ -129,7 +138,7 @@ def sign(page, username: str):
 
 @pytest.mark.requirement("P27", "U1", "S1", "Q4", "G1", "G3")
 def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
-    browser, page, fresh_installation, tmp_path
+    page, new_page, fresh_installation, tmp_path
 ):
     url = fresh_installation.url
 
@@ -178,7 +187,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     fresh_installation.deliver_mail()
     pages = {
         username: set_password_from_mail(
-            fresh_installation, browser, f"{username}@plant.example", username
+            fresh_installation, new_page, f"{username}@plant.example", username
         )
         for username, _, _ in staff
     }
@@ -224,6 +233,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
             roles=["Employee"],
         )  # fmt: skip
     fresh_installation.deliver_mail()
+    assert len(fresh_installation.mails_to("otto@plant.example")) == 1
 
     # 6. The document controller creates SOP-001 with its PDF and submits it.
     dora = pages["dora"]
@@ -250,6 +260,10 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     quinn = pages["quinn"]
     in_review(quinn)
     quinn.get_by_role("link", name="Go to approval (impact preview)").click()
+    # The approver sees the impact first (G3): nobody yet, no requirement is linked.
+    impact = quinn.locator("#impact p.big").inner_text()
+    assert impact.startswith("0 people will be assigned 0 training assignments")
+    assert "(no linked requirement)" in impact
     sign(quinn, "quinn")
     quinn.get_by_role("button", name="Sign and approve").click()
     quinn.get_by_text("approved, signed").wait_for()
@@ -284,7 +298,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     colm.get_by_text(re.compile(r"FILL-OP now requires RU-SOP-001.* 2 holders assigned")).wait_for()
 
     # 9. The operator sets her password and finds her training, but may not sign yet.
-    olga = set_password_from_mail(fresh_installation, browser, "olga@plant.example", "olga")
+    olga = set_password_from_mail(fresh_installation, new_page, "olga@plant.example", "olga")
     menu(olga, "My training")
     olga.get_by_role("link", name="Open RU-SOP-001").click()
     assignment_url = olga.url
