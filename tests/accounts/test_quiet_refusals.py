@@ -73,6 +73,29 @@ def test_checking_a_locked_accounts_password_does_not_unlock_or_count(client, lo
     assert locked.failed_login_count == count
 
 
+def forgotten(client, asked: str):
+    return client.post("/accounts/password/forgotten/", {"asked": asked})
+
+
+def page_text(response) -> str:
+    import re
+
+    html = response.content.decode()
+    html = re.sub(r'"X-CSRFToken": "[^"]+"', "", html)  # a fresh token each time
+    return re.sub(r'value="[^"]*"', "", html)
+
+
+def test_a_forgotten_password_answer_is_the_same_for_unknown_locked_and_known(
+    client, locked, trainer, settings
+):
+    settings.QUALIFY_PASSWORD_LINK_RATE = 1000
+    answers = [forgotten(client, asked) for asked in ("nobody-here", "employee", "trainer")]
+    assert {r.status_code for r in answers} == {200}
+    texts = {page_text(r) for r in answers}
+    assert len(texts) == 1, "the answer differs between accounts"
+    assert "locked" not in texts.pop()
+
+
 # --- bearer tokens --------------------------------------------------------------
 
 
