@@ -382,6 +382,9 @@ REPORT_RULES: dict[str, Rule] = {
     "employee-file": EMPLOYEE_FILE,
     "performances": REPORTS,
     "revision-roster": REPORTS,
+    "compliance": REPORTS,
+    # The audit trail's readers (U2: the auditor, and the administrator).
+    "audit-trail": AUDIT_TRAIL,
 }
 # The reports list and a user's background exports (each user sees their own only).
 REPORT_LIST = dataclasses.replace(EMPLOYEE_FILE, what="reports")

@@ -3,6 +3,8 @@ report is a new module here, imported below, and one line in
 qualify.accounts.policy.REPORT_RULES saying who may run it."""
 
 from qualify.reports.library import (  # noqa: F401
+    audit_trail,
+    compliance,
     employee_file,
     performances,
     qualified,

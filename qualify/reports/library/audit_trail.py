@@ -1,0 +1,212 @@
+"""Audit trail [audit-trail]: the audit events (A1) found by person (as actor, or the
+person the record is), record, action, period and client; each with the actor's printed
+name, the reason, the old and new values in words and its verification status (its hash
+follows from the previous event's and its indexed columns match its entry, A3).
+
+A client-restricted user (U2) sees only the events of records of their clients, as on
+the audit-trail page and the API; the command line without --user sees everything."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+
+from qualify.audit.models import AuditEvent
+from qualify.audit.trail import GENESIS, chain_next
+from qualify.documents.models import Document, DocumentVersion
+from qualify.org.models import Client, JobFunction
+from qualify.org.scoping import restricted_clients
+from qualify.reports import scope
+from qualify.reports.params import BadParameters
+from qualify.reports.queries import rule_of
+from qualify.reports.registry import CITE, Column, Param, Report, ReportRequest, register
+from qualify.training.models import Assignment, Requirement, TrainingRecord
+
+# The records that belong to a client, with the path to it (U2).
+SCOPED = {
+    "documents.document": (Document, "client"),
+    "documents.documentversion": (DocumentVersion, "document__client"),
+    "training.requirement": (Requirement, "client"),
+    "training.assignment": (Assignment, "requirement__client"),
+    "training.trainingrecord": (TrainingRecord, "requirement__client"),
+    "org.jobfunction": (JobFunction, "client"),
+}
+CHUNK = 2000
+
+
+def _ids(rows: QuerySet) -> QuerySet:
+    return rows.annotate(key=Cast("pk", CharField())).values("key")
+
+
+def _of_clients(clients: set[int] | None, user: Any) -> Q:
+    """Events of records of these clients (None: of any record)."""
+    q = Q()
+    for object_type, (model, field) in SCOPED.items():
+        rows = model.objects.all()
+        if clients is not None:
+            rows = rows.filter(**{f"{field}__in": clients})
+        q |= Q(object_type=object_type, object_id__in=_ids(rows))
+    return q
+
+
+def words(value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def events(request: ReportRequest) -> QuerySet[AuditEvent]:
+    """The events asked for, in sequence order, through the client restriction."""
+    p = request.params
+    rows = AuditEvent.objects.all()
+    if request.user is not None and restricted_clients(request.user) is not None:
+        visible = _of_clients(restricted_clients(request.user), request.user)
+        people = scope.people(request.user, rule_of(AuditTrail.name))
+        visible |= Q(object_type="org.person", object_id__in=_ids(people))
+        rows = rows.filter(visible)
+    if p.get("from"):
+        rows = rows.filter(recorded_at__gte=p["from"])
+    if p.get("to"):
+        rows = rows.filter(recorded_at__lt=p["to"])
+    if p.get("action"):
+        rows = rows.filter(action__istartswith=p["action"])
+    if "record" in request.context:
+        object_type, object_id = request.context["record"]
+        rows = rows.filter(object_type=object_type, object_id=object_id)
+    if "client" in request.context:
+        rows = rows.filter(_of_clients({request.context["client"].pk}, request.user))
+    if "who" in request.context:
+        user_id, person_id = request.context["who"]
+        who = Q(pk__in=[])
+        if user_id is not None:
+            who |= Q(actor_id=user_id)
+        if person_id is not None:
+            who |= Q(object_type="org.person", object_id=str(person_id))
+            who |= Q(
+                object_type="training.trainingrecord",
+                object_id__in=_ids(TrainingRecord.objects.filter(person_id=person_id)),
+            )
+            who |= Q(
+                object_type="training.assignment",
+                object_id__in=_ids(Assignment.objects.filter(person_id=person_id)),
+            )
+        rows = rows.filter(who)
+    return rows.order_by("seq")
+
+
+@register
+class AuditTrail(Report):
+    name = "audit-trail"
+    title = "Audit trail"
+    question = (
+        "Who changed what, when and why, with the old and new values, and does each entry "
+        "still verify?"
+    )
+    params = (
+        Param("person", "Person", "text", help="User id or employee number: as actor or subject."),
+        Param("record", "Record", "text", help="type:id, e.g. training.trainingrecord:12."),
+        Param("action", "Action", "text", help="An action or its beginning, e.g. training."),
+        Param("from", "From", "instant", help="Start of the period (included)."),
+        Param("to", "To", "instant", help="End of the period (excluded); default now."),
+        Param("client", "Client", "text", help="Client code: events of that client's records."),
+    )
+    columns = (
+        Column("seq", "Sequence", "number"),
+        Column("recorded_at", "Recorded", "time"),
+        Column("actor", "Actor", doc="Printed name (user id) at the time of the event"),
+        Column("action", "Action"),
+        Column("object_type", "Record type"),
+        Column("object_id", "Record"),
+        Column("changes", "Changes", doc="field: old → new, separated by semicolons"),
+        Column("reason", "Reason"),
+        Column("verified", "Verified", "bool", "Chains to the previous event; columns match"),
+    )
+    large = 5000
+
+    def prepare(self, request: ReportRequest) -> None:
+        p, errors = request.params, {}
+        if p.get("from") and p.get("to") and p["from"] >= p["to"]:
+            errors["to"] = "The end of the period must come after its start."
+        if p.get("record"):
+            object_type, _, object_id = p["record"].partition(":")
+            if not object_id.strip():
+                errors["record"] = "Name the record as type:id, e.g. training.trainingrecord:12."
+            request.context["record"] = (object_type.strip().lower(), object_id.strip())
+        if p.get("client"):
+            client = Client.objects.filter(code__iexact=p["client"]).first()
+            clients = None if request.user is None else restricted_clients(request.user)
+            if client is None or (clients is not None and client.pk not in clients):
+                errors["client"] = "No client you may see has this code."
+            request.context["client"] = client
+        if p.get("person"):
+            key = p["person"]
+            person = (
+                scope.people(request.user, rule_of(self.name))
+                .filter(Q(employee_number__iexact=key) | Q(user__username__iexact=key))
+                .first()
+            )
+            user = get_user_model().objects.filter(username__iexact=key).first()
+            if person is None and user is None:
+                errors["person"] = "No person or user has this employee number or user id."
+            user_id = user.pk if user else (person.user_id if person else None)
+            request.context["who"] = (user_id, person.pk if person else None)
+        if errors:
+            raise BadParameters(errors)
+
+    def estimate(self, request: ReportRequest) -> int:
+        return events(request).count()
+
+    def summary(self, request: ReportRequest) -> list[tuple[str, str]]:
+        return [("Events", str(events(request).count()))]
+
+    def rows(self, request: ReportRequest) -> Iterator[dict[str, Any]]:
+        previous: tuple[int, str] | None = None
+        rows = events(request).values_list(
+            "seq", "entry", "chain_hash", "action", "object_type", "object_id", "recorded_at"
+        )
+        for seq, entry, chain_hash, action, object_type, object_id, at in rows.iterator(
+            chunk_size=CHUNK
+        ):
+            if previous is not None and previous[0] == seq - 1:
+                before = previous[1]
+            elif seq == 1:
+                before = GENESIS
+            else:
+                before = (
+                    AuditEvent.objects.filter(seq=seq - 1)
+                    .values_list("chain_hash", flat=True)
+                    .first()
+                    or ""
+                )
+            previous = (seq, chain_hash)
+            data = json.loads(entry)
+            verified = (
+                bool(before)
+                and chain_next(before, entry)[1] == chain_hash
+                and data.get("action") == action
+                and data.get("object_type") == object_type
+                and str(data.get("object_id")) == object_id
+            )
+            changes = data.get("changes") or {}
+            yield {
+                "seq": seq,
+                "recorded_at": at,
+                "actor": f"{data.get('actor_name', '')} ({data.get('actor_username', '')})",
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "changes": "; ".join(
+                    f"{field}: {words(old)} → {words(new)}"
+                    for field, (old, new) in sorted(changes.items())
+                ),
+                "reason": data.get("reason", ""),
+                "verified": verified,
+                CITE: None,
+            }
