@@ -210,3 +210,17 @@ def test_a_json_body_that_is_not_an_object_is_refused(api, plant, body):
     response = api.post("/api/v1/people/", body, content_type="application/json")
     assert response.status_code == 400
     assert "must be a JSON object" in response.json()["detail"]
+
+
+def test_an_id_too_large_for_the_database_is_an_invalid_choice(plant):
+    from django import forms
+
+    from qualify.edge import ModelMultipleIdsField
+    from qualify.org.models import Site
+
+    class Choose(forms.Form):
+        sites = ModelMultipleIdsField(queryset=Site.objects.all())
+
+    form = Choose({"sites": ["9" * 20]})
+    assert not form.is_valid()
+    assert "is not a valid value" in form.errors["sites"][0]
