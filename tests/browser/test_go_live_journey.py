@@ -221,7 +221,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
         colm.get_by_text(f"Created {name} ({number}).").wait_for()
         colm.get_by_role("link", name="Change of job").click()
         colm.get_by_label("New job function").select_option(label="FILL-OP Filling operator")
-        colm.get_by_label("Effective from").fill(local(now - dt.timedelta(hours=1)))
+        colm.get_by_label("Effective from").fill(local(now - dt.timedelta(hours=2)))
         colm.get_by_label("Reason for the change").fill("Hired as a filling operator")
         colm.get_by_role("button", name="Change job").click()
         colm.get_by_text(f"Changed the job of {name} ({number}).").wait_for()
