@@ -6,12 +6,16 @@ Both sides run in the same process against the same database (var/bench/audit_ap
 .sqlite3, or BENCH_DATABASE_URL), each event in its own transaction, as a service does:
 
 * record: `services.record("account.updated", user, before=..., reason=...)`: canonical
-  state and diff, record hash, chain lock, reading the last chain hash, entry and chain
-  hash, INSERT;
+  state and diff, record hash (format 2: RFC 8785 JSON of the state with the user's
+  security state: roles, client access, password hash, authenticators), chain lock,
+  reading the last chain hash, entry (RFC 8785) and chain hash, the event's MAC, INSERT;
 * plain: the very rows `record` wrote, INSERTed as they are into a twin table with the
   same columns and indexes and no triggers.
 
-Best of five rounds run in turn. Target: record at most 3x the plain INSERT.
+Best of five rounds run in turn. Target: record at most 3x the plain INSERT. Wall time
+and the process's CPU time are both reported: on a machine shared with other work the
+wall time mostly measures the wait for a CPU (on PostgreSQL, CPU time leaves out the
+server's share, so there the wall time is the figure).
 """
 
 import argparse
@@ -26,7 +30,7 @@ NAME = "audit_append"
 TARGET_RATIO = 3.0
 COLUMNS = (
     "seq, recorded_at, actor_id, action, object_type, object_id, request_id, record_hash,"
-    " entry, chain_hash"
+    " entry, chain_hash, mac"
 )
 
 
@@ -38,7 +42,8 @@ def _twin_table(cursor, vendor: str) -> None:
         f" recorded_at {time_type} NOT NULL, actor_id bigint NULL,"
         " action varchar(100) NOT NULL, object_type varchar(100) NOT NULL,"
         " object_id varchar(64) NOT NULL, request_id varchar(64) NOT NULL,"
-        " record_hash varchar(64) NOT NULL, entry text NOT NULL, chain_hash varchar(64) NOT NULL)"
+        " record_hash varchar(64) NOT NULL, entry text NOT NULL, chain_hash varchar(64) NOT NULL,"
+        " mac varchar(100) NULL)"
     )
     cursor.execute(
         "CREATE INDEX bench_plain_object ON bench_plain_event (object_type, object_id, seq)"
@@ -93,26 +98,29 @@ def main(argv: list[str]) -> list[dict]:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO bench_plain_event ({COLUMNS}) VALUES"
-                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     row,
                 )
 
-    best_record = best_plain = float("inf")
+    best_record = best_plain = cpu_record = cpu_plain = float("inf")
     for _ in range(args.runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         seqs = record_round()
         best_record = min(best_record, time.perf_counter() - start)
+        cpu_record = min(cpu_record, time.process_time() - start_cpu)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {COLUMNS} FROM audit_event WHERE seq BETWEEN %s AND %s ORDER BY seq",
                 [seqs[0], seqs[-1]],
             )
             pending.append(cursor.fetchall())
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         plain_round()
         best_plain = min(best_plain, time.perf_counter() - start)
+        cpu_plain = min(cpu_plain, time.process_time() - start_cpu)
 
     ratio = best_record / best_plain
+    ratio_cpu = cpu_record / cpu_plain
     per_record = best_record / events * 1e6
     per_plain = best_plain / events * 1e6
     rows = [
@@ -126,10 +134,17 @@ def main(argv: list[str]) -> list[dict]:
             "value": f"{per_plain:,.0f} µs/event ({events / best_plain:,.0f}/s)",
         },
         {
-            "metric": "record / plain INSERT",
+            "metric": "record / plain INSERT, wall time",
             "value": f"{ratio:.2f}x",
             "target": f"<= {TARGET_RATIO:.0f}x",
             "met": ratio <= TARGET_RATIO,
+        },
+        {
+            "metric": "record / plain INSERT, CPU time of the process",
+            "value": f"{ratio_cpu:.2f}x ({cpu_record / events * 1e6:,.0f} against"
+            f" {cpu_plain / events * 1e6:,.0f} µs/event)",
+            "target": f"<= {TARGET_RATIO:.0f}x",
+            "met": ratio_cpu <= TARGET_RATIO,
         },
         {
             "metric": "load average (1 min) at the end, CPUs",

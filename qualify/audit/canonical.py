@@ -83,17 +83,27 @@ _AS_STRING = (dt.date, Decimal, uuid.UUID, bytes, FieldFile)  # _default makes t
 
 
 def _jcs_fast(value: Any) -> bool:
-    """True when the standard encoder's output of value is its RFC 8785 text."""
+    """True when the standard encoder's output of value is its RFC 8785 text.
+
+    Strings, None and booleans, by far the most common members, are passed over
+    without a call (this runs at every append)."""
     kind = type(value)
     if kind is dict:
         for key, item in value.items():
-            if not isinstance(key, str) or (not key.isascii() and max(key) >= "\ud800"):
+            if type(key) is not str or (not key.isascii() and max(key) >= "\ud800"):
                 return False
+            if type(item) is str or item is None or type(item) is bool:
+                continue
             if not _jcs_fast(item):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(_jcs_fast(item) for item in value)
+        for item in value:
+            if type(item) is str or item is None or type(item) is bool:
+                continue
+            if not _jcs_fast(item):
+                return False
+        return True
     if kind is int:
         return -_JCS_INT <= value <= _JCS_INT
     if value is None or kind is bool or isinstance(value, str):

@@ -184,7 +184,21 @@ def _kid(key: Ed25519PrivateKey) -> str:
 
 def mac_signer() -> tuple[str, bytes]:
     """(key ID hex, MAC key) of the current key, for appending events."""
-    key = signing_key()
+    path = os.fspath(settings.QUALIFY_SIGNING_KEY)  # as key_path(), without a Path per event
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        _read(Path(path))  # raises SigningKeyMissing, saying where the key was expected
+        raise
+    origin = getattr(settings, "QUALIFY_CHECKPOINT_ORIGIN", "")
+    return _signer_for(path, stat.st_mtime_ns, stat.st_size, origin)
+
+
+@functools.lru_cache(maxsize=8)
+def _signer_for(path: str, mtime_ns: int, size: int, origin: str) -> tuple[str, bytes]:
+    # Every append needs it: derived once per version of the key file (a rotated key
+    # is a new file, so a new entry), not per event.
+    key = _load(path, mtime_ns, size)
     return _kid(key), _mac_key(key)
 
 

@@ -32,14 +32,16 @@ def state_of(obj: models.Model) -> dict[str, Any]:
     return to_plain(record_state(obj))
 
 
-def record_hash_of(obj: models.Model, version: int = 2) -> str:
+def record_hash_of(obj: models.Model, version: int = 2, *, state: dict | None = None) -> str:
     """SHA-256 of the record's canonical audited state: what each event stores (A4).
 
     Format 2 (A6): RFC 8785 canonical JSON of the state, with the security-relevant
     state (roles, client access, password hash, one-time-code devices) under
     "security" for the types that have one. Format 1: the earlier serialisation of
-    the state alone, for verifying events written before."""
-    state = to_plain(record_state(obj))
+    the state alone, for verifying events written before. ``state``: the record's
+    plain state when the caller has it already (``state_of``)."""
+    if state is None:
+        state = to_plain(record_state(obj))
     if version == 1:
         return sha256_hex(state)
     security = security_state_of(obj)
@@ -98,7 +100,7 @@ def pending(
     if obj is not None:
         after = to_plain(record_state(obj))
         changes = diff(before, after)
-        record_hash = record_hash_of(obj)
+        record_hash = record_hash_of(obj, state=after)
         object_type = object_type_of(obj)
         object_id = obj.pk
     else:
