@@ -387,7 +387,10 @@ REPORT_RULES: dict[str, Rule] = {
     "audit-trail": AUDIT_TRAIL,
 }
 # The reports list and a user's background exports (each user sees their own only).
-REPORT_LIST = dataclasses.replace(EMPLOYEE_FILE, what="reports")
+# The administrator runs the audit-trail report (AUDIT_TRAIL), so opens the list too.
+REPORT_LIST = dataclasses.replace(
+    EMPLOYEE_FILE, what="reports", read=EMPLOYEE_FILE.read | {ADMINISTRATOR}
+)
 
 QUALITY_BY_KIND = {
     "capas": CAPAS,

@@ -7,9 +7,11 @@ import re
 
 import pytest
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from qualify.audit.models import AuditEvent
+from qualify.reports import queries as reports_queries
 from qualify.reports import services
 from qualify.reports.library import compliance
 from qualify.reports.params import BadParameters
@@ -109,3 +111,13 @@ def test_audit_trail_of_a_period_matches_the_trail_and_refuses_a_reversed_period
             {"from": timezone.now().isoformat(), "to": start.isoformat()},
             user=s.auditor,
         )
+
+
+@pytest.mark.requirement("U2", "P19")
+def test_the_administrator_sees_the_reports_menu_and_only_the_audit_trail(client, admin):
+    client.force_login(admin)
+    page = client.get("/", follow=True)
+    assert b"Reports" in page.content
+    listing = client.get(reverse("web:reports"))
+    assert listing.status_code == 200
+    assert [r.name for r in reports_queries.reports_for(admin)] == ["audit-trail"]
