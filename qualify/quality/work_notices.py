@@ -10,12 +10,13 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django_tasks import task
 
 from qualify.org.models import Person
 from qualify.training.events import assignment_created
-from qualify.training.models import Assignment, AssignmentStatus
+from qualify.training.models import Assignment, AssignmentStatus, RequalificationOrder
 
 
 def inbox_url() -> str:
@@ -26,8 +27,14 @@ def inbox_url() -> str:
 def notify_new_work(assignment_ids: list[int]) -> int:
     """Mail each person the open assignments among `assignment_ids` (those completed or
     cancelled meanwhile are left out); returns how many mails were sent."""
+    # A requalification order's assignment is told at once by its own notice
+    # (tasks.notify_requalification): not a second time here.
+    ordered = RequalificationOrder.objects.filter(
+        person=OuterRef("person"), requirement=OuterRef("requirement"), source=OuterRef("source")
+    )
     rows = (
         Assignment.objects.filter(pk__in=assignment_ids, status=AssignmentStatus.OPEN)
+        .exclude(Exists(ordered))
         .select_related("requirement")
         .order_by("due_at", "pk")
     )
