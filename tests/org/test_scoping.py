@@ -4,8 +4,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from qualify.org import queries, services
-from qualify.org.models import ClientAccess, JobFunction
-from qualify.org.scoping import restrict, restricted_clients, visible_object
+from qualify.org.models import ClientAccess, JobAssignment, JobFunction
+from qualify.org.scoping import (
+    check_client,
+    may_access_client,
+    restrict,
+    restricted_clients,
+    visible_object,
+)
 from tests.personas import make_user
 
 pytestmark = pytest.mark.requirement("U2")
@@ -100,3 +106,48 @@ def test_revoking_the_last_client_needs_explicit_confirmation(admin, employee, c
         make_unrestricted=True,
     )
     assert restricted_clients(employee) is None
+
+
+# -- the rule's edges (each kills a mutant that survived `make mutate`) ------------------
+
+
+def test_an_anonymous_caller_is_restricted_to_nothing():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert restricted_clients(AnonymousUser()) == set()
+    assert restricted_clients(None) == set()
+    assert not may_access_client(AnonymousUser(), None)
+
+
+def test_a_restricted_user_may_change_their_clients_objects_only(sponsor_user, client_a, client_b):
+    assert may_access_client(sponsor_user, client_a.pk)
+    assert not may_access_client(sponsor_user, client_b.pk)
+    assert not may_access_client(sponsor_user, None)  # in-house
+    check_client(sponsor_user, client_a.pk)
+    for other in (client_b.pk, None):
+        with pytest.raises(PermissionDenied, match="cannot change this one"):
+            check_client(sponsor_user, other)
+
+
+def test_an_unrestricted_user_may_change_any_clients_objects(coordinator, client_a):
+    assert may_access_client(coordinator, client_a.pk)
+    assert may_access_client(coordinator, None)
+    check_client(coordinator, client_a.pk)
+
+
+def test_visible_object_follows_the_path_to_the_owning_client(
+    sponsor_user, coordinator, functions, person, site
+):
+    other = services.person_create(
+        actor=coordinator, employee_number="E300", full_name="Cy Other", site=site
+    )
+    mine = services.job_assignment_start(
+        actor=coordinator, person=person, job_function=functions["a"], valid_from=timezone.now()
+    )
+    theirs = services.job_assignment_start(
+        actor=coordinator, person=other, job_function=functions["b"], valid_from=timezone.now()
+    )
+    rows = JobAssignment.objects.all()
+    assert visible_object(rows, sponsor_user, mine.pk, "job_function__client") == mine
+    with pytest.raises(Http404, match="job assignment"):
+        visible_object(rows, sponsor_user, theirs.pk, "job_function__client")
