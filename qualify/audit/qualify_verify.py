@@ -259,11 +259,17 @@ def cosigned_by(text, witness_vkey):
 
 
 def parse_checkpoint(body):
+    """(origin, size, root) of checkpoint text (C2SP tlog-checkpoint, SHA-256 roots)."""
+    if not body.endswith("\n"):
+        raise NoteError("a checkpoint ends with a newline")
     lines = body[:-1].split("\n")
     if len(lines) < 3 or not all(lines):
         raise NoteError("a checkpoint has origin, size and root lines")
-    if not lines[1].isdigit() or (lines[1] != "0" and lines[1].startswith("0")):
+    size = lines[1]
+    if not (size.isascii() and size.isdigit()) or (size != "0" and size.startswith("0")):
         raise NoteError("malformed tree size")
+    if int(size) >= 2**64:
+        raise NoteError("tree size exceeds 64 bits")
     root = _b64(lines[2])
     if root is None or len(root) != 32:
         raise NoteError("malformed root hash")
