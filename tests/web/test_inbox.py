@@ -85,7 +85,8 @@ def test_review_waits_for_a_reviewer_then_approval_for_a_different_qa_approver(c
     review = work.my_work(plant.reviewer)
     assert [i.kind for i in review] == [work.DOCUMENT_REVIEW]
     assert review[0].url == reverse("web:document_version", args=[version.pk])
-    assert "QA approver approves" in review[0].next_actor
+    # Who acts next is named: the QA approvers, never the author or the reviewer (S2).
+    assert review[0].next_actor == f"A QA approver approves it: {plant.qa.printed_name}."
     # Not yet reviewed: nothing for QA to approve.
     assert work.DOCUMENT_APPROVAL not in {i.kind for i in work.my_work(plant.qa)}
 

@@ -190,6 +190,25 @@ def _review_signatures(versions: list[DocumentVersion]) -> dict[str, list[Signat
     return found
 
 
+def _approvers() -> dict[int, str]:
+    """Active QA approvers by id, with their printed names: who approves next."""
+    from django.contrib.auth import get_user_model
+
+    from qualify.accounts.roles import QA_APPROVER
+
+    rows = get_user_model().objects.filter(is_active=True, groups__name=QA_APPROVER)
+    return dict(rows.order_by("printed_name", "pk").values_list("pk", "printed_name"))
+
+
+def _approver_line(approvers: dict[int, str], excluded: set[int]) -> str:
+    """S2: neither the reviewer nor the author approves."""
+    names = [name for pk, name in approvers.items() if pk not in excluded]
+    if not names:
+        return "A QA approver approves it (not you, not its author); none is available yet."
+    shown = ", ".join(names[:3]) + (f" or {len(names) - 3} more" if len(names) > 3 else "")
+    return f"A QA approver approves it: {shown}."
+
+
 def _documents_to_sign(user: Any, at: dt.datetime) -> list[WorkItem]:
     may_review = _roles_perm(user, "signatures.sign_reviewed")
     may_approve = _roles_perm(user, "documents.approve_version")
@@ -197,6 +216,7 @@ def _documents_to_sign(user: Any, at: dt.datetime) -> list[WorkItem]:
         return []
     versions = list(_versions_in_review(user))
     signatures = _review_signatures(versions)
+    approvers = _approvers() if versions and may_review else {}
     items = []
     for v in versions:
         valid = [s for s in signatures[str(v.pk)] if s.content_hash == content_hash(v)]
@@ -214,7 +234,7 @@ def _documents_to_sign(user: Any, at: dt.datetime) -> list[WorkItem]:
                     due_at=due,
                     url_name="web:document_version",
                     url_args=(v.pk,),
-                    next_actor="A QA approver approves it (not you, not its author).",
+                    next_actor=_approver_line(approvers, {user.pk, v.author_id}),
                     now=at,
                 )
             )
