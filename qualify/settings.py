@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # P22: first, so a database outage anywhere below answers 503, never 500.
     "qualify.outage.DatabaseUnavailableMiddleware",
     "qualify.audit.middleware.RequestContextMiddleware",
+    # P19: over-size bodies (413) and over-long query parameters (400) before anything reads them.
+    "qualify.limits.BoundedInputMiddleware",
     # P16/P23: NUL bytes refused with 400; no-store on the API and signed-in pages.
     "qualify.edge.RefuseNulBytesMiddleware",
     "qualify.edge.NoStoreMiddleware",
@@ -234,8 +236,16 @@ QUALIFY_PERMISSIONS_POLICY = (
     "display-capture=()"
 )
 # Uploads (documents and evidence) larger than this are refused
-# (qualify.documents.uploads); request bodies without files keep Django's bound.
+# (qualify.documents.uploads).
 QUALIFY_MAX_UPLOAD_MB = env_int("QUALIFY_MAX_UPLOAD_MB", 25)
+# P19, issue 10: every input is bounded (qualify.limits). A body without files (form,
+# JSON) up to QUALIFY_MAX_BODY_MB, a form's fields, a query parameter's characters, an
+# imported file's size and rows; larger ones are refused with a message saying so.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("QUALIFY_MAX_BODY_MB", 10) * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("QUALIFY_MAX_FORM_FIELDS", 1000)
+QUALIFY_MAX_QUERY_CHARS = env_int("QUALIFY_MAX_QUERY_CHARS", 1000)
+QUALIFY_IMPORT_MAX_MB = env_int("QUALIFY_IMPORT_MAX_MB", 100)
+QUALIFY_IMPORT_MAX_ROWS = env_int("QUALIFY_IMPORT_MAX_ROWS", 200_000)
 
 # E5/T1: how far in the future an attested time (an MES's step time) may lie and still
 # be accepted, for clocks that disagree by a little.

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from qualify import limits
 from qualify.api.hr import JobRow, PersonRow, job_overlaps, people_create_bulk, person_upsert
 from qualify.audit import services as audit
 from qualify.edge import parse_aware
@@ -58,7 +59,6 @@ REQUIRED = {"employee_number", "full_name", "site"}
 PERSON_COLUMNS = COLUMNS[:9]
 TRUE = {"", "true", "yes", "1", "y"}
 FALSE = {"false", "no", "0", "n"}
-MAX_BYTES = 100 * 1024 * 1024
 
 
 @dataclass
@@ -343,12 +343,12 @@ def import_people(
     result = ImportResult()
     try:
         file = Path(path)
-        if file.stat().st_size > MAX_BYTES:
-            raise Refused(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB; split it.")
+        limits.check_import_size(file.stat().st_size)
         data = file.read_bytes()
         text, result.encoding = decode(data)
         _, rows = read_rows(text)
-    except Refused as exc:
+        limits.check_import_rows(len(rows))
+    except (Refused, limits.InputTooLarge) as exc:
         result.errors.append(str(exc))
         return result
     except OSError as exc:

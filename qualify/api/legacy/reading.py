@@ -17,7 +17,8 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualify.api.csv_import import MAX_BYTES, Refused, decode
+from qualify import limits
+from qualify.api.csv_import import Refused, decode
 from qualify.edge import parse_aware
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -66,6 +67,8 @@ def _xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
         texts = [_cell(v) for v in values]
         if any(t.strip() for t in texts):
             rows.append((number, texts))
+            if len(rows) > limits.import_max_rows():
+                break  # refused by read_table without reading the rest
     book.close()
     return header, rows
 
@@ -120,9 +123,10 @@ def read_table(
     the CSV's encoding when the exporter knows it; otherwise it is recognised."""
     file = Path(path)
     try:
-        if file.stat().st_size > MAX_BYTES:
-            raise Refused(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB; split it.")
+        limits.check_import_size(file.stat().st_size)
         data = file.read_bytes()
+    except limits.InputTooLarge as exc:
+        raise Refused(str(exc)) from None
     except OSError as exc:
         raise Refused(f"The file cannot be read: {exc.strerror or exc}.") from None
     sha256 = hashlib.sha256(data).hexdigest()
@@ -151,6 +155,10 @@ def read_table(
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
         raise Refused(f"line 1: columns given twice: {', '.join(repeated)}")
+    try:
+        limits.check_import_rows(len(raw))
+    except limits.InputTooLarge as exc:
+        raise Refused(str(exc)) from None
     rows = []
     for line, values in raw:
         row = {h: (v or "").strip() for h, v in zip(header, values, strict=False) if h}
