@@ -10,6 +10,7 @@ event is among them (an inclusion proof).
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -19,7 +20,7 @@ from qualify.audit import checkpoint_log, keys, merkle, notes
 from qualify.audit.models import Checkpoint, Cosignature
 from qualify.audit.services import record
 from qualify.audit.trail import lock_chain
-from qualify.audit.verify import Problem, scan_events
+from qualify.audit.verify import Problem, ScanState, scan_events
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,22 @@ class TrailBroken(Exception):
         super().__init__("; ".join(str(problem) for problem in problems[:3]))
 
 
-def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
+@dataclass
+class ScanMemory:
+    """What a long-running signer (the worker) has already verified: the scan state at
+    its last checkpoint, O(log n) in size. The next checkpoint then reads only the
+    events after it instead of the whole trail every interval. Old events are not
+    re-read, but nothing is lost: the new root is built on what was verified (so a
+    rewrite underneath shows as a root differing from the database's, which `audit
+    verify` names), and a rewrite re-chained through the database breaks the chain at
+    the first new event, so nothing is signed."""
+
+    state: ScanState | None = None
+
+
+def checkpoint_create(
+    *, actor=None, using: str = "default", memory: ScanMemory | None = None
+) -> Checkpoint:
     """Sign and store a checkpoint over every event so far, and audit the signing.
 
     The chain and the event MACs are verified before signing: a signature must never
@@ -44,7 +60,14 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
     """
     logged = newest_logged_checkpoint()
     capture = [logged.size] if logged else []
-    state = scan_events(capture, using=using, mac_keys=keys.mac_keys())
+    known = memory.state if memory is not None else None
+    if memory is not None:
+        memory.state = None  # kept again only when this checkpoint is signed
+    if known is not None and not known.problems:
+        known.mac_keys = keys.mac_keys()  # a rotated key's new events
+        state = scan_events(capture, state=known, using=using)
+    else:
+        state = scan_events(capture, using=using, mac_keys=keys.mac_keys())
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             lock_chain(cursor, connections[using].vendor)
@@ -71,6 +94,7 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
             raise TrailBroken(problems)
         root = state.root
         note = keys.sign(notes.format_checkpoint(keys.key_name(), state.size, root))
+        state.roots = {state.size: root}  # what the next one is checked against
         checkpoint = Checkpoint.objects.using(using).create(
             tree_size=state.size, root_hash=root.hex(), signed_at=timezone.now(), note=note
         )
@@ -81,6 +105,8 @@ def checkpoint_create(*, actor=None, using: str = "default") -> Checkpoint:
             detail={"tree_size": state.size, "root_hash": root.hex()},
         )
     checkpoint_log.append(note)
+    if memory is not None:
+        memory.state = state
     if getattr(settings, "QUALIFY_AUDIT_WITNESSES", None):
         witness_all(checkpoint, using=using)
     return checkpoint
@@ -136,7 +162,7 @@ def witness_all(checkpoint: Checkpoint, *, using: str = "default") -> list[Cosig
 
 
 def checkpoint_if_due(
-    *, interval: float, using: str = "default"
+    *, interval: float, using: str = "default", memory: ScanMemory | None = None
 ) -> tuple[Checkpoint | None, float]:
     """Sign a checkpoint when events arrived since the latest one and the latest is at
     least ``interval`` seconds old; return (the new checkpoint or None, seconds until
@@ -155,10 +181,12 @@ def checkpoint_if_due(
     # The latest checkpoint's own signing event is the one after its size.
     if current_tree_size(using=using) <= (latest.tree_size + 1 if latest else 0):
         return None, interval
-    return checkpoint_create(actor=None, using=using), interval
+    return checkpoint_create(actor=None, using=using, memory=memory), interval
 
 
-def sign_if_due(interval: float, *, using: str = "default") -> tuple[Checkpoint | None, float]:
+def sign_if_due(
+    interval: float, *, using: str = "default", memory: ScanMemory | None = None
+) -> tuple[Checkpoint | None, float]:
     """One look of the periodic signer (``checkpoint_if_due``) that never raises: a
     trail whose new events do not verify is not signed, and that is logged as an error
     (at every look, until someone runs `qualify audit verify` and acts on it)."""
@@ -167,7 +195,7 @@ def sign_if_due(interval: float, *, using: str = "default") -> tuple[Checkpoint 
     created, wait = None, interval
     try:
         with audit_context(source="task"):
-            created, wait = checkpoint_if_due(interval=interval, using=using)
+            created, wait = checkpoint_if_due(interval=interval, using=using, memory=memory)
     except TrailBroken as exc:
         log.error("audit trail does not verify, no checkpoint signed: %s", exc)
     except keys.SigningKeyMissing as exc:
@@ -192,9 +220,11 @@ def sign_periodically(
     """Until ``stop`` is set: a checkpoint every ``interval`` seconds when events arrived
     (A6: truncation is caught back to the newest checkpoint in the log on disk, so this
     bounds what a database-write attacker can remove unnoticed). Run by `qualify worker`
-    in a thread of its own, and by `qualify audit checkpoint --every`."""
+    in a thread of its own, and by `qualify audit checkpoint --every`. Each look reads
+    only the events since its own last checkpoint (``ScanMemory``)."""
+    memory = ScanMemory()
     while not stop.is_set():
-        created, wait = sign_if_due(interval, using=using)
+        created, wait = sign_if_due(interval, using=using, memory=memory)
         if created is not None and on_signed is not None:
             on_signed(created)
         stop.wait(max(wait, 1.0))

@@ -181,3 +181,54 @@ def test_an_export_of_a_broken_trail_still_exports_but_signs_nothing(trail, tmp_
     assert error is None
     assert len(out.read_text().splitlines()) >= 3
     assert not Checkpoint.objects.exists()
+
+
+def _rechain_from(first: int) -> None:
+    previous = AuditEvent.objects.get(seq=first - 1).chain_hash if first > 1 else GENESIS
+    for seq, entry in (
+        AuditEvent.objects.filter(seq__gte=first).order_by("seq").values_list("seq", "entry")
+    ):
+        _, previous = chain_next(previous, entry)
+        tamper("UPDATE audit_event SET chain_hash = %s WHERE seq = %s", [previous, seq])
+
+
+def test_the_worker_signs_on_what_it_verified_and_reads_only_new_events(trail):
+    memory = checkpoints.ScanMemory()
+    first = checkpoints.checkpoint_create(memory=memory)
+    assert memory.state.size == first.tree_size
+    # An old event rewritten behind the application (chain left broken there): the next
+    # checkpoint rests on the verified history, not on the rewrite, and verify names it.
+    tamper("UPDATE audit_event SET entry = replace(entry, 'Person 0', 'Person Q') WHERE seq = 1")
+    _more_events("after")
+    second = checkpoints.checkpoint_create(memory=memory)
+    assert memory.state.size == second.tree_size
+    leaves = checkpoints.leaf_hashes(second.tree_size)
+    assert second.root_hash != checkpoints.root_at(leaves=leaves)  # the database's differs
+    report = verify_trail()
+    assert "event #1: chain hash does not match" in "\n".join(map(str, report.problems))
+
+
+def test_a_rewrite_rechained_under_the_workers_memory_is_never_signed(trail):
+    memory = checkpoints.ScanMemory()
+    checkpoints.checkpoint_create(memory=memory)
+    tamper("UPDATE audit_event SET entry = replace(entry, 'Person 0', 'Person Q') WHERE seq = 1")
+    _rechain_from(1)
+    _more_events("after")  # appended on the re-chained history
+    with pytest.raises(checkpoints.TrailBroken, match="chain hash"):
+        checkpoints.checkpoint_create(memory=memory)
+    assert memory.state is None  # the next look reads the whole trail again
+    assert Checkpoint.objects.count() == 1
+
+
+def test_audit_checkpoint_every_runs_the_same_periodic_signer(trail, monkeypatch):
+    seen = []
+
+    def fake(every, stop, *, on_signed):
+        seen.append(every)
+        on_signed(checkpoints.checkpoint_create())
+
+    monkeypatch.setattr(checkpoints, "sign_periodically", fake)
+    err = io.StringIO()
+    call_command("audit", "checkpoint", "--every", "60", stdout=io.StringIO(), stderr=err)
+    assert seen == [60]
+    assert "checkpoint of" in err.getvalue()
