@@ -141,6 +141,10 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField()
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Set while a task sends this delivery (P11, P22): a second task finds it claimed
+    # and sends nothing; a claim older than deliver.CLAIM_TIMEOUT was left by a worker
+    # that died, and the sweep (qualify.api.webhooks.sweep) queues the delivery again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

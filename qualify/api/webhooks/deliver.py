@@ -13,6 +13,7 @@ import hmac
 import json
 import time
 
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -22,6 +23,9 @@ from qualify.api.webhooks import network
 MAX_ATTEMPTS = 6
 FIRST_DELAY = dt.timedelta(seconds=30)  # then x4: 30 s, 2 min, 8 min, 32 min, ~2 h
 TIMEOUT_SECONDS = network.TOTAL_TIMEOUT_SECONDS
+# A send takes at most TIMEOUT_SECONDS; a claim this old was left by a worker that died
+# (or lost its database) mid-send, and may be taken over.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -36,11 +40,23 @@ def send(url: str, body: bytes, headers: dict[str, str]) -> int:
     return network.post(url, body, headers)
 
 
+def claim(delivery_id: int, now: dt.datetime) -> bool:
+    """Mark the delivery as being sent, unless it is done or another task sends it
+    now (a claim younger than CLAIM_TIMEOUT): one conditional UPDATE, so two tasks
+    never send the same delivery at once."""
+    fresh = Q(claimed_at__isnull=False, claimed_at__gte=now - CLAIM_TIMEOUT)
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .exclude(fresh)
+        .update(claimed_at=now)
+    )
+
+
 @task()
 def deliver_webhook(delivery_id: int) -> str:
+    if not claim(delivery_id, timezone.now()):
+        return WebhookDelivery.objects.only("status").get(pk=delivery_id).status
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
-    if delivery.status != DeliveryStatus.PENDING:
-        return delivery.status
     subscription = delivery.subscription
     body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode("utf-8")
     timestamp = str(int(time.time()))
@@ -76,6 +92,7 @@ def deliver_webhook(delivery_id: int) -> str:
         last_attempt_at=now,
         delivered_at=now if ok else None,
         status=status,
+        claimed_at=None,
     )
     if status == DeliveryStatus.PENDING:
         retry(delivery.pk, attempts)
