@@ -383,6 +383,7 @@ REPORT_RULES: dict[str, Rule] = {
     "performances": REPORTS,
     "revision-roster": REPORTS,
     "compliance": REPORTS,
+    "matrix": REPORTS,
     # The audit trail's readers (U2: the auditor, and the administrator).
     "audit-trail": AUDIT_TRAIL,
 }

@@ -6,6 +6,7 @@ from qualify.reports.library import (  # noqa: F401
     audit_trail,
     compliance,
     employee_file,
+    matrix,
     performances,
     qualified,
     revision_roster,
