@@ -62,12 +62,14 @@ def _state_sql(vendor: str) -> tuple[str, int, bool, bool]:
     UNION ALL over the user's groups, client codes and TOTP devices, with table and
     column names taken from the models (the audit layer imports no higher app)."""
     quote = connection.ops.quote_name
+    # Typed, or PostgreSQL resolves the first SELECT's NULLs as text for the whole UNION.
+    untyped = "CAST(NULL AS VARCHAR(255)), CAST(NULL AS INTEGER)"
     user_model = apps.get_model("accounts", "User")
     related = {rel.get_accessor_name(): rel for rel in user_model._meta.related_objects}
     groups = user_model._meta.get_field("groups")
     group_model = groups.related_model
     parts = [
-        f"SELECT 'r', g.{quote('name')}, NULL, NULL"
+        f"SELECT 'r', g.{quote('name')}, {untyped}"
         f" FROM {quote(groups.m2m_db_table())} x"
         f" JOIN {quote(group_model._meta.db_table)} g"
         f" ON g.{quote(group_model._meta.pk.column)} = x.{quote(groups.m2m_reverse_name())}"
@@ -79,7 +81,7 @@ def _state_sql(vendor: str) -> tuple[str, int, bool, bool]:
         client_fk = access._meta.get_field("client")
         client = client_fk.related_model
         parts.append(
-            f"SELECT 'c', c.{quote(client._meta.get_field('code').column)}, NULL, NULL"
+            f"SELECT 'c', c.{quote(client._meta.get_field('code').column)}, {untyped}"
             f" FROM {quote(access._meta.db_table)} a"
             f" JOIN {quote(client._meta.db_table)} c"
             f" ON c.{quote(client._meta.pk.column)} = a.{quote(client_fk.column)}"
@@ -91,7 +93,7 @@ def _state_sql(vendor: str) -> tuple[str, int, bool, bool]:
         parts.append(
             f"SELECT 'o', CAST(d.{quote(device._meta.pk.column)} AS VARCHAR(20)),"
             f" d.{quote(device._meta.get_field('key').column)},"
-            f" d.{quote(device._meta.get_field('confirmed').column)}"
+            f" CASE WHEN d.{quote(device._meta.get_field('confirmed').column)} THEN 1 ELSE 0 END"
             f" FROM {quote(device._meta.db_table)} d"
             f" WHERE d.{quote(related['totpdevice_set'].field.column)} = %s"
         )
