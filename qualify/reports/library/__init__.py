@@ -3,6 +3,7 @@ report is a new module here, imported below, and one line in
 qualify.accounts.policy.REPORT_RULES saying who may run it."""
 
 from qualify.reports.library import (  # noqa: F401
+    access_rights,
     audit_trail,
     compliance,
     employee_file,
