@@ -384,6 +384,8 @@ REPORT_RULES: dict[str, Rule] = {
     "revision-roster": REPORTS,
     "compliance": REPORTS,
     "matrix": REPORTS,
+    # CAPAs, change controls and deviations are read by QA and the auditor.
+    "quality-record": dataclasses.replace(REPORTS, what="quality record reports"),
     # The audit trail's readers (U2: the auditor, and the administrator).
     "audit-trail": AUDIT_TRAIL,
     # The access-history page's readers (AUDIT_TRAIL), as accounts.queries.access_history.

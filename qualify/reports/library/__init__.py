@@ -10,5 +10,6 @@ from qualify.reports.library import (  # noqa: F401
     matrix,
     performances,
     qualified,
+    quality_record,
     revision_roster,
 )
