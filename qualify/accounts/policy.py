@@ -377,6 +377,14 @@ REPORTS = Rule(
     post_reads=True,
 )
 EMPLOYEE_FILE = dataclasses.replace(REPORTS, what="employee training files", own=STAFF)
+# Audit-trail review (Annex 11 §9): QA approvers review and sign; the auditor reads the
+# reviews (read-only, never signs, U2). The trail is reviewed whole: no client scoping.
+AUDIT_REVIEW = Rule(
+    "audit-trail reviews",
+    read=_set(QA_APPROVER, AUDITOR),
+    write=_set(QA_APPROVER),
+    client=False,
+)
 REPORT_RULES: dict[str, Rule] = {
     "qualified": REPORTS,
     "employee-file": EMPLOYEE_FILE,
@@ -615,6 +623,8 @@ POLICY: dict[str, Rule] = {
     "api:report-export": REPORT_LIST,
     "api:report-export-file": REPORT_LIST,
     **{f"web:report-{name}": rule for name, rule in REPORT_RULES.items()},
+    "web:audit_reviews": AUDIT_REVIEW,
+    "web:audit_review": AUDIT_REVIEW,
     **{f"api:report-{name}": rule for name, rule in REPORT_RULES.items()},
 }
 

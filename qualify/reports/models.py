@@ -48,3 +48,11 @@ class ReportExport(models.Model):
         if not self.rows_estimate:
             return None
         return min(99, int(100 * self.rows_done / self.rows_estimate))
+
+
+# Audit-trail review (Annex 11 §9), kept in its own module.
+from qualify.reports.review_models import (  # noqa: E402, F401
+    AuditReview,
+    AuditReviewFinding,
+    AuditReviewReminder,
+)

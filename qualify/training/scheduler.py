@@ -45,6 +45,13 @@ DAILY_JOBS = [
 ]
 
 
+def register_daily(job: Job) -> None:
+    """A higher layer (reports) adds its daily job from its AppConfig.ready(), since
+    training never imports it (layers)."""
+    if all(j.name != job.name for j in DAILY_JOBS):
+        DAILY_JOBS.append(job)
+
+
 def run_daily(*, now: dt.datetime | None = None, source: str = "cli") -> dict[str, dict[str, int]]:
     """Run every daily job once, each in its own transaction, under one audit context."""
     now = now or timezone.now()
