@@ -120,4 +120,4 @@ def test_the_administrator_sees_the_reports_menu_and_only_the_audit_trail(client
     assert b"Reports" in page.content
     listing = client.get(reverse("web:reports"))
     assert listing.status_code == 200
-    assert [r.name for r in reports_queries.reports_for(admin)] == ["audit-trail"]
+    assert [r.name for r in reports_queries.reports_for(admin)] == ["access-rights", "audit-trail"]
