@@ -398,6 +398,8 @@ REPORT_RULES: dict[str, Rule] = {
     "audit-trail": AUDIT_TRAIL,
     # The access-history page's readers (AUDIT_TRAIL), as accounts.queries.access_history.
     "access-rights": AUDIT_TRAIL,
+    # The software version, migrations and settings in force (the same readers).
+    "system-history": AUDIT_TRAIL,
 }
 # The reports list and a user's background exports (each user sees their own only).
 # The administrator runs the audit-trail report (AUDIT_TRAIL), so opens the list too.

@@ -6,5 +6,8 @@ register_actions(
         "audit.exported": "Audit trail exported",
         "audit.key.rotated": "Audit signing key rotated",
         "audit.security.baseline": "Security state recorded",
+        # System history (qualify.audit.system).
+        "system.upgraded": "System upgraded",
+        "system.settings_changed": "Security settings changed",
     }
 )

@@ -13,3 +13,10 @@ class AuditConfig(AppConfig):
         )
 
         security.register()
+
+        from django.db.models.signals import post_migrate
+
+        from qualify.audit.system import on_post_migrate
+
+        # Once per migrate (sender: this app), after every app's migrations.
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="qualify-system-history")

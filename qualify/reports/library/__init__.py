@@ -12,4 +12,5 @@ from qualify.reports.library import (  # noqa: F401
     qualified,
     quality_record,
     revision_roster,
+    system_history,
 )

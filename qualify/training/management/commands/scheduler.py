@@ -41,6 +41,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from qualify.audit.system import record_settings
+
+        with audit_context(source="cli"):
+            record_settings()  # a changed security setting is recorded at start
         reminders = apps.is_installed("qualify.quality")
         if options["enqueue"]:
             result = tasks.daily_training_jobs.enqueue()
