@@ -20,19 +20,8 @@ from qualify.api.views import (
     work,
 )
 
+# The path prefix, enum names and hooks are in settings.SPECTACULAR_SETTINGS.
 SCHEMA_SETTINGS = {
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "qualify.api.schema_auth.add_problem_responses",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "AssignmentStatusEnum": "qualify.training.models.AssignmentStatus",
-        "VersionStatusEnum": "qualify.documents.models.VersionStatus",
-        "DeliveryStatusEnum": "qualify.api.models.DeliveryStatus",
-        "EvidenceEnum": "qualify.training.models.Evidence",
-    },
     "DESCRIPTION": (
         "Qualify REST API: HR feed, the MES qualification gate, documents, training "
         "and quality reads, audit trail, webhooks. Authenticate with "

@@ -364,6 +364,7 @@ class JobFunctionOut(serializers.ModelSerializer):
             "active",
             "retired_at",
         ]
+        ref_name = "OrgJobFunctionOut"  # the schema's name; people.py has its own
 
 
 class JobFunctionIn(serializers.Serializer):
@@ -465,6 +466,7 @@ class JobAssignmentOut(serializers.ModelSerializer):
     class Meta:
         model = JobAssignment
         fields = ["id", "person", "job_function", "valid_from", "valid_to", "reason"]
+        ref_name = "OrgJobAssignmentOut"  # the schema's name; people.py has its own
 
 
 class ManagerIn(ReasonIn):

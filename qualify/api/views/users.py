@@ -104,6 +104,9 @@ class OnboardOut(serializers.Serializer):
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(help_text="Why (kept in the audit trail).")
 
+    class Meta:
+        ref_name = "AccountReasonIn"  # the schema's name; org.py has its own
+
 
 def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
