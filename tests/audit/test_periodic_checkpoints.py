@@ -61,15 +61,29 @@ def test_worker_starts_the_checkpoint_thread_at_the_configured_interval(
     trail, no_queue, monkeypatch, settings
 ):
     settings.QUALIFY_CHECKPOINT_INTERVAL_SECONDS = 120
-    started = []
+    threads = {}
+
+    class Thread:
+        """Records the worker's background threads instead of starting them."""
+
+        def __init__(self, *, target, args, name, daemon):
+            threads[name] = (target, args)
+
+        def start(self) -> None:
+            pass
+
+    monkeypatch.setattr(worker.threading, "Thread", Thread)
+    signing = []
     monkeypatch.setattr(
-        checkpoints, "sign_periodically", lambda every, stop, **kw: started.append(every)
+        checkpoints, "sign_periodically", lambda every, stop, **kw: signing.append(every)
     )
     _worker()
-    assert started == [120]
-    started.clear()
+    _, (work, *_) = threads["audit-checkpoints"]
+    work()  # what the thread runs
+    assert signing == [120]
+    threads.clear()
     _worker("--checkpoint-interval", "0")
-    assert started == []
+    assert "audit-checkpoints" not in threads
 
 
 def test_no_checkpoint_before_the_interval_has_passed_nor_without_new_events(trail, time_machine):
