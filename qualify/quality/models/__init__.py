@@ -18,7 +18,12 @@ from qualify.quality.models.change_control import (
     ChangeControlStatus,
     Risk,
 )
-from qualify.quality.models.deviation import Deviation, DeviationSnapshot, DeviationStatus
+from qualify.quality.models.deviation import (
+    Deviation,
+    DeviationCategory,
+    DeviationSnapshot,
+    DeviationStatus,
+)
 from qualify.quality.models.execution import Execution, ExecutionDocument
 from qualify.quality.models.reminders import Notification, ReminderDigest
 
@@ -34,6 +39,7 @@ __all__ = [
     "ChangeControlRevision",
     "ChangeControlStatus",
     "Deviation",
+    "DeviationCategory",
     "DeviationSnapshot",
     "DeviationStatus",
     "EffectivenessCheck",

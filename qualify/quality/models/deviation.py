@@ -13,6 +13,17 @@ deviation_number = RegexValidator(
 )
 
 
+class DeviationCategory(models.TextChoices):
+    """What kind of failure a deviation is, to see recurrence of the same kind."""
+
+    PROCEDURE = "procedure", "Procedure not followed"
+    EQUIPMENT = "equipment", "Equipment"
+    MATERIAL = "material", "Material"
+    DOCUMENTATION = "documentation", "Documentation"
+    TRAINING = "training", "Training"
+    OTHER = "other", "Other"
+
+
 class DeviationStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
@@ -31,6 +42,9 @@ class Deviation(models.Model):
     recorded_at = models.DateTimeField()
     description = models.TextField(help_text="What happened.")
     batch = models.CharField(max_length=80, blank=True)
+    category = models.CharField(
+        max_length=20, choices=DeviationCategory.choices, default=DeviationCategory.OTHER
+    )
     people = models.ManyToManyField(Person, blank=True, related_name="+")
     documents = models.ManyToManyField(Document, blank=True, related_name="+")
     status = models.CharField(

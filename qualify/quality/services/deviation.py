@@ -13,7 +13,13 @@ from qualify.documents.models import Document
 from qualify.guards import AlreadyDone
 from qualify.org.models import Client, Person, Site
 from qualify.quality import events
-from qualify.quality.models import Deviation, DeviationSnapshot, DeviationStatus, Execution
+from qualify.quality.models import (
+    Deviation,
+    DeviationCategory,
+    DeviationSnapshot,
+    DeviationStatus,
+    Execution,
+)
 from qualify.quality.queries.open_items import deviation_open_items
 from qualify.quality.services.clients import record_client, require_client_access
 from qualify.quality.services.common import (
@@ -45,6 +51,7 @@ def deviation_create(
     people: Iterable[Person] = (),
     documents: Iterable[Document] = (),
     client: Client | None = None,
+    category: str = "",
 ) -> Deviation:
     """Report a deviation with its qualification snapshot. Its client (U2) is `client`
     when given, else the one client of the documents involved, else the actor's only
@@ -65,6 +72,7 @@ def deviation_create(
             batch=batch,
             people=list(people),
             documents=documents,
+            category=category,
         )
 
 
@@ -87,6 +95,7 @@ def _create(
     documents,
     execution: Execution | None = None,
     client: Client | None = None,
+    category: str = "",
 ) -> Deviation:
     """Inside the caller's transaction; the gate calls this for automatic deviations,
     which concern the execution's client."""
@@ -100,6 +109,7 @@ def _create(
         recorded_at=now(),
         description=description,
         batch=batch,
+        category=category or DeviationCategory.OTHER,
         automatic=execution is not None,
         execution=execution,
         created_by=actor,

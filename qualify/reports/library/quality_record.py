@@ -2,16 +2,36 @@
 with its training picture (the quality picture query: who must train, status,
 evidence, G5), its effectiveness evidence (a CAPA's actions, their scores and
 observations, effectiveness reviews), the signatures on it (S1), and for a deviation
-its qualification snapshot (Q7) with the training records each answer rests on."""
+its qualification snapshot (Q7) with the training records each answer rests on, and
+its recurrence: the deviations of the same category that occurred in the 12 months up
+to it (itself included), among those the user may see (U2)."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+
+from django.db.models import QuerySet
 
 from qualify.quality.queries import picture
 from qualify.quality.queries import records as quality_records
 from qualify.reports.params import BadParameters
 from qualify.reports.registry import CITE, Column, Param, Report, ReportRequest, register
 from qualify.signatures.queries import signature_checks
+
+RECURRENCE_WINDOW = dt.timedelta(days=365)
+
+
+def recurrence(user: Any, deviation: Any) -> QuerySet:
+    """Deviations of the deviation's category that occurred in the 12 months up to it."""
+    return (
+        quality_records.deviations(user)
+        .filter(
+            category=deviation.category,
+            occurred_at__gt=deviation.occurred_at - RECURRENCE_WINDOW,
+            occurred_at__lte=deviation.occurred_at,
+        )
+        .order_by("occurred_at", "pk")
+    )
 
 
 def _record_ids(answer: Any) -> list[int]:
@@ -56,7 +76,7 @@ class QualityRecord(Report):
         Column(
             "fact",
             "Fact",
-            doc="record, training, effectiveness, review, signature, snapshot",
+            doc="record, training, effectiveness, review, signature, snapshot, recurrence",
         ),
         Column("subject", "Subject", doc="Person, action or signer the fact is about"),
         Column("requirement", "Requirement or document"),
@@ -89,10 +109,21 @@ class QualityRecord(Report):
 
     def summary(self, request: ReportRequest) -> list[tuple[str, str]]:
         obj = request.context["obj"]
-        return [
+        out = [
             ("Record", f"{request.context['kind']} {obj.number}"),
             ("Status", obj.get_status_display()),
         ]
+        if request.context["kind"] == "Deviation":
+            count = recurrence(request.user, obj).count()
+            out += [
+                ("Category", obj.get_category_display()),
+                (
+                    "Recurrence",
+                    f"{count} deviation{'s' if count != 1 else ''} of this category in the "
+                    "12 months up to this one (itself included)",
+                ),
+            ]
+        return out
 
     def rows(self, request: ReportRequest) -> Iterator[dict[str, Any]]:
         obj = request.context["obj"]
@@ -104,6 +135,11 @@ class QualityRecord(Report):
             "fact": "record",
             "subject": f"{request.context['kind']} {obj.number}",
             "status": obj.get_status_display(),
+            "evidence": (
+                f"category: {obj.get_category_display()}"
+                if request.context["kind"] == "Deviation"
+                else ""
+            ),
             CITE: own,
         }
         for t in picture.training_picture(obj):
@@ -180,4 +216,15 @@ class QualityRecord(Report):
                     "qualified_then": "yes" if snap.qualified_as_known_then else "no",
                     "records": ", ".join(str(r) for r in sorted(set(records))),
                     CITE: ("quality.deviationsnapshot", snap.pk),
+                }
+            for other in recurrence(request.user, obj):
+                yield {
+                    **blank,
+                    "fact": "recurrence",
+                    "subject": f"Deviation {other.number}",
+                    "requirement": other.get_category_display(),
+                    "status": other.get_status_display(),
+                    "at": other.occurred_at,
+                    "evidence": other.description,
+                    CITE: ("quality.deviation", other.pk),
                 }

@@ -1,7 +1,14 @@
 from django import forms
 
 from qualify.edge import ModelMultipleIdsField
-from qualify.quality.models import ActionKind, CapaSource, EffectivenessCheck, Risk, RootCause
+from qualify.quality.models import (
+    ActionKind,
+    CapaSource,
+    DeviationCategory,
+    EffectivenessCheck,
+    Risk,
+    RootCause,
+)
 from qualify.web.documents.kit import LocalDateTimeField
 
 
@@ -159,6 +166,13 @@ class DeviationForm(_ClientChoice, forms.Form):
     occurred_at = LocalDateTimeField(label="When it happened", help_text="Not in the future.")
     description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}))
     batch = forms.CharField(label="Batch", required=False, max_length=80)
+    category = forms.ChoiceField(
+        label="Category",
+        choices=DeviationCategory.choices,
+        initial=DeviationCategory.OTHER,
+        required=False,
+        help_text="What kind of failure: deviations of one kind are counted for recurrence.",
+    )
     people = _multi("People involved")
     documents = _multi("Documents involved")
 
