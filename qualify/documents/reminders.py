@@ -10,8 +10,10 @@ date and kind makes each mail go once, however often the job runs; a new due dat
 import datetime as dt
 from functools import partial
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from qualify.documents import reviews
 from qualify.documents.models import Document, ReviewReminder
@@ -27,7 +29,10 @@ def _mail(document: Document, status: reviews.ReviewStatus) -> None:
         told = f"is due on {when}"
     body = (
         f"The periodic review of {document.number} {document.title} {told}. Review it in "
-        "Qualify: sign 'reviewed, no change' or start a new revision."
+        "Qualify: sign 'reviewed, no change' or start a new revision.\n\n"
+        f"Open it: {settings.QUALIFY_BASE_URL}"
+        f"{reverse('web:document_review', args=[document.number])}\n"
+        f"Everything waiting for you: {settings.QUALIFY_BASE_URL}{reverse('web:work')}"
     )
     send_mail(subject, body, None, [document.owner.email])
 

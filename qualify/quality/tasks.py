@@ -188,8 +188,14 @@ def send_digests(at: dt.datetime) -> int:
 
 
 def run_reminders(*, at: dt.datetime | None = None) -> dict[str, int]:
+    from qualify.quality.work_notices import notify_effectiveness_due
+
     at = at or timezone.now()
-    return {"lost": notify_lost_qualifications(at), "digests": send_digests(at)}
+    return {
+        "lost": notify_lost_qualifications(at),
+        "digests": send_digests(at),
+        "effectiveness_due": notify_effectiveness_due(at),
+    }
 
 
 @task()

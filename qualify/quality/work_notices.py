@@ -68,3 +68,174 @@ def notify_new_work(assignment_ids: list[int]) -> int:
 def new_work_after_commit(*, actor, assignments, **kwargs) -> None:
     ids = [a.pk for a in assignments]
     transaction.on_commit(partial(notify_new_work.enqueue, ids), robust=True)
+
+
+# --- the other kinds of work the inbox lists --------------------------------------------
+#
+# Who is told is decided by the inbox's own sources (qualify.quality.queries.work): a
+# candidate is mailed an item only when that item is in their inbox, so the rules the
+# inbox applies (S2: not the author, not the reviewer; U2: a client-restricted user only
+# hears of their clients' records) apply to the mail without being written twice. Each
+# (user, item) is mailed once (a Notification row).
+
+
+def _candidates(perm: str | None = None, user_ids: list[int] | None = None):
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    rows = get_user_model().objects.filter(is_active=True)
+    if user_ids is not None:
+        rows = rows.filter(pk__in=user_ids)
+    if perm is not None:
+        app_label, codename = perm.split(".")
+        rows = rows.filter(
+            Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            )
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
+        ).distinct()
+    return rows.order_by("pk")
+
+
+def _tell(user, item) -> bool:
+    """Mail `user` one inbox item, once; False when already told or no address."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from qualify.quality.models import Notification
+    from qualify.quality.models.reminders import NoticeKind
+
+    person = Person.objects.filter(user=user).first()
+    address = user.email or (person.email if person else "")
+    if not address:
+        return False
+    subject = f"Waiting for you in Qualify: {item.title}"
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                person=person,
+                user=user,
+                kind=NoticeKind.WORK_ARRIVED,
+                key=item.key[:120],
+                subject=subject[:300],
+                sent_at=timezone.now(),
+            )
+    except IntegrityError:
+        return False
+    due = f"\nDue: {item.due_at:%Y-%m-%d} (UTC)" if item.due_at else ""
+    body = (
+        f"{user.printed_name or user.username}, this waits for you in Qualify:\n\n"
+        f"{item.kind_label}: {item.title}\n{item.detail}{due}\n\n"
+        f"Open it: {settings.QUALIFY_BASE_URL}{item.url}\n"
+        f"Everything waiting for you: {inbox_url()}"
+    )
+    send_mail(subject, body, None, [address])
+    return True
+
+
+def notify_work(kind: str, keys: list[str], *, perm=None, user_ids=None) -> int:
+    """Tell every candidate whose inbox (source `kind`) holds one of `keys`; returns how
+    many mails were sent."""
+    from django.utils import timezone
+
+    from qualify.quality.queries import work
+
+    wanted = set(keys)
+    at = timezone.now()
+    sent = 0
+    for user in _candidates(perm, user_ids):
+        for item in work.SOURCES[kind](user, at):
+            if item.key in wanted:
+                sent += _tell(user, item)
+    return sent
+
+
+@task()
+def notify_work_task(kind: str, keys: list[str], perm=None, user_ids=None) -> int:
+    return notify_work(kind, keys, perm=perm, user_ids=user_ids)
+
+
+def _after_commit(kind: str, keys: list[str], *, perm=None, user_ids=None) -> None:
+    transaction.on_commit(
+        partial(notify_work_task.enqueue, kind, keys, perm, user_ids), robust=True
+    )
+
+
+def _changed(field: str, created: bool, update_fields) -> bool:
+    return created or update_fields is None or field in update_fields
+
+
+def _version_changed(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A revision submitted for review: the possible reviewers are told."""
+    from qualify.documents.models import VersionStatus
+    from qualify.quality.queries import work
+
+    if instance.status == VersionStatus.IN_REVIEW and _changed("status", created, update_fields):
+        key = f"documents.documentversion:{instance.pk}:review"
+        _after_commit(work.DOCUMENT_REVIEW, [key], perm="signatures.sign_reviewed")
+
+
+def _signature_given(sender, instance, created, **kwargs) -> None:
+    """A revision reviewed: the possible approvers are told."""
+    from qualify.audit.registry import object_type_of
+    from qualify.documents.models import DocumentVersion
+    from qualify.quality.queries import work
+
+    reviewed = created and instance.meaning == "reviewed"
+    if reviewed and instance.object_type == object_type_of(DocumentVersion):
+        key = f"documents.documentversion:{instance.object_id}:approve"
+        _after_commit(work.DOCUMENT_REVIEW, [key], perm="documents.approve_version")
+
+
+def _action_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A CAPA action assigned: its owner is told (again when it is given to another)."""
+    from qualify.quality.queries import work
+
+    if instance.owner_id and _changed("owner", created, update_fields):
+        key = f"quality.capaaction:{instance.pk}"
+        _after_commit(work.CAPA_ACTION, [key], user_ids=[instance.owner_id])
+
+
+def _deviation_reported(*, actor=None, deviation=None, **kwargs) -> None:
+    """A deviation reported: the QA approvers who may assess it are told."""
+    from qualify.quality.queries import work
+
+    _after_commit(work.DEVIATION, [f"quality.deviation:{deviation.pk}"], perm="quality.manage_capa")
+
+
+def notify_effectiveness_due(at) -> int:
+    """Daily: QA is told of each effectiveness review that has fallen due (once)."""
+    from qualify.quality.models import ActionStatus, CapaAction
+    from qualify.quality.models.capa import EffectivenessCheck
+    from qualify.quality.queries import work
+
+    due = CapaAction.objects.filter(
+        status=ActionStatus.AWAITING_VERIFICATION,
+        effectiveness_check=EffectivenessCheck.REVIEW,
+        review_on__lte=at,
+    ).values_list("pk", flat=True)
+    keys = [f"quality.capaaction:{pk}:effectiveness" for pk in due]
+    if not keys:
+        return 0
+    return notify_work(work.EFFECTIVENESS_REVIEW, keys, perm="quality.manage_capa")
+
+
+def _connect() -> None:
+    from django.db.models.signals import post_save
+
+    from qualify.documents.models import DocumentVersion
+    from qualify.quality.events import deviation_created
+    from qualify.quality.models import CapaAction
+    from qualify.signatures.models import Signature
+
+    post_save.connect(_version_changed, sender=DocumentVersion, dispatch_uid="work.version")
+    post_save.connect(_signature_given, sender=Signature, dispatch_uid="work.signature")
+    post_save.connect(_action_saved, sender=CapaAction, dispatch_uid="work.capa_action")
+    deviation_created.connect(_deviation_reported)
+
+
+_connect()

@@ -1,6 +1,7 @@
 """Reminder mail bookkeeping: at most one digest per person per day; immediate
 notices are sent once per event."""
 
+from django.conf import settings
 from django.db import models
 
 from qualify.org.models import Person
@@ -24,10 +25,17 @@ class ReminderDigest(models.Model):
 class NoticeKind(models.TextChoices):
     REQUALIFICATION = "requalification", "Requalification ordered"
     QUALIFICATION_LOST = "qualification_lost", "Qualification lost"
+    WORK_ARRIVED = "work_arrived", "Work arrived in the inbox"
 
 
 class Notification(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Work notices (qualify.quality.work_notices) go to users, some with no person record.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     kind = models.CharField(max_length=30, choices=NoticeKind.choices)
     key = models.CharField(max_length=120, help_text="What it is about, so it is sent once.")
     subject = models.CharField(max_length=300)
@@ -35,7 +43,16 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["person", "kind", "key"], name="notice_once")
+            models.UniqueConstraint(fields=["person", "kind", "key"], name="notice_once"),
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"],
+                condition=models.Q(user__isnull=False),
+                name="notice_once_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(user__isnull=False),
+                name="notice_has_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
