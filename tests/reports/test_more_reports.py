@@ -121,3 +121,25 @@ def test_the_administrator_sees_the_reports_menu_and_only_the_audit_trail(client
     listing = client.get(reverse("web:reports"))
     assert listing.status_code == 200
     assert [r.name for r in reports_queries.reports_for(admin)] == ["access-rights", "audit-trail"]
+
+
+@pytest.mark.requirement("A1", "P19")
+def test_audit_trail_names_the_actor_s_role_held_at_the_time_of_each_event(situation):
+    from qualify.accounts.queries import access_history
+
+    s = situation
+    rows, text = all_formats(
+        "audit-trail", {"person": s.qa.username, "action": "quality"}, s.auditor
+    )
+    assert rows
+    held = [h for h in access_history(s.qa).holdings if h.kind == "role"]
+    for row in rows:
+        event = AuditEvent.objects.get(seq=int(row["seq"]))
+        expected = sorted(
+            h.label
+            for h in held
+            if h.since <= event.recorded_at and (h.until is None or event.recorded_at < h.until)
+        )
+        assert expected
+        assert row["actor_role"] == ", ".join(expected)
+    assert rows[0]["actor_role"] in text

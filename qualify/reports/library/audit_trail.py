@@ -3,6 +3,10 @@ person the record is), record, action, period and client; each with the actor's 
 name, the reason, the old and new values in words and its verification status (its hash
 follows from the previous event's and its indexed columns match its entry, A3).
 
+The actor's role at the time is read from the actor's access history
+(`qualify.accounts.queries.access_history`, as the access-rights report reads it): the
+roles held at the event's instant.
+
 A client-restricted user (U2) sees only the events of records of their clients, as on
 the audit-trail page and the API; the command line without --user sees everything."""
 
@@ -14,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
+from qualify.accounts.queries import access_history
 from qualify.audit.models import AuditEvent
 from qualify.audit.trail import GENESIS, chain_next
 from qualify.documents.models import Document, DocumentVersion
@@ -50,6 +55,29 @@ def _of_clients(clients: set[int] | None, user: Any) -> Q:
             rows = rows.filter(**{f"{field}__in": clients})
         q |= Q(object_type=object_type, object_id__in=_ids(rows))
     return q
+
+
+class _RolesAt:
+    """The roles each actor held at an instant, one access history per actor."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, list] = {}
+
+    def __call__(self, user_id: int | None, at: Any) -> str:
+        if user_id is None:
+            return "(system)"
+        if user_id not in self.held:
+            user = get_user_model().objects.filter(pk=user_id).first()
+            history = access_history(user) if user is not None else None
+            self.held[user_id] = (
+                [h for h in history.holdings if h.kind == "role"] if history else []
+            )
+        names = sorted(
+            h.label
+            for h in self.held[user_id]
+            if h.since <= at and (h.until is None or at < h.until)
+        )
+        return ", ".join(names) or "(no role)"
 
 
 def words(value: Any) -> str:
@@ -121,6 +149,7 @@ class AuditTrail(Report):
         Column("seq", "Sequence", "number"),
         Column("recorded_at", "Recorded", "time"),
         Column("actor", "Actor", doc="Printed name (user id) at the time of the event"),
+        Column("actor_role", "Actor's role", doc="The roles the actor held at the time"),
         Column("action", "Action"),
         Column("object_type", "Record type"),
         Column("object_id", "Record"),
@@ -168,10 +197,18 @@ class AuditTrail(Report):
 
     def rows(self, request: ReportRequest) -> Iterator[dict[str, Any]]:
         previous: tuple[int, str] | None = None
+        roles_at = _RolesAt()
         rows = events(request).values_list(
-            "seq", "entry", "chain_hash", "action", "object_type", "object_id", "recorded_at"
+            "seq",
+            "entry",
+            "chain_hash",
+            "action",
+            "object_type",
+            "object_id",
+            "recorded_at",
+            "actor_id",
         )
-        for seq, entry, chain_hash, action, object_type, object_id, at in rows.iterator(
+        for seq, entry, chain_hash, action, object_type, object_id, at, actor_id in rows.iterator(
             chunk_size=CHUNK
         ):
             if previous is not None and previous[0] == seq - 1:
@@ -199,6 +236,7 @@ class AuditTrail(Report):
                 "seq": seq,
                 "recorded_at": at,
                 "actor": f"{data.get('actor_name', '')} ({data.get('actor_username', '')})",
+                "actor_role": roles_at(actor_id, at),
                 "action": action,
                 "object_type": object_type,
                 "object_id": object_id,
