@@ -79,28 +79,6 @@ def new_work_after_commit(*, actor, assignments, **kwargs) -> None:
 # (user, item) is mailed once (a Notification row).
 
 
-def _candidates(perm: str | None = None, user_ids: list[int] | None = None):
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    rows = get_user_model().objects.filter(is_active=True)
-    if user_ids is not None:
-        rows = rows.filter(pk__in=user_ids)
-    if perm is not None:
-        app_label, codename = perm.split(".")
-        rows = rows.filter(
-            Q(
-                groups__permissions__codename=codename,
-                groups__permissions__content_type__app_label=app_label,
-            )
-            | Q(
-                user_permissions__codename=codename,
-                user_permissions__content_type__app_label=app_label,
-            )
-        ).distinct()
-    return rows.order_by("pk")
-
-
 def _tell(user, item) -> bool:
     """Mail `user` one inbox item, once; False when already told or no address."""
     from django.db import IntegrityError
@@ -147,7 +125,7 @@ def notify_work(kind: str, keys: list[str], *, perm=None, user_ids=None) -> int:
     wanted = set(keys)
     at = timezone.now()
     sent = 0
-    for user in _candidates(perm, user_ids):
+    for user in work.candidates(perm, user_ids):
         for item in work.SOURCES[kind](user, at):
             if item.key in wanted:
                 sent += _tell(user, item)

@@ -484,3 +484,97 @@ def counts(items: list[WorkItem]) -> dict[str, int]:
 def work_count(user: Any, *, at: dt.datetime | None = None) -> int:
     """How many things wait for `user`: the menu's badge."""
     return len(my_work(user, at=at))
+
+
+# --- who acts next -------------------------------------------------------------------
+
+
+def candidates(perm: str | None = None, user_ids: list[int] | None = None):
+    """Active users holding `perm` (through a role or directly), or among `user_ids`."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    rows = get_user_model().objects.filter(is_active=True)
+    if user_ids is not None:
+        rows = rows.filter(pk__in=user_ids)
+    if perm is not None:
+        app_label, codename = perm.split(".")
+        rows = rows.filter(
+            Q(
+                groups__permissions__codename=codename,
+                groups__permissions__content_type__app_label=app_label,
+            )
+            | Q(
+                user_permissions__codename=codename,
+                user_permissions__content_type__app_label=app_label,
+            )
+        ).distinct()
+    return rows.order_by("printed_name", "pk")
+
+
+def holders(kind: str, key: str, *, perm=None, user_ids=None, at=None) -> list:
+    """The users whose inbox (source `kind`) now holds the item `key`: who acts next, by
+    the inbox's own rules (S2, U2). Also who is mailed (qualify.quality.work_notices)."""
+    at = at or timezone.now()
+    return [
+        user
+        for user in candidates(perm, user_ids)
+        if any(item.key == key for item in SOURCES[kind](user, at))
+    ]
+
+
+def _names(users: list) -> str:
+    names = [u.printed_name or u.username for u in users]
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+
+
+SUBMITTED = "submitted"
+REVIEWED = "reviewed"
+APPROVED = "approved"
+READ = "read"
+SESSION_RECORDED = "session_recorded"
+ACTION_ADDED = "action_added"
+ACTION_COMPLETED = "action_completed"
+CAPA_RAISED = "capa_raised"
+
+
+def next_actor(step: str, obj: Any = None) -> str:
+    """The sentence a page shows after `step` on `obj`: who acts next, named from the
+    inboxes that now hold the work."""
+    if step == SUBMITTED:
+        who = holders(
+            DOCUMENT_REVIEW,
+            f"documents.documentversion:{obj.pk}:review",
+            perm="signatures.sign_reviewed",
+        )
+        if not who:
+            return "Next: review, but nobody else may review it yet."
+        return f"Next: review by a reviewer ({_names(who)})."
+    if step == REVIEWED:
+        who = holders(
+            DOCUMENT_REVIEW,
+            f"documents.documentversion:{obj.pk}:approve",
+            perm="documents.approve_version",
+        )
+        if not who:
+            return (
+                "Next: approval by a QA approver, but none other than its author and "
+                "reviewer is available yet."
+            )
+        return f"Next: approval by a QA approver ({_names(who)})."
+    if step == APPROVED:
+        return "Next: the people who must train on it sign their reading."
+    if step == READ:
+        return "Next: nobody; your signature completes it."
+    if step == SESSION_RECORDED:
+        return "Next: each attendee signs their own record."
+    if step == ACTION_ADDED:
+        who = holders(CAPA_ACTION, f"quality.capaaction:{obj.pk}", user_ids=[obj.owner_id])
+        if not who:
+            return "Next: the action's owner, who cannot see it yet."
+        return f"Next: {_names(who)} carries out the action."
+    if step == ACTION_COMPLETED:
+        return "Next: a QA approver closes the CAPA once every action is complete."
+    if step == CAPA_RAISED:
+        return "Next: add its actions; each owner is told."
+    raise ValueError(f"Unknown step {step!r}")

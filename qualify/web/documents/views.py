@@ -11,6 +11,7 @@ from django.utils import timezone
 from qualify.documents import queries, reviews
 from qualify.documents import services as documents
 from qualify.documents.models import VersionStatus
+from qualify.quality.queries import work
 from qualify.signatures.queries import signature_checks
 from qualify.training.services import impact_preview
 from qualify.web.documents.forms import (
@@ -158,7 +159,9 @@ def _signed_action(request, pk, *, call, meaning, success, form_class=None):
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, sign_form, form)
         else:
-            messages.success(request, success)
+            step = {"authored": work.SUBMITTED, "reviewed": work.REVIEWED}.get(meaning)
+            after = f" {work.next_actor(step, version)}" if step else ""
+            messages.success(request, success + after)
             return redirect("web:document_version", pk=version.pk)
     context = _version_context(
         request,
@@ -254,7 +257,9 @@ def version_approve(request, pk: int):
             show_errors(exc, form, sign_form)
             status = 422
         else:
-            messages.success(request, f"{version} approved, signed.")
+            messages.success(
+                request, f"{version} approved, signed. {work.next_actor(work.APPROVED)}"
+            )
             return redirect("web:document_version", pk=version.pk)
     elif request.method == "POST":
         status = 422

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from qualify.quality.queries import work
 from qualify.training.models import Method
 from qualify.training.services import record_read_and_understood
 from qualify.web.employee import queries
@@ -46,7 +47,10 @@ def assignment(request, pk: int):
                 add_errors(form, error)
             else:
                 what = record.document_version or item.requirement
-                messages.success(request, f"Signed: you read and understood {what}.")
+                messages.success(
+                    request,
+                    f"Signed: you read and understood {what}. {work.next_actor(work.READ)}",
+                )
                 return redirect("web:employee_record", pk=record.pk)
     template = (
         "web/employee/_sign_dialog.html"

@@ -13,6 +13,7 @@ from qualify.org.queries import clients as client_query
 from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import Capa, CapaSource, ChangeControl, Deviation
+from qualify.quality.queries import work
 from qualify.quality.services import QualityRefused
 from qualify.signatures.queries import signature_checks
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
@@ -218,7 +219,7 @@ def capa_new(request):
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, form)
         else:
-            messages.success(request, f"{capa.number} raised.")
+            messages.success(request, f"{capa.number} raised. {work.next_actor(work.CAPA_RAISED)}")
             return redirect("web:quality_detail", kind="capas", pk=capa.pk)
     return render(request, "web/quality/capa_new.html", {"form": form})
 
@@ -233,11 +234,14 @@ def capa_action_new(request, pk: int):
     set_zone(form, user_zone(request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            quality.capa_action_add(actor=request.user, capa=capa, **form.cleaned_data)
+            action = quality.capa_action_add(actor=request.user, capa=capa, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, form)
         else:
-            messages.success(request, f"Action added to {capa.number}.")
+            messages.success(
+                request,
+                f"Action added to {capa.number}. {work.next_actor(work.ACTION_ADDED, action)}",
+            )
             return redirect("web:quality_detail", kind="capas", pk=capa.pk)
     return render(request, "web/quality/action_new.html", {"capa": capa, "form": form})
 
@@ -257,7 +261,10 @@ def capa_action_complete(request, pk: int):
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, sign_form, form)
         else:
-            messages.success(request, "Action completed and verified, signed.")
+            messages.success(
+                request,
+                "Action completed and verified, signed. " + work.next_actor(work.ACTION_COMPLETED),
+            )
             return redirect("web:quality_detail", kind="capas", pk=action.capa_id)
     return render(
         request,

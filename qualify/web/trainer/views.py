@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from qualify.accounts.models import User
 from qualify.guards import AlreadyDone
+from qualify.quality.queries import work
 from qualify.signatures.queries import signature_checks
 from qualify.training.models import Method
 from qualify.training.services.records import (
@@ -134,7 +135,11 @@ def classroom(request):
                 add_errors(session_form, error)
         else:
             done = [(r.person, r, signature_checks(r)) for r in records]
-            messages.success(request, f"Recorded {len(done)} attendee(s) of {requirement.code}.")
+            messages.success(
+                request,
+                f"Recorded {len(done)} attendee(s) of {requirement.code}. "
+                + work.next_actor(work.SESSION_RECORDED),
+            )
     recorded = {p.pk for p, _, _ in done}
     rows = [(p, f) for p, f in rows if p.pk not in recorded]
     if not rows and done:
