@@ -5,6 +5,7 @@ import datetime as dt
 from django import template
 
 from qualify.web import zones
+from qualify.web.markdown import render as render_markdown
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def utc(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@register.filter
+def markdown(text: str):
+    """A text or Markdown version's content as formatted, escaped HTML."""
+    return render_markdown(text)
