@@ -204,8 +204,12 @@ def main(argv: list[str]) -> list[dict]:
     args = parser.parse_args(argv)
 
     name = f"reports-{args.people}"
+    # Its own checkpoint log: the checkpoints of this plant's trail, not another bench's.
+    log = _django.BENCH_DIR / f"{name}-checkpoints.log"
+    os.environ["QUALIFY_CHECKPOINT_LOG"] = str(log)
     if args.rebuild and not os.environ.get("BENCH_DATABASE_URL"):
         Path(_django.BENCH_DIR / f"{name}.sqlite3").unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
     vendor = _django.setup(name)
     from qualify.org.models import Person
 
