@@ -631,8 +631,7 @@ def job_assignment_end(
         raise ValidationError(
             {
                 "valid_to": (
-                    "The end must be after the start "
-                    f"({assignment.valid_from:%Y-%m-%d %H:%M %Z})."
+                    f"The end must be after the start ({assignment.valid_from:%Y-%m-%d %H:%M %Z})."
                 )
             }
         )

@@ -289,6 +289,9 @@ class TrainingRecord(models.Model):
         ]
         permissions = [("record_training", "Can enter training records for others")]
 
+    def __str__(self) -> str:
+        return f"{self.requirement.code} by {self.person} at {self.completed_at:%Y-%m-%d}"
+
     @property
     def is_migrated(self) -> bool:
         return bool(self.migrated_source)
@@ -302,9 +305,6 @@ class TrainingRecord(models.Model):
             f"Migrated from {self.migrated_source} ({self.migrated_file}, row "
             f"{self.migrated_row}); not signed in Qualify"
         )
-
-    def __str__(self) -> str:
-        return f"{self.requirement.code} by {self.person} at {self.completed_at:%Y-%m-%d}"
 
     def audit_state(self) -> dict:
         """Every concrete field by column name, with the evidence file as its stored

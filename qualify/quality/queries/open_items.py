@@ -69,8 +69,7 @@ def capa_open_items(capa: Capa) -> list[str]:
         items += action_open_items(action)
     if capa.qa_review_required and capa.qa_reviewed_at is None:
         items.append(
-            "Retraining is the only action: QA must review whether it is an effective "
-            "correction"
+            "Retraining is the only action: QA must review whether it is an effective correction"
         )
     return items
 

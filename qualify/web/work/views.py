@@ -19,9 +19,7 @@ def my_work(request):
             "items": shown,
             "total": len(items),
             "kind": kind if kind in work.KIND_LABELS else "",
-            "counts": [
-                (k, work.KIND_LABELS[k], n) for k, n in work.counts(items).items()
-            ],
+            "counts": [(k, work.KIND_LABELS[k], n) for k, n in work.counts(items).items()],
             "zone": zone_of(request.user),
         },
     )

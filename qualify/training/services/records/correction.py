@@ -136,10 +136,7 @@ def record_correct(
         needed = requirement.trainer_requirement
         if needed is not None and not engine.is_qualified(new.trainer, needed, at=new.completed_at):
             raise ValidationError(
-                {
-                    "trainer": f"{new.trainer.full_name} was not qualified on {needed.code} "
-                    "then."
-                }
+                {"trainer": f"{new.trainer.full_name} was not qualified on {needed.code} then."}
             )
         if trainee_credentials is None:
             raise ValidationError({"trainee_credentials": "The trainee signs the correction too."})
