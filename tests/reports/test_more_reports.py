@@ -114,13 +114,19 @@ def test_audit_trail_of_a_period_matches_the_trail_and_refuses_a_reversed_period
 
 
 @pytest.mark.requirement("U2", "P19")
-def test_the_administrator_sees_the_reports_menu_and_only_the_audit_trail(client, admin):
+def test_the_administrator_sees_the_reports_menu_and_only_the_system_reports(client, admin):
     client.force_login(admin)
     page = client.get("/", follow=True)
     assert b"Reports" in page.content
     listing = client.get(reverse("web:reports"))
     assert listing.status_code == 200
-    assert [r.name for r in reports_queries.reports_for(admin)] == ["access-rights", "audit-trail"]
+    # Accounts and the system, never GxP content: the administrator reads no training
+    # or quality report (U2).
+    assert [r.name for r in reports_queries.reports_for(admin)] == [
+        "access-rights",
+        "audit-trail",
+        "system-history",
+    ]
 
 
 @pytest.mark.requirement("A1", "P19")
