@@ -103,3 +103,11 @@ def test_after_adding_a_capa_action_the_page_names_its_owner(client, qa, plant):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert f"Next: {plant.doc_controller.printed_name} carries out the action." in said(response)
+
+
+@pytest.mark.requirement("P28")
+def test_steps_that_end_the_work_say_nobody_acts_next():
+    assert work.next_actor(work.PRACTICAL_SIGNED).startswith("Next: nobody")
+    assert work.next_actor(work.CLOSED).startswith("Next: nobody")
+    with pytest.raises(ValueError):
+        work.next_actor("no-such-step")

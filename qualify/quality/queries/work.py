@@ -536,6 +536,8 @@ SESSION_RECORDED = "session_recorded"
 ACTION_ADDED = "action_added"
 ACTION_COMPLETED = "action_completed"
 CAPA_RAISED = "capa_raised"
+PRACTICAL_SIGNED = "practical_signed"
+CLOSED = "closed"
 
 
 def next_actor(step: str, obj: Any = None) -> str:
@@ -577,4 +579,8 @@ def next_actor(step: str, obj: Any = None) -> str:
         return "Next: a QA approver closes the CAPA once every action is complete."
     if step == CAPA_RAISED:
         return "Next: add its actions; each owner is told."
+    if step == PRACTICAL_SIGNED:
+        return "Next: nobody; the trainee's and your signatures complete it."
+    if step == CLOSED:
+        return "Next: nobody; the record is closed and its training picture is final."
     raise ValueError(f"Unknown step {step!r}")

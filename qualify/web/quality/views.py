@@ -184,7 +184,7 @@ def event_close(request, kind: str, pk: int):
         except (ValidationError, PermissionDenied) as exc:
             show_errors(exc, sign_form, form)
         else:
-            messages.success(request, f"{obj} closed, signed.")
+            messages.success(request, f"{obj} closed, signed. {work.next_actor(work.CLOSED)}")
             return redirect("web:quality_detail", kind=kind, pk=pk)
     context = _detail_context(
         request, kind, obj, close_form=form, sign_form=sign_form, refusal=refusal

@@ -220,7 +220,11 @@ def on_the_job(request):
                 else:
                     add_errors(trainee_form, error)
             else:
-                messages.success(request, f"Recorded {requirement.code} for {trainee.full_name}.")
+                messages.success(
+                    request,
+                    f"Recorded {requirement.code} for {trainee.full_name}. "
+                    + work.next_actor(work.PRACTICAL_SIGNED),
+                )
                 context["done"] = (record, signature_checks(record))
                 return render(request, "web/trainer/ojt_done.html", context)
     context.update(form=form, trainee_form=trainee_form, trainer_form=trainer_form)
