@@ -38,6 +38,11 @@ serve: install
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The suite on PostgreSQL (browser journeys run on their own SQLite copy of the demo).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/qualify_test
+test-postgres: $(VENV)/.installed-test
+	QUALIFY_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest --create-db -m 'not browser' $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
