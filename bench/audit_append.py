@@ -61,6 +61,8 @@ def main(argv: list[str]) -> list[dict]:
     args = parser.parse_args(argv)
     events = 500 if args.quick else args.events
 
+    # This trail's own checkpoint log (the key in var/bench is shared by the benchmarks).
+    os.environ["QUALIFY_CHECKPOINT_LOG"] = str(_django.BENCH_DIR / f"{NAME}-checkpoints.log")
     vendor = _django.setup(NAME)
     from django.db import connection, transaction
 
