@@ -5,15 +5,18 @@ import pytest
 from tests.browser.conftest import login
 
 
-@pytest.mark.requirement("U1", "P13")
+@pytest.mark.requirement("U1", "P13", "P23")
 def test_five_wrong_passwords_lock_an_account_and_an_administrator_unlocks_it(
     browser, page, app_url
 ):
     for _ in range(5):
         login(page, app_url, "operator", "not-the-password")
-    assert page.get_by_text("This account is locked after 5 failed attempts").is_visible()
+    # A wrong password never tells whether the account exists or is locked (P23)...
+    assert page.get_by_text("Enter a correct user id and password").is_visible()
+    assert not page.get_by_text("This account is locked").is_visible()
+    # ...only the right password learns of the lock.
     login(page, app_url, "operator")
-    assert page.get_by_text("This account is locked").is_visible()
+    assert page.get_by_text("This account is locked after 5 failed attempts").is_visible()
 
     admin = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     login(admin, app_url, "admin")

@@ -1,4 +1,5 @@
-"""A CAPA refuses to close while its action is open, then closes once it is verified."""
+"""A CAPA is not offered for closing while its action is open, and says why; it closes once
+the action is verified."""
 
 import re
 
@@ -33,12 +34,11 @@ def test_a_capa_refuses_to_close_then_closes(page, app_url):
     page.get_by_role("button", name="Add the action").click()
     page.get_by_text("Action added to CAPA-2026-901.").wait_for()
 
-    page.get_by_label("Closing comment").fill("All done?")
-    signing(page, "qa")
-    page.get_by_role("button", name="Sign and close").click()
-    refusal = page.get_by_role("alert")
-    assert refusal.get_by_text("Closing was refused.").is_visible()
-    assert refusal.get_by_text(re.compile("open", re.I)).count() >= 1
+    # E2: closing is not offered while the action is open, and the page says what is open
+    # before anyone types a password.
+    assert page.get_by_text("Closing is offered once nothing above is open.").is_visible()
+    assert page.get_by_role("button", name="Sign and close").count() == 0
+    assert page.locator("ul.refusal li").count() >= 1
 
     page.get_by_role("link", name="Complete and verify").click()
     page.get_by_label("Verification comment").fill("Interlock fitted and tested")
@@ -47,6 +47,7 @@ def test_a_capa_refuses_to_close_then_closes(page, app_url):
     page.get_by_text("Action completed and verified, signed.").wait_for()
     assert page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Verified")).is_visible()
 
+    page.get_by_label("Closing comment").fill("Interlock fitted; nothing left open")
     signing(page, "qa")
     page.get_by_role("button", name="Sign and close").click()
     page.get_by_text("CAPA-2026-901 closed, signed.").wait_for()

@@ -78,7 +78,8 @@ def test_qualify_scheduler_sends_the_demos_reminders(demo):
     assert "training.recurrence:" in out.getvalue()
     assert "digest(s) sent" in out.getvalue()
     assert any("Overdue" in m.body for m in mail.outbox)
-    assert run_reminders() == {"lost": 0, "digests": 0}  # at most one a day, each notice once
+    # At most one a day, each notice once.
+    assert run_reminders() == {"lost": 0, "digests": 0, "effectiveness_due": 0}
 
 
 def _fingerprint(path: Path) -> dict:
