@@ -383,19 +383,12 @@ def person_job(request, pk: int):
         initial={"ending": held.first().pk if held.count() == 1 else None},
     )
     set_zone(form, person.site.time_zone)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org.person_change_job(actor=request.user, person=person, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            show_errors(exc, form)
-        else:
-            messages.success(request, f"Changed the job of {person}.")
-            return redirect("web:org_person", pk=person.pk)
-    return _form_page(
+    return _person_change(
         request,
-        "web/organisation/person_form.html",
+        person,
         form,
-        person=person,
+        org.person_change_job,
+        f"Changed the job of {person}.",
         title="Change of job",
         button="Change job",
         now=now,
@@ -409,19 +402,12 @@ def person_manager(request, pk: int):
         people=queries.people(request.user).filter(active=True).exclude(pk=person.pk),
         initial={"manager": person.manager_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            org.person_set_manager(actor=request.user, person=person, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            show_errors(exc, form)
-        else:
-            messages.success(request, f"Set the manager of {person}.")
-            return redirect("web:org_person", pk=person.pk)
-    return _form_page(
+    return _person_change(
         request,
-        "web/organisation/person_form.html",
+        person,
         form,
-        person=person,
+        org.person_set_manager,
+        f"Set the manager of {person}.",
         title="Manager",
         button="Set manager",
     )
@@ -431,25 +417,27 @@ def person_leave(request, pk: int):
     person = _person(request, pk)
     form = forms.LeaveForm(request.POST or None)
     set_zone(form, person.site.time_zone)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org.person_deactivate(
-                actor=request.user,
-                person=person,
-                reason=form.cleaned_data["reason"],
-                left_at=form.cleaned_data["left_at"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            show_errors(exc, form)
-        else:
-            messages.success(request, f"{person} has left; their job assignments ended.")
-            return redirect("web:org_person", pk=person.pk)
-    return _form_page(
+    return _person_change(
         request,
-        "web/organisation/person_form.html",
+        person,
         form,
-        person=person,
+        org.person_deactivate,
+        f"{person} has left; their job assignments ended.",
         title="Leaving",
         button="Record leaving",
         danger=True,
     )
+
+
+def _person_change(request, person, form, service, done: str, **page):
+    """One change to a person through its service: the form's fields are the service's
+    arguments; a refusal stays on the form, success returns to the person."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, person=person, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            show_errors(exc, form)
+        else:
+            messages.success(request, done)
+            return redirect("web:org_person", pk=person.pk)
+    return _form_page(request, "web/organisation/person_form.html", form, person=person, **page)
