@@ -252,3 +252,30 @@ def test_a_client_restricted_user_sees_only_their_clients_job_functions(
     org.client_access_grant(actor=admin, user=restricted, client=acme, reason="Acme team")
     response = _as(client, restricted).get(reverse("web:org_job_functions"))
     assert [obj.code for obj, _ in response.context["rows"]] == ["JF-A"]
+
+
+@pytest.mark.requirement("A1", "Q9")
+def test_the_coordinator_sets_a_manager_and_records_a_leaving_from_the_pages(
+    client, coordinator, site
+):
+    boss = org.person_create(actor=coordinator, employee_number="B1", full_name="Bea", site=site)
+    person = org.person_create(actor=coordinator, employee_number="E2", full_name="Ann", site=site)
+    _as(client, coordinator)
+    response = client.post(
+        reverse("web:org_person_manager", args=[person.pk]),
+        {"manager": boss.pk, "reason": "New team"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.manager_id == boss.pk
+
+    response = client.post(reverse("web:org_person_leave", args=[person.pk]), {"left_at": ""})
+    assert response.status_code == 422  # a leaving needs its reason
+    person.refresh_from_db()
+    assert person.active
+    response = client.post(
+        reverse("web:org_person_leave", args=[person.pk]), {"left_at": "", "reason": "Resigned"}
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert not person.active and person.left_at is not None
