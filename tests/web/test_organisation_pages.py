@@ -278,4 +278,5 @@ def test_the_coordinator_sets_a_manager_and_records_a_leaving_from_the_pages(
     )
     assert response.status_code == 302
     person.refresh_from_db()
-    assert not person.active and person.left_at is not None
+    assert not person.active
+    assert person.left_at is not None
