@@ -293,13 +293,13 @@ def _sessions(user: Any, at: dt.datetime) -> list[WorkItem]:
         if requirement.trainer_requirement_id and requirement.trainer_requirement_id not in held:
             continue
         classroom = requirement.method == Method.CLASSROOM
-        noun = "classroom session" if classroom else "on-the-job qualification"
+        noun = "a classroom session" if classroom else "an on-the-job qualification"
         people = row["people"]
         items.append(
             WorkItem(
                 kind=SESSION,
                 key=f"training.requirement:{requirement.pk}:session",
-                title=f"Hold a {noun}: {requirement.code} {requirement.title}",
+                title=f"Hold {noun}: {requirement.code} {requirement.title}",
                 detail=f"{people} {'person is' if people == 1 else 'people are'} waiting.",
                 due_at=row["first_due"],
                 url_name="web:trainer_classroom" if classroom else "web:trainer_ojt",
