@@ -264,3 +264,39 @@ def test_the_batch_page_shows_when_work_was_performed_and_recorded_in_the_site_z
     assert ">Performed<" in page
     assert ">Recorded<" in page
     assert "late entry" in page
+
+
+@pytest.mark.requirement("E5", "Q7", "E1")
+def test_training_attested_before_the_step_but_entered_after_it_does_not_count(
+    plant, time_machine
+):
+    """A certificate dated 09:00 that reached the system at 10:00:03 was unknown when the
+    step was performed at 10:00:00: as known then, the operator was not qualified, even
+    though the report arrives at 10:00:05, after the entry."""
+    from django.core.files.base import ContentFile
+
+    from qualify.training import services as training
+    from qualify.training.models import Method
+    from tests.quality.plant import creds
+
+    document = plant.document("SOP-021", "Sterile gowning")
+    plant.approve(plant.revise(document, "2"))
+    requirement = plant.requirement("SOP-021-EXT", document=document, method=Method.EXTERNAL)
+    brian = plant.person("Brian Untrained", job_function=plant.operators)
+    ten = ten_oclock_tomorrow()
+    time_machine.move_to(ten + dt.timedelta(seconds=3), tick=False)
+    training.record_external(
+        actor=brian.user,
+        person=brian,
+        requirement=requirement,
+        completed_at=ten - dt.timedelta(hours=1),
+        evidence_file=ContentFile(b"Gowning certificate", name="gowning.txt"),
+        credentials=creds(brian.user),
+    )
+    time_machine.move_to(ten + dt.timedelta(seconds=5), tick=False)
+    with pytest.raises(services.GateRefused):
+        perform(brian, [document], claimed_at=ten)
+    # The gate asked about 10:00 answers as known at 10:00 unless told otherwise (Q7)...
+    assert not queries.gate_check(brian, [document], at=ten).qualified
+    # ...and known now, the same instant is covered: the as-known-at time is what decided.
+    assert queries.gate_check(brian, [document], at=ten, as_known_at=timezone.now()).qualified

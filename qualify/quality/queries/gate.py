@@ -9,7 +9,6 @@ from typing import Any
 from django.utils import timezone
 
 from qualify.documents.models import Document, DocumentVersion
-from qualify.documents.timeline import effective_version
 from qualify.org.models import Person
 from qualify.training import engine
 
@@ -63,16 +62,6 @@ def fresh(documents: list[Document]) -> list[Document]:
     """The documents as stored now (a caller's copy may predate an obsolescence)."""
     rows = Document.objects.in_bulk([d.pk for d in documents])
     return [rows[d.pk] for d in documents]
-
-
-def version_in_force(document: Document, at: dt.datetime) -> DocumentVersion | None:
-    """Q1 with all that is known: None when obsolete or never effective."""
-    return effective_version(
-        list(document.versions.all()),
-        at=at,
-        obsolete_from=document.obsolete_from,
-        obsolete_recorded_at=document.obsolete_recorded_at,
-    )
 
 
 AS_ASKED = object()  # gate_check's default: as known at the instant asked about
