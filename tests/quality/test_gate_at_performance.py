@@ -267,9 +267,7 @@ def test_the_batch_page_shows_when_work_was_performed_and_recorded_in_the_site_z
 
 
 @pytest.mark.requirement("E5", "Q7", "E1")
-def test_training_attested_before_the_step_but_entered_after_it_does_not_count(
-    plant, time_machine
-):
+def test_training_attested_before_the_step_but_entered_after_it_does_not_count(plant, time_machine):
     """A certificate dated 09:00 that reached the system at 10:00:03 was unknown when the
     step was performed at 10:00:00: as known then, the operator was not qualified, even
     though the report arrives at 10:00:05, after the entry."""
