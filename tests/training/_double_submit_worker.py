@@ -36,10 +36,9 @@ def _django() -> None:
 def setup(state: Path) -> None:
     from django.utils import timezone
 
-    from qualify.quality import services as quality
     from qualify.training.models import Assignment, Method
     from tests.personas import PERSONAS, make_user
-    from tests.training.support import Plant, creds
+    from tests.training.support import Plant
 
     users = {name: make_user(name, *PERSONAS[name]) for name in PERSONAS}
     plant = Plant(
@@ -56,41 +55,7 @@ def setup(state: Path) -> None:
     course = plant.requirement("GMP-800", method=Method.CLASSROOM, trainer_requirement=certificate)
     attendees = [plant.person("Cy"), plant.person("Di")]
     version = plant.draft(plant.document("SOP-801"), "2")
-    capa = quality.capa_create(
-        actor=plant.qa,
-        number="CAPA-2026-800",
-        source="other",
-        problem_statement="Label mix-up",
-        root_cause_category="procedure",
-    )
-    action = quality.capa_action_add(
-        actor=plant.qa,
-        capa=capa,
-        kind="corrective",
-        description="Second-person check",
-        owner=plant.qa,
-        due_at=timezone.now() + dt.timedelta(days=5),
-    )
-    quality.capa_action_complete(
-        actor=plant.qa, action=action, credentials=creds(plant.qa), comment="Checks in use"
-    )
-    cc = quality.change_control_create(
-        actor=plant.doc_controller,
-        number="CC-2026-800",
-        title="Check",
-        description="Add a step",
-        reason="CAPA-2026-800",
-        risk="low",
-        planned_effective_date=timezone.now().date(),
-    )
-    quality.change_control_approve(actor=plant.qa, change_control=cc, credentials=creds(plant.qa))
-    deviation = quality.deviation_create(
-        actor=users["employee"],
-        number="DEV-2026-0800",
-        site=plant.site,
-        occurred_at=timezone.now() - dt.timedelta(hours=1),
-        description="Label mix-up",
-    )
+    capa, cc, deviation = ready_to_close(plant, users["employee"], "800")
     matrix_requirement = plant.requirement("RQ-803", document=plant.document("SOP-803"))
     state.write_text(
         json.dumps(
@@ -223,6 +188,52 @@ def main() -> None:
         out.write_text(type(exc).__name__)
     else:
         out.write_text("ok")
+
+
+def ready_to_close(plant, reporter, tag: str):
+    """A CAPA whose only action is complete, an approved change control and a deviation
+    reported by `reporter`: each ready to close, numbered with `tag`."""
+    from django.utils import timezone
+
+    from qualify.quality import services as quality
+    from tests.training.support import creds
+
+    capa = quality.capa_create(
+        actor=plant.qa,
+        number=f"CAPA-2026-{tag}",
+        source="other",
+        problem_statement="Label mix-up",
+        root_cause_category="procedure",
+    )
+    action = quality.capa_action_add(
+        actor=plant.qa,
+        capa=capa,
+        kind="corrective",
+        description="Second-person check",
+        owner=plant.qa,
+        due_at=timezone.now() + dt.timedelta(days=5),
+    )
+    quality.capa_action_complete(
+        actor=plant.qa, action=action, credentials=creds(plant.qa), comment="Checks in use"
+    )
+    cc = quality.change_control_create(
+        actor=plant.doc_controller,
+        number=f"CC-2026-{tag}",
+        title="Check",
+        description="Add a step",
+        reason=f"CAPA-2026-{tag}",
+        risk="low",
+        planned_effective_date=timezone.now().date(),
+    )
+    quality.change_control_approve(actor=plant.qa, change_control=cc, credentials=creds(plant.qa))
+    deviation = quality.deviation_create(
+        actor=reporter,
+        number=f"DEV-2026-0{tag}",
+        site=plant.site,
+        occurred_at=timezone.now() - dt.timedelta(hours=1),
+        description="Label mix-up",
+    )
+    return capa, cc, deviation
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from qualify.training import services as training
 from qualify.training.models import Assignment, Method, TrainingRecord
 from qualify.training.services.records import AttendeesRefused, record_classroom_session
 from tests.personas import PASSWORD
-from tests.training._double_submit_worker import ACTIONS
+from tests.training._double_submit_worker import ACTIONS, ready_to_close
 from tests.training.support import creds
 
 pytestmark = pytest.mark.requirement("P21")
@@ -162,41 +162,7 @@ def test_approving_a_version_twice_signs_once(plant):
 @pytest.fixture
 def closable(plant, employee):
     """A CAPA, a change control and a deviation, each ready to close."""
-    capa = quality.capa_create(
-        actor=plant.qa,
-        number="CAPA-2026-700",
-        source="other",
-        problem_statement="Label mix-up",
-        root_cause_category="procedure",
-    )
-    action = quality.capa_action_add(
-        actor=plant.qa,
-        capa=capa,
-        kind="corrective",
-        description="Second-person check",
-        owner=plant.qa,
-        due_at=timezone.now() + dt.timedelta(days=5),
-    )
-    quality.capa_action_complete(
-        actor=plant.qa, action=action, credentials=creds(plant.qa), comment="Checks in use"
-    )
-    cc = quality.change_control_create(
-        actor=plant.doc_controller,
-        number="CC-2026-700",
-        title="Check",
-        description="Add a step",
-        reason="CAPA-2026-700",
-        risk="low",
-        planned_effective_date=timezone.now().date(),
-    )
-    quality.change_control_approve(actor=plant.qa, change_control=cc, credentials=creds(plant.qa))
-    deviation = quality.deviation_create(
-        actor=employee,
-        number="DEV-2026-0700",
-        site=plant.site,
-        occurred_at=timezone.now() - dt.timedelta(hours=1),
-        description="Label mix-up",
-    )
+    capa, cc, deviation = ready_to_close(plant, employee, "700")
     return {
         "capa": (
             capa,
