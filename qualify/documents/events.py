@@ -9,3 +9,7 @@ from qualify.hooks import Hook
 version_approved = Hook("documents.version_approved")
 # kwargs: actor, document (obsolete_from set, last version ended), reason
 document_obsoleted = Hook("documents.document_obsoleted")
+# kwargs: actor, version (DocumentVersion, now in review, signed "authored")
+version_submitted = Hook("documents.version_submitted")
+# kwargs: actor, version (DocumentVersion, still in review), signature ("reviewed")
+version_reviewed = Hook("documents.version_reviewed")

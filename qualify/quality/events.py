@@ -13,3 +13,5 @@ change_control_closed = Hook("quality.change_control_closed")
 # people, documents and qualification snapshot are written.
 # kwargs: actor, deviation (Deviation)
 deviation_created = Hook("quality.deviation_created")
+# kwargs: actor, action (CapaAction, saved with its owner, people and job functions)
+capa_action_added = Hook("quality.capa_action_added")

@@ -143,39 +143,29 @@ def _after_commit(kind: str, keys: list[str], *, perm=None, user_ids=None) -> No
     )
 
 
-def _changed(field: str, created: bool, update_fields) -> bool:
-    return created or update_fields is None or field in update_fields
-
-
-def _version_changed(sender, instance, created, update_fields=None, **kwargs) -> None:
+def _version_submitted(*, version=None, **kwargs) -> None:
     """A revision submitted for review: the possible reviewers are told."""
-    from qualify.documents.models import VersionStatus
     from qualify.quality.queries import work
 
-    if instance.status == VersionStatus.IN_REVIEW and _changed("status", created, update_fields):
-        key = f"documents.documentversion:{instance.pk}:review"
-        _after_commit(work.DOCUMENT_REVIEW, [key], perm="signatures.sign_reviewed")
+    key = f"documents.documentversion:{version.pk}:review"
+    _after_commit(work.DOCUMENT_REVIEW, [key], perm="signatures.sign_reviewed")
 
 
-def _signature_given(sender, instance, created, **kwargs) -> None:
+def _version_reviewed(*, version=None, **kwargs) -> None:
     """A revision reviewed: the possible approvers are told."""
-    from qualify.audit.registry import object_type_of
-    from qualify.documents.models import DocumentVersion
     from qualify.quality.queries import work
 
-    reviewed = created and instance.meaning == "reviewed"
-    if reviewed and instance.object_type == object_type_of(DocumentVersion):
-        key = f"documents.documentversion:{instance.object_id}:approve"
-        _after_commit(work.DOCUMENT_REVIEW, [key], perm="documents.approve_version")
+    key = f"documents.documentversion:{version.pk}:approve"
+    _after_commit(work.DOCUMENT_REVIEW, [key], perm="documents.approve_version")
 
 
-def _action_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """A CAPA action assigned: its owner is told (again when it is given to another)."""
+def _action_added(*, action=None, **kwargs) -> None:
+    """A CAPA action assigned: its owner is told."""
     from qualify.quality.queries import work
 
-    if instance.owner_id and _changed("owner", created, update_fields):
-        key = f"quality.capaaction:{instance.pk}"
-        _after_commit(work.CAPA_ACTION, [key], user_ids=[instance.owner_id])
+    if action.owner_id:
+        key = f"quality.capaaction:{action.pk}"
+        _after_commit(work.CAPA_ACTION, [key], user_ids=[action.owner_id])
 
 
 def _deviation_reported(*, actor=None, deviation=None, **kwargs) -> None:
@@ -203,16 +193,14 @@ def notify_effectiveness_due(at) -> int:
 
 
 def _connect() -> None:
-    from django.db.models.signals import post_save
+    # Named hooks fired by the services inside their transaction (qualify.hooks), not
+    # model signals: a bulk path or a save outside a service would slip past a signal.
+    from qualify.documents.events import version_reviewed, version_submitted
+    from qualify.quality.events import capa_action_added, deviation_created
 
-    from qualify.documents.models import DocumentVersion
-    from qualify.quality.events import deviation_created
-    from qualify.quality.models import CapaAction
-    from qualify.signatures.models import Signature
-
-    post_save.connect(_version_changed, sender=DocumentVersion, dispatch_uid="work.version")
-    post_save.connect(_signature_given, sender=Signature, dispatch_uid="work.signature")
-    post_save.connect(_action_saved, sender=CapaAction, dispatch_uid="work.capa_action")
+    version_submitted.connect(_version_submitted)
+    version_reviewed.connect(_version_reviewed)
+    capa_action_added.connect(_action_added)
     deviation_created.connect(_deviation_reported)
 
 

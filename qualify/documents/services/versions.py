@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from qualify.audit import services as audit
+from qualify.documents import events
 from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from qualify.documents.services._checks import (
     DRAFT_FIELDS,
@@ -210,6 +211,7 @@ def version_submit(
             reason="Submitted for review, signed as author",
         )
         sign(proof=proof, obj=version, meaning="authored")
+        events.version_submitted.fire(actor=actor, version=version)
     return version
 
 
@@ -248,6 +250,7 @@ def version_review(
             reason=(comment or "").strip() or "Review signed",
             detail={"signature_id": signature.pk},
         )
+        events.version_reviewed.fire(actor=actor, version=version, signature=signature)
     return version
 
 

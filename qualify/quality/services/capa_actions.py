@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from qualify.audit import services as audit
 from qualify.org.models import JobAssignment, JobFunction, Person
+from qualify.quality import events
 from qualify.quality.models import (
     ActionKind,
     ActionStatus,
@@ -167,6 +168,7 @@ def capa_action_add(
         if kind == ActionKind.TRAINING:
             _create_targets(actor, action, people, job_functions, at)
         _flag_retraining_only(actor, capa)
+        events.capa_action_added.fire(actor=actor, action=action)
     return action
 
 
