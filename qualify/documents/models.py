@@ -22,6 +22,8 @@ class DocumentType(models.TextChoices):
     POLICY = "policy", "Policy"
     PROTOCOL = "protocol", "Protocol"
     SPECIFICATION = "spec", "Specification"
+    QUESTION_BANK = "qbank", "Question bank"
+    CONTENT_PACKAGE = "package", "E-learning package"
 
 
 @audited

@@ -26,6 +26,8 @@ DEFAULT_SCHEMES = {
     "policy": "POL-{seq:03d}",
     "protocol": "PRT-{seq:03d}",
     "spec": "SPEC-{seq:03d}",
+    "qbank": "QB-{seq:03d}",
+    "package": "ELP-{seq:03d}",
 }
 
 
