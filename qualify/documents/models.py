@@ -257,3 +257,30 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.document_id} due {self.due_at:%Y-%m-%d}"
+
+
+@audited
+class SectionNote(models.Model):
+    """L3: document control's short "what changed and why" for one section of a
+    version, shown beside that section's redline in delta training. A note is about
+    the version's text, not part of it: adding one does not touch the version's
+    signed content, and notes may be added to an approved version."""
+
+    version = models.ForeignKey(
+        DocumentVersion, on_delete=models.PROTECT, related_name="section_notes"
+    )
+    section = models.CharField(
+        max_length=200, help_text="The section's heading as it appears in the text."
+    )
+    note = models.TextField(help_text="What changed in this section and why.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["version", "section", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "section"], name="section_note_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.section}"

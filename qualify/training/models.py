@@ -55,6 +55,13 @@ class Requirement(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     checklist = models.TextField(blank=True, help_text="On-the-job: the practical's checklist.")
+    # Q10: after a record expires (recurrence), the person stays qualified "in grace"
+    # for this many days while their retraining is open. Zero: no grace.
+    grace_days = models.PositiveIntegerField(
+        default=0,
+        help_text="Days a person stays qualified (in grace) after expiry while "
+        "retraining is open; 0 for none.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -256,6 +263,12 @@ class TrainingRecord(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
+    # L3: the read-and-understand viewer showed the changes against this version (the
+    # version the person was last trained on). The signature covers the version read
+    # (document_version); this notes only what the page showed beside it.
+    delta_from = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -414,3 +427,49 @@ class LegacyImport(models.Model):
         if meaning == "verified" and user.pk == self.run_by_id:
             return "The person who ran the migration cannot verify its report."
         return None
+
+
+@audited
+class OnboardingPlan(models.Model):
+    """A new hire's learning path, generated from their job functions (issue 14):
+    every requirement they must hold, prerequisites first, each with a target date.
+    Generating it again makes a new plan; the latest is the one shown."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="onboarding_plans")
+    starts_at = models.DateTimeField(help_text="The first day the targets count from.")
+    generated_at = models.DateTimeField()
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-generated_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Onboarding of {self.person} from {self.starts_at:%Y-%m-%d}"
+
+
+@audited
+class OnboardingStep(models.Model):
+    plan = models.ForeignKey(OnboardingPlan, on_delete=models.PROTECT, related_name="steps")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    target_at = models.DateTimeField()
+    prerequisite = models.ForeignKey(
+        Requirement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    job_function = models.ForeignKey(
+        JobFunction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    curriculum = models.ForeignKey(
+        Curriculum, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "requirement"], name="onboarding_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.requirement.code} by {self.target_at:%Y-%m-%d}"
