@@ -12,8 +12,9 @@ from qualify.env import env_str
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <token>`. Each use is audited under the token's
-    service account."""
+    """`Authorization: Bearer <token>`. The request acts as the token's service
+    account: what it changes is audited under that account, what GxP records it
+    opens goes to the access log; the token's last use is noted once a minute."""
 
     keyword = "Bearer"
 
@@ -40,7 +41,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             throttle.failed(request)
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
-        token_used(token, method=request.method, path=request.path)
+        token_used(token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

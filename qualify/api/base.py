@@ -9,6 +9,7 @@ from qualify.accounts.policy import audit_forbidden_write
 from qualify.api.auth import BearerTokenAuthentication, ScopeAndRolePermission, TokenRateThrottle
 from qualify.api.errors import problem_exception_handler
 from qualify.api.fields import ObjectJSONParser, StrictFilterBackend
+from qualify.audit import access
 
 
 class Cursor(pagination.CursorPagination):
@@ -53,4 +54,8 @@ class ListView(ApiView, generics.ListAPIView):
 
 
 class RetrieveView(ApiView, generics.RetrieveAPIView):
-    pass
+    def get_object(self):
+        obj = super().get_object()
+        # Who opened which GxP record goes to the access log, not the change trail.
+        access.note(obj, user=self.request.user, path=self.request.path)
+        return obj

@@ -7,7 +7,7 @@ import secrets
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from qualify.accounts import roles
@@ -121,16 +121,29 @@ def token_for(raw: str) -> ApiToken | None:
     return token
 
 
-def token_used(token: ApiToken, *, method: str, path: str) -> None:
-    """Audit one use under the service account (the request id links it to every
-    event the request writes) and note when it was last used."""
+# How often a token's last use is written at most (issue 18: reads do not write).
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+def token_used(token: ApiToken) -> bool:
+    """Note when the token was last used, at most once a minute per token; True when
+    this call wrote it.
+
+    A use is no change of a GxP record, so it writes no event to the change trail
+    and takes no lock of it: what the request changes is audited under the service
+    account with the request id, and GxP records it opens go to the access log
+    (qualify.audit.access). The token row was read just now, so a recent use is
+    seen without a write; the conditional UPDATE keeps two processes that both saw
+    an old time from writing twice in the same minute."""
     now = timezone.now()
-    with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        audit.record(
-            "api.token.used",
-            object_type="api.apitoken",
-            object_id=token.pk,
-            actor=token.user,
-            detail={"method": method, "path": path},
-        )
+    stale = now - LAST_USED_EVERY
+    if token.last_used_at is not None and token.last_used_at > stale:
+        return False
+    changed = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale))
+        .update(last_used_at=now)
+    )
+    if changed:
+        token.last_used_at = now
+    return bool(changed)

@@ -80,6 +80,7 @@ def append_only(*tables: str) -> migrations.RunPython:
 # the chain and record checks, but the missing guard itself is reported too.
 APPEND_ONLY_TABLES = (
     "audit_event",
+    "audit_access_event",
     "audit_checkpoint",
     "audit_cosignature",
     "signatures_signature",

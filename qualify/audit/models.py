@@ -98,3 +98,34 @@ class Cosignature(models.Model):
 
     def __str__(self) -> str:
         return f"cosignature of checkpoint {self.checkpoint_id} by {self.witness}"
+
+
+class AccessEvent(models.Model):
+    """Who opened which GxP record (qualify.audit.access): a log of its own, beside
+    the change trail, append-only and hash-chained separately. `entry` is the
+    canonical JSON and the only hashed content; the other columns index it."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    recorded_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    request_id = models.CharField(max_length=64)
+    entry = models.TextField()
+    chain_hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=80)
+
+    class Meta:
+        db_table = "audit_access_event"
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_access_object"),
+            models.Index(fields=["actor_id", "seq"], name="audit_access_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"access #{self.seq} {self.object_type}:{self.object_id}"
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.entry)

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from qualify.audit import access
 from qualify.org.models import Department, Site
 from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.org.queries import people as people_query
@@ -198,6 +199,7 @@ def people(request):
 
 def person_detail(request, pk: int):
     person = get_object_or_404(people_query(request.user), pk=pk)
+    access.note(person, user=request.user, path=request.path)
     # U2: the job history and open assignments of the user's clients only.
     history = job_assignments(request.user).filter(person=person).order_by("valid_from", "pk")
     open_assignments = training_queries.assignments(person=person, status="open", user=request.user)

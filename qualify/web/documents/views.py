@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from qualify.audit import access
 from qualify.documents import queries, reviews
 from qualify.documents import services as documents
 from qualify.documents.models import VersionStatus
@@ -63,6 +64,7 @@ def document_list(request):
 
 def document_detail(request, number: str):
     document = _document(request, number)
+    access.note(document, user=request.user, path=request.path)
     now = timezone.now()
     versions = queries.versions_with_signatures(document)
     for version in versions:
@@ -128,6 +130,7 @@ def _version_context(request, version, **extra):
 
 def version_detail(request, pk: int):
     version = _version(request, pk)
+    access.note(version, user=request.user, path=request.path)
     sign_form = SigningForm(user=request.user, session=request.session)
     context = _version_context(
         request,
@@ -143,6 +146,7 @@ def version_file(request, pk: int):
     version = _version(request, pk)
     if not version.file:
         raise Http404("This version has no file.")
+    access.note(version, user=request.user, path=request.path)
     return serve_upload(version.file)  # sandboxed, nosniff, safe name (issue 10)
 
 

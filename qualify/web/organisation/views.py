@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from qualify.audit import access
 from qualify.org import filtersets, queries
 from qualify.org import services as org
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
@@ -358,6 +359,7 @@ def _person(request, pk):
 
 def person_detail(request, pk: int):
     person = _person(request, pk)
+    access.note(person, user=request.user, path=request.path)
     history = queries.job_assignments(request.user).filter(person=person).order_by("valid_from")
     return render(
         request,

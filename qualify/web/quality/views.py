@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from qualify.audit import access
 from qualify.org.queries import clients as client_query
 from qualify.quality import queries
 from qualify.quality import services as quality
@@ -163,6 +164,7 @@ def render_detail(request, kind: str, obj, status: int = 200, **extra):
 def event_detail(request, kind: str, pk: int):
     # An operator reaches only the deviations they reported (the query's own reach).
     obj = get_object_or_404(_kind(kind)["rows"](request.user), pk=pk)
+    access.note(obj, user=request.user, path=request.path)
     return render_detail(request, kind, obj)
 
 

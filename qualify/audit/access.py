@@ -1,0 +1,182 @@
+"""The access log: who opened which GxP record, when, through which interface.
+
+Reading is not changing. Access goes to a log of its own (`audit_access_event`), never
+to the change trail (A1), so a read never waits for the change trail's lock and the
+change trail stays the record of changes:
+
+* append-only like the trail (the same database triggers, A2);
+* hash-chained separately (leaf and chain as the trail's, `qualify.audit.trail`)
+  with a MAC from the site key (A6), under a lock of its own (another advisory lock
+  key on PostgreSQL; on SQLite every write takes the one write lock anyway);
+* batched: a request notes what it opened (`note()`); the middleware writes the
+  request's notes in one INSERT after the view answered (`flush()`). Outside a request
+  (the CLI, a task) a note is written at once.
+
+`verify_access_log()` recomputes the chain and the MACs and names the first bad row.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, models, transaction
+from django.utils import timezone
+
+from qualify.audit import keys
+from qualify.audit.canonical import jcs_bytes
+from qualify.audit.context import current_context
+from qualify.audit.registry import audited_models, object_type_of
+from qualify.audit.trail import GENESIS, _db_time, chain_next
+
+# Another 64-bit advisory lock key than the change trail's (trail.ADVISORY_LOCK_KEY).
+ACCESS_LOCK_KEY = 0x5155414C49465902
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Access:
+    at: dt.datetime
+    actor_id: int | None
+    actor_username: str
+    source: str
+    request_id: str
+    object_type: str
+    object_id: str
+    path: str
+
+
+_pending: ContextVar[list[Access] | None] = ContextVar("qualify_access_pending", default=None)
+
+
+def is_gxp(obj_or_model: Any) -> bool:
+    """Records the trail audits are the GxP records whose opening is logged."""
+    return object_type_of(obj_or_model) in audited_models()
+
+
+def note(obj: models.Model, *, user: Any, path: str = "") -> None:
+    """Log that ``user`` opened ``obj`` (a GxP record). Inside a request the note waits
+    for the request's end; elsewhere it is written at once."""
+    if not is_gxp(obj):
+        return
+    ctx = current_context()
+    username = getattr(user, "get_username", lambda: "")() if user is not None else ""
+    access = Access(
+        at=timezone.now(),
+        actor_id=getattr(user, "pk", None),
+        actor_username=username,
+        source=ctx.source,
+        request_id=ctx.request_id,
+        object_type=object_type_of(obj),
+        object_id=str(obj.pk),
+        path=path[:300],
+    )
+    batch = _pending.get()
+    if batch is None:
+        append_access([access])
+    else:
+        batch.append(access)
+
+
+@contextmanager
+def collecting() -> Iterator[list[Access]]:
+    """Collect the notes of one request; the caller writes them with `flush()`."""
+    batch: list[Access] = []
+    token = _pending.set(batch)
+    try:
+        yield batch
+    finally:
+        _pending.reset(token)
+
+
+def flush(batch: list[Access]) -> None:
+    if batch:
+        append_access(batch)
+        batch.clear()
+
+
+def entry_of(seq: int, access: Access) -> str:
+    return jcs_bytes(
+        {
+            "v": FORMAT,
+            "seq": seq,
+            "at": access.at.astimezone(dt.UTC).isoformat(),
+            "actor_id": access.actor_id,
+            "actor_username": access.actor_username,
+            "source": access.source,
+            "request_id": access.request_id,
+            "object_type": access.object_type,
+            "object_id": access.object_id,
+            "path": access.path,
+        }
+    ).decode("utf-8")
+
+
+def append_access(batch: list[Access], using: str = "default") -> list[int]:
+    """Append in one durable transaction of its own (a read has no transaction to join)."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCESS_LOCK_KEY])
+        cursor.execute("SELECT seq, chain_hash FROM audit_access_event ORDER BY seq DESC LIMIT 1")
+        last = cursor.fetchone()
+        seq, chain = (last[0], last[1]) if last else (0, GENESIS)
+        kid, mac_key = keys.mac_signer()
+        rows = []
+        for access in batch:
+            seq += 1
+            entry = entry_of(seq, access)
+            _, chain = chain_next(chain, entry)
+            rows.append(
+                (
+                    seq,
+                    _db_time(access.at, connection.vendor),
+                    access.actor_id,
+                    access.object_type,
+                    access.object_id,
+                    access.request_id,
+                    entry,
+                    chain,
+                    keys.event_mac(kid, mac_key, bytes.fromhex(chain)),
+                )
+            )
+        cursor.executemany(
+            "INSERT INTO audit_access_event (seq, recorded_at, actor_id, object_type,"
+            " object_id, request_id, entry, chain_hash, mac)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class AccessProblem:
+    seq: int
+    message: str
+
+
+def verify_access_log(using: str = "default", batch_size: int = 10_000) -> list[AccessProblem]:
+    """Recompute the access log's chain and MACs; the problems found (empty when intact).
+    Stops at the first break of the chain: what follows cannot be trusted either."""
+    from qualify.audit.models import AccessEvent
+
+    previous, expected_seq = GENESIS, 1
+    signers = keys.mac_keys()
+    rows = (
+        AccessEvent.objects.using(using)
+        .order_by("seq")
+        .values_list("seq", "entry", "chain_hash", "mac")
+    )
+    for seq, entry, chain_hash, mac in rows.iterator(chunk_size=batch_size):
+        if seq != expected_seq:
+            return [AccessProblem(seq, f"access log: expected #{expected_seq}, found #{seq}")]
+        _, chain = chain_next(previous, entry)
+        if chain != chain_hash:
+            return [AccessProblem(seq, f"access log: chain hash of #{seq} does not match")]
+        kid = (mac or "").partition(":")[0]
+        if kid not in signers or keys.event_mac(kid, signers[kid], bytes.fromhex(chain)) != mac:
+            return [AccessProblem(seq, f"access log: MAC of #{seq} does not match")]
+        previous, expected_seq = chain, seq + 1
+    return []
