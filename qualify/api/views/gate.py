@@ -50,6 +50,8 @@ class VersionRef(serializers.Serializer):
 class RequirementAnswerOut(serializers.Serializer):
     requirement = serializers.CharField()
     qualified = serializers.BooleanField()
+    in_grace = serializers.BooleanField(help_text="Q10: qualified only by the grace period.")
+    grace_ends = serializers.DateTimeField(allow_null=True)
     record = serializers.IntegerField(allow_null=True)
     reasons = ReasonOut(many=True)
 
@@ -60,6 +62,8 @@ class AnswerOut(serializers.Serializer):
     at = serializers.DateTimeField()
     as_known_at = serializers.DateTimeField(allow_null=True)
     qualified = serializers.BooleanField()
+    in_grace = serializers.BooleanField(help_text="Q10: qualified (in grace) on some requirement.")
+    grace_ends = serializers.DateTimeField(allow_null=True)
     effective_version = VersionRef(allow_null=True)
     evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Record ids.")
     reasons = ReasonOut(many=True)
@@ -88,6 +92,8 @@ def answer_json(answer) -> dict:
         "at": _iso(answer.at),
         "as_known_at": _iso(answer.as_known_at),
         "qualified": answer.qualified,
+        "in_grace": answer.in_grace,
+        "grace_ends": _iso(answer.grace_ends),
         "effective_version": None
         if version is None
         else {
@@ -102,6 +108,8 @@ def answer_json(answer) -> dict:
             {
                 "requirement": a.requirement.code,
                 "qualified": a.qualified,
+                "in_grace": a.in_grace,
+                "grace_ends": _iso(a.grace_ends),
                 "record": a.record.pk if a.record is not None else None,
                 "reasons": _reasons(a.reasons),
             }

@@ -4,6 +4,7 @@ version in force, each requirement's record and its signature manifestations (S1
 the trainer and the trainer's own qualifying record with its validity, and the
 person's identity verification and e-signature policy acknowledgement (U1)."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,18 @@ def version_label(version) -> str:
 
 
 def reasons(answer) -> str:
+    if answer.in_grace and answer.grace_ends is not None:  # Q10, in the same words
+        ends = answer.grace_ends.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"qualified (in grace) until {ends}"
     return "; ".join(r.label for r in answer.reasons)
+
+
+def _verdict(answer, request) -> str:
+    if not answer.qualified:
+        return "No: not qualified"
+    if answer.in_grace:
+        return f"Yes: qualified (in grace), {reasons(answer)}"
+    return "Yes: qualified"
 
 
 @register
@@ -89,7 +101,7 @@ class Qualified(Report):
         person, document = request.params["person"], request.params["document"]
         user = person.user
         lines = [
-            ("Answer", "Yes: qualified" if answer.qualified else "No: not qualified"),
+            ("Answer", _verdict(answer, request)),
             ("Person", f"{person.full_name} ({person.employee_number})"),
             ("Document", f"{document.number} {document.title}"),
             ("At", local(request.at, request.zone)),

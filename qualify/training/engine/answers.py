@@ -93,6 +93,9 @@ class RequirementAnswer:
     effective_version: Any = None  # the version of R's document effective at `at`
     signatures: tuple[SignatureStatus, ...] = ()
     trainer_qualified: bool | None = None
+    # Q10: qualified only by the grace after the record expired, until grace_ends.
+    in_grace: bool = False
+    grace_ends: dt.datetime | None = None
 
     def __bool__(self) -> bool:
         return self.qualified
@@ -100,6 +103,13 @@ class RequirementAnswer:
     @property
     def reason(self) -> Reason | None:
         return self.reasons[0] if self.reasons else None
+
+    @property
+    def state_label(self) -> str:
+        """The answer in words, the same on every page: "qualified (in grace)" (Q10)."""
+        if not self.qualified:
+            return "not qualified"
+        return "qualified (in grace)" if self.in_grace else "qualified"
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,22 @@ class DocumentAnswer:
 
     def __bool__(self) -> bool:
         return self.qualified
+
+    @property
+    def in_grace(self) -> bool:
+        """Q10: qualified, but on some requirement only in grace."""
+        return self.qualified and any(a.in_grace for a in self.requirements)
+
+    @property
+    def grace_ends(self) -> dt.datetime | None:
+        ends = [a.grace_ends for a in self.requirements if a.in_grace and a.grace_ends]
+        return min(ends) if ends else None
+
+    @property
+    def state_label(self) -> str:
+        if not self.qualified:
+            return "not qualified"
+        return "qualified (in grace)" if self.in_grace else "qualified"
 
 
 @dataclass(frozen=True)

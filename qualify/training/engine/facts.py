@@ -26,7 +26,7 @@ from qualify.documents.models import Document, DocumentVersion
 from qualify.org.models import Person, had_left
 from qualify.signatures.models import Signature
 from qualify.training.engine import sql
-from qualify.training.models import TRAINER_METHODS, Requirement, TrainingRecord
+from qualify.training.models import TRAINER_METHODS, Assignment, Requirement, TrainingRecord
 
 RECORD_TYPE = TrainingRecord._meta.label_lower
 CHUNK = sql.CHUNK
@@ -130,6 +130,9 @@ class Facts:
         # completed_at of records the system learnt of only after K.
         self.unrecorded: dict[Pair, list[dt.datetime]] = {}
         self.orders: dict[Pair, list[dt.datetime]] = {}  # issued_at, known at K
+        # Q10: (created_at, closed_at or None) of each assignment of a pair whose
+        # requirement allows grace, known at K; a closure not known at K is None.
+        self.retraining: dict[Pair, list[tuple[dt.datetime, dt.datetime | None]]] = {}
         self.site_allows: dict[int, bool] = {}
         # Active requirements linked to each loaded document, by code.
         self.linked: dict[int, list[Requirement]] = {}
@@ -212,6 +215,7 @@ class Facts:
             self._load_requirements({r for _, r in pending})
             self._load_users({p for p, _ in pending})
             self._load_records(pending)
+            self._load_retraining(pending)
             self._loaded |= pending
             trainer_pairs: set[Pair] = set()
             trainers: set[int] = set()
@@ -299,6 +303,36 @@ class Facts:
         for ids in chunks(missing_versions):
             for row in self.db.versions(ids):
                 self._add_version(Version(row))
+
+    def _load_retraining(self, pairs: set[Pair]) -> None:
+        """Q10: the assignments of the pairs whose requirement allows grace. No query
+        when none does (grace 0, the default), so the engine is unchanged there."""
+        wanted = [pair for pair in pairs if self.requirements[pair[1]].grace_days]
+        if not wanted:
+            return
+        by_person: dict[int, set[int]] = {}
+        for person_id, requirement_id in wanted:
+            by_person.setdefault(person_id, set()).add(requirement_id)
+        wanted_set = set(wanted)
+        people = list(by_person)
+        requirements = list({r for _, r in wanted})
+        for some in chunks(people, CHUNK // 2):
+            rows = Assignment.objects.filter(
+                person_id__in=some, requirement_id__in=requirements
+            ).values_list("person_id", "requirement_id", "created_at", "closed_at")
+            for person_id, requirement_id, created_at, closed_at in rows:
+                pair = (person_id, requirement_id)
+                if pair not in wanted_set or not self.known(created_at):
+                    continue
+                closed = closed_at if self.known(closed_at) else None
+                self.retraining.setdefault(pair, []).append((created_at, closed))
+
+    def retraining_open(self, pair: Pair, at: dt.datetime) -> bool:
+        """Q10: was an assignment of the pair open at `at` (as known at K)?"""
+        return any(
+            created <= at and (closed is None or at < closed)
+            for created, closed in self.retraining.get(pair, ())
+        )
 
     # Derived facts, computed once.
 

@@ -12,12 +12,21 @@ import calendar
 import datetime as dt
 from dataclasses import replace
 
-from qualify.signatures.meanings import COMPLETED_TRAINING, READ_AND_UNDERSTOOD, TRAINED_BY
+from qualify.signatures.meanings import (
+    COMPLETED_ASSESSMENT,
+    COMPLETED_TRAINING,
+    READ_AND_UNDERSTOOD,
+    TRAINED_BY,
+)
 from qualify.training.engine.answers import Reason, RequirementAnswer, SignatureStatus, ordered
 from qualify.training.engine.facts import Facts, Record, Sig, Version, needs_trainer
 from qualify.training.models import Evidence
 
-TRAINEE_MEANINGS = frozenset({READ_AND_UNDERSTOOD.code, COMPLETED_TRAINING.code})
+# The trainee's own signature: read and understood, completed training, or (L1) the
+# signed result of an assessment attempt.
+TRAINEE_MEANINGS = frozenset(
+    {READ_AND_UNDERSTOOD.code, COMPLETED_TRAINING.code, COMPLETED_ASSESSMENT.code}
+)
 TRAINER_MEANINGS = frozenset({TRAINED_BY.code})
 
 
@@ -55,7 +64,11 @@ class Evaluator:
         if self.facts.had_left(person_id, at):
             # Q9: whatever the records say, a person who had left is not qualified.
             answer = replace(
-                answer, qualified=False, reasons=ordered((Reason.PERSON_LEFT, *answer.reasons))
+                answer,
+                qualified=False,
+                reasons=ordered((Reason.PERSON_LEFT, *answer.reasons)),
+                in_grace=False,
+                grace_ends=None,
             )
         if self._guard_hits == hits:
             self._memo[key] = answer
@@ -92,6 +105,7 @@ class Evaluator:
                 effective_version=facts.version_instance(effective),
             )  # fmt: skip
         best = None
+        grace_ends = None
         for record in candidates:  # most recently completed first
             reasons, signatures, trainer_ok = self._check_record(
                 person_id, requirement, record, at, effective
@@ -103,6 +117,11 @@ class Evaluator:
             if best is None:
                 best = result
         record, reasons, signatures, trainer_ok = best
+        if reasons == (Reason.EXPIRED,):
+            # Q10: expired and nothing else wrong; in grace while retraining is open.
+            grace_ends = self._grace_ends(person_id, requirement, record, at)
+            if grace_ends is not None:
+                reasons = ()
         # Model instances only for what the answer shows.
         return self._answer(
             person_id,
@@ -118,7 +137,23 @@ class Evaluator:
                 for role, shown, valid in signatures
             ),
             trainer_qualified=trainer_ok,
+            in_grace=grace_ends is not None,
+            grace_ends=grace_ends,
         )
+
+    def _grace_ends(self, person_id, requirement, record: Record, at) -> dt.datetime | None:
+        """Q10: when the grace after this record's expiry ends, if `at` falls in it and
+        the person's retraining is open at `at`; else None. Zero days: never."""
+        days = requirement.grace_days
+        if not days or not requirement.recurrence_months:
+            return None
+        expiry = add_months(record.completed_at, requirement.recurrence_months)
+        ends = expiry + dt.timedelta(days=days)
+        if not expiry <= at < ends:
+            return None
+        if not self.facts.retraining_open((person_id, requirement.pk), at):
+            return None
+        return ends
 
     def _check_record(self, person_id, requirement, record: Record, at, effective: Version | None):
         facts = self.facts

@@ -136,7 +136,6 @@ def curriculum_create(*, actor: Any, code: str, title: str) -> Curriculum:
     return curriculum
 
 
-@transaction.atomic
 def curriculum_item_add(
     *,
     actor: Any,
@@ -146,8 +145,27 @@ def curriculum_item_add(
     prerequisite: Requirement | None = None,
 ) -> CurriculumItem:
     """Add a requirement to a curriculum, after the others unless a position is given.
-    A prerequisite must be an earlier item of the same curriculum."""
+    A prerequisite must be an earlier item of the same curriculum, and may not close a
+    cycle across the curricula (L4; refused and audited before the transaction, so
+    the refusal survives)."""
     _manage(actor)
+    if prerequisite is not None:
+        from qualify.training.services.paths import check_cycle
+
+        check_cycle(
+            actor=actor, curriculum=curriculum, requirement=requirement, prerequisite=prerequisite
+        )
+    with transaction.atomic():
+        return _curriculum_item_add(
+            actor=actor,
+            curriculum=curriculum,
+            requirement=requirement,
+            position=position,
+            prerequisite=prerequisite,
+        )
+
+
+def _curriculum_item_add(*, actor, curriculum, requirement, position, prerequisite):
     check_client(actor, requirement.client_id)
     curriculum = Curriculum.objects.select_for_update().get(pk=curriculum.pk)
     items = {item.requirement_id: item for item in curriculum.items.all()}

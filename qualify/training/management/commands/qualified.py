@@ -84,6 +84,8 @@ def requirement_json(answer: engine.RequirementAnswer) -> dict:
         "requirement": answer.requirement.code,
         "title": answer.requirement.title,
         "qualified": answer.qualified,
+        "in_grace": answer.in_grace,
+        "grace_ends": iso(answer.grace_ends),
         "reasons": [str(r) for r in answer.reasons],
         "record": None
         if record is None
@@ -117,6 +119,8 @@ def answer_json(answer: engine.DocumentAnswer) -> dict:
         "at": iso(answer.at),
         "as_known_at": iso(answer.as_known_at),
         "qualified": answer.qualified,
+        "in_grace": answer.in_grace,
+        "grace_ends": iso(answer.grace_ends),
         "effective_version": version_label(answer.effective_version),
         "no_training_defined": answer.no_training_defined,
         "reasons": [str(r) for r in answer.reasons],
@@ -161,7 +165,7 @@ class Command(BaseCommand):
         when = iso(answer.at)
         if answer.as_known_at is not None:
             when += f", as known at {iso(answer.as_known_at)}"
-        verdict = "QUALIFIED" if answer.qualified else "NOT QUALIFIED"
+        verdict = answer.state_label.upper()  # Q10: "QUALIFIED (IN GRACE)"
         out(f"{person.full_name} ({person.employee_number}) on {document.number} at {when}:")
         out(f"  {verdict}")
         effective = answer.effective_version
@@ -177,7 +181,9 @@ class Command(BaseCommand):
         for reason in answer.reasons if not answer.requirements else ():
             out(f"  - {reason.label}")
         for a in answer.requirements:
-            state = "qualified" if a.qualified else "not qualified"
+            state = a.state_label
+            if a.in_grace:
+                state += f" until {iso(a.grace_ends)}"
             out(f"  {a.requirement.code} {a.requirement.title}: {state}")
             for reason in a.reasons:
                 out(f"    - {reason.label} [{reason}]")

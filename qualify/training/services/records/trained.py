@@ -12,6 +12,7 @@ from qualify.org.models import Person
 from qualify.signatures.services import Credentials, authenticate_signer
 from qualify.training import engine
 from qualify.training.models import Evidence, Method, Requirement, TrainingRecord
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records._common import (
     COMPLETED,
     TRAINED_BY,
@@ -69,6 +70,8 @@ def _plan_trained(
         raise ValidationError({"trainer": "A trainee cannot be their own trainer."})
     user = _trainee_user(trainee)
     attested_at = _attested(attested_at, now)
+    # L4: not before the trainee completed the prerequisites (refused and audited).
+    check_prerequisites(actor=actor, person=trainee, requirement=requirement, at=attested_at)
     needed = requirement.trainer_requirement
     if needed is None:
         raise ValidationError(
