@@ -1,4 +1,7 @@
-"""The audit events of any record, and the signed checkpoints (A1, A3)."""
+"""The audit events of any record, and the signed checkpoints (A1, A3).
+
+The events a user may read come from `qualify.reports.queries.audit_events`, the one
+client restriction (U2) the audit-trail report and pages share."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -6,21 +9,8 @@ from rest_framework.exceptions import NotFound
 
 from qualify.api.base import ListView
 from qualify.audit.models import AuditEvent, Checkpoint
-from qualify.documents.models import Document, DocumentVersion
-from qualify.org.models import JobFunction
-from qualify.org.queries import people
-from qualify.org.scoping import restrict, restricted_clients
-from qualify.training.models import Assignment, Requirement, TrainingRecord
-
-# Object types a client-restricted user (U2) may ask about, with how to see them.
-SCOPED = {
-    "documents.document": (Document, "client"),
-    "documents.documentversion": (DocumentVersion, "document__client"),
-    "training.requirement": (Requirement, "client"),
-    "training.assignment": (Assignment, "requirement__client"),
-    "training.trainingrecord": (TrainingRecord, "requirement__client"),
-    "org.jobfunction": (JobFunction, "client"),
-}
+from qualify.org.scoping import restricted_clients
+from qualify.reports.queries import audit_events
 
 
 class AuditQuery(serializers.Serializer):
@@ -53,17 +43,6 @@ class AuditEventOut(serializers.ModelSerializer):
         ]
 
 
-def _visible(user, object_type: str, object_id: str) -> bool:
-    if restricted_clients(user) is None:
-        return True
-    if object_type == "org.person":
-        return people(user).filter(pk=object_id).exists() if object_id.isdigit() else False
-    if object_type not in SCOPED or not object_id.isdigit():
-        return False
-    model, field = SCOPED[object_type]
-    return restrict(model.objects.all(), user, field).filter(pk=object_id).exists()
-
-
 class AuditEventsView(ListView):
     serializer_class = AuditEventOut
 
@@ -81,9 +60,12 @@ class AuditEventsView(ListView):
         query.is_valid(raise_exception=True)
         object_type = query.validated_data["object_type"]
         object_id = query.validated_data["object_id"]
-        if not _visible(self.request.user, object_type, object_id):
+        rows = audit_events(self.request.user).filter(object_type=object_type, object_id=object_id)
+        # A restricted reader learns nothing of a record hidden from them: no event
+        # they may read reads as no such record (U2).
+        if restricted_clients(self.request.user) is not None and not rows.exists():
             raise NotFound("No such record.")
-        return AuditEvent.objects.filter(object_type=object_type, object_id=object_id)
+        return rows
 
 
 class CheckpointOut(serializers.ModelSerializer):

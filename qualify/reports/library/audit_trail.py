@@ -7,16 +7,16 @@ The actor's role at the time is read from the actor's access history
 (`qualify.accounts.queries.access_history`, as the access-rights report reads it): the
 roles held at the event's instant.
 
-A client-restricted user (U2) sees only the events of records of their clients, as on
-the audit-trail page and the API; the command line without --user sees everything."""
+A client-restricted user (U2) sees only the events of records they may see: the rows
+start from `qualify.reports.queries.audit_events`, the one restriction the API's audit
+list and the audit-trail pages share; the command line without --user sees everything."""
 
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 
 from qualify.accounts.queries import access_history
 from qualify.audit.models import AuditEvent
@@ -26,12 +26,13 @@ from qualify.org.models import Client, JobFunction
 from qualify.org.scoping import restricted_clients
 from qualify.reports import scope
 from qualify.reports.params import BadParameters
-from qualify.reports.queries import rule_of
+from qualify.reports.queries import audit_events, record_ids, rule_of
 from qualify.reports.registry import CITE, Column, Param, Report, ReportRequest, register
 from qualify.training.models import Assignment, Requirement, TrainingRecord
 
-# The records that belong to a client, with the path to it (U2).
-SCOPED = {
+# The `client` parameter: the records that belong to a client, with the path to it.
+# (A filter the reader chooses, not the restriction: that is audit_events.)
+OF_CLIENT = {
     "documents.document": (Document, "client"),
     "documents.documentversion": (DocumentVersion, "document__client"),
     "training.requirement": (Requirement, "client"),
@@ -42,18 +43,12 @@ SCOPED = {
 CHUNK = 2000
 
 
-def _ids(rows: QuerySet) -> QuerySet:
-    return rows.annotate(key=Cast("pk", CharField())).values("key")
-
-
-def _of_clients(clients: set[int] | None, user: Any) -> Q:
-    """Events of records of these clients (None: of any record)."""
-    q = Q()
-    for object_type, (model, field) in SCOPED.items():
-        rows = model.objects.all()
-        if clients is not None:
-            rows = rows.filter(**{f"{field}__in": clients})
-        q |= Q(object_type=object_type, object_id__in=_ids(rows))
+def _of_client(client: Client) -> Q:
+    """Events of records of this client."""
+    q = Q(pk__in=[])
+    for object_type, (model, field) in OF_CLIENT.items():
+        rows = model.objects.filter(**{field: client})
+        q |= Q(object_type=object_type, object_id__in=record_ids(rows))
     return q
 
 
@@ -93,12 +88,7 @@ def words(value: Any) -> str:
 def events(request: ReportRequest) -> QuerySet[AuditEvent]:
     """The events asked for, in sequence order, through the client restriction."""
     p = request.params
-    rows = AuditEvent.objects.all()
-    if request.user is not None and restricted_clients(request.user) is not None:
-        visible = _of_clients(restricted_clients(request.user), request.user)
-        people = scope.people(request.user, rule_of(AuditTrail.name))
-        visible |= Q(object_type="org.person", object_id__in=_ids(people))
-        rows = rows.filter(visible)
+    rows = audit_events(request.user)
     if p.get("from"):
         rows = rows.filter(recorded_at__gte=p["from"])
     if p.get("to"):
@@ -109,7 +99,7 @@ def events(request: ReportRequest) -> QuerySet[AuditEvent]:
         object_type, object_id = request.context["record"]
         rows = rows.filter(object_type=object_type, object_id=object_id)
     if "client" in request.context:
-        rows = rows.filter(_of_clients({request.context["client"].pk}, request.user))
+        rows = rows.filter(_of_client(request.context["client"]))
     if "who" in request.context:
         user_id, person_id = request.context["who"]
         who = Q(pk__in=[])
@@ -119,11 +109,11 @@ def events(request: ReportRequest) -> QuerySet[AuditEvent]:
             who |= Q(object_type="org.person", object_id=str(person_id))
             who |= Q(
                 object_type="training.trainingrecord",
-                object_id__in=_ids(TrainingRecord.objects.filter(person_id=person_id)),
+                object_id__in=record_ids(TrainingRecord.objects.filter(person_id=person_id)),
             )
             who |= Q(
                 object_type="training.assignment",
-                object_id__in=_ids(Assignment.objects.filter(person_id=person_id)),
+                object_id__in=record_ids(Assignment.objects.filter(person_id=person_id)),
             )
         rows = rows.filter(who)
     return rows.order_by("seq")

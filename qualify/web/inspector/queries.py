@@ -3,11 +3,9 @@ verification, and a document's training status per version. Read-only."""
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
 from qualify.audit.models import AuditEvent
@@ -19,40 +17,12 @@ from qualify.documents.models import Document
 from qualify.org import queries as org_queries
 from qualify.org.scoping import restricted_clients
 from qualify.quality import queries as quality_queries
+from qualify.reports.queries import VISIBLE, own_account
 from qualify.training import queries as training_queries
 from qualify.training.models import Assignment, TrainingRecord
 
-
-def _own_account(user: Any) -> QuerySet:
-    """A client-restricted user reads only their own account's trail; others all."""
-    rows = get_user_model().objects.all()
-    if restricted_clients(user) is None:
-        return rows
-    return rows.filter(pk=user.pk)
-
-
-# U2: which records of each type a user may see, through the same query functions the
-# pages and the API use, so a record's audit trail is exactly as private as the record.
-# A type missing here is visible only to users without client restriction (fail closed).
-VISIBLE: dict[str, Callable[[Any], QuerySet]] = {
-    "documents.document": document_queries.documents,
-    "documents.documentversion": document_queries.versions,
-    "training.requirement": training_queries.requirements,
-    "training.assignment": training_queries.visible_assignments,
-    "training.trainingrecord": training_queries.training_records,
-    "training.matrixentry": training_queries.matrix_entries,
-    "org.jobfunction": org_queries.job_functions,
-    "org.jobassignment": org_queries.job_assignments,
-    "org.person": org_queries.people,
-    "org.client": org_queries.clients,
-    "accounts.user": _own_account,
-    "quality.capa": quality_queries.capas,
-    "quality.capaaction": quality_queries.capa_actions,
-    "quality.effectivenessreview": quality_queries.effectiveness_reviews,
-    "quality.deviation": quality_queries.deviations,
-    "quality.changecontrol": quality_queries.change_controls,
-    "quality.execution": quality_queries.executions,
-}
+# U2: which records of each type a user may see is VISIBLE, one table shared with the
+# audit-trail report and the API's audit list (qualify.reports.queries).
 
 
 class NotFound(Exception):
@@ -144,7 +114,7 @@ def find_record(user: Any, text: str) -> tuple[str, str]:
         ("org.person", org_queries.people(user), "employee_number__iexact"),
         ("org.client", org_queries.clients(user), "code__iexact"),
         ("org.jobfunction", org_queries.job_functions(user), "code__iexact"),
-        ("accounts.user", _own_account(user), "username__iexact"),
+        ("accounts.user", own_account(user), "username__iexact"),
     ]
     for object_type, rows, lookup in lookups:
         found = rows.filter(**{lookup: text}).values_list("pk", flat=True).first()
