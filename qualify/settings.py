@@ -54,8 +54,11 @@ INSTALLED_APPS = [
     "qualify.signatures",
     "qualify.org",
     "qualify.documents",
+    "qualify.identity",
     "qualify.training",
+    "qualify.assessments",
     "qualify.quality",
+    "qualify.content",
     "qualify.reports",
     "qualify.api",
     "qualify.web",
@@ -136,6 +139,23 @@ def _database() -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # Fail fast while the server is down rather than hang the worker.
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        # Issue 18: QUALIFY_DB_POOL="MIN:MAX" (e.g. "2:8") gives each process a psycopg
+        # pool instead of one kept connection per thread; Django checks connections
+        # out per request and needs CONN_MAX_AGE 0 with a pool.
+        pool = env_str("QUALIFY_DB_POOL")
+        if pool:
+            from psycopg_pool import ConnectionPool
+
+            low, _, high = pool.partition(":")
+            config["OPTIONS"]["pool"] = {
+                "min_size": int(low),
+                "max_size": int(high or low),
+                "timeout": 10,
+                # A broken connection (database restarted) is found before use.
+                "check": ConnectionPool.check_connection,
+            }
+            config["CONN_MAX_AGE"] = 0
+            config["CONN_HEALTH_CHECKS"] = False
     config.setdefault("TEST", {})
     return config
 
@@ -246,6 +266,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("QUALIFY_MAX_FORM_FIELDS", 1000)
 QUALIFY_MAX_QUERY_CHARS = env_int("QUALIFY_MAX_QUERY_CHARS", 1000)
 QUALIFY_IMPORT_MAX_MB = env_int("QUALIFY_IMPORT_MAX_MB", 100)
 QUALIFY_IMPORT_MAX_ROWS = env_int("QUALIFY_IMPORT_MAX_ROWS", 200_000)
+# Issue 15: e-learning packages (qualify.content.archive). A package ZIP larger than
+# QUALIFY_CONTENT_MAX_MB, unpacking to more than QUALIFY_CONTENT_MAX_UNPACKED_MB, with
+# more members than QUALIFY_CONTENT_MAX_FILES or a member inflating more than
+# QUALIFY_CONTENT_MAX_RATIO times (a zip bomb) is refused before anything is written.
+QUALIFY_CONTENT_MAX_MB = env_int("QUALIFY_CONTENT_MAX_MB", 500)
+QUALIFY_CONTENT_MAX_UNPACKED_MB = env_int("QUALIFY_CONTENT_MAX_UNPACKED_MB", 1500)
+QUALIFY_CONTENT_MAX_FILES = env_int("QUALIFY_CONTENT_MAX_FILES", 20000)
+QUALIFY_CONTENT_MAX_RATIO = env_int("QUALIFY_CONTENT_MAX_RATIO", 200)
 
 # E5/T1: how far in the future an attested time (an MES's step time) may lie and still
 # be accepted, for clocks that disagree by a little.
@@ -283,6 +311,33 @@ QUALIFY_REPORT_SIGNING_KEY_PASSWORD = env_str("QUALIFY_REPORT_SIGNING_KEY_PASSWO
 # internal networks (CIDR list, e.g. "10.2.0.0/16") and hosts sent plain http.
 QUALIFY_WEBHOOK_ALLOW_NETWORKS = env_list("QUALIFY_WEBHOOK_ALLOW_NETWORKS", [])
 QUALIFY_WEBHOOK_ALLOW_HTTP_HOSTS = env_list("QUALIFY_WEBHOOK_ALLOW_HTTP_HOSTS", [])
+
+# Issue 16, enterprise identity (qualify.identity, docs/identity.md). OpenID Connect
+# sign-in is on when an issuer is set; the client secret is best given as a file
+# (QUALIFY_OIDC_CLIENT_SECRET_FILE).
+QUALIFY_OIDC_ISSUER = env_str("QUALIFY_OIDC_ISSUER", "")
+QUALIFY_OIDC_CLIENT_ID = env_str("QUALIFY_OIDC_CLIENT_ID", "")
+QUALIFY_OIDC_CLIENT_SECRET = env_str("QUALIFY_OIDC_CLIENT_SECRET", "")
+QUALIFY_OIDC_NAME = env_str("QUALIFY_OIDC_NAME", "company sign-in")
+QUALIFY_OIDC_SCOPES = env_str("QUALIFY_OIDC_SCOPES", "openid profile email")
+QUALIFY_OIDC_USERNAME_CLAIM = env_str("QUALIFY_OIDC_USERNAME_CLAIM", "preferred_username")
+QUALIFY_OIDC_NAME_CLAIM = env_str("QUALIFY_OIDC_NAME_CLAIM", "name")
+QUALIFY_OIDC_GROUPS_CLAIM = env_str("QUALIFY_OIDC_GROUPS_CLAIM", "groups")
+# "IdP group=role" pairs; empty: roles are kept in Qualify and groups are ignored.
+QUALIFY_OIDC_ROLE_MAP = env_list("QUALIFY_OIDC_ROLE_MAP", [])
+# Groups named "<prefix><role>" map to that role; a prefixed group naming no role is
+# refused at sign-in. Empty: off.
+QUALIFY_OIDC_ROLE_PREFIX = env_str("QUALIFY_OIDC_ROLE_PREFIX", "")
+QUALIFY_OIDC_ALLOWED_DOMAINS = env_list("QUALIFY_OIDC_ALLOWED_DOMAINS", [])
+QUALIFY_OIDC_CREATE_USERS = env_bool("QUALIFY_OIDC_CREATE_USERS", False)
+# Seconds the provider's auth_time may lie before the re-authentication request
+# (clock skew between the provider and Qualify, and auth_time's whole seconds).
+QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS = env_int("QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS", 5)
+# Minutes a completed re-authentication may wait for its signature.
+QUALIFY_REAUTH_MINUTES = env_int("QUALIFY_REAUTH_MINUTES", 10)
+# "everyone", or "administrators": then only administrators (break-glass) sign in
+# with a local password, everybody else through the identity provider.
+QUALIFY_LOCAL_PASSWORDS = env_str("QUALIFY_LOCAL_PASSWORDS", "everyone")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("QUALIFY_TIME_ZONE", "UTC")

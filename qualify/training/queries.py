@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from qualify.accounts import policy
@@ -67,28 +67,25 @@ def compliance_summary(
     if user is not None:
         employed = employed.filter(pk__in=org_queries.people(user).values("pk"))
         open_late = restrict(open_late, user, "requirement__client")
+    # Issue 18: counted by the database (GROUP BY), not row by row in Python.
     if by == "job_function":
-        overdue = Exists(open_late.filter(person_id=OuterRef("person_id")))
+        late = Exists(open_late.filter(person_id=OuterRef("person_id")))
         held = JobAssignment.objects.filter(effective_dated(at, None), person__in=employed)
         if user is not None:
             held = restrict(held, user, "job_function__client")
-        rows = (
-            held.annotate(overdue=overdue).values_list(key, name, "person_id", "overdue").distinct()
+        counted = held.values(key, name).annotate(
+            people=Count("person_id", distinct=True),
+            compliant=Count("person_id", distinct=True, filter=~late),
         )
     else:
-        overdue = Exists(open_late.filter(person_id=OuterRef("pk")))
-        rows = employed.annotate(overdue=overdue).values_list(key, name, "pk", "overdue")
-    counts: dict[Any, list] = defaultdict(lambda: ["", set(), set()])
-    for group, label, person_id, is_overdue in rows:
-        entry = counts[group]
-        entry[0] = label or "(none)"
-        entry[1].add(person_id)
-        if not is_overdue:
-            entry[2].add(person_id)
+        late = Exists(open_late.filter(person_id=OuterRef("pk")))
+        counted = employed.values(key, name).annotate(
+            people=Count("pk"), compliant=Count("pk", filter=~late)
+        )
     return sorted(
         (
-            ComplianceRow(g, label, len(people), len(ok))
-            for g, (label, people, ok) in counts.items()
+            ComplianceRow(row[key], row[name] or "(none)", row["people"], row["compliant"])
+            for row in counted.order_by()
         ),
         key=lambda row: row.name,
     )

@@ -41,7 +41,7 @@ def token(db):
 
 
 def test_a_ping_within_the_minute_writes_nothing_and_takes_no_chain_lock(token):
-    row, raw = token
+    _, raw = token
     client = bearer(raw)
     client.get("/api/v1/ping/")  # the first use of the minute notes the time
     with CaptureQueriesContext(connection) as queries:
@@ -56,7 +56,8 @@ def test_the_first_use_of_a_minute_writes_the_token_row_only(token):
         bearer(raw).get("/api/v1/ping/")
     writes = _writes(queries.captured_queries)
     assert len(writes) == 1
-    assert "api_apitoken" in writes[0] and writes[0].lower().startswith("update")
+    assert "api_apitoken" in writes[0]
+    assert writes[0].lower().startswith("update")
 
 
 def test_an_api_read_of_a_document_is_in_the_access_log_not_the_change_trail(plant, token):
@@ -86,7 +87,6 @@ def test_a_list_is_not_an_opening_and_a_refused_read_opens_nothing(plant, token)
 
 def test_what_one_request_opens_is_written_in_one_insert(plant, auditor):
     documents = [plant.document(f"SOP-{n}") for n in (1, 2, 3)]
-    batch = []
     with access.collecting() as batch:
         for document in documents:
             access.note(document, user=auditor, path="/x/")
@@ -152,3 +152,23 @@ def test_the_token_row_is_not_written_again_by_a_process_that_saw_an_old_time(to
         last_used_at=fresh.last_used_at - dt.timedelta(minutes=2)
     )
     assert token_used(row.__class__.objects.get(pk=row.pk)) is True
+
+
+def test_the_command_line_checks_the_access_log(plant, auditor):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    access.note(plant.document("SOP-100"), user=auditor)
+    out = StringIO()
+    call_command("audit", "access-verify", stdout=out)
+    assert "access log intact: 1 openings" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_access_event (seq, recorded_at, actor_id, object_type,"
+            " object_id, request_id, entry, chain_hash, mac)"
+            " SELECT 2, recorded_at, actor_id, object_type, object_id, request_id, entry,"
+            " chain_hash, mac FROM audit_access_event WHERE seq = 1"
+        )
+    with pytest.raises(CommandError, match="access log NOT intact"):
+        call_command("audit", "access-verify", stdout=StringIO())

@@ -2,12 +2,10 @@
 grid and compliance by framework. Client restriction (U2) applies to both."""
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
-from qualify.org.models import Framework
 from qualify.org.queries import job_assignments, job_functions
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
@@ -59,23 +57,27 @@ def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:
     the user's clients' job functions, people and assignments only."""
     late = training_queries.visible_assignments(user).filter(overdue_at(at))
     overdue = Exists(late.filter(person_id=OuterRef("person_id")))
+    # Issue 18: counted by the database (GROUP BY framework), not in Python.
     rows = (
         job_assignments(user)
         .filter(effective_dated(at, None), person__in=people_at(at))
-        .annotate(overdue=overdue)
-        .values_list("job_function__frameworks", "person_id", "overdue")
-        .distinct()
+        .filter(job_function__frameworks__isnull=False)
+        .values("job_function__frameworks", "job_function__frameworks__code")
+        .annotate(
+            people=Count("person_id", distinct=True),
+            compliant=Count("person_id", distinct=True, filter=~overdue),
+        )
+        .order_by()
     )
-    names = dict(Framework.objects.values_list("pk", "code"))
-    people: dict = defaultdict(set)
-    ok: dict = defaultdict(set)
-    for framework, person_id, is_overdue in rows:
-        if framework is None:
-            continue
-        people[framework].add(person_id)
-        if not is_overdue:
-            ok[framework].add(person_id)
     return sorted(
-        (ComplianceRow(pk, names[pk], len(people[pk]), len(ok[pk])) for pk in people),
+        (
+            ComplianceRow(
+                row["job_function__frameworks"],
+                row["job_function__frameworks__code"],
+                row["people"],
+                row["compliant"],
+            )
+            for row in rows
+        ),
         key=lambda row: row.name,
     )

@@ -128,6 +128,10 @@ class Command(BaseCommand):
             help="the pinned public key (name+id+key) to trust; no private key needed",
         )
 
+        sub.add_parser(
+            "access-verify", help="check the access log's chain and MACs (who opened what)"
+        )
+
         checkpoint = sub.add_parser("checkpoint", help="sign and store a checkpoint")
         checkpoint.add_argument("--out", metavar="FILE", help="write the signed note here")
         checkpoint.add_argument(
@@ -196,6 +200,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit trail NOT intact; first problem: {report.problems[0]}", returncode=1
             )
+
+    def _access_verify(self, **_: Any) -> None:
+        from qualify.audit.access import verify_access_log
+        from qualify.audit.models import AccessEvent
+
+        problems = verify_access_log()
+        for problem in problems:
+            self.stdout.write(f"PROBLEM #{problem.seq}: {problem.message}")
+        if problems:
+            raise CommandError(f"access log NOT intact: {problems[0].message}", returncode=1)
+        self.stdout.write(f"access log intact: {AccessEvent.objects.count()} openings")
 
     def _checkpoint(self, *, out: str | None, every: int | None, **_: Any) -> None:
         if every:
