@@ -22,5 +22,20 @@ register_actions(
         "training.record.migrated": "Training record imported from a legacy system",
         "training.migration.reported": "Legacy import run (migration report)",
         "training.migration.verified": "Migration report verified and signed",
+        # External certificates: submitted, verified (signed) or rejected by a coordinator.
+        "training.certificate.submitted": "External certificate submitted",
+        "training.certificate.verified": "External certificate verified and signed",
+        "training.certificate.rejected": "External certificate rejected",
+        # Classroom sessions: schedule, enrolment, signing window, attendance, closing.
+        "training.session.scheduled": "Classroom session scheduled",
+        "training.session.enrolled": "Enrolled in a classroom session",
+        "training.session.withdrawn": "Enrolment in a classroom session withdrawn",
+        "training.session.seats_changed": "Classroom session seats taken changed",
+        "training.session.window_opened": "Signing window opened",
+        "training.session.window_closed": "Signing window closed",
+        "training.session.attendance_signed": "Attendance signed",
+        "training.session.sign_refused": "Attendance signature refused",
+        "training.session.closed": "Classroom session closed and signed by the trainer",
+        "training.session.cancelled": "Classroom session cancelled",
     }
 )

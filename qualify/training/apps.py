@@ -24,6 +24,8 @@ class TrainingConfig(AppConfig):
             "training.import_legacy",
         )
         roles.grant(roles.TRAINER, "training.record_training")
+        # A coordinator verifies external certificates and signs them "verified".
+        roles.grant(roles.COORDINATOR, "training.verify_certificate", "signatures.sign_verified")
         # Quality events (CAPA, deviation) assign retraining and order requalification (G5).
         roles.grant(roles.QA_APPROVER, "training.assign_training")
         roles.grant(
@@ -38,6 +40,9 @@ class TrainingConfig(AppConfig):
                     "assignment",
                     "trainingrecord",
                     "requalificationorder",
+                    "externalcertificate",
+                    "classsession",
+                    "enrolment",
                 )
             ),
         )

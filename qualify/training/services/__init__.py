@@ -12,6 +12,12 @@ from qualify.training.services.assignments import (
     cancel_problem,
     requalification_order,
 )
+from qualify.training.services.certificates import (
+    certificate_reject,
+    certificate_sign,
+    certificate_submit,
+    certificate_verify,
+)
 from qualify.training.services.matrix import matrix_entry_add, matrix_entry_end
 from qualify.training.services.records import (
     record_assessment,
@@ -27,6 +33,16 @@ from qualify.training.services.requirements import (
     requirement_create,
 )
 from qualify.training.services.rules import ImpactPreview, impact_preview
+from qualify.training.services.sessions import (
+    attendance_sign,
+    session_cancel,
+    session_close,
+    session_enrol,
+    session_schedule,
+    session_unenrol,
+    window_close,
+    window_open,
+)
 
 __all__ = [
     "AdHocResult",
@@ -34,7 +50,12 @@ __all__ = [
     "assignment_assign_adhoc",
     "assignment_cancel",
     "assignment_create_individual",
+    "attendance_sign",
     "cancel_problem",
+    "certificate_reject",
+    "certificate_sign",
+    "certificate_submit",
+    "certificate_verify",
     "curriculum_create",
     "curriculum_item_add",
     "impact_preview",
@@ -48,4 +69,11 @@ __all__ = [
     "record_read_and_understood",
     "requalification_order",
     "requirement_create",
+    "session_cancel",
+    "session_close",
+    "session_enrol",
+    "session_schedule",
+    "session_unenrol",
+    "window_close",
+    "window_open",
 ]
