@@ -37,5 +37,7 @@ register_actions(
         "training.session.sign_refused": "Attendance signature refused",
         "training.session.closed": "Classroom session closed and signed by the trainer",
         "training.session.cancelled": "Classroom session cancelled",
+        # E-learning: the version read in the viewer, which opens its assessment.
+        "training.elearning.read": "Document read in the viewer (e-learning)",
     }
 )

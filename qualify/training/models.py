@@ -485,4 +485,5 @@ from qualify.training.models_completion import (  # noqa: E402, F401
     ExternalCertificate,
     SessionStatus,
     SigningWindow,
+    VersionReading,
 )

@@ -238,3 +238,30 @@ class SigningWindow(models.Model):
 
     def is_open(self, now) -> bool:
         return self.closed_at is None and self.opened_at <= now < self.expires_at
+
+
+@audited
+class VersionReading(models.Model):
+    """E-learning: the person read this document version in the viewer (they said so
+    after opening it), which opens its assessment. One row per person and version; the
+    signed, passed assessment is the training record."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="readings")
+    document_version = models.ForeignKey(
+        "documents.DocumentVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    requirement = models.ForeignKey(
+        "training.Requirement", on_delete=models.PROTECT, related_name="+"
+    )
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-read_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "document_version"], name="one_reading_per_person_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} read {self.document_version}"
