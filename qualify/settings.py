@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "qualify.api",
     "qualify.web",
     "qualify.seed",
+    "qualify.validation",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,9 @@ def _database() -> dict:
             config["CONN_MAX_AGE"] = 0
             config["CONN_HEALTH_CHECKS"] = False
     config.setdefault("TEST", {})
+    # P60: `qualify validate` runs its OQ in a scratch database of this name (PostgreSQL).
+    if env_str("QUALIFY_TEST_DATABASE_NAME", ""):
+        config["TEST"]["NAME"] = env_str("QUALIFY_TEST_DATABASE_NAME", "")
     return config
 
 

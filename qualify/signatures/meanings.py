@@ -18,6 +18,8 @@ REVIEWED = Meaning("reviewed", "Reviewed")
 APPROVED = Meaning("approved", "Approved")
 READ_AND_UNDERSTOOD = Meaning("read_and_understood", "Read and understood")
 COMPLETED_TRAINING = Meaning("completed_training", "Completed training (trainee)")
+# L1: the trainee signs the result of an assessment attempt (score, pass or fail).
+COMPLETED_ASSESSMENT = Meaning("completed_assessment", "Completed assessment (trainee)")
 TRAINED_BY = Meaning("trained_by", "Delivered training / observed (trainer)")
 VERIFIED = Meaning("verified", "Verified")
 CLOSED = Meaning("closed", "Closed")
@@ -30,6 +32,7 @@ MEANINGS: dict[str, Meaning] = {
         APPROVED,
         READ_AND_UNDERSTOOD,
         COMPLETED_TRAINING,
+        COMPLETED_ASSESSMENT,
         TRAINED_BY,
         VERIFIED,
         CLOSED,
@@ -42,6 +45,7 @@ CONFLICTING = {
     frozenset({"authored", "reviewed"}),
     frozenset({"completed_training", "trained_by"}),
     frozenset({"read_and_understood", "trained_by"}),
+    frozenset({"completed_assessment", "trained_by"}),
 }
 
 

@@ -219,7 +219,12 @@ def _refuse_second_submission(record: TrainingRecord, now: dt.datetime) -> None:
     """P21: lock the trainee's row, then look for the first submission. Two requests
     for the same trainee queue on the lock (on SQLite, on the IMMEDIATE transaction),
     so the second one sees the first one's record once it is committed."""
-    if record.supersedes_id is not None or record.method == Method.ELEARNING:
+    if (
+        record.supersedes_id is not None
+        or record.method == Method.ELEARNING
+        or record.evidence == Evidence.ASSESSMENT
+    ):
+        # Assessment attempts are each their own record (L1).
         return
     Person.objects.select_for_update().filter(pk=record.person_id).values_list("pk").first()
     first = _first_submission(record, now)
