@@ -45,6 +45,7 @@ from qualify.org.models import Person
 from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials
 from qualify.training.models import Assignment, AssignmentStatus, Evidence, Requirement
+from qualify.training.services import elearning
 from qualify.training.services.records.assessment import record_assessment_attempt
 
 TOKEN_SALT = "qualify.assessments.attempt-form"
@@ -384,6 +385,10 @@ def start_problem(assessment: Assessment, person: Person, now: dt.datetime) -> s
     """Why `person` cannot start `assessment` now, in words; None when they can."""
     if not assessment.active or not assessment.requirement.active:
         return f"The assessment of {assessment.requirement.code} is no longer in use."
+    # E-learning: the document is read in the viewer before its assessment opens.
+    reading = elearning.reading_problem(person, assessment.requirement)
+    if reading:
+        return reading
     busy = (
         Attempt.objects.filter(person=person, status=AttemptStatus.IN_PROGRESS)
         .select_related("assessment__requirement")

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.assessments.support import approved_bank, elearning
+from tests.assessments.support import approved_bank, elearning, read
 from tests.quality.plant import Plant
 
 
@@ -25,4 +25,6 @@ def course(plant, bank):
 def operator(plant, course):
     requirement, _ = course
     plant.matrix(requirement)
-    return plant.person("Olivia Operator", job_function=plant.operators)
+    person = plant.person("Olivia Operator", job_function=plant.operators)
+    read(plant, person, requirement)
+    return person

@@ -104,6 +104,20 @@ def elearning(plant: Plant, bank, *, code="EL-ASEPTIC", per_topic=None, **option
     return requirement, assessment
 
 
+def read(plant: Plant, person, requirement) -> None:
+    """E-learning: the person reads the version in the viewer (the assessment's
+    precondition), through their open assignment."""
+    from qualify.training.services import elearning as reading
+
+    reading.elearning_read(actor=person.user, assignment=plant.open_assignment(person, requirement))
+
+
+def assign_and_read(plant: Plant, person, requirement) -> None:
+    """The requirement in the operators' matrix (G1 assigns it), then read."""
+    plant.matrix(requirement)
+    read(plant, person, requirement)
+
+
 def right_answers(attempt) -> dict[str, object]:
     """What the page would post for all-correct answers (positions as shown)."""
     out: dict[str, object] = {}

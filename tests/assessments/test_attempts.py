@@ -3,18 +3,18 @@ progress per person, time limit and cool-down enforced on the server, every atte
 stored and audited, the trainee signs the result, and a passed signed attempt completes
 the assignment and counts as DESIGN's Q4/Q8 say."""
 
+import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-import pytest
 
 from qualify.assessments import queries, services
 from qualify.assessments.models import Attempt, AttemptStatus
 from qualify.audit.models import AuditEvent
 from qualify.training.engine import qualification
 from qualify.training.models import AssignmentStatus, TrainingRecord
-from tests.assessments.support import later, right_answers, wrong_answers
+from tests.assessments.support import assign_and_read, later, right_answers, wrong_answers
 from tests.quality.plant import creds
 
 pytestmark = pytest.mark.requirement("L1")
@@ -66,7 +66,8 @@ def test_a_passed_attempt_signed_by_the_trainee_completes_the_assignment_and_qua
     assert attempt.status == AttemptStatus.PASSED
     assert attempt.score == 100
     record = services.attempt_sign(actor=user, attempt=attempt, credentials=creds(user))
-    assert record.score == 100 and record.pass_mark == 75
+    assert record.score == 100
+    assert record.pass_mark == 75
     assert record.evidence == "assessment"
     assert record.document_version == requirement.document.versions.get()
     assert record.evidence_sha256 == services.attempt_digest(attempt)
@@ -76,21 +77,23 @@ def test_a_passed_attempt_signed_by_the_trainee_completes_the_assignment_and_qua
 
     assert [s.meaning for s in signatures_of(record)] == ["completed_assessment"]
     assignment.refresh_from_db()
-    assert assignment.status == AssignmentStatus.COMPLETED and assignment.record == record
+    assert assignment.status == AssignmentStatus.COMPLETED
+    assert assignment.record == record
     assert qualification(operator, requirement, at=timezone.now()).qualified
     state = queries.assessment_state(operator, requirement)
-    assert state.passed_and_signed and state.record == record and not state.can_start
+    assert state.passed_and_signed
+    assert state.record == record
+    assert not state.can_start
 
 
-def test_a_failed_attempt_is_a_record_too_and_leaves_the_assignment_open(
-    course, operator, plant
-):
+def test_a_failed_attempt_is_a_record_too_and_leaves_the_assignment_open(course, operator, plant):
     """L1: a failed attempt is stored, scored and can be signed; the record does not
     count (Q8) and the assignment stays open."""
     requirement, assessment = course
     user = operator.user
     attempt = _take(user, assessment, wrong_answers)
-    assert attempt.status == AttemptStatus.FAILED and attempt.score == 0
+    assert attempt.status == AttemptStatus.FAILED
+    assert attempt.score == 0
     assert queries.topics(attempt)[0].missed
     record = services.attempt_sign(actor=user, attempt=attempt, credentials=creds(user))
     assert record.score == 0
@@ -110,11 +113,10 @@ def test_results_name_the_topics_missed(course, operator):
         if item.question.topic == "Cleaning":
             answers[str(item.position)] = wrong_answers(attempt)[str(item.position)]
     attempt = services.attempt_submit(actor=user, attempt=attempt, answers=answers)
-    assert attempt.score == 50 and attempt.status == AttemptStatus.FAILED
+    assert attempt.score == 50
+    assert attempt.status == AttemptStatus.FAILED
     assert [t.topic for t in queries.topics(attempt) if t.missed] == ["Cleaning"]
-    assert services.missed_topics(list(attempt.items.select_related("question"))) == [
-        "Cleaning"
-    ]
+    assert services.missed_topics(list(attempt.items.select_related("question"))) == ["Cleaning"]
 
 
 def test_a_second_attempt_while_one_is_in_progress_is_refused_and_audited(course, operator):
@@ -149,13 +151,16 @@ def test_a_late_submission_is_refused_and_the_attempt_ends_failed(plant, bank, o
     stored, the refusal is audited and the attempt is a failed one."""
     from tests.assessments.support import elearning
 
-    _, assessment = elearning(plant, bank, code="EL-TIMED", time_limit_minutes=10)
+    requirement, assessment = elearning(plant, bank, code="EL-TIMED", time_limit_minutes=10)
+    assign_and_read(plant, operator, requirement)
     user = operator.user
     attempt = services.attempt_start(actor=user, assessment=assessment)
     answers = right_answers(attempt)
-    with time_machine.travel(timezone.now() + later(11), tick=False):
-        with pytest.raises(ValidationError, match="time limit ended"):
-            services.attempt_submit(actor=user, attempt=attempt, answers=answers)
+    with (
+        time_machine.travel(timezone.now() + later(11), tick=False),
+        pytest.raises(ValidationError, match="time limit ended"),
+    ):
+        services.attempt_submit(actor=user, attempt=attempt, answers=answers)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.EXPIRED
     assert not attempt.items.exclude(response=None).exists()
@@ -168,7 +173,8 @@ def test_a_late_submission_is_refused_and_the_attempt_ends_failed(plant, bank, o
 def test_a_submission_within_the_time_limit_is_scored(plant, bank, operator):
     from tests.assessments.support import elearning
 
-    _, assessment = elearning(plant, bank, code="EL-TIMED", time_limit_minutes=10)
+    requirement, assessment = elearning(plant, bank, code="EL-TIMED", time_limit_minutes=10)
+    assign_and_read(plant, operator, requirement)
     user = operator.user
     attempt = services.attempt_start(actor=user, assessment=assessment)
     with time_machine.travel(timezone.now() + later(9), tick=False):
@@ -252,18 +258,21 @@ def test_no_attempt_starts_on_an_obsolete_bank(plant, bank, course, operator):
 def test_cool_down_and_attempt_limit_are_enforced(plant, bank, operator):
     from tests.assessments.support import elearning
 
-    _, assessment = elearning(
+    requirement, assessment = elearning(
         plant, bank, code="EL-LIMITS", cooldown_minutes=30, attempt_limit=2
     )
+    assign_and_read(plant, operator, requirement)
     user = operator.user
     _take(user, assessment, wrong_answers)
     with pytest.raises(ValidationError, match="cool-down"):
         services.attempt_start(actor=user, assessment=assessment)
     with time_machine.travel(timezone.now() + later(31), tick=False):
         _take(user, assessment, wrong_answers)
-    with time_machine.travel(timezone.now() + later(70), tick=False):
-        with pytest.raises(ValidationError, match="used all 2 attempts"):
-            services.attempt_start(actor=user, assessment=assessment)
+    with (
+        time_machine.travel(timezone.now() + later(70), tick=False),
+        pytest.raises(ValidationError, match="used all 2 attempts"),
+    ):
+        services.attempt_start(actor=user, assessment=assessment)
     assert Attempt.objects.filter(person=operator).count() == 2
 
 
