@@ -13,6 +13,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 
 from qualify.accounts.models import User
+from qualify.accounts.passwords import local_password_disabled
 from qualify.accounts.services import (
     record_failed_attempt,
     record_refused_login,
@@ -36,6 +37,11 @@ class LockoutAwareBackend(ModelBackend):
                     request.locked_account_with_right_password = right
             else:
                 User().set_password(password)
+            record_refused_login(username=username, user=user)
+            return None
+        if local_password_disabled(user):
+            # Issue 16: this account signs in through the identity provider only.
+            User().set_password(password)
             record_refused_login(username=username, user=user)
             return None
         if not user.check_password(password):

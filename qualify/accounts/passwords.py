@@ -76,3 +76,12 @@ def apply_new_password(user: User, password: str, field: str) -> User:
     user.password_changed_at = now
     user.save(update_fields=["password", "password_changed_at"])
     return user
+
+
+def local_password_disabled(user) -> bool:
+    """Issue 16: with QUALIFY_LOCAL_PASSWORDS=administrators only administrators
+    (break-glass accounts) sign in or sign with a local password; everyone else goes
+    through the identity provider (login refused, signing re-authenticates there)."""
+    if settings.QUALIFY_LOCAL_PASSWORDS != "administrators":
+        return False
+    return not user.groups.filter(name="administrator").exists()

@@ -79,6 +79,10 @@ class Rule:
     signed_in: bool = False
     # A POST that only reads (the batch qualification check).
     post_reads: bool = False
+    # The endpoint authenticates by a token of its own (the cmi5 auth token of the
+    # xAPI endpoint), never the session: the pages' middleware lets it through and
+    # the view answers 401 without its token, to everyone.
+    token: bool = False
     # API tokens: the scope needed to read, and to write.
     read_scope: str | None = "read"
     write_scope: str | None = None
@@ -143,7 +147,7 @@ def is_read(method: str, rule: Rule) -> bool:
 def may(user: Any, rule: Rule, method: str) -> bool:
     """May the user use this page or endpoint with this method at all? Object-level
     reach (own, trainees) is then applied by the query functions."""
-    if rule.public:
+    if rule.public or rule.token:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
@@ -219,6 +223,29 @@ TRAINING_SESSIONS = Rule(
     read=_set(TRAINER),
     write=_set(TRAINER),
 )
+# External certificates (issue 14): a person submits and signs their own; coordinators
+# read every one of their clients, verify (signing) or reject; auditors read.
+CERTIFICATES = Rule(
+    "external training certificates",
+    read=_set(COORDINATOR, AUDITOR),
+    own=STAFF,
+    write=STAFF,
+)
+CERTIFICATE_DECISIONS = Rule(
+    "verifying external training certificates",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
+# Classroom sessions: everyone who trains sees them and enrols themselves (a trainer or
+# coordinator enrols others: the service decides); trainers schedule and run them.
+SESSIONS = Rule(
+    "classroom sessions",
+    read=STAFF | {AUDITOR},
+    write=STAFF,
+)
+# The kiosk in the room: no sign-in; the signing window's token in its address is the
+# only key, and each attendee signs with their own user id and password.
+KIOSK = Rule("the classroom kiosk", public=True, read_scope=None, gxp=False, client=False)
 DOCUMENTS = Rule(
     "controlled documents",
     read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
@@ -385,6 +412,28 @@ AUDIT_REVIEW = Rule(
     write=_set(QA_APPROVER),
     client=False,
 )
+# Assessments (L1, L2). The trainee takes, submits and signs their own attempts (the
+# pages and API fetch only the user's own). Question banks carry the answers: document
+# control edits drafts, QA reviews and approves them, the auditor reads them. The
+# training manager (coordinator) defines assessments and reads item statistics; a
+# trainer or coordinator reviews free-text answers.
+MY_ASSESSMENTS = Rule("your own assessments", own=STAFF, write=STAFF)
+QUESTION_BANKS = Rule(
+    "question banks",
+    read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
+    write=_set(DOCUMENT_CONTROLLER),
+    write_scope="documents-write",
+)
+ASSESSMENT_DEFINITIONS = Rule(
+    "assessment definitions and item statistics",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    write=_set(COORDINATOR),
+)
+ASSESSMENT_REVIEW = Rule(
+    "reviewing free-text assessment answers",
+    read=_set(TRAINER, COORDINATOR),
+    write=_set(TRAINER, COORDINATOR),
+)
 REPORT_RULES: dict[str, Rule] = {
     "qualified": REPORTS,
     "employee-file": EMPLOYEE_FILE,
@@ -423,10 +472,27 @@ QUALITY_CLOSE = dataclasses.replace(
 )
 
 
+# E-learning (issue 15): the learner plays, commits and signs their own attempts; the
+# package's files are read by whoever reads controlled documents or trains on them.
+ELEARNING = Rule("your e-learning", own=STAFF, write=STAFF)
+PACKAGE_FILES = Rule(
+    "e-learning package files",
+    read=STAFF | {AUDITOR},
+)
+# The xAPI endpoint and the cmi5 fetch URL: the cmi5 auth token (or the one-time
+# fetch URL) is the credential, not the session.
+XAPI = Rule("the xAPI endpoint", token=True, read_scope=None, client=False, gxp=False)
+
 POLICY: dict[str, Rule] = {
     # Sign-in and the API's description.
     "login": PUBLIC,
     "logout": PUBLIC,
+    # Issue 16: single sign-on (the provider's answers arrive signed out, or for the
+    # signed-in person's own pending signature).
+    "identity:oidc_login": PUBLIC,
+    "identity:oidc_callback": PUBLIC,
+    "identity:reauth_callback": SIGNED_IN,
+    "identity:logout": PUBLIC,
     # U4: the forgotten-password request and the one-time link's page.
     "password_forgotten": PUBLIC,
     "password_set": PUBLIC,
@@ -444,6 +510,7 @@ POLICY: dict[str, Rule] = {
     "web:employee_training": MY_TRAINING,
     "web:employee_assignment": MY_TRAINING,
     "web:employee_assignment_document": MY_TRAINING,
+    "web:employee_path": MY_TRAINING,
     "web:employee_records": MY_TRAINING,
     "web:employee_record": MY_TRAINING,
     "web:employee_qualifications": MY_TRAINING,
@@ -452,6 +519,28 @@ POLICY: dict[str, Rule] = {
     "web:trainer_classroom": TRAINING_SESSIONS,
     "web:trainer_ojt": TRAINING_SESSIONS,
     "web:trainer_people": TRAINING_SESSIONS,
+    # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.
+    "web:trainer_sessions": TRAINING_SESSIONS,
+    "web:trainer_session": TRAINING_SESSIONS,
+    "web:kiosk": KIOSK,
+    "web:employee_session": SESSIONS,
+    "web:employee_elearning_read": MY_TRAINING,
+    # External certificates: the person's own, and the coordinator's verification.
+    "web:employee_certificate_new": CERTIFICATES.form(),
+    "web:employee_certificate": CERTIFICATES,
+    "web:coordinator_certificates": CERTIFICATE_DECISIONS,
+    "web:coordinator_certificate": CERTIFICATE_DECISIONS,
+    "api:certificates": CERTIFICATES,
+    "api:certificate-verify": CERTIFICATE_DECISIONS.form(),
+    "api:certificate-reject": CERTIFICATE_DECISIONS.form(),
+    "api:certificate-sign": CERTIFICATES.form(),
+    "api:sessions": dataclasses.replace(SESSIONS, write=_set(TRAINER)),
+    "api:session-enrol": SESSIONS.form(),
+    "api:session-unenrol": SESSIONS.form(),
+    "api:session-sign": SESSIONS.form(),
+    "api:session-window": TRAINING_SESSIONS.form(),
+    "api:session-close": TRAINING_SESSIONS.form(),
+    "api:assignment-read": MY_TRAINING.form(),
     # Administration of accounts.
     "web:admin_users": ACCOUNTS,
     "web:admin_user": ACCOUNTS,
@@ -486,6 +575,7 @@ POLICY: dict[str, Rule] = {
     "web:document": DOCUMENTS,
     "web:document_version": DOCUMENTS,
     "web:document_version_file": DOCUMENTS,
+    "web:document_version_notes": DOCUMENTS,
     "web:document_revise": DOCUMENT_AUTHORING,
     "web:document_new": DOCUMENT_AUTHORING,
     "web:document_review_revise": DOCUMENT_AUTHORING,
@@ -625,6 +715,29 @@ POLICY: dict[str, Rule] = {
     "api:report-export": REPORT_LIST,
     "api:report-export-file": REPORT_LIST,
     **{f"web:report-{name}": rule for name, rule in REPORT_RULES.items()},
+    "web:content_launch": ELEARNING,
+    "web:content_commit": ELEARNING,
+    "web:content_sign": ELEARNING,
+    "web:content_file": PACKAGE_FILES,
+    "web:content_cmi5_fetch": XAPI,
+    "web:content_xapi_about": PUBLIC,
+    "web:content_xapi_statements": XAPI,
+    "web:content_xapi_state": XAPI,
+    "web:content_xapi_activity_profile": XAPI,
+    "web:content_xapi_agent_profile": XAPI,
+    # Assessments (L1, L2): pages.
+    "web:assessment_attempts": MY_ASSESSMENTS,
+    "web:assessment_take": MY_ASSESSMENTS,
+    "web:assessment_attempt": MY_ASSESSMENTS,
+    "web:assessment_attempt_sign": MY_ASSESSMENTS,
+    "web:assessment_banks": QUESTION_BANKS,
+    "web:assessment_bank": QUESTION_BANKS,
+    "web:assessment_bank_export": QUESTION_BANKS,
+    "web:assessment_statistics": ASSESSMENT_DEFINITIONS,
+    "web:assessment_definitions": ASSESSMENT_DEFINITIONS,
+    "web:assessment_define": ASSESSMENT_DEFINITIONS.form(),
+    "web:assessment_reviews": ASSESSMENT_REVIEW,
+    "web:assessment_review": ASSESSMENT_REVIEW,
     "web:audit_reviews": AUDIT_REVIEW,
     "web:audit_review": AUDIT_REVIEW,
     **{f"api:report-{name}": rule for name, rule in REPORT_RULES.items()},

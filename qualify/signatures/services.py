@@ -24,6 +24,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 
+from qualify.accounts.passwords import local_password_disabled
 from qualify.accounts.services import record_failed_attempt, reset_failed_attempts
 from qualify.audit import services as audit
 from qualify.audit.canonical import sha256_hex, to_plain
@@ -41,12 +42,57 @@ class SignatureRefused(ValidationError):
     pass
 
 
+class ReauthenticationRefused(Exception):
+    """Raised by the redeemer of an identity provider's re-authentication, with the
+    reason in words for the signer."""
+
+
+@dataclass(frozen=True)
+class Reauthentication:
+    """A re-authentication at the signer's identity provider (issue 16), redeemed for
+    exactly one pending signature. What the signature's audit record keeps of it."""
+
+    method: str  # "oidc" or "saml"
+    provider: str
+    subject: str
+    auth_time: dt.datetime
+    requested_at: dt.datetime
+    acr: str = ""
+    amr: tuple[str, ...] = ()
+
+    def as_detail(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "provider": self.provider,
+            "subject": self.subject,
+            "acr": self.acr,
+            "amr": list(self.amr),
+            "auth_time": self.auth_time.astimezone(dt.UTC).isoformat(),
+            "requested_at": self.requested_at.astimezone(dt.UTC).isoformat(),
+        }
+
+
+# The identity app registers the function that redeems a re-authentication ticket:
+# redeem(user=, ticket=, meaning=, binding=) -> Reauthentication, raising
+# ReauthenticationRefused. A lower layer cannot import the identity app.
+_reauth_redeemer: list[Any] = []
+
+
+def set_reauth_redeemer(redeem: Any) -> None:
+    _reauth_redeemer[:] = [redeem]
+
+
 @dataclass
 class Credentials:
-    password: str
+    password: str = ""
     username: str | None = None
     otp_token: str | None = None
     session: MutableMapping[str, Any] | None = None
+    # Signing through the identity provider instead of a password: the ticket of a
+    # completed re-authentication and the object the signing dialog is about (what
+    # the ticket was bound to with `pending_binding`).
+    reauth_ticket: str | None = None
+    subject: models.Model | None = None
 
 
 @dataclass
@@ -57,6 +103,21 @@ class SignerProof:
     meaning: str = ""
     checked_at: dt.datetime = field(default_factory=timezone.now)
     used: bool = False
+    components: tuple[str, ...] = ()
+    reauthentication: Reauthentication | None = None
+
+    def authentication_detail(self) -> dict[str, Any]:
+        """S1 as kept in the signature's audit record: first signing in the session or
+        a later one, and what was checked."""
+        rule = (
+            "first signing in the session: both components"
+            if self.first_in_session
+            else "later signing in the same session: one component"
+        )
+        detail: dict[str, Any] = {"session_rule": rule, "components": list(self.components)}
+        if self.reauthentication is not None:
+            detail["reauthentication"] = self.reauthentication.as_detail()
+        return detail
 
 
 def is_first_signing(user: Any, session: MutableMapping[str, Any] | None) -> bool:
@@ -126,6 +187,16 @@ def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -
             actor, m, f"You are not permitted to sign with the meaning '{m.label}'.", counts=False
         )
     first = is_first_signing(actor, credentials.session)
+    if credentials.reauth_ticket:
+        return _redeem_reauthentication(actor, m, credentials, first=first)
+    if local_password_disabled(actor):
+        _refuse(
+            actor,
+            m,
+            "Sign by re-authenticating with your identity provider: local passwords are "
+            "turned off for your account.",
+            counts=False,
+        )
     username = (credentials.username or "").strip()
     if first and not username:
         raise SignatureRefused(
@@ -150,8 +221,55 @@ def authenticate_signer(*, actor: Any, credentials: Credentials, meaning: str) -
     if devices and not any(device.verify_token(token) for device in devices):
         _refuse(actor, m, "The one-time code is not correct.", counts=True, field_name="otp_token")
     reset_failed_attempts(user=actor)
+    components = ("user id", "password") if first else ("password",)
     return SignerProof(
-        user=actor, session=credentials.session, first_in_session=first, meaning=m.code
+        user=actor,
+        session=credentials.session,
+        first_in_session=first,
+        meaning=m.code,
+        components=(*components, "one-time code") if devices else components,
+    )
+
+
+def pending_binding(*, meaning: str, obj: models.Model) -> str:
+    """The SHA-256 naming one pending signature: its meaning and the object the
+    signing dialog is about with the hash of its content. A re-authentication is
+    bound to it when requested and redeemed only for the same value, so it signs
+    nothing else, and nothing once that object has changed."""
+    return sha256_hex(
+        {
+            "meaning": get_meaning(meaning).code,
+            "object_type": object_type_of(obj),
+            "object_id": str(obj.pk),
+            "content_hash": content_hash(obj),
+        }
+    )
+
+
+def _redeem_reauthentication(
+    actor: Any, m: Meaning, credentials: Credentials, *, first: bool
+) -> SignerProof:
+    """S1 with single sign-on: the provider re-authenticated the signer (both
+    components at the provider, forced by the request) for exactly this pending
+    signature; the ticket is spent here, so a replay finds it spent."""
+    if credentials.subject is None:
+        raise RuntimeError("a re-authentication ticket is redeemed for a named subject")
+    if not _reauth_redeemer:
+        _refuse(actor, m, "Signing through an identity provider is not configured.", counts=False)
+    binding = pending_binding(meaning=m.code, obj=credentials.subject)
+    try:
+        evidence = _reauth_redeemer[0](
+            user=actor, ticket=credentials.reauth_ticket, meaning=m.code, binding=binding
+        )
+    except ReauthenticationRefused as refused:
+        _refuse(actor, m, str(refused), counts=False)
+    return SignerProof(
+        user=actor,
+        session=credentials.session,
+        first_in_session=first,
+        meaning=m.code,
+        components=(f"re-authentication at {evidence.provider}",),
+        reauthentication=evidence,
     )
 
 
@@ -215,7 +333,10 @@ def sign(*, proof: SignerProof, obj: models.Model, meaning: str, comment: str = 
         "signature.applied",
         signature,
         actor=user,
-        detail={"manifestation": signature.manifestation},
+        detail={
+            "manifestation": signature.manifestation,
+            "authentication": proof.authentication_detail(),
+        },
     )
     if proof.session is not None:
         proof.session[SESSION_KEY] = user.pk

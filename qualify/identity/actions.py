@@ -1,0 +1,13 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "identity.login.succeeded": "Signed in through the identity provider",
+        "identity.login.refused": "Sign-in through the identity provider refused",
+        "identity.linked": "Account linked to an identity provider subject",
+        "identity.reauth.requested": "Re-authentication for a signature requested",
+        "identity.reauth.completed": "Re-authentication for a signature completed",
+        "identity.reauth.refused": "Re-authentication for a signature refused",
+        "identity.provisioning_account.created": "Provisioning account created",
+    }
+)

@@ -1,0 +1,60 @@
+"""Enterprise identity (issue 16): which provider subject is which account, and the
+re-authentications requested for pending signatures."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ExternalIdentity(models.Model):
+    """An account's stable subject at an identity provider (OIDC `sub`, SAML NameID
+    persistent, SCIM externalId). Sign-in links by this, never by e-mail alone; a
+    subject names one account and an account has one subject per provider."""
+
+    provider = models.CharField(max_length=100)
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="external_identities"
+    )
+    linked_at = models.DateTimeField()
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "identity_external_identity"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="identity_subject_once"),
+            models.UniqueConstraint(fields=["provider", "user"], name="identity_user_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject} -> {self.user_id}"
+
+
+class ReauthRequest(models.Model):
+    """A forced re-authentication at the provider for exactly one pending signature
+    (its meaning and the binding hash of what is signed). `state` and `nonce` are
+    single-use; `redeemed_at` is set once, when the signature uses it."""
+
+    ticket = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=128, unique=True)
+    nonce = models.CharField(max_length=128)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=100)
+    meaning = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    binding = models.CharField(max_length=64)
+    return_url = models.CharField(max_length=500)
+    requested_at = models.DateTimeField()
+    authenticated_at = models.DateTimeField(null=True, blank=True)
+    auth_time = models.DateTimeField(null=True, blank=True)
+    acr = models.CharField(max_length=200, blank=True)
+    amr = models.JSONField(default=list)
+    subject = models.CharField(max_length=255, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    refused = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "identity_reauth_request"
+
+    def __str__(self) -> str:
+        return f"Re-authentication of {self.user_id} for {self.meaning} ({self.requested_at})"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from qualify.identity import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("oidc/login/", views.oidc_login, name="oidc_login"),
+    path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path("oidc/reauth/callback/", views.reauth_callback, name="reauth_callback"),
+    path("logout/", views.logout, name="logout"),
+]

@@ -1,0 +1,136 @@
+"""Pages of single sign-on: start, the provider's callbacks, logout. Thin: each calls
+one function of `oidc`, `services` or `reauth` and redirects."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from qualify.accounts.passwords import local_password_disabled
+from qualify.identity import oidc, reauth, services
+from qualify.identity.config import oidc_config
+
+log = logging.getLogger("qualify.identity")
+
+BACKEND = "qualify.accounts.backends.LockoutAwareBackend"
+SESSION_SSO = "qualify_sso"
+
+
+def _config():
+    config = oidc_config()
+    if config is None:
+        raise Http404("Single sign-on is not configured.")
+    return config
+
+
+def _safe_next(request, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return "/"
+
+
+@require_GET
+def oidc_login(request):
+    config = _config()
+    request.session["qualify_sso_next"] = _safe_next(request, request.GET.get("next", ""))
+    try:
+        return oidc.authorize_redirect(
+            config, request, request.build_absolute_uri(reverse("identity:oidc_callback"))
+        )
+    except oidc.TokenRefused as error:
+        services.refuse(config.key, str(error))
+        messages.error(request, str(error))
+        return redirect("login")
+
+
+@require_GET
+def oidc_callback(request):
+    config = _config()
+    try:
+        claims = oidc.claims_of_callback(config, request)
+        user = services.sign_in(config=config, claims=claims)
+    except oidc.TokenRefused as error:
+        services.refuse(config.key, str(error))
+        messages.error(request, f"Sign-in refused. {error}")
+        return redirect("login")
+    except services.SignInRefused as error:
+        messages.error(request, f"Sign-in refused. {error}")
+        return redirect("login")
+    following = request.session.pop("qualify_sso_next", "/")
+    # A new session: a login is never a signature (S1), the first signing asks again.
+    auth_login(request, user, backend=BACKEND)
+    request.session[SESSION_SSO] = {"provider": config.key, "sub": str(claims.get("sub"))}
+    return HttpResponseRedirect(_safe_next(request, following))
+
+
+@require_GET
+def reauth_callback(request):
+    """The provider's answer to a forced re-authentication for one signature."""
+    config = _config()
+    if not request.user.is_authenticated:
+        return redirect("login")
+    try:
+        done = reauth.complete_reauth(user=request.user, config=config, http_request=request)
+    except reauth.ReauthImpossible as error:
+        messages.error(request, f"Signature not possible. {error}")
+        pending = request.session.get("qualify_reauth_return") or "/"
+        return HttpResponseRedirect(_safe_next(request, pending))
+    messages.success(
+        request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
+    )
+    target = _safe_next(request, done.return_url)
+    return HttpResponseRedirect(f"{target}?reauth={done.ticket}")
+
+
+def start_reauth(request, *, meaning: str, obj, return_url: str):
+    """For a signing page: record the request for this one pending signature and send
+    the browser to the provider with forced re-authentication. Returns the redirect,
+    or raises reauth.ReauthImpossible (audited) with the reason."""
+    config = oidc_config()
+    pending = reauth.request_reauth(
+        user=request.user, config=config, meaning=meaning, obj=obj, return_url=return_url
+    )
+    request.session["qualify_reauth_return"] = return_url
+    try:
+        return oidc.authorize_redirect(
+            config,
+            request,
+            request.build_absolute_uri(reverse("identity:reauth_callback")),
+            state=pending.state,
+            nonce=pending.nonce,
+            prompt="login",
+            max_age="0",  # a string: a bare 0 would be left out of the URL
+        )
+    except oidc.TokenRefused as error:
+        raise reauth._refused(pending, request.user, str(error)) from None
+
+
+def signs_through_provider(request) -> bool:
+    """Does this person's signing dialog re-authenticate at the provider? When they
+    signed in through it, or when local passwords are off for them."""
+    config = oidc_config()
+    if not reauth.may_reauthenticate(request.user, config):
+        return False
+    return bool(request.session.get(SESSION_SSO)) or local_password_disabled(request.user)
+
+
+@require_POST
+def logout(request):
+    """End the Qualify session, and the provider's too when it offers RP-initiated
+    logout."""
+    config = oidc_config()
+    sso = request.session.get(SESSION_SSO)
+    auth_logout(request)
+    if config is not None and sso:
+        url = oidc.logout_url(config, "", request.build_absolute_uri(reverse("login")))
+        if url:
+            return HttpResponseRedirect(url)
+    return redirect("login")
