@@ -246,6 +246,29 @@ SESSIONS = Rule(
 # The kiosk in the room: no sign-in; the signing window's token in its address is the
 # only key, and each attendee signs with their own user id and password.
 KIOSK = Rule("the classroom kiosk", public=True, read_scope=None, gxp=False, client=False)
+# External certificates (issue 14): a person submits and signs their own; coordinators
+# read every one of their clients, verify (signing) or reject; auditors read.
+CERTIFICATES = Rule(
+    "external training certificates",
+    read=_set(COORDINATOR, AUDITOR),
+    own=STAFF,
+    write=STAFF,
+)
+CERTIFICATE_DECISIONS = Rule(
+    "verifying external training certificates",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
+# Classroom sessions: everyone who trains sees them and enrols themselves (a trainer or
+# coordinator enrols others: the service decides); trainers schedule and run them.
+SESSIONS = Rule(
+    "classroom sessions",
+    read=STAFF | {AUDITOR},
+    write=STAFF,
+)
+# The kiosk in the room: no sign-in; the signing window's token in its address is the
+# only key, and each attendee signs with their own user id and password.
+KIOSK = Rule("the classroom kiosk", public=True, read_scope=None, gxp=False, client=False)
 DOCUMENTS = Rule(
     "controlled documents",
     read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
@@ -519,6 +542,28 @@ POLICY: dict[str, Rule] = {
     "web:trainer_classroom": TRAINING_SESSIONS,
     "web:trainer_ojt": TRAINING_SESSIONS,
     "web:trainer_people": TRAINING_SESSIONS,
+    # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.
+    "web:trainer_sessions": TRAINING_SESSIONS,
+    "web:trainer_session": TRAINING_SESSIONS,
+    "web:kiosk": KIOSK,
+    "web:employee_session": SESSIONS,
+    "web:employee_elearning_read": MY_TRAINING,
+    # External certificates: the person's own, and the coordinator's verification.
+    "web:employee_certificate_new": CERTIFICATES.form(),
+    "web:employee_certificate": CERTIFICATES,
+    "web:coordinator_certificates": CERTIFICATE_DECISIONS,
+    "web:coordinator_certificate": CERTIFICATE_DECISIONS,
+    "api:certificates": CERTIFICATES,
+    "api:certificate-verify": CERTIFICATE_DECISIONS.form(),
+    "api:certificate-reject": CERTIFICATE_DECISIONS.form(),
+    "api:certificate-sign": CERTIFICATES.form(),
+    "api:sessions": dataclasses.replace(SESSIONS, write=_set(TRAINER)),
+    "api:session-enrol": SESSIONS.form(),
+    "api:session-unenrol": SESSIONS.form(),
+    "api:session-sign": SESSIONS.form(),
+    "api:session-window": TRAINING_SESSIONS.form(),
+    "api:session-close": TRAINING_SESSIONS.form(),
+    "api:assignment-read": MY_TRAINING.form(),
     # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.
     "web:trainer_sessions": TRAINING_SESSIONS,
     "web:trainer_session": TRAINING_SESSIONS,

@@ -6,6 +6,7 @@ from qualify.api.views import (
     accounts,
     assignments,
     audit,
+    completion,
     documents,
     executions,
     gate,
@@ -108,6 +109,44 @@ urlpatterns = [
         name="assignment-cancel",
     ),
     path("records/", training.RecordsView.as_view(), name="records"),
+    # Every completion method (issue 14): certificates, classroom sessions, e-learning.
+    path(
+        "assignments/<int:pk>/read/",
+        completion.AssignmentReadView.as_view(),
+        name="assignment-read",
+    ),
+    path("certificates/", completion.CertificatesView.as_view(), name="certificates"),
+    path(
+        "certificates/<int:pk>/verify/",
+        completion.CertificateVerifyView.as_view(),
+        name="certificate-verify",
+    ),
+    path(
+        "certificates/<int:pk>/reject/",
+        completion.CertificateRejectView.as_view(),
+        name="certificate-reject",
+    ),
+    path(
+        "certificates/<int:pk>/sign/",
+        completion.CertificateSignView.as_view(),
+        name="certificate-sign",
+    ),
+    path("sessions/", completion.SessionsView.as_view(), name="sessions"),
+    path(
+        "sessions/<int:pk>/enrol/", completion.SessionEnrolView.as_view(), name="session-enrol"
+    ),
+    path(
+        "sessions/<int:pk>/withdraw/",
+        completion.SessionUnenrolView.as_view(),
+        name="session-unenrol",
+    ),
+    path(
+        "sessions/<int:pk>/window/",
+        completion.SessionWindowView.as_view(),
+        name="session-window",
+    ),
+    path("sessions/<int:pk>/sign/", completion.SessionSignView.as_view(), name="session-sign"),
+    path("sessions/<int:pk>/close/", completion.SessionCloseView.as_view(), name="session-close"),
     path(
         "records/<int:pk>/correct/",
         assignments.RecordCorrectView.as_view(),

@@ -18,6 +18,7 @@ from qualify.training.services.certificates import (
     certificate_submit,
     certificate_verify,
 )
+from qualify.training.services.elearning import elearning_read
 from qualify.training.services.matrix import matrix_entry_add, matrix_entry_end
 from qualify.training.services.records import (
     record_assessment,
@@ -58,6 +59,7 @@ __all__ = [
     "certificate_verify",
     "curriculum_create",
     "curriculum_item_add",
+    "elearning_read",
     "impact_preview",
     "matrix_entry_add",
     "matrix_entry_end",

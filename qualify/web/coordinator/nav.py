@@ -6,4 +6,5 @@ NAV: list[tuple[str, str, str | None]] = [
     ("People", "web:coordinator_people", "org.manage_people"),
     ("Assignments", "web:coordinator_assignments", "training.assign_training"),
     ("Compliance", "web:coordinator_dashboard", "training.change_matrix"),
+    ("Certificates", "web:coordinator_certificates", "training.verify_certificate"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.coordinator import assigning, requirements, views
+from qualify.web.coordinator import assigning, certificates, requirements, views
 
 urlpatterns = [
     path("job-functions/", views.job_function_list, name="coordinator_job_functions"),
@@ -24,4 +24,10 @@ urlpatterns = [
     path("records/<int:pk>/", assigning.record_detail, name="coordinator_record"),
     path("records/<int:pk>/correct/", assigning.record_correct, name="coordinator_record_correct"),
     path("compliance/", views.dashboard, name="coordinator_dashboard"),
+    path("certificates/", certificates.certificate_list, name="coordinator_certificates"),
+    path(
+        "certificates/<int:pk>/",
+        certificates.certificate_detail,
+        name="coordinator_certificate",
+    ),
 ]
