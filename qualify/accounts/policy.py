@@ -246,29 +246,6 @@ SESSIONS = Rule(
 # The kiosk in the room: no sign-in; the signing window's token in its address is the
 # only key, and each attendee signs with their own user id and password.
 KIOSK = Rule("the classroom kiosk", public=True, read_scope=None, gxp=False, client=False)
-# External certificates (issue 14): a person submits and signs their own; coordinators
-# read every one of their clients, verify (signing) or reject; auditors read.
-CERTIFICATES = Rule(
-    "external training certificates",
-    read=_set(COORDINATOR, AUDITOR),
-    own=STAFF,
-    write=STAFF,
-)
-CERTIFICATE_DECISIONS = Rule(
-    "verifying external training certificates",
-    read=_set(COORDINATOR, AUDITOR),
-    write=_set(COORDINATOR),
-)
-# Classroom sessions: everyone who trains sees them and enrols themselves (a trainer or
-# coordinator enrols others: the service decides); trainers schedule and run them.
-SESSIONS = Rule(
-    "classroom sessions",
-    read=STAFF | {AUDITOR},
-    write=STAFF,
-)
-# The kiosk in the room: no sign-in; the signing window's token in its address is the
-# only key, and each attendee signs with their own user id and password.
-KIOSK = Rule("the classroom kiosk", public=True, read_scope=None, gxp=False, client=False)
 DOCUMENTS = Rule(
     "controlled documents",
     read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, AUDITOR),
@@ -457,6 +434,13 @@ ASSESSMENT_REVIEW = Rule(
     read=_set(TRAINER, COORDINATOR),
     write=_set(TRAINER, COORDINATOR),
 )
+# P63: validation runs; QA approves one (signed), the auditor and QA read them.
+VALIDATION_RUNS = Rule(
+    "validation runs",
+    read=_set(QA_APPROVER, AUDITOR),
+    write=_set(QA_APPROVER),
+    client=False,
+)
 REPORT_RULES: dict[str, Rule] = {
     "qualified": REPORTS,
     "employee-file": EMPLOYEE_FILE,
@@ -542,28 +526,6 @@ POLICY: dict[str, Rule] = {
     "web:trainer_classroom": TRAINING_SESSIONS,
     "web:trainer_ojt": TRAINING_SESSIONS,
     "web:trainer_people": TRAINING_SESSIONS,
-    # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.
-    "web:trainer_sessions": TRAINING_SESSIONS,
-    "web:trainer_session": TRAINING_SESSIONS,
-    "web:kiosk": KIOSK,
-    "web:employee_session": SESSIONS,
-    "web:employee_elearning_read": MY_TRAINING,
-    # External certificates: the person's own, and the coordinator's verification.
-    "web:employee_certificate_new": CERTIFICATES.form(),
-    "web:employee_certificate": CERTIFICATES,
-    "web:coordinator_certificates": CERTIFICATE_DECISIONS,
-    "web:coordinator_certificate": CERTIFICATE_DECISIONS,
-    "api:certificates": CERTIFICATES,
-    "api:certificate-verify": CERTIFICATE_DECISIONS.form(),
-    "api:certificate-reject": CERTIFICATE_DECISIONS.form(),
-    "api:certificate-sign": CERTIFICATES.form(),
-    "api:sessions": dataclasses.replace(SESSIONS, write=_set(TRAINER)),
-    "api:session-enrol": SESSIONS.form(),
-    "api:session-unenrol": SESSIONS.form(),
-    "api:session-sign": SESSIONS.form(),
-    "api:session-window": TRAINING_SESSIONS.form(),
-    "api:session-close": TRAINING_SESSIONS.form(),
-    "api:assignment-read": MY_TRAINING.form(),
     # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.
     "web:trainer_sessions": TRAINING_SESSIONS,
     "web:trainer_session": TRAINING_SESSIONS,
@@ -783,8 +745,19 @@ POLICY: dict[str, Rule] = {
     "web:assessment_define": ASSESSMENT_DEFINITIONS.form(),
     "web:assessment_reviews": ASSESSMENT_REVIEW,
     "web:assessment_review": ASSESSMENT_REVIEW,
+    # Assessments: the API.
+    "api:assessments": ASSESSMENT_DEFINITIONS,
+    "api:assessment-attempt-start": MY_ASSESSMENTS,
+    "api:my-attempts": MY_ASSESSMENTS,
+    "api:assessment-attempt": MY_ASSESSMENTS,
+    "api:assessment-attempt-submit": MY_ASSESSMENTS,
+    "api:assessment-attempt-sign": MY_ASSESSMENTS,
+    "api:assessment-bank-questions": QUESTION_BANKS,
+    "api:assessment-bank-statistics": ASSESSMENT_DEFINITIONS,
     "web:audit_reviews": AUDIT_REVIEW,
     "web:audit_review": AUDIT_REVIEW,
+    "web:validation_runs": VALIDATION_RUNS,
+    "web:validation_run": VALIDATION_RUNS,
     **{f"api:report-{name}": rule for name, rule in REPORT_RULES.items()},
 }
 

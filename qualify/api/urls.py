@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from qualify.api.docs import ApiDocsView
 from qualify.api.views import (
     accounts,
+    assessments,
     assignments,
     audit,
     completion,
@@ -48,6 +49,39 @@ urlpatterns = [
         name="docs",
     ),
     path("ping/", ping.PingView.as_view(), name="ping"),
+    # Assessments (L1, L2).
+    path("assessments/", assessments.AssessmentsView.as_view(), name="assessments"),
+    path(
+        "assessments/<int:pk>/attempts/",
+        assessments.AttemptStartView.as_view(),
+        name="assessment-attempt-start",
+    ),
+    path("assessments/attempts/", assessments.MyAttemptsView.as_view(), name="my-attempts"),
+    path(
+        "assessments/attempts/<int:pk>/",
+        assessments.AttemptView.as_view(),
+        name="assessment-attempt",
+    ),
+    path(
+        "assessments/attempts/<int:pk>/submit/",
+        assessments.AttemptSubmitView.as_view(),
+        name="assessment-attempt-submit",
+    ),
+    path(
+        "assessments/attempts/<int:pk>/sign/",
+        assessments.AttemptSignView.as_view(),
+        name="assessment-attempt-sign",
+    ),
+    path(
+        "assessments/banks/<int:pk>/questions/",
+        assessments.BankQuestionsView.as_view(),
+        name="assessment-bank-questions",
+    ),
+    path(
+        "assessments/banks/<int:pk>/statistics/",
+        assessments.BankStatisticsView.as_view(),
+        name="assessment-bank-statistics",
+    ),
     path("me/work/", work.MyWorkView.as_view(), name="me-work"),
     path("people/", people.PeopleView.as_view(), name="people"),
     path("people/bulk/", people.PeopleBulkView.as_view(), name="people-bulk"),

@@ -19,6 +19,8 @@ AREAS = [
     "search",
     "reports",
     "work",
+    "validation",
+    "content",
 ]
 
 urlpatterns = [

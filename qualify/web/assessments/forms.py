@@ -1,0 +1,91 @@
+"""Forms of the assessment pages: parse only; the services decide."""
+
+from django import forms
+
+from qualify.assessments import queries
+
+
+class BankForm(forms.Form):
+    text = forms.CharField(
+        label="Questions (YAML or JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
+    )
+    file = forms.FileField(label="…or import a file (.yaml, .yml, .json)", required=False)
+    reason = forms.CharField(label="Reason for the change", max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > 2 * 1024 * 1024:
+                raise forms.ValidationError("The file is larger than 2 MB.")
+            name = upload.name.lower()
+            data["fmt"] = "json" if name.endswith(".json") else "yaml"
+            data["content"] = upload.read()
+        elif (data.get("text") or "").strip():
+            text = data["text"].lstrip()
+            data["fmt"] = "json" if text.startswith(("{", "[")) else "yaml"
+            data["content"] = data["text"]
+        else:
+            raise forms.ValidationError("Write the questions or choose a file.")
+        return data
+
+
+class DefineForm(forms.Form):
+    requirement = forms.ModelChoiceField(queryset=None, label="Training requirement")
+    bank = forms.ModelChoiceField(queryset=None, label="Question bank")
+    per_topic = forms.CharField(
+        label="Questions per topic",
+        help_text="One line per topic: 'Topic: number', e.g. 'Gowning: 3'.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attempt_limit = forms.IntegerField(label="Attempt limit", required=False, min_value=1)
+    time_limit_minutes = forms.IntegerField(
+        label="Time limit (minutes)", required=False, min_value=1
+    )
+    cooldown_minutes = forms.IntegerField(
+        label="Cool-down between attempts (minutes)", initial=0, min_value=0
+    )
+    trainer_review = forms.BooleanField(
+        label="Free-text questions, reviewed by a trainer", required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from qualify.training import queries as training_queries
+
+        self.fields["requirement"].queryset = training_queries.requirements(user).filter(
+            evidence_required="assessment", active=True, assessment__isnull=True
+        )
+        self.fields["bank"].queryset = queries.bank_documents(user)
+
+    def clean_per_topic(self):
+        counts = {}
+        for line in self.cleaned_data["per_topic"].splitlines():
+            if not line.strip():
+                continue
+            topic, sep, number = line.rpartition(":")
+            if not sep or not topic.strip() or not number.strip().isdigit():
+                raise forms.ValidationError(f"Write 'Topic: number', not {line.strip()!r}.")
+            counts[topic.strip()] = int(number)
+        if not counts:
+            raise forms.ValidationError("Name at least one topic.")
+        return counts
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label="Comment", required=False, max_length=2000)
+
+    def __init__(self, *args, positions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for position in positions:
+            self.fields[f"q{position}"] = forms.TypedChoiceField(
+                label=f"Question {position}",
+                choices=[("yes", "Acceptable"), ("no", "Not acceptable")],
+                coerce=lambda v: v == "yes",
+                widget=forms.RadioSelect,
+            )
+
+    def verdicts(self) -> dict[str, bool]:
+        return {k[1:]: v for k, v in self.cleaned_data.items() if k.startswith("q")}
