@@ -403,6 +403,11 @@ def test_every_url_answers_each_persona_as_its_rule_says(db, world, persona):
                 if rule.public:
                     ok = status not in (401, 403, 500)
                     expected = "open to all"
+                elif rule.token:
+                    # Its own token is the credential (the cmi5 auth token): without
+                    # it everyone, signed in or not, is refused or told to use POST.
+                    ok = status in (400, 401, 404, 405)
+                    expected = "refused without its token"
                 elif persona == "anonymous":
                     ok = status == 401 if api else _is_login_redirect(response)
                     expected = "401" if api else "login"

@@ -13,3 +13,6 @@ document_obsoleted = Hook("documents.document_obsoleted")
 version_submitted = Hook("documents.version_submitted")
 # kwargs: actor, version (DocumentVersion, still in review), signature ("reviewed")
 version_reviewed = Hook("documents.version_reviewed")
+# kwargs: actor, version (DocumentVersion, a draft whose file was just stored, replaced
+# or removed; issue 15: the content app unpacks an e-learning package)
+version_file_stored = Hook("documents.version_file_stored")

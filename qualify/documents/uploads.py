@@ -32,6 +32,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from django.core.files import File
 
 PDF = "application/pdf"
 TEXT = "text/plain; charset=utf-8"
+ZIP = "application/zip"
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 EXTENSIONS = {
     PDF: ".pdf",
@@ -49,6 +51,7 @@ EXTENSIONS = {
     "image/gif": ".gif",
     "image/webp": ".webp",
     TEXT: ".txt",
+    ZIP: ".zip",
 }
 TEXT_EXTENSIONS = (".txt", ".md", ".markdown", ".text")
 ACCEPTED = "a PDF, an image (PNG, JPEG, GIF or WebP), or plain text or Markdown"
@@ -277,10 +280,48 @@ def check_upload(upload: Any, *, field: str = "file") -> CheckedUpload:
     )
 
 
-def checked_file(upload: Any, *, field: str = "file") -> tuple[File, CheckedUpload]:
-    """`check_upload`, then the upload wrapped as a Django File under its safe name,
-    ready for a FileField (the bytes are the original ones)."""
-    checked = check_upload(upload, field=field)
+# Issue 15: the file of an e-learning package document is a ZIP, accepted only for a
+# document of type "package" and only when the checker the content app registers here
+# (qualify.content.apps; documents must not import it) finds it a usable package. It is
+# stored as uploaded (never served as is: the content app unpacks and serves it).
+package_checkers: list[Callable[[Any], None]] = []
+
+
+def check_package_upload(upload: Any, *, field: str = "file") -> CheckedUpload:
+    """A package ZIP checked by the registered checker; its SHA-256 read in chunks."""
+    if not package_checkers:
+        raise ValidationError({field: "E-learning packages cannot be stored here."})
+    try:
+        for check in package_checkers:
+            check(upload)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+    digest = hashlib.sha256()
+    size = 0
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return CheckedUpload(
+        content_type=ZIP,
+        name=safe_name(getattr(upload, "name", "") or "package.zip", ZIP),
+        sha256=digest.hexdigest(),
+        size=size,
+    )
+
+
+def checked_file(
+    upload: Any, *, field: str = "file", package: bool = False
+) -> tuple[File, CheckedUpload]:
+    """`check_upload` (or, for a package document, `check_package_upload`), then the
+    upload wrapped as a Django File under its safe name, ready for a FileField (the
+    bytes are the original ones)."""
+    checked = (
+        check_package_upload(upload, field=field) if package else check_upload(upload, field=field)
+    )
     raw = upload.file if isinstance(upload, File) else upload
     if hasattr(raw, "seek"):
         raw.seek(0)

@@ -30,7 +30,7 @@ class AccessPolicyMiddleware:
         if match is None or _is_api(match):
             return None
         rule = policy.rule_for(match.view_name, view_kwargs)
-        if rule.public:
+        if rule.public or rule.token:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

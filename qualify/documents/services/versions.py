@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from qualify.audit import services as audit
 from qualify.documents import events
-from qualify.documents.models import Document, DocumentVersion, VersionStatus
+from qualify.documents.models import Document, DocumentType, DocumentVersion, VersionStatus
 from qualify.documents.services._checks import (
     DRAFT_FIELDS,
     OPEN_STATUSES,
@@ -83,11 +83,13 @@ def version_draft(
     if file is not None:
         # Only inert content, checked by its bytes; the original bytes and their
         # SHA-256 are kept as evidence (issue 10).
-        named, checked = checked_file(file)
+        named, checked = checked_file(file, package=_is_package(document))
         version.file_sha256 = checked.sha256
         version.file = named
     version.full_clean()
     version.save()  # stores the file
+    if file is not None:
+        events.version_file_stored.fire(actor=actor, version=version)
     detail = None
     if author.pk != actor.pk:
         detail = {
@@ -99,6 +101,10 @@ def version_draft(
         }
     audit.record("document.version.drafted", version, actor=actor, detail=detail)
     return version
+
+
+def _is_package(document: Document) -> bool:
+    return document.doc_type == DocumentType.CONTENT_PACKAGE
 
 
 def _check_author(author: Any, actor: Any, document: Document) -> Any:
@@ -156,7 +162,7 @@ def version_update_draft(
             version.file = None
             version.file_sha256 = ""
         else:
-            named, checked = checked_file(file)
+            named, checked = checked_file(file, package=_is_package(document))
             version.file_sha256 = checked.sha256
             version.file = named
     for name, value in fields.items():
@@ -164,6 +170,8 @@ def version_update_draft(
     _check_has_baseline(document, version.retraining_required)
     version.full_clean()
     version.save()
+    if before["file"] != (version.file.name or ""):
+        events.version_file_stored.fire(actor=actor, version=version)
     audit.record("document.version.updated", version, actor=actor, before=before, reason=reason)
     return version
 

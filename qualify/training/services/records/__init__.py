@@ -15,6 +15,7 @@ The package re-exports every service: callers import `qualify.training.services.
 from qualify.training.services.records._common import CENT, COMPLETED, READ, TRAINED_BY
 from qualify.training.services.records.assessment import record_assessment
 from qualify.training.services.records.correction import CORRECTABLE, record_correct
+from qualify.training.services.records.elearning import elearning_version, record_elearning
 from qualify.training.services.records.external import record_external
 from qualify.training.services.records.reading import record_read_and_understood
 from qualify.training.services.records.trained import (
@@ -31,10 +32,12 @@ __all__ = [
     "READ",
     "TRAINED_BY",
     "AttendeesRefused",
+    "elearning_version",
     "record_assessment",
     "record_classroom",
     "record_classroom_session",
     "record_correct",
+    "record_elearning",
     "record_external",
     "record_on_the_job",
     "record_read_and_understood",

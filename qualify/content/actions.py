@@ -1,0 +1,15 @@
+from qualify.audit.registry import register_actions
+
+register_actions(
+    {
+        "content.package.unpacked": "E-learning package checked and unpacked",
+        "content.attempt.started": "E-learning attempt started",
+        "content.attempt.completed": "E-learning attempt completed (package reported completion)",
+        "content.attempt.signed": "E-learning completion signed by the learner",
+        "content.cmi5.launched": "cmi5 AU launched",
+        "content.cmi5.waived": "cmi5 AU waived",
+        "content.cmi5.abandoned": "cmi5 session abandoned",
+        # A5: an xAPI write refused for a wrong actor or registration.
+        "content.xapi.refused": "xAPI statement refused",
+    }
+)
