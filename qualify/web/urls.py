@@ -21,6 +21,7 @@ AREAS = [
     "work",
     "validation",
     "content",
+    "assessments",
 ]
 
 urlpatterns = [
