@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.documents import creation, views
+from qualify.web.documents import creation, notes, views
 
 urlpatterns = [
     path("", views.document_list, name="documents"),
@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("version/<int:pk>/", views.version_detail, name="document_version"),
     path("version/<int:pk>/file/", views.version_file, name="document_version_file"),
+    path("version/<int:pk>/notes/", notes.version_notes, name="document_version_notes"),
     path("version/<int:pk>/submit/", views.version_submit, name="document_version_submit"),
     path("version/<int:pk>/review/", views.version_review, name="document_version_review"),
     path("version/<int:pk>/approve/", views.version_approve, name="document_version_approve"),

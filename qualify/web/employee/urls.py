@@ -22,4 +22,5 @@ urlpatterns = [
     path("sessions/<int:pk>/", completion.session, name="employee_session"),
     path("certificates/new/", completion.certificate_new, name="employee_certificate_new"),
     path("certificates/<int:pk>/", completion.certificate, name="employee_certificate"),
+    path("path/", views.my_path, name="employee_path"),
 ]

@@ -7,12 +7,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from qualify.identity.views import signs_through_provider
 from qualify.quality.queries import work
+from qualify.training import paths
+from qualify.training.delta import delta_for
 from qualify.training.models import Method
 from qualify.training.services import record_read_and_understood
 from qualify.web.employee import queries
-from qualify.web.employee.common import add_errors, zone_of
+from qualify.web.employee.common import add_errors, person_of, zone_of
 from qualify.web.employee.forms import SignForm
+from qualify.web.employee.sso import assignment_sso
 from qualify.web.files import serve_upload
 
 # Employees, trainers and everyone who trains holds this; the administrator and the
@@ -32,8 +36,16 @@ def my_training(request):
 def assignment(request, pk: int):
     item = queries.my_assignment(request.user, pk)
     signable = item.status == "open" and item.requirement.method == Method.READ_AND_UNDERSTAND
+    # L3: the changes since the version this person was last trained on; computed
+    # here on GET and POST alike, never taken from the form (the record notes it).
+    delta = delta_for(item.person, item.requirement, item.version_to_read) if signable else None
+    # L4: an item locked by a prerequisite is shown, not offered for signing.
+    missing = paths.missing_prerequisites(item.person, item.requirement) if signable else []
     form = None
-    if signable:
+    if signable and not missing and signs_through_provider(request):
+        # Issue 16: re-authentication at the identity provider instead of a password.
+        return assignment_sso(request, item, delta=delta, missing=missing)
+    if signable and not missing:
         data = request.POST if request.method == "POST" else None
         form = SignForm.for_signer(request.user, request.session, data)
         if request.method == "POST" and form.is_valid():
@@ -42,6 +54,7 @@ def assignment(request, pk: int):
                     actor=request.user,
                     assignment=item,
                     credentials=form.credentials(request.session),
+                    delta_from=delta.since if delta and delta.redline.readable else None,
                 )
             except ValidationError as error:
                 add_errors(form, error)
@@ -60,7 +73,13 @@ def assignment(request, pk: int):
     return render(
         request,
         template,
-        {"assignment": item, "form": form, "zone": zone_of(request.user)},
+        {
+            "assignment": item,
+            "form": form,
+            "zone": zone_of(request.user),
+            "delta": delta,
+            "missing": missing,
+        },
     )
 
 
@@ -101,4 +120,16 @@ def my_qualifications(request):
         request,
         "web/employee/my_qualifications.html",
         {"person": person, "lines": lines, "zone": zone_of(request.user)},
+    )
+
+
+def my_path(request):
+    """P44: my learning path, prerequisites first, with progress and target dates."""
+    person = person_of(request.user)
+    if person is None:
+        raise Http404("You have no person record.")
+    return render(
+        request,
+        "web/employee/my_path.html",
+        {"path": paths.learning_path(person), "zone": zone_of(request.user)},
     )

@@ -1,0 +1,127 @@
+"""Delta training at the HTTP level (L3, P42): the revision's page shows the redline
+against the version the person was last trained on, with document control's notes;
+signing records the version and notes what the delta was shown against."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qualify.documents import services as documents
+from qualify.documents.services.notes import section_note_set
+from qualify.training.models import Assignment, AssignmentStatus, TrainingRecord
+from tests.personas import PASSWORD
+from tests.training.support import DAY, creds
+
+pytestmark = pytest.mark.django_db
+
+REV1 = "# Scope\nFilling line 1.\n# Cleaning\nWipe with IPA.\n# Records\nSign the record.\n"
+REV2 = "# Scope\nFilling line 1.\n# Cleaning\nWipe with 70% IPA.\n# Records\nSign the record.\n"
+REV3 = (
+    "# Scope\nFilling lines 1 and 2.\n# Cleaning\nWipe with 70% IPA.\n# Records\nSign the record.\n"
+)
+
+
+def revise(plant, document, revision, text):
+    version = documents.version_draft(
+        actor=plant.doc_controller,
+        document=document,
+        revision=revision,
+        change_summary=f"Revision {revision}",
+        content_text=text,
+        retraining_required=True,
+    )
+    documents.version_submit(
+        actor=plant.doc_controller, version=version, credentials=creds(plant.doc_controller)
+    )
+    documents.version_review(
+        actor=plant.reviewer, version=version, credentials=creds(plant.reviewer)
+    )
+    return plant.approve(version, effective_from=timezone.now() + (39 + int(revision)) * DAY)
+
+
+@pytest.fixture
+def revised(plant, employee):
+    """Olivia signed rev 1 of SOP-020; revs 2 and 3 came while she was away."""
+    operator = plant.person("Olivia", user=employee, job_function=plant.operators)
+    document = plant.document("SOP-020")
+    first = document.versions.get()
+    first.content_text = REV1
+    first.save(update_fields=["content_text"])  # the plant's rev 1, given a text
+    requirement = plant.requirement("RU-SOP-020", document=document)
+    plant.matrix(requirement)
+    plant.read(operator, requirement)
+    revise(plant, document, "2", REV2)
+    third = revise(plant, document, "3", REV3)
+    section_note_set(
+        actor=plant.doc_controller, version=third, section="Scope", note="Line 2 added (CC-7)"
+    )
+    assignment = Assignment.objects.get(
+        person=operator, requirement=requirement, status=AssignmentStatus.OPEN
+    )
+    return operator, document, first, third, assignment
+
+
+@pytest.mark.requirement("L3", "P42")
+def test_the_redline_is_against_the_version_last_trained_on_not_the_previous(
+    client, employee, revised
+):
+    _, _, _, third, assignment = revised
+    assert assignment.document_version == third
+    client.force_login(employee)
+    page = client.get(reverse("web:employee_assignment", args=[assignment.pk])).content.decode()
+    assert "Changes since rev 1, the version you were last trained on" in page
+    # Rev 1 -> rev 3: both the rev 2 change (cleaning) and the rev 3 change (scope).
+    assert "<del>Wipe with IPA.</del>" in page
+    assert "<ins>Wipe with 70% IPA.</ins>" in page
+    assert "<ins>Filling lines 1 and 2.</ins>" in page
+    assert "Line 2 added (CC-7)" in page
+    assert page.index("redline-title") < page.index("doc-title")  # changes first
+    assert "Filling lines 1 and 2." in page.split('id="doc-title"')[1]  # full text too
+
+
+@pytest.mark.requirement("L3", "P42")
+def test_signing_after_the_redline_binds_the_version_and_notes_the_delta(client, employee, revised):
+    operator, _, first, third, assignment = revised
+    client.force_login(employee)
+    url = reverse("web:employee_assignment", args=[assignment.pk])
+    response = client.post(
+        url, {"username": employee.username, "password": PASSWORD, "delta_from": "999999"}
+    )
+    assert response.status_code == 302
+    record = TrainingRecord.objects.filter(person=operator).latest("pk")
+    assert record.document_version == third
+    assert record.delta_from == first  # computed by the server, the posted field ignored
+    assert "delta_from" not in record.signed_content()
+
+
+@pytest.mark.requirement("L3")
+def test_a_first_reading_shows_no_redline(client, employee, reading):
+    _, _, _, assignment = reading
+    client.force_login(employee)
+    page = client.get(reverse("web:employee_assignment", args=[assignment.pk])).content.decode()
+    assert "redline-title" not in page
+
+
+@pytest.mark.requirement("P42")
+def test_document_control_writes_section_notes_on_the_page(client, doc_controller, revised):
+    _, _, _, third, _ = revised
+    client.force_login(doc_controller)
+    url = reverse("web:document_version_notes", args=[third.pk])
+    page = client.get(url).content.decode()
+    assert "Line 2 added (CC-7)" in page
+    assert "Cleaning" in page  # the version's sections are offered
+    response = client.post(url, {"section": "Cleaning", "note": "70% stated"})
+    assert response.status_code == 302
+    assert third.section_notes.get(section="Cleaning").note == "70% stated"
+    refused = client.post(url, {"section": "Scope", "note": "Again"})  # replace: needs reason
+    assert refused.status_code == 422
+    assert third.section_notes.get(section="Scope").note == "Line 2 added (CC-7)"
+
+
+@pytest.mark.requirement("P42")
+def test_an_employee_cannot_write_section_notes(client, employee, revised):
+    _, _, _, third, _ = revised
+    client.force_login(employee)
+    url = reverse("web:document_version_notes", args=[third.pk])
+    assert client.post(url, {"section": "Scope", "note": "x"}).status_code in (403, 404)
+    assert third.section_notes.count() == 1
