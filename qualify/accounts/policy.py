@@ -456,6 +456,8 @@ REPORT_RULES: dict[str, Rule] = {
     "access-rights": AUDIT_TRAIL,
     # The software version, migrations and settings in force (the same readers).
     "system-history": AUDIT_TRAIL,
+    # Training effectiveness (issue 14): the training manager, QA and the auditor.
+    "training-effectiveness": REPORTS,
 }
 # The reports list and a user's background exports (each user sees their own only).
 # The administrator runs the audit-trail report (AUDIT_TRAIL), so opens the list too.

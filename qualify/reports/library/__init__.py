@@ -13,4 +13,5 @@ from qualify.reports.library import (  # noqa: F401
     quality_record,
     revision_roster,
     system_history,
+    training_effectiveness,
 )

@@ -1,0 +1,138 @@
+"""Training effectiveness (issue 14 point 6; ISO 13485 6.2(d), 21 CFR 820 QMSR): per
+document and per trainer,
+
+- first-attempt pass rate: of the people assessed, how many passed their first scored
+  attempt (the earliest training record of the requirement with a score; a failed
+  attempt is a record too). `FIRST_ATTEMPTS` is the one place that reads attempts:
+  when assessment attempts are the source, replace it and nothing else;
+- deviations attributed: deviations naming a person and the document (or, per
+  trainer, a person they trained) that occurred within N days after that training;
+- CAPA recurrence after retraining: CAPA retraining actions whose training was
+  completed, and how many of them saw a deviation on the same document involving one
+  of the retrained people afterwards.
+
+Reads only, through the same rows for the page and the report.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from qualify.quality.models import CapaAction, Deviation
+
+
+@dataclass
+class Effectiveness:
+    kind: str  # "document" or "trainer"
+    key: int
+    label: str
+    assessed: int = 0
+    first_passed: int = 0
+    trained: int = 0
+    deviations: int = 0
+    retrainings: int = 0
+    recurred: int = 0
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.first_passed / self.assessed if self.assessed else None
+
+
+def _passed(record) -> bool:
+    mark = record.requirement.pass_mark if record.requirement.pass_mark is not None else None
+    mark = mark if mark is not None else record.pass_mark
+    return record.score is not None and mark is not None and record.score >= mark
+
+
+def first_attempts(records: QuerySet) -> dict[tuple[int, int], tuple[object, bool]]:
+    """(person, requirement) -> (first scored record, passed)."""
+    out: dict[tuple[int, int], tuple[object, bool]] = {}
+    scored = records.filter(score__isnull=False).select_related("requirement")
+    for record in scored.order_by("completed_at", "pk"):
+        key = (record.person_id, record.requirement_id)
+        if key not in out:
+            out[key] = (record, _passed(record))
+    return out
+
+
+FIRST_ATTEMPTS: Callable[[QuerySet], dict] = first_attempts
+
+
+def effectiveness(
+    records: QuerySet, deviations: QuerySet, *, days: int = 90
+) -> list[Effectiveness]:
+    """Figures per document and per trainer from the visible `records` and
+    `deviations` (the caller restricts both)."""
+    window = dt.timedelta(days=days)
+    records = records.filter(superseded_by__isnull=True).select_related(
+        "requirement__document", "trainer"
+    )
+    rows: dict[tuple[str, int], Effectiveness] = {}
+
+    def row(kind: str, key: int, label: str) -> Effectiveness:
+        found = rows.get((kind, key))
+        if found is None:
+            found = rows[(kind, key)] = Effectiveness(kind, key, label)
+        return found
+
+    def groups(record) -> Iterable[Effectiveness]:
+        document = record.requirement.document
+        if document is not None:
+            yield row("document", document.pk, f"{document.number} {document.title}")
+        if record.trainer is not None:
+            yield row("trainer", record.trainer_id, record.trainer.full_name)
+
+    for record, passed in FIRST_ATTEMPTS(records).values():
+        for group in groups(record):
+            group.assessed += 1
+            group.first_passed += int(passed)
+    # Deviations within N days after a training of the person (on the document, or
+    # by the trainer), each deviation counted once per group.
+    deviation_rows = list(deviations.prefetch_related("people", "documents"))
+    by_person: dict[int, list] = defaultdict(list)
+    for deviation in deviation_rows:
+        for person in deviation.people.all():
+            by_person[person.pk].append(deviation)
+    counted: set[tuple[str, int, int]] = set()
+    trained: set[tuple[str, int, int]] = set()
+    for record in records:
+        for group in groups(record):
+            if (group.kind, group.key, record.person_id) not in trained:
+                trained.add((group.kind, group.key, record.person_id))
+                group.trained += 1
+            for deviation in by_person.get(record.person_id, ()):
+                if not record.completed_at <= deviation.occurred_at < record.completed_at + window:
+                    continue
+                if group.kind == "document" and group.key not in {
+                    d.pk for d in deviation.documents.all()
+                }:
+                    continue
+                if (group.kind, group.key, deviation.pk) not in counted:
+                    counted.add((group.kind, group.key, deviation.pk))
+                    group.deviations += 1
+    # CAPA recurrence after retraining (per document of the retraining requirement).
+    actions = CapaAction.objects.filter(
+        training_completed_at__isnull=False, requirement__document__isnull=False
+    ).select_related("requirement__document")
+    for action in actions:
+        document = action.requirement.document
+        group = row("document", document.pk, f"{document.number} {document.title}")
+        people = set(action.targets.values_list("person_id", flat=True))
+        group.retrainings += 1
+        if any(
+            deviation.occurred_at > action.training_completed_at
+            and document.pk in {d.pk for d in deviation.documents.all()}
+            for person in people
+            for deviation in by_person.get(person, ())
+        ):
+            group.recurred += 1
+    return sorted(rows.values(), key=lambda r: (r.kind, r.label))
+
+
+def visible_deviations(user) -> QuerySet:
+    from qualify.org.scoping import restrict
+
+    return restrict(Deviation.objects.all(), user, "client")
