@@ -3,6 +3,7 @@
 import pytest
 
 from tests.identity import provider as idp
+from tests.web.pages_support import plant, reading  # noqa: F401
 
 
 @pytest.fixture(scope="session")

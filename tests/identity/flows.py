@@ -11,8 +11,10 @@ def sign_in(client, provider, username: str, *, next_url: str = ""):
     assert start.status_code == 302, start
     authorize = start["Location"]
     query = parse_qs(urlparse(authorize).query)
-    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"]
-    assert query["nonce"] and query["state"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["code_challenge"]
+    assert query["nonce"]
+    assert query["state"]
     callback = provider.answer(authorize, username)
     return client.get(callback), callback
 

@@ -17,6 +17,7 @@ CLIENT_ID = "qualify-test"
 CLIENT_SECRET = "qualify-test-secret-0123456789"
 PASSWORD = "idp-password-1"
 USERS = [
+    {"username": "employee", "email": "employee@plant.example", "groups": ["qualify-employee"]},
     {"username": "operator", "email": "operator@example.com", "groups": ["qualify-employee"]},
     {"username": "newhire", "email": "newhire@example.com", "groups": ["qualify-employee"]},
     {"username": "admin", "email": "admin@example.com", "groups": ["qualify-administrator"]},

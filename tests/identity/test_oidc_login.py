@@ -26,9 +26,11 @@ def test_an_existing_account_is_linked_by_subject_at_its_first_sign_in(client, s
     provider's stable subject; the person is signed in, and a login is no signature."""
     operator = make_user("operator", roles.EMPLOYEE)
     response, _ = sign_in(client, sso, "operator", next_url="/my/training/")
-    assert response.status_code == 302 and response["Location"] == "/my/training/"
+    assert response.status_code == 302
+    assert response["Location"] == "/my/training/"
     link = ExternalIdentity.objects.get(user=operator)
-    assert link.provider == "oidc" and link.subject
+    assert link.provider == "oidc"
+    assert link.subject
     assert int(client.session["_auth_user_id"]) == operator.pk
     assert "qualify_esig_user" not in client.session
     linked = AuditEvent.objects.get(action="identity.linked")
@@ -55,7 +57,8 @@ def test_no_account_and_no_creation_policy_refuses_with_the_reason(client, sso):
     """New users are made only by policy: with QUALIFY_OIDC_CREATE_USERS off, a person
     without an account is refused, audited, and told why."""
     response, _ = sign_in(client, sso, "newhire")
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
     assert not User.objects.filter(username="newhire").exists()
     assert any("no Qualify account" in why for why in _refusals())
     page = client.get("/accounts/login/")
@@ -160,6 +163,8 @@ def test_local_passwords_can_be_turned_off_except_for_administrators(client, set
     settings.QUALIFY_LOCAL_PASSWORDS = "administrators"
     make_user("operator", roles.EMPLOYEE)
     refused = client.post("/accounts/login/", {"username": "operator", "password": PASSWORD})
-    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
     allowed = client.post("/accounts/login/", {"username": "admin", "password": PASSWORD})
-    assert allowed.status_code == 302 and "_auth_user_id" in client.session
+    assert allowed.status_code == 302
+    assert "_auth_user_id" in client.session
