@@ -5,6 +5,12 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:] in (["--version"], ["version"]):
+        # P61: the release, not Django's version (which `manage.py --version` prints).
+        from qualify import __version__
+
+        print(f"qualify {__version__}")
+        return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualify.settings")
     from django.core.management import execute_from_command_line
 

@@ -306,6 +306,17 @@ COMPLIANCE = Rule(
     "the compliance dashboard",
     read=_set(COORDINATOR, AUDITOR),
 )
+# Issue 14: the training manager's effectiveness figures (QA and the auditor read them
+# too) and a new hire's onboarding plan (the coordinator makes it).
+EFFECTIVENESS = Rule(
+    "training effectiveness",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+)
+ONBOARDING = Rule(
+    "onboarding plans",
+    read=_set(COORDINATOR, AUDITOR),
+    write=_set(COORDINATOR),
+)
 RECORDS = Rule(
     "training records",
     read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
@@ -617,6 +628,8 @@ POLICY: dict[str, Rule] = {
     "web:coordinator_record": RECORD_CORRECTION,
     "web:coordinator_record_correct": RECORD_CORRECTION.form(),
     "web:coordinator_dashboard": COMPLIANCE,
+    "web:coordinator_effectiveness": EFFECTIVENESS,
+    "web:coordinator_onboarding": ONBOARDING,
     "api:job-functions": JOB_FUNCTIONS,
     "api:matrix": MATRIX,
     "api:requirements": REQUIREMENTS,
@@ -758,6 +771,12 @@ POLICY: dict[str, Rule] = {
     "api:assessment-bank-statistics": ASSESSMENT_DEFINITIONS,
     "web:audit_reviews": AUDIT_REVIEW,
     "web:audit_review": AUDIT_REVIEW,
+    "api:audit-reviews": AUDIT_REVIEW,
+    "api:audit-reviews-due": AUDIT_REVIEW,
+    "api:audit-review": AUDIT_REVIEW,
+    "api:audit-review-entries": AUDIT_REVIEW,
+    "api:audit-review-findings": AUDIT_REVIEW.form(),
+    "api:audit-review-sign": AUDIT_REVIEW.form(),
     "web:validation_runs": VALIDATION_RUNS,
     "web:validation_run": VALIDATION_RUNS,
     **{f"api:report-{name}": rule for name, rule in REPORT_RULES.items()},

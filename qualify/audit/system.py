@@ -3,7 +3,8 @@ is an audit event (Annex 11 §10 change control, A6), so the trail tells the sof
 version, the migrations and the configuration in force at any date.
 
 - `system.upgraded` is recorded at each `qualify migrate` that applies migrations or
-  runs a new version, with the old and new version and the migrations applied
+  runs a new version, with the old and new version, the SHA-256 of the runtime lock
+  (requirements/base.txt, P61) and the migrations applied
   (post_migrate, connected once in AuditConfig.ready()).
 - `system.settings_changed` is recorded when the security-relevant settings differ
   from the last recorded ones: checked at migrate and when the scheduler starts.
@@ -16,7 +17,9 @@ Secrets are never recorded, only whether they are set.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -59,10 +62,30 @@ SECURITY_SETTINGS = (
 
 
 def software_version() -> str:
+    """The running code's semantic version (qualify.__version__, P61). The installed
+    distribution's metadata can lag behind an editable install; IQ compares both."""
+    import qualify
+
+    return getattr(qualify, "__version__", "") or _installed_version()
+
+
+def _installed_version() -> str:
     try:
         return importlib.metadata.version("qualify")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
         return "unknown"
+
+
+def lock_hash() -> str:
+    """SHA-256 of the runtime lock (requirements/base.txt) of the source the code runs
+    from, or "not available" for an installation without its source beside it."""
+    import qualify
+
+    path = Path(qualify.__file__).resolve().parent.parent / "requirements" / "base.txt"
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "not available"
 
 
 def _plain(value: Any) -> Any:
@@ -108,6 +131,7 @@ def record_upgrade(*, migrations: list[str], version: str | None = None) -> int 
             detail={
                 "old_version": old or "not recorded",
                 "new_version": version,
+                "lock_sha256": lock_hash(),
                 "migrations": sorted(migrations),
             },
         )

@@ -23,6 +23,8 @@ COMPLETED_ASSESSMENT = Meaning("completed_assessment", "Completed assessment (tr
 TRAINED_BY = Meaning("trained_by", "Delivered training / observed (trainer)")
 VERIFIED = Meaning("verified", "Verified")
 CLOSED = Meaning("closed", "Closed")
+# P63: the person who ran `qualify validate` signs the run they executed.
+EXECUTED = Meaning("executed", "Validation executed")
 
 MEANINGS: dict[str, Meaning] = {
     m.code: m
@@ -36,6 +38,7 @@ MEANINGS: dict[str, Meaning] = {
         TRAINED_BY,
         VERIFIED,
         CLOSED,
+        EXECUTED,
     )
 }
 

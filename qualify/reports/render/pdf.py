@@ -106,6 +106,10 @@ class _Pages:
         c.save()
 
 
+# The page flow other packs reuse (the validation pack, qualify.validation.pack).
+Pages = _Pages
+
+
 def write_pdf(request, header, rows, citations, sink) -> int:
     from qualify.reports.signing import sign_pdf
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ValidationConfig(AppConfig):
+    name = "qualify.validation"
+    label = "validation"
+    verbose_name = "Validation"
+
+    def ready(self) -> None:
+        from qualify.accounts import roles
+        from qualify.validation import actions  # noqa: F401  (registers the audit actions)
+
+        # P63: QA executes a validation (signed "validation executed") and another QA
+        # approver approves it; the administrator, who never signs, may only read.
+        roles.grant(roles.QA_APPROVER, "signatures.sign_executed", "validation.view_validationrun")
+        roles.grant(roles.AUDITOR, "validation.view_validationrun")
