@@ -26,6 +26,7 @@ from qualify.training import queries_completion as queries
 from qualify.training import services as training
 from qualify.training.models import Enrolment, EnrolmentStatus, Method
 from qualify.training.services import sessions as session_rules
+from qualify.web import zones
 from qualify.web.employee.common import add_errors, aware, local_input, zone_of
 from qualify.web.employee.forms import SignForm
 from qualify.web.trainer import queries as trainer_queries
@@ -169,7 +170,7 @@ def session(request, pk: int):
             kiosk_address = request.build_absolute_uri(reverse("web:kiosk", args=[token]))
             messages.success(
                 request,
-                f"Signing is open until {timezone.localtime(window.expires_at, zone):%H:%M}.",
+                f"Signing is open until {zones.in_zone(window.expires_at, zone)}.",
             )
         if action == "window_close":
             current = session_rules.open_window(item)
@@ -193,9 +194,9 @@ def session(request, pk: int):
         messages.info(request, error.messages[0])
         return redirect("web:trainer_session", pk=item.pk)
     except ValidationError as error:
-        target = close_form if action == "close" else window_form
-        add_errors(target, error)
-        if action not in ("close", "window"):
+        if action in ("close", "window"):
+            add_errors(close_form if action == "close" else window_form, error)
+        else:
             for text in error.messages:
                 messages.error(request, text)
     except PermissionDenied as error:
