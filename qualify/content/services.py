@@ -94,6 +94,7 @@ def on_version_file_stored(*, actor: Any, version: DocumentVersion) -> None:
         package,
         actor=actor,
         before=before,
+        reason="The draft's package file was replaced" if before is not None else "",
         detail={"items": len(manifest.items), "warnings": manifest.warnings},
     )
 
@@ -282,7 +283,13 @@ def _complete(attempt: Attempt, *, actor: Any, now, scores: list, seconds: int) 
         attempt.score = max(Decimal(0), min(Decimal(100), Decimal(mean))).quantize(CENT)
     attempt.session_seconds = seconds
     attempt.save(update_fields=["status", "completed_at", "score", "session_seconds"])
-    audit.record("content.attempt.completed", attempt, actor=actor, before=before)
+    audit.record(
+        "content.attempt.completed",
+        attempt,
+        actor=actor,
+        before=before,
+        reason="The package reported completion (every SCO or AU satisfied)",
+    )
 
 
 def evidence_of(attempt: Attempt) -> dict:
@@ -351,6 +358,7 @@ def attempt_sign(*, actor: Any, attempt: Attempt, credentials: Credentials):
             locked,
             actor=actor,
             before=before,
+            reason="The learner signed the completion",
             detail={"record": record.pk, "evidence_sha256": digest},
         )
 

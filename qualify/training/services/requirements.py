@@ -9,7 +9,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from qualify.audit import services as audit
-from qualify.documents.models import Document
+from qualify.documents.models import Document, DocumentType
 from qualify.guards import require_perm
 from qualify.org.models import Client
 from qualify.org.scoping import check_client
@@ -78,7 +78,11 @@ def requirement_create(
         errors["document"] = "Read-and-understand training needs the document to be read."
     check_client(actor, client.pk if client else None)
     mark = _decimal(pass_mark, "pass_mark")
-    if method == Method.ELEARNING and evidence_required == Evidence.SIGNATURE:
+    # E-learning is assessed, unless it is an e-learning package (issue 15): the package
+    # reports completion by its own rules (SCORM mastery score, cmi5 moveOn) and the
+    # learner signs it; a pass mark may still be set to hold its score against.
+    package = document is not None and document.doc_type == DocumentType.CONTENT_PACKAGE
+    if method == Method.ELEARNING and evidence_required == Evidence.SIGNATURE and not package:
         evidence_required = Evidence.ASSESSMENT
     if evidence_required == Evidence.ASSESSMENT:
         if mark is None:
