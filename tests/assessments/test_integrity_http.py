@@ -18,9 +18,7 @@ from tests.assessments.support import assign_and_read, elearning, later, right_a
 pytestmark = pytest.mark.requirement("L1", "P32")
 
 # What differs between two renderings anyway: CSRF tokens and CSP nonces.
-CSRF = re.compile(
-    r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"|nonce="[^"]+"'
-)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"|nonce="[^"]+"')
 
 
 def _page(client, attempt) -> str:
