@@ -28,7 +28,9 @@ def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[
         .prefetch_related("lines__document", "lines__version", "deviations")
         .order_by(Coalesce("claimed_at", "performed_at"), "pk")
     )
+    executions = list(executions)
     rows = []
+    questions = []  # (person, document, performed) of every line, for one engine call
     for execution in executions:
         lines = list(execution.lines.all())
         performed = performed_instant(execution)
@@ -51,13 +53,20 @@ def batch_record(batch: str, *, recheck: bool = True, user: Any = None) -> list[
             ],
             "deviations": [d.number for d in execution.deviations.all()],
         }
-        if recheck:
-            # At the instant performed, with everything known now: a late-entered
-            # record or a revocation shows.
-            answers = engine.check_many(
-                [(execution.person, line.document) for line in lines], at=performed
-            )
-            row["qualified_known_now"] = all(is_qualified(a) for a in answers)
-            row["reasons_now"] = [r for a in answers for r in reasons_of(a)]
+        questions.append([(execution.person, line.document, performed) for line in lines])
         rows.append(row)
+    if recheck:
+        # At the instant performed, with everything known now: a late-entered record
+        # or a revocation shows. Every execution's lines in one engine call per
+        # MAX_PAIRS questions, not one per execution (issue 18).
+        flat = [q for qs in questions for q in qs]
+        answers = []
+        for start in range(0, len(flat), engine.MAX_PAIRS):
+            answers.extend(engine.document_qualifications(flat[start : start + engine.MAX_PAIRS]))
+        position = 0
+        for row, asked in zip(rows, questions, strict=True):
+            mine = answers[position : position + len(asked)]
+            position += len(asked)
+            row["qualified_known_now"] = all(is_qualified(a) for a in mine)
+            row["reasons_now"] = [r for a in mine for r in reasons_of(a)]
     return rows

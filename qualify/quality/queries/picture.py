@@ -1,14 +1,21 @@
 """Every quality record's training picture: who must train, on which version, status,
 evidence (issue 4, item 6)."""
 
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from qualify.audit.registry import object_type_of
 from qualify.quality.models import Capa, CapaActionTarget, ChangeControl, Deviation
-from qualify.signatures.services import signatures_of
-from qualify.training.models import Assignment, AssignmentReason, AssignmentStatus
+from qualify.signatures.models import Signature
+from qualify.training.models import (
+    Assignment,
+    AssignmentReason,
+    AssignmentStatus,
+    TrainingRecord,
+)
 
 
 def assignments_caused_by(obj: Any) -> QuerySet[Assignment]:
@@ -34,7 +41,22 @@ def assignments_caused_by(obj: Any) -> QuerySet[Assignment]:
     raise TypeError(f"{type(obj).__name__} is not a quality record")
 
 
-def _evidence(record) -> dict | None:
+def _signatures_by_record(records) -> dict[str, list[Signature]]:
+    """Every signature of these training records in one query (issue 18: not one per
+    row of the picture)."""
+    found: dict[str, list[Signature]] = defaultdict(list)
+    ids = [str(r.pk) for r in records]
+    if not ids:
+        return found
+    rows = Signature.objects.filter(
+        object_type=object_type_of(TrainingRecord), object_id__in=ids
+    ).order_by("signed_at", "pk")
+    for signature in rows:
+        found[signature.object_id].append(signature)
+    return found
+
+
+def _evidence(record, signatures: dict[str, list[Signature]]) -> dict | None:
     if record is None:
         return None
     return {
@@ -46,7 +68,7 @@ def _evidence(record) -> dict | None:
         "score": record.score,
         "pass_mark": record.pass_mark,
         "trainer": record.trainer.full_name if record.trainer_id else None,
-        "signatures": [s.manifestation for s in signatures_of(record)],
+        "signatures": [s.manifestation for s in signatures.get(str(record.pk), [])],
     }
 
 
@@ -56,7 +78,9 @@ def training_picture(obj: Any) -> list[dict]:
     assignments = assignments_caused_by(obj).select_related(
         "person", "requirement", "document_version__document", "record__trainer"
     )
-    for a in assignments.order_by("person__full_name", "requirement__code", "pk"):
+    assignments = list(assignments.order_by("person__full_name", "requirement__code", "pk"))
+    signatures = _signatures_by_record(a.record for a in assignments if a.record_id)
+    for a in assignments:
         rows.append(
             {
                 "assignment": a.pk,
@@ -69,7 +93,7 @@ def training_picture(obj: Any) -> list[dict]:
                 "due_at": a.due_at,
                 "closed_at": a.closed_at,
                 "cancel_reason": a.cancel_reason,
-                "evidence": _evidence(a.record),
+                "evidence": _evidence(a.record, signatures),
             }
         )
     return rows

@@ -5,6 +5,7 @@ PUBLIC API (other modules code against these names):
     qualification(person, requirement, *, at, as_known_at=None) -> RequirementAnswer
     document_qualification(person, document, *, at, as_known_at=None) -> DocumentAnswer
     check_many(pairs, *, at, as_known_at=None) -> list[DocumentAnswer]   # (person, document)
+    document_qualifications(questions, *, as_known_at=None)  # (person, document, at)
     is_qualified(person, requirement, *, at, as_known_at=None) -> bool
     required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
     is_compliant(person, *, at) -> bool
@@ -134,20 +135,35 @@ def check_many(
     for the site policy when a document has no training defined, and up to four per
     level of trainer chain (requirements, their documents, records, trainers)."""
     _aware("at", at)
+    return document_qualifications(
+        [(person, document, at) for person, document in pairs], as_known_at=as_known_at
+    )
+
+
+def document_qualifications(
+    questions: Iterable[tuple[Person, Document, dt.datetime]],
+    *,
+    as_known_at: dt.datetime | None = None,
+) -> list[DocumentAnswer]:
+    """check_many with an instant per question (a batch record: each execution at the
+    instant it was performed), at most MAX_PAIRS per call, with the same bounded
+    number of queries: the facts do not depend on the instants."""
     _aware("as_known_at", as_known_at)
-    pairs = list(pairs)
-    if len(pairs) > MAX_PAIRS:
+    questions = list(questions)
+    if len(questions) > MAX_PAIRS:
         raise ValueError(f"check_many answers at most {MAX_PAIRS} pairs per call")
+    for _, _, at in questions:
+        _aware("at", at)
     facts = Facts(as_known_at)
-    facts.add_people(person for person, _ in pairs)
-    facts.add_documents(document for _, document in pairs)
-    keyed = [(person, document, person.pk, document.pk) for person, document in pairs]
-    linked = facts.requirements_of_documents(dict.fromkeys(d for _, _, _, d in keyed))
-    facts.load((p, r.pk) for _, _, p, d in keyed for r in linked[d])
-    facts.load_sites({person.site_id for person, _, _, d in keyed if not linked[d]})
+    facts.add_people(person for person, _, _ in questions)
+    facts.add_documents(document for _, document, _ in questions)
+    keyed = [(person, document, person.pk, document.pk, at) for person, document, at in questions]
+    linked = facts.requirements_of_documents(dict.fromkeys(d for _, _, _, d, _ in keyed))
+    facts.load((p, r.pk) for _, _, p, d, _ in keyed for r in linked[d])
+    facts.load_sites({person.site_id for person, _, _, d, _ in keyed if not linked[d]})
     evaluator = Evaluator(facts)
     answers = []
-    for person, document, person_id, document_id in keyed:
+    for person, document, person_id, document_id, at in keyed:
         effective = facts.effective_version(document_id, at)
         requirements = linked[document_id]
         if not requirements:

@@ -69,6 +69,22 @@ class AssignmentFilterForm(forms.Form):
         self.fields["job_function"].queryset = job_functions
 
 
+class MatrixFilterForm(forms.Form):
+    """Issue 18: the matrix page shows a filtered, paginated part of the grid."""
+
+    site = forms.ModelChoiceField(label="Site", queryset=None, required=False)
+    department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
+    framework = forms.ModelChoiceField(label="Framework", queryset=None, required=False)
+    job_function = forms.ModelChoiceField(label="Job function", queryset=None, required=False)
+
+    def __init__(self, *args, sites, departments, frameworks, job_functions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["department"].queryset = departments
+        self.fields["framework"].queryset = frameworks
+        self.fields["job_function"].queryset = job_functions
+
+
 class RequirementForm(forms.Form):
     """Q3, Q8: what can be trained and recorded, and what a record must show."""
 

@@ -2,14 +2,17 @@
 grid and compliance by framework. Client restriction (U2) applies to both."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 
+from qualify.org.models import JobFunction
 from qualify.org.queries import job_assignments, job_functions
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
-from qualify.training.models import MatrixEntry, Requirement
+from qualify.training.models import CurriculumItem, MatrixEntry, Requirement
 from qualify.training.queries import ComplianceRow, people_at
 
 
@@ -19,36 +22,80 @@ class Cell:
     via_curriculum: bool = False
 
 
-def matrix_grid(user, *, at: dt.datetime):
-    """(job functions, [(requirement, [Cell | None per job function])]) for the entries
-    in force at `at`: the requirements any visible job function requires."""
-    functions = list(job_functions(user).filter(active=True).order_by("code"))
+@dataclass
+class MatrixPage:
+    """One page of the matrix: the columns (job functions) after the filters, and the
+    rows (requirements) of this page with a cell per column."""
+
+    functions: list[JobFunction]
+    rows: list[tuple[Requirement, list[Cell | None]]]
+    page: Page
+
+
+def matrix_grid(
+    user,
+    *,
+    at: dt.datetime,
+    site=None,
+    department=None,
+    framework=None,
+    job_function=None,
+    page: int | str | None = 1,
+    per_page: int = 50,
+) -> MatrixPage:
+    """The entries in force at `at` as a grid of requirements (rows) by the visible job
+    functions (columns), filtered by site, department, framework and job function, one
+    page of rows at a time (issue 18: no page renders the whole grid; the full grid is
+    the `matrix` report). The grid is first built from plain values; model rows are
+    read only for the page shown, so the number of queries does not grow with it."""
+    functions_qs = job_functions(user).filter(active=True)
+    if site is not None:
+        functions_qs = functions_qs.filter(Q(site=site) | Q(department__site=site))
+    if department is not None:
+        functions_qs = functions_qs.filter(department=department)
+    if framework is not None:
+        functions_qs = functions_qs.filter(frameworks=framework)
+    if job_function is not None:
+        functions_qs = functions_qs.filter(pk=job_function.pk)
+    functions = list(functions_qs.distinct().order_by("code"))
     column = {jf.pk: i for i, jf in enumerate(functions)}
-    entries = (
-        MatrixEntry.objects.filter(job_function__in=functions, valid_from__lte=at)
+    entries = list(
+        MatrixEntry.objects.filter(job_function__in=column, valid_from__lte=at)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
-        .select_related("job_function", "requirement", "curriculum")
-        .prefetch_related("curriculum__items__requirement")
+        .values_list("pk", "job_function_id", "requirement_id", "curriculum_id")
     )
-    visible = set(training_queries.requirements(user).values_list("pk", flat=True))
-    cells: dict[int, list] = {}
-    requirements: dict[int, Requirement] = {}
-    for entry in entries:
-        if entry.requirement_id:
-            targets = [(entry.requirement, False)]
-        else:
-            targets = [(item.requirement, True) for item in entry.curriculum.items.all()]
-        for requirement, via in targets:
-            if requirement.pk not in visible:
-                continue
-            requirements[requirement.pk] = requirement
-            row = cells.setdefault(requirement.pk, [None] * len(functions))
-            row[column[entry.job_function_id]] = Cell(entry, via)
-    rows = [
-        (requirements[pk], cells[pk])
-        for pk in sorted(requirements, key=lambda k: requirements[k].code)
-    ]
-    return functions, rows
+    curricula = {c for _, _, _, c in entries if c}
+    items: dict[int, list[int]] = defaultdict(list)
+    for curriculum_id, requirement_id in CurriculumItem.objects.filter(
+        curriculum_id__in=curricula
+    ).values_list("curriculum_id", "requirement_id"):
+        items[curriculum_id].append(requirement_id)
+    visible = training_queries.requirements(user)
+    cells: dict[int, dict[int, tuple[int, bool]]] = defaultdict(dict)
+    for pk, function_id, requirement_id, curriculum_id in entries:
+        targets = (
+            [(requirement_id, False)]
+            if requirement_id
+            else [(r, True) for r in items[curriculum_id]]
+        )
+        for target, via in targets:
+            cells[target][column[function_id]] = (pk, via)
+    ordered = list(
+        visible.filter(pk__in=list(cells)).order_by("code", "pk").values_list("pk", flat=True)
+    )
+    shown = Paginator(ordered, per_page).get_page(page)
+    requirements = Requirement.objects.in_bulk(list(shown.object_list))
+    wanted = {cells[r][c][0] for r in shown.object_list for c in cells[r]}
+    rows_of = MatrixEntry.objects.select_related(
+        "curriculum", "job_function", "requirement"
+    ).in_bulk(list(wanted))
+    rows = []
+    for requirement_id in shown.object_list:
+        row: list[Cell | None] = [None] * len(functions)
+        for index, (entry_pk, via) in cells[requirement_id].items():
+            row[index] = Cell(rows_of[entry_pk], via)
+        rows.append((requirements[requirement_id], row))
+    return MatrixPage(functions, rows, shown)
 
 
 def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.audit import access
-from qualify.org.models import Department, Site
+from qualify.org.models import Department, Framework, Site
 from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
@@ -20,7 +20,12 @@ from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
 from qualify.training.models import MatrixEntry, Requirement
 from qualify.training.services import matrix_entry_add, matrix_entry_end
-from qualify.web.coordinator.forms import AssignmentFilterForm, MatrixAddForm, MatrixEndForm
+from qualify.web.coordinator.forms import (
+    AssignmentFilterForm,
+    MatrixAddForm,
+    MatrixEndForm,
+    MatrixFilterForm,
+)
 from qualify.web.coordinator.queries import compliance_by_framework, matrix_grid
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
 
@@ -53,11 +58,37 @@ def job_function_list(request):
 
 
 def matrix(request):
-    functions, rows = matrix_grid(request.user, at=timezone.now())
+    """Issue 18: one filtered page of the grid; the whole grid is the matrix report."""
+    form = MatrixFilterForm(
+        request.GET or None,
+        sites=Site.objects.order_by("code"),
+        departments=Department.objects.select_related("site").order_by("site__code", "code"),
+        frameworks=Framework.objects.order_by("code"),
+        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    grid = matrix_grid(
+        request.user,
+        at=timezone.now(),
+        site=filters.get("site"),
+        department=filters.get("department"),
+        framework=filters.get("framework"),
+        job_function=filters.get("job_function"),
+        page=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "web/coordinator/matrix.html",
-        {"functions": functions, "rows": rows, "zone": user_zone(request.user)},
+        {
+            "form": form,
+            "functions": grid.functions,
+            "rows": grid.rows,
+            "page": grid.page,
+            "query": query.urlencode(),
+            "zone": user_zone(request.user),
+        },
     )
 
 
