@@ -114,7 +114,8 @@ def _members(archive: zipfile.ZipFile, limits: Limits) -> dict[str, zipfile.ZipI
         members[path] = info
     if declared > limits.max_unpacked:
         problems.append(
-            f"The package unpacks to {_mb(declared)}; at most {_mb(limits.max_unpacked)} is accepted."
+            f"The package unpacks to {_mb(declared)}; "
+            f"at most {_mb(limits.max_unpacked)} is accepted."
         )
     if problems:
         raise PackageError(problems)

@@ -210,7 +210,8 @@ def launch(
             detail={"au": item.identifier, "session": str(session.session_id)},
         )
     parts = urlsplit(item.href if urlsplit(item.href).scheme else launch_base + item.href)
-    query = parse_qsl(parts.query, keep_blank_values=True) + [
+    query = [
+        *parse_qsl(parts.query, keep_blank_values=True),
         ("endpoint", endpoint),
         ("fetch", fetch_base + session.fetch_key + "/"),
         ("registration", str(attempt.registration)),

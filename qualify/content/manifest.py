@@ -251,7 +251,8 @@ def _parse_scorm(data: bytes, names: set[str] | None) -> Manifest:
                 )
             elif names is not None and path not in names:
                 problems.append(
-                    f"Resource {res.get('identifier')!r} lists {path!r}, which is not in the package."
+                    f"Resource {res.get('identifier')!r} lists {path!r}, "
+                    "which is not in the package."
                 )
     if not items and not problems:
         problems.append("No item of the organization launches a resource.")
@@ -279,7 +280,8 @@ def _scorm_item(kind, item, res, identifier, label, base_all, names, problems) -
     href = (res.get("href") or "").strip()
     if not href:
         problems.append(
-            f"Item {identifier!r}: its resource {res.get('identifier')!r} has no launch file (href)."
+            f"Item {identifier!r}: its resource {res.get('identifier')!r} "
+            "has no launch file (href)."
         )
         return Item(identifier=identifier, title=label, href="", scorm_type=scorm_type)
     url = urlsplit(_join_base(base_all, res.get(XML_BASE), href))
@@ -418,7 +420,8 @@ def _cmi5_au(element, names, problems, check_id) -> Item:
     clash = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)} & CMI5_LAUNCH_PARAMETERS
     if clash:
         problems.append(
-            f"AU {au_id!r}: its URL already carries {', '.join(sorted(clash))}, which the LMS adds at launch."
+            f"AU {au_id!r}: its URL already carries {', '.join(sorted(clash))}, "
+            "which the LMS adds at launch."
         )
     mastery = _decimal(element.get("masteryScore"), Decimal(0), Decimal(1))
     if mastery == "invalid":

@@ -150,7 +150,8 @@ def test_a_package_larger_than_the_limit_is_refused_before_it_is_read():
 def test_a_zip_bomb_is_refused_by_its_ratio():
     bomb = _with({"bomb.txt": b"\0" * (4 * 1024 * 1024)}, base=SCORM12_FILES)
     problems = _refused(bomb)
-    assert problems[0].startswith("'bomb.txt' inflates") and "zip bomb" in problems[0]
+    assert problems[0].startswith("'bomb.txt' inflates")
+    assert problems[0].endswith("times; this looks like a zip bomb.")
 
 
 def test_a_package_unpacking_beyond_the_limit_is_refused():
@@ -186,7 +187,7 @@ def test_a_name_twice_is_refused():
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, content in SCORM12_FILES.items():
             archive.writestr(name, content)
-        with pytest.warns(UserWarning):
+        with pytest.warns(UserWarning, match="Duplicate name"):
             archive.writestr("sco.html", "again")
     assert _refused(buffer.getvalue()) == ["'sco.html' appears twice in the package."]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from qualify.audit.models import AuditEvent
 from qualify.content.models import ContentPackage
@@ -26,11 +26,17 @@ def test_an_approved_package_version_is_unpacked_and_described(plant, scorm12):
     version = document.versions.get()
     package = ContentPackage.objects.get(version=version)
     assert document.number.startswith("ELP-")
-    assert (package.kind, package.edition, package.title) == ("scorm12", "1.2", "Aseptic gowning (SCORM 1.2)")
+    assert (package.kind, package.edition, package.title) == (
+        "scorm12",
+        "1.2",
+        "Aseptic gowning (SCORM 1.2)",
+    )
     assert package.zip_sha256 == version.file_sha256
     folder = Path(settings.MEDIA_ROOT) / package.folder
     assert (folder / "sco.html").read_text().startswith("<!doctype html>")
-    assert AuditEvent.objects.filter(action="content.package.unpacked", object_id=str(package.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="content.package.unpacked", object_id=str(package.pk)
+    ).exists()
 
 
 @pytest.mark.requirement("P52")
@@ -47,7 +53,9 @@ def test_a_bad_package_is_refused_with_its_reasons_and_nothing_is_stored(plant):
             change_summary="First",
             file=ContentFile(bad, name="broken.zip"),
         )
-    assert refused.value.message_dict["file"] == ["The file '../evil.html' has an absolute or escaping path."]
+    assert refused.value.message_dict["file"] == [
+        "The file '../evil.html' has an absolute or escaping path."
+    ]
     assert not DocumentVersion.objects.filter(document=document).exists()
     assert not (Path(settings.MEDIA_ROOT) / "content").exists()
 
@@ -67,7 +75,10 @@ def test_a_zip_is_refused_on_a_document_that_is_not_a_package(plant, scorm12):
 
 def test_replacing_a_drafts_package_unpacks_the_new_one(plant, scorm12):
     document = documents.document_create(
-        actor=plant.doc_controller, title="Two tries", doc_type="package", owner=plant.doc_controller
+        actor=plant.doc_controller,
+        title="Two tries",
+        doc_type="package",
+        owner=plant.doc_controller,
     )
     version = documents.version_draft(
         actor=plant.doc_controller,
@@ -88,16 +99,22 @@ def test_replacing_a_drafts_package_unpacks_the_new_one(plant, scorm12):
 
 
 def test_a_new_package_version_retrains_like_a_revised_sop(plant, scorm12):
-    document, requirement, learner, assignment = plant.course(scorm12)
+    document, _requirement, learner, _assignment = plant.course(scorm12)
     plant.package_revision(
-        document, "2", packages.scorm12_package(mastery="70"), effective_from=timezone.now() + 31 * DAY
+        document,
+        "2",
+        packages.scorm12_package(mastery="70"),
+        effective_from=timezone.now() + 31 * DAY,
     )
     fresh = learner.assignments.get(status=AssignmentStatus.OPEN)
     assert fresh.document_version.revision == "2"
     assert fresh.reason == "revision"
-    assert ContentPackage.objects.get(version=fresh.document_version).manifest["items"][0][
-        "mastery_score"
-    ] == "70"
+    assert (
+        ContentPackage.objects.get(version=fresh.document_version).manifest["items"][0][
+            "mastery_score"
+        ]
+        == "70"
+    )
 
 
 def test_package_files_are_served_from_our_origin_under_the_package_policy(client, plant, scorm12):

@@ -29,7 +29,7 @@ def commit(client, attempt, item, cmi, *, at, final=False):
 
 @pytest.fixture
 def course12(plant, scorm12):
-    document, requirement, learner, assignment = plant.course(scorm12)
+    _document, _requirement, learner, assignment = plant.course(scorm12)
     attempt = services.attempt_open(actor=learner.user, assignment=assignment)
     return attempt, learner, assignment
 
@@ -51,8 +51,12 @@ def test_a_suspended_session_resumes_where_it_stopped_on_any_device(client, cour
         attempt,
         "sco1",
         {
-            "core": {"lesson_location": "7", "lesson_status": "incomplete", "exit": "suspend",
-                     "session_time": "00:05:00"},
+            "core": {
+                "lesson_location": "7",
+                "lesson_status": "incomplete",
+                "exit": "suspend",
+                "session_time": "00:05:00",
+            },
             "suspend_data": "seen=7",
             "interactions": {"childArray": [{"id": "q7", "type": "choice", "result": "correct"}]},
         },
@@ -83,9 +87,15 @@ def test_a_session_that_ended_normally_starts_afresh_but_keeps_its_results(clien
     attempt, learner, _ = course12
     client.force_login(learner.user)
     commit(
-        client, attempt, "sco1",
-        {"core": {"lesson_location": "3", "lesson_status": "incomplete", "exit": ""}, "suspend_data": "x"},
-        at=5, final=True,
+        client,
+        attempt,
+        "sco1",
+        {
+            "core": {"lesson_location": "3", "lesson_status": "incomplete", "exit": ""},
+            "suspend_data": "x",
+        },
+        at=5,
+        final=True,
     )
     data = services.launch_data(attempt, services.item_of(attempt.package, "sco1"))
     assert data["cmi.core.entry"] == ""
@@ -117,12 +127,20 @@ def test_a_late_offline_replay_never_overwrites_newer_data(client, course12):
     [
         ({"core": {"score": {"raw": "abc"}}}, "cmi.core.score.raw = 'abc' is not a number."),
         ({"core": {"score": {"raw": "120"}}}, "cmi.core.score.raw = '120' is out of range."),
-        ({"core": {"lesson_status": "done"}}, "cmi.core.lesson_status = 'done' is not one of the allowed values."),
-        ({"core": {"session_time": "5 minutes"}}, "cmi.core.session_time = '5 minutes' is not a SCORM 1.2 time span."),
+        (
+            {"core": {"lesson_status": "done"}},
+            "cmi.core.lesson_status = 'done' is not one of the allowed values.",
+        ),
+        (
+            {"core": {"session_time": "5 minutes"}},
+            "cmi.core.session_time = '5 minutes' is not a SCORM 1.2 time span.",
+        ),
         ({"suspend_data": "x" * 4097}, "cmi.suspend_data is longer than 4096 characters."),
     ],
 )
-def test_a_non_conforming_value_is_refused_with_the_scorm_error_and_kept(client, course12, cmi, problem):
+def test_a_non_conforming_value_is_refused_with_the_scorm_error_and_kept(
+    client, course12, cmi, problem
+):
     attempt, learner, _ = course12
     client.force_login(learner.user)
     commit(client, attempt, "sco1", {"core": {"lesson_location": "2"}}, at=1)
@@ -140,7 +158,9 @@ def test_a_commit_that_is_not_cmi_json_is_refused_and_kept(client, course12):
     attempt, learner, _ = course12
     client.force_login(learner.user)
     response = client.post(
-        f"/content/attempts/{attempt.pk}/commit/?item=sco1", data="not json", content_type="text/plain"
+        f"/content/attempts/{attempt.pk}/commit/?item=sco1",
+        data="not json",
+        content_type="text/plain",
     )
     assert response.json()["result"] is False
     assert RuntimeCommit.objects.get(attempt=attempt).body == {"raw": "not json"}
@@ -175,7 +195,9 @@ def test_a_score_below_the_mastery_score_is_failed_whatever_the_sco_says(client,
     """SCORM 1.2 RTE 3.4.4: with a mastery score, the LMS decides pass or fail."""
     attempt, learner, _ = course12
     client.force_login(learner.user)
-    answer = commit(client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "70"}}}, at=1)
+    answer = commit(
+        client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "70"}}}, at=1
+    )
     assert answer["completed"] is False
     state = ScoState.objects.get(attempt=attempt)
     assert (state.completion_status, state.success_status) == ("completed", "failed")
@@ -187,25 +209,42 @@ def test_a_score_below_the_mastery_score_is_failed_whatever_the_sco_says(client,
 def test_completion_is_signed_as_a_record_bound_to_the_package_version(client, plant, course12):
     attempt, learner, assignment = course12
     client.force_login(learner.user)
-    commit(client, attempt, "sco1", {"core": {"lesson_location": "2", "session_time": "00:04:00"}}, at=1, final=True)
+    commit(
+        client,
+        attempt,
+        "sco1",
+        {"core": {"lesson_location": "2", "session_time": "00:04:00"}},
+        at=1,
+        final=True,
+    )
     answer = commit(
-        client, attempt, "sco1",
+        client,
+        attempt,
+        "sco1",
         {"core": {"lesson_status": "passed", "score": {"raw": "90"}, "session_time": "00:03:30"}},
-        at=2, final=True,
+        at=2,
+        final=True,
     )
     assert answer["completed"] is True
     attempt.refresh_from_db()
     assert (attempt.status, attempt.score, attempt.session_seconds) == (
-        AttemptStatus.COMPLETED, Decimal("90.00"), 450,
+        AttemptStatus.COMPLETED,
+        Decimal("90.00"),
+        450,
     )
     evidence = sha256_hex(services.evidence_of(attempt))
-    record = services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user))
+    record = services.attempt_sign(
+        actor=learner.user, attempt=attempt, credentials=creds(learner.user)
+    )
     assert record.method == Method.ELEARNING
     assert record.document_version == attempt.package.version
     assert record.score == Decimal("90.00")
     assert record.evidence_sha256 == evidence
-    assert "attempt 1" in record.notes and "session time 7 min" in record.notes
-    signature = Signature.objects.get(object_type="training.trainingrecord", object_id=str(record.pk))
+    assert "attempt 1" in record.notes
+    assert "session time 7 min" in record.notes
+    signature = Signature.objects.get(
+        object_type="training.trainingrecord", object_id=str(record.pk)
+    )
     assert (signature.meaning, signature.signer) == ("completed_training", learner.user)
     attempt.refresh_from_db()
     assert (attempt.status, attempt.record) == (AttemptStatus.SIGNED, record)
@@ -214,7 +253,9 @@ def test_completion_is_signed_as_a_record_bound_to_the_package_version(client, p
     with pytest.raises(AlreadyDone):
         services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user))
     # Nothing more is recorded on a signed attempt.
-    assert commit(client, attempt, "sco1", {"core": {"lesson_location": "5"}}, at=3)["result"] is False
+    assert (
+        commit(client, attempt, "sco1", {"core": {"lesson_location": "5"}}, at=3)["result"] is False
+    )
 
 
 @pytest.mark.requirement("P51")
@@ -228,9 +269,13 @@ def test_completion_cannot_be_signed_before_the_package_reports_it(course12):
 def test_a_wrong_password_signs_nothing(client, course12):
     attempt, learner, _ = course12
     client.force_login(learner.user)
-    commit(client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1)
+    commit(
+        client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1
+    )
     with pytest.raises(ValidationError):
-        services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user, "wrong"))
+        services.attempt_sign(
+            actor=learner.user, attempt=attempt, credentials=creds(learner.user, "wrong")
+        )
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.COMPLETED
     assert attempt.record is None
@@ -240,31 +285,47 @@ def test_a_wrong_password_signs_nothing(client, course12):
 def test_only_the_learner_signs_their_completion(plant, client, course12):
     attempt, learner, _ = course12
     client.force_login(learner.user)
-    commit(client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1)
+    commit(
+        client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1
+    )
     with pytest.raises(PermissionDenied):
-        services.attempt_sign(actor=plant.coordinator, attempt=attempt, credentials=creds(plant.coordinator))
+        services.attempt_sign(
+            actor=plant.coordinator, attempt=attempt, credentials=creds(plant.coordinator)
+        )
 
 
 @pytest.mark.requirement("P51")
-def test_an_attempt_on_a_revised_package_cannot_be_signed_for_the_new_version(client, plant, scorm12):
+def test_an_attempt_on_a_revised_package_cannot_be_signed_for_the_new_version(
+    client, plant, scorm12
+):
     document, _, learner, assignment = plant.course(scorm12)
     attempt = services.attempt_open(actor=learner.user, assignment=assignment)
     client.force_login(learner.user)
-    commit(client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1)
-    plant.package_revision(document, "2", packages.scorm12_package(), effective_from=timezone.now() + 31 * DAY)
+    commit(
+        client, attempt, "sco1", {"core": {"lesson_status": "passed", "score": {"raw": "95"}}}, at=1
+    )
+    plant.package_revision(
+        document, "2", packages.scorm12_package(), effective_from=timezone.now() + 31 * DAY
+    )
     with pytest.raises(ValidationError, match="is now due on"):
         services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user))
 
 
 @pytest.mark.requirement("P51")
 def test_a_multi_sco_course_completes_when_every_sco_is_completed(client, plant):
-    document, _, learner, assignment = plant.course(packages.scorm2004_package())
+    _document, _, learner, assignment = plant.course(packages.scorm2004_package())
     attempt = services.attempt_open(actor=learner.user, assignment=assignment)
     client.force_login(learner.user)
-    done = {"completion_status": "completed", "success_status": "passed", "score": {"scaled": "0.8"},
-            "session_time": "PT2M"}
+    done = {
+        "completion_status": "completed",
+        "success_status": "passed",
+        "score": {"scaled": "0.8"},
+        "session_time": "PT2M",
+    }
     assert commit(client, attempt, "part1", done, at=1, final=True)["completed"] is False
-    answer = commit(client, attempt, "part2", {**done, "score": {"scaled": "0.6"}}, at=2, final=True)
+    answer = commit(
+        client, attempt, "part2", {**done, "score": {"scaled": "0.6"}}, at=2, final=True
+    )
     assert answer["completed"] is True
     attempt.refresh_from_db()
     assert (attempt.score, attempt.session_seconds) == (Decimal("70.00"), 240)
@@ -275,12 +336,20 @@ def test_a_multi_sco_course_completes_when_every_sco_is_completed(client, plant)
     ("cmi", "problem"),
     [
         ({"score": {"scaled": "1.5"}}, "cmi.score.scaled = '1.5' is out of range."),
-        ({"completion_status": "passed"}, "cmi.completion_status = 'passed' is not one of the allowed values."),
-        ({"session_time": "00:01:00"}, "cmi.session_time = '00:01:00' is not an ISO 8601 duration."),
+        (
+            {"completion_status": "passed"},
+            "cmi.completion_status = 'passed' is not one of the allowed values.",
+        ),
+        (
+            {"session_time": "00:01:00"},
+            "cmi.session_time = '00:01:00' is not an ISO 8601 duration.",
+        ),
     ],
 )
-def test_a_non_conforming_2004_value_answers_the_general_commit_failure(client, plant, cmi, problem):
-    document, _, learner, assignment = plant.course(packages.scorm2004_package())
+def test_a_non_conforming_2004_value_answers_the_general_commit_failure(
+    client, plant, cmi, problem
+):
+    _document, _, learner, assignment = plant.course(packages.scorm2004_package())
     attempt = services.attempt_open(actor=learner.user, assignment=assignment)
     client.force_login(learner.user)
     answer = commit(client, attempt, "part1", cmi, at=1)

@@ -61,25 +61,35 @@ class AU:
 
     def post(self, body, **headers):
         return self.client.post(
-            self.endpoint + "statements", data=json.dumps(body), content_type="application/json",
+            self.endpoint + "statements",
+            data=json.dumps(body),
+            content_type="application/json",
             **self.headers(**headers),
         )
 
     def put(self, statement_id, body):
         return self.client.put(
-            self.endpoint + f"statements?statementId={statement_id}", data=json.dumps(body),
-            content_type="application/json", **self.headers(),
+            self.endpoint + f"statements?statementId={statement_id}",
+            data=json.dumps(body),
+            content_type="application/json",
+            **self.headers(),
         )
 
     def get(self, **params):
         return self.client.get(self.endpoint + "statements", params, **self.headers())
 
     def state_url(self, state_id=None):
-        query = {"activityId": self.activity, "agent": json.dumps(self.actor), "registration": self.registration}
+        query = {
+            "activityId": self.activity,
+            "agent": json.dumps(self.actor),
+            "registration": self.registration,
+        }
         if state_id:
             query["stateId"] = state_id
-        return self.endpoint + "activities/state?" + "&".join(
-            f"{k}={__import__('urllib.parse').parse.quote(v)}" for k, v in query.items()
+        return (
+            self.endpoint
+            + "activities/state?"
+            + "&".join(f"{k}={__import__('urllib.parse').parse.quote(v)}" for k, v in query.items())
         )
 
     def get_state(self, state_id):
@@ -88,7 +98,7 @@ class AU:
 
 @pytest.fixture
 def course(plant):
-    document, requirement, learner, assignment = plant.course(packages.cmi5_package())
+    _document, _requirement, learner, assignment = plant.course(packages.cmi5_package())
     attempt = services.attempt_open(actor=learner.user, assignment=assignment)
     return attempt, learner, assignment
 
@@ -114,9 +124,12 @@ def test_the_au_is_launched_with_the_five_cmi5_parameters(client, course):
     assert au.activity == packages.AU_ID
     assert au.actor["account"]["name"] == learner.employee_number
     launched = Statement.objects.get(attempt=attempt, verb=cmi5.LAUNCHED)
-    assert launched.body["context"]["extensions"][
-        "https://w3id.org/xapi/cmi5/context/extensions/moveon"
-    ] == "CompletedAndPassed"
+    assert (
+        launched.body["context"]["extensions"][
+            "https://w3id.org/xapi/cmi5/context/extensions/moveon"
+        ]
+        == "CompletedAndPassed"
+    )
 
 
 @pytest.mark.requirement("P49")
@@ -155,7 +168,7 @@ def test_the_endpoint_refuses_without_a_token_or_version(client, course):
 
 
 def test_a_browser_session_is_not_a_credential(client, course):
-    attempt, learner, assignment = course
+    _attempt, learner, assignment = course
     au = launch(client, learner, assignment)
     client.force_login(learner.user)
     assert client.get(au.endpoint + "statements", **V).status_code == 401
@@ -194,14 +207,26 @@ def test_put_stores_under_the_given_id_once_and_conflicts_on_a_different_one(cli
     assert Statement.objects.filter(statement_id=statement_id).count() == 1
     other = au.statement(cmi5.INITIALIZED, timestamp="2026-11-30T11:00:00+00:00")
     assert au.put(statement_id, other).status_code == 409
-    assert au.client.put(au.endpoint + "statements", data="{}", content_type="application/json",
-                         **au.headers()).status_code == 400
+    assert (
+        au.client.put(
+            au.endpoint + "statements", data="{}", content_type="application/json", **au.headers()
+        ).status_code
+        == 400
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "status"),
     [
-        ({"actor": {"objectType": "Agent", "account": {"homePage": "http://x", "name": "someone"}}}, 403),
+        (
+            {
+                "actor": {
+                    "objectType": "Agent",
+                    "account": {"homePage": "http://x", "name": "someone"},
+                }
+            },
+            403,
+        ),
         ({"context": {"registration": str(uuid.uuid4())}}, 403),
         ({"verb": {"id": cmi5.SATISFIED}}, 403),
         ({"verb": {}}, 400),
@@ -212,7 +237,7 @@ def test_put_stores_under_the_given_id_once_and_conflicts_on_a_different_one(cli
 def test_a_statement_with_a_wrong_actor_or_registration_is_refused_and_nothing_stored(
     client, course, change, status
 ):
-    attempt, learner, assignment = course
+    _attempt, learner, assignment = course
     au = launch(client, learner, assignment)
     au.start()
     before = Statement.objects.count()
@@ -248,12 +273,15 @@ def test_voiding_hides_a_statement_and_never_deletes_it(client, course):
     assert (voided.status_code, voided.json()["id"]) == (200, experienced)
     listed = [s["id"] for s in au.get().json()["statements"]]
     assert experienced not in listed
-    assert target in listed and voider in listed
+    assert target in listed
+    assert voider in listed
     assert Statement.objects.filter(statement_id=experienced).exists()
     # A voiding statement cannot itself be voided; an unknown target is refused.
     again = au.statement(cmi5.VOIDED, object={"objectType": "StatementRef", "id": voider})
     assert au.post(again).status_code == 400
-    unknown = au.statement(cmi5.VOIDED, object={"objectType": "StatementRef", "id": str(uuid.uuid4())})
+    unknown = au.statement(
+        cmi5.VOIDED, object={"objectType": "StatementRef", "id": str(uuid.uuid4())}
+    )
     assert au.post(unknown).status_code == 400
 
 
@@ -306,7 +334,9 @@ def test_satisfying_move_on_completes_the_attempt_and_the_learner_signs(client, 
     assert (attempt.status, attempt.score) == (AttemptStatus.COMPLETED, Decimal("90.00"))
     satisfied = Statement.objects.filter(attempt=attempt, verb=cmi5.SATISFIED)
     assert {s.activity_id for s in satisfied} == {packages.AU_ID, packages.COURSE_ID}
-    record = services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user))
+    record = services.attempt_sign(
+        actor=learner.user, attempt=attempt, credentials=creds(learner.user)
+    )
     assert record.score == Decimal("90.00")
     assert record.document_version == attempt.package.version
     assignment.refresh_from_db()
@@ -336,9 +366,10 @@ def test_a_waived_au_satisfies_move_on(plant, course):
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.COMPLETED
     waived = Statement.objects.get(attempt=attempt, verb=cmi5.WAIVED)
-    assert waived.body["result"]["extensions"][
-        "https://w3id.org/xapi/cmi5/result/extensions/reason"
-    ] == "Tested Out"
+    assert (
+        waived.body["result"]["extensions"]["https://w3id.org/xapi/cmi5/result/extensions/reason"]
+        == "Tested Out"
+    )
 
 
 # --- documents (P50) -----------------------------------------------------------------
@@ -348,14 +379,28 @@ def test_state_documents_are_put_merged_read_and_deleted(client, course):
     au = launch(client, *course[1:])
     au.start()
     url = au.state_url("bookmark")
-    assert client.put(url, data='{"page": 1}', content_type="application/json", **au.headers()).status_code == 204
-    assert client.post(url, data='{"seen": [1]}', content_type="application/json", **au.headers()).status_code == 204
+    assert (
+        client.put(
+            url, data='{"page": 1}', content_type="application/json", **au.headers()
+        ).status_code
+        == 204
+    )
+    assert (
+        client.post(
+            url, data='{"seen": [1]}', content_type="application/json", **au.headers()
+        ).status_code
+        == 204
+    )
     got = client.get(url, **au.headers())
     assert got.json() == {"page": 1, "seen": [1]}
     etag = got["ETag"]
-    stale = client.put(url, data="{}", content_type="application/json", **au.headers(HTTP_IF_MATCH='"old"'))
+    stale = client.put(
+        url, data="{}", content_type="application/json", **au.headers(HTTP_IF_MATCH='"old"')
+    )
     assert stale.status_code == 412
-    fresh = client.put(url, data='{"page": 2}', content_type="application/json", **au.headers(HTTP_IF_MATCH=etag))
+    fresh = client.put(
+        url, data='{"page": 2}', content_type="application/json", **au.headers(HTTP_IF_MATCH=etag)
+    )
     assert fresh.status_code == 204
     ids = client.get(au.state_url(), **au.headers()).json()
     assert sorted(ids) == ["LMS.LaunchData", "bookmark"]
@@ -367,8 +412,11 @@ def test_another_agents_documents_are_out_of_reach(client, course):
     au = launch(client, *course[1:])
     au.start()
     other = json.dumps({"objectType": "Agent", "mbox": "mailto:other@example.com"})
-    answer = client.get(au.endpoint + "agents/profile", {"agent": other, "profileId": "cmi5LearnerPreferences"},
-                        **au.headers())
+    answer = client.get(
+        au.endpoint + "agents/profile",
+        {"agent": other, "profileId": "cmi5LearnerPreferences"},
+        **au.headers(),
+    )
     assert answer.status_code == 403
 
 
@@ -378,12 +426,28 @@ def test_agent_and_activity_profiles(client, course):
     agent = json.dumps(au.actor)
     url = au.endpoint + "agents/profile?agent=" + __import__("urllib.parse").parse.quote(agent)
     prefs = '{"languagePreference": "en-US", "audioPreference": "on"}'
-    assert client.put(url + "&profileId=cmi5LearnerPreferences", data=prefs, content_type="application/json",
-                      **au.headers()).status_code == 204
-    assert client.get(url + "&profileId=cmi5LearnerPreferences", **au.headers()).json()["audioPreference"] == "on"
+    assert (
+        client.put(
+            url + "&profileId=cmi5LearnerPreferences",
+            data=prefs,
+            content_type="application/json",
+            **au.headers(),
+        ).status_code
+        == 204
+    )
+    assert (
+        client.get(url + "&profileId=cmi5LearnerPreferences", **au.headers()).json()[
+            "audioPreference"
+        ]
+        == "on"
+    )
     activity = au.endpoint + "activities/profile?activityId=" + au.activity
-    assert client.put(activity + "&profileId=p", data="text", content_type="text/plain",
-                      **au.headers()).status_code == 204
+    assert (
+        client.put(
+            activity + "&profileId=p", data="text", content_type="text/plain", **au.headers()
+        ).status_code
+        == 204
+    )
     got = client.get(activity + "&profileId=p", **au.headers())
     assert (got.status_code, got.content, got["Content-Type"]) == (200, b"text", "text/plain")
     assert client.get(au.endpoint + "activities/profile", **au.headers()).status_code == 400

@@ -75,7 +75,9 @@ def launch(request, pk: int):
     if attempt.status == AttemptStatus.COMPLETED:
         context["form"] = SignForm.for_signer(request.user, request.session)
     if manifest.kind == CMI5:
-        context["au_url"] = cmi5.launch_url(request, attempt=attempt, item=item)
+        # Each visit launches the AU anew (a new cmi5 session); not once completed.
+        if attempt.status == AttemptStatus.OPEN:
+            context["au_url"] = cmi5.launch_url(request, attempt=attempt, item=item)
     else:
         base = reverse("web:content_file", args=[attempt.package.version_id, "x"])[:-1]
         context["player"] = {

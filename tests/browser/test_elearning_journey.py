@@ -1,0 +1,180 @@
+"""E-learning in Chromium (issue 15): packages built in the suite (tests/content/packages.py)
+are controlled documents approved on the demo plant and assigned to the operator, who
+plays them in the browser: a SCORM 1.2 single-SCO course and a SCORM 2004 two-SCO
+course are launched, suspended, resumed after a reload (and in another browser),
+completed and signed; a cmi5 AU fetches its token, sends statements and satisfies
+moveOn, and the signed record appears."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD, _env, login
+
+PLANT = """
+import datetime as dt, json
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from qualify.accounts.models import User
+from qualify.documents import services as documents
+from qualify.org.models import Person
+from qualify.signatures.services import Credentials
+from qualify.training import services as training
+from tests.content import packages
+
+def creds(user):
+    return Credentials(username=user.username, password="Qualify-demo-2026!", session={})
+
+users = {u.username: u for u in User.objects.filter(
+    username__in=["doccontrol", "qa", "qa.reviewer", "coordinator", "operator"])}
+operator = Person.objects.get(user=users["operator"])
+out = {}
+for key, title, data in (
+    ("s12", "Aseptic gowning", packages.scorm12_package()),
+    ("s2004", "Line clearance", packages.scorm2004_package()),
+    ("cmi5", "Cleanroom entry", packages.cmi5_package()),
+):
+    dc = users["doccontrol"]
+    document = documents.document_create(actor=dc, title=title, doc_type="package", owner=dc)
+    version = documents.version_draft(actor=dc, document=document, revision="1",
+        change_summary="First issue", file=ContentFile(data, name=key + ".zip"))
+    documents.version_submit(actor=dc, version=version, credentials=creds(dc))
+    documents.version_review(actor=users["qa.reviewer"], version=version, credentials=creds(users["qa.reviewer"]))
+    documents.version_approve(actor=users["qa"], version=version, credentials=creds(users["qa"]))
+    requirement = training.requirement_create(actor=users["coordinator"], code="ELP-" + key.upper(),
+        title=title + " e-learning", method="elearning", document=document)
+    assignment = training.assignment_create_individual(actor=users["coordinator"], person=operator,
+        requirement=requirement, due_at=timezone.now() + dt.timedelta(days=14),
+        reason_text="New e-learning")
+    out[key] = assignment.pk
+print(json.dumps(out))
+"""  # noqa: E501
+
+
+@pytest.fixture
+def courses(app_url, tmp_path):
+    """The three packages approved and assigned to the operator (the app_url fixture's
+    database is tmp_path/var)."""
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-m", "qualify", "shell", "-c", PLANT],
+        env=_env(tmp_path / "var"),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _sign(page) -> None:
+    dialog = page.locator("#sign-dialog")
+    if dialog.get_by_label("User id").count():
+        dialog.get_by_label("User id").fill("operator")
+    dialog.get_by_label("Password").fill(DEMO_PASSWORD)
+    dialog.get_by_role("button", name="Sign: completed training").click()
+    page.wait_for_url(re.compile(r"/employee/records/\d+/$"))
+
+
+@pytest.mark.requirement("P48", "P51", "P52")
+def test_a_scorm_12_course_is_suspended_resumed_anywhere_completed_and_signed(
+    browser, page, app_url, courses
+):
+    login(page, app_url, "operator")
+    page.goto(f"{app_url}/employee/assignments/{courses['s12']}/")
+    page.get_by_role("link", name="Open the e-learning").click()
+    page.get_by_role("button", name="Start the e-learning").click()
+    sco = page.frame_locator("#sco-frame")
+    page_no = sco.locator("#page")
+    assert sco.locator("#entry").inner_text() == "ab-initio"
+    # The API called before LMSInitialize answered false with 301 (not initialised).
+    assert sco.locator("#error").inner_text() == "before init: false 301"
+    sco.get_by_role("button", name="Next page").click()
+    sco.get_by_role("button", name="Next page").click()
+    assert page_no.inner_text() == "3"
+    # Non-conforming values and read-only elements are refused by the adapter.
+    sco.get_by_role("button", name="Send a bad score").click()
+    assert sco.locator("#error").inner_text() == "score abc: false 405"
+    sco.get_by_role("button", name="Set a read-only element").click()
+    assert sco.locator("#error").inner_text() == "student_id: false 403"
+
+    # Lost connection: the commit is kept in the browser and sent when back online.
+    page.context.set_offline(True)
+    sco.get_by_role("button", name="Next page").click()
+    assert page_no.inner_text() == "4"
+    assert "offline" in page.locator("#player-message").inner_text()
+    page.context.set_offline(False)
+    page.wait_for_timeout(1500)
+
+    # The tab is reloaded without saving: the server has page 4 (the offline commit).
+    page.reload()
+    assert sco.locator("#entry").inner_text() == "resume"
+    assert page_no.inner_text() == "4"
+    sco.get_by_role("button", name="Save and leave").click()
+    page.wait_for_url(re.compile(r"ended=1"))
+
+    # Another device (a new browser) resumes where the learner stopped.
+    other = browser.new_context().new_page()
+    login(other, app_url, "operator")
+    other.goto(f"{app_url}/content/assignments/{courses['s12']}/")
+    frame = other.frame_locator("#sco-frame")
+    assert frame.locator("#entry").inner_text() == "resume"
+    assert frame.locator("#page").inner_text() == "4"
+    assert frame.locator("#data").inner_text() == "seen=4"
+    frame.get_by_role("button", name="Finish with 90 %").click()
+    other.wait_for_url(re.compile(r"ended=1"))
+    assert other.get_by_text("Completed, awaiting the learner's signature").is_visible()
+    _sign(other)
+    assert other.get_by_text("Training record").first.is_visible()
+    assert other.get_by_text("90").first.is_visible()
+    other.context.close()
+
+
+@pytest.mark.requirement("P48", "P51")
+def test_a_scorm_2004_two_sco_course_navigates_resumes_and_is_signed(page, app_url, courses):
+    login(page, app_url, "operator")
+    page.goto(f"{app_url}/content/assignments/{courses['s2004']}/")
+    page.get_by_role("button", name="Start the e-learning").click()
+    sco = page.frame_locator("#sco-frame")
+    assert sco.get_by_role("heading").inner_text() == "Part 1: why"
+    sco.get_by_role("button", name="Mark progress").click()
+    sco.get_by_role("button", name="Save and leave").click()
+    page.wait_for_url(re.compile(r"ended=1"))
+    page.goto(f"{app_url}/content/assignments/{courses['s2004']}/")
+    assert sco.locator("#entry").inner_text() == "resume"
+    assert sco.locator("#location").inner_text() == "half"
+    # adl.nav.request=continue at Terminate: the player moves to part 2.
+    sco.get_by_role("button", name="Complete and continue").click()
+    page.wait_for_url(re.compile(r"item=part2"))
+    assert sco.get_by_role("heading").inner_text() == "Part 2: how"
+    # previous, then choice from the contents.
+    sco.get_by_role("button", name="Back to the previous part").click()
+    page.wait_for_url(re.compile(r"item=part1"))
+    assert sco.get_by_role("heading").inner_text() == "Part 1: why"
+    page.get_by_role("link", name="Part 2: how").click()
+    sco.get_by_role("button", name="Complete and continue").click()
+    page.wait_for_url(re.compile(r"ended=1"))
+    assert page.get_by_text("Completed, awaiting the learner's signature").is_visible()
+    _sign(page)
+    assert page.get_by_text("80").first.is_visible()
+
+
+@pytest.mark.requirement("P49", "P50", "P51")
+def test_a_cmi5_au_fetches_its_token_sends_statements_and_satisfies_move_on(page, app_url, courses):
+    login(page, app_url, "operator")
+    page.goto(f"{app_url}/content/assignments/{courses['cmi5']}/")
+    page.get_by_role("button", name="Start the e-learning").click()
+    au = page.frame_locator("#au-frame")
+    assert au.locator("#token").inner_text() == "yes"
+    assert au.locator("#sent").inner_text() == "1"  # initialized
+    au.get_by_role("button", name="Complete and pass").click()
+    page.wait_for_function(
+        "document.querySelector('#au-frame').contentDocument"
+        ".querySelector('#sent').textContent === '4'"
+    )
+    page.goto(f"{app_url}/content/assignments/{courses['cmi5']}/")
+    assert page.get_by_text("Completed, awaiting the learner's signature").is_visible()
+    _sign(page)
+    assert page.get_by_text("90").first.is_visible()
