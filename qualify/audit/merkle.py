@@ -160,6 +160,66 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     return _inclusion_path(index, leaf_hashes, 0, len(leaf_hashes))
 
 
+class ProofTree:
+    """Audit paths for many leaves of one tree, each in O(log² n) after one O(n) pass.
+
+    ``inclusion_proof`` recomputes the sibling subtrees from the leaves, O(n) per proof,
+    which is right for one proof and quadratic for an export citing thousands of
+    events. This keeps every complete, aligned subtree root (level k holds the roots of
+    [i·2^k, (i+1)·2^k)), about n hashes besides the leaves; the RFC's recursion then only
+    descends the ragged right edge. ``proof(i)`` equals ``inclusion_proof(i, leaves)``
+    (tests/audit/test_merkle.py checks it against the RFC definition).
+    """
+
+    __slots__ = ("_levels", "_size")
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        self._size = len(leaf_hashes)
+        levels: list[Sequence[bytes]] = [leaf_hashes]
+        below = leaf_hashes
+        while len(below) >= 2:
+            above = [
+                _sha256(b"\x01" + below[i] + below[i + 1]).digest()
+                for i in range(0, len(below) - 1, 2)
+            ]
+            levels.append(above)
+            below = above
+        self._levels = levels
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def _root(self, start: int, end: int) -> bytes:
+        size = end - start
+        if size & (size - 1) == 0 and start % size == 0:
+            return self._levels[size.bit_length() - 1][start // size]
+        k = _split_point(size)
+        return node_hash(self._root(start, start + k), self._root(start + k, end))
+
+    def _path(self, index: int, start: int, end: int) -> list[bytes]:
+        size = end - start
+        if size == 1:
+            return []
+        k = _split_point(size)
+        if index < k:
+            path = self._path(index, start, start + k)
+            path.append(self._root(start + k, end))
+        else:
+            path = self._path(index - k, start + k, end)
+            path.append(self._root(start, start + k))
+        return path
+
+    def root(self) -> bytes:
+        return self._root(0, self._size) if self._size else _EMPTY_ROOT
+
+    def proof(self, index: int) -> list[bytes]:
+        """Audit path for leaf ``index``, leaf-side sibling first (as inclusion_proof)."""
+        if not 0 <= index < self._size:
+            raise ValueError(f"leaf index {index} is outside a tree of size {self._size}")
+        return self._path(index, 0, self._size)
+
+
 def _is_hash(value: object) -> bool:
     return isinstance(value, bytes) and len(value) == HASH_SIZE
 

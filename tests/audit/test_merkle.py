@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from qualify.audit.merkle import (
+    ProofTree,
     TreeBuilder,
     consistency_proof,
     inclusion_proof,
@@ -191,6 +192,20 @@ def test_generated_consistency_proofs_verify_for_every_old_size(new_size: int):
         assert not verify_consistency(old_size, new_size, old_root, _flip_bit(new_root), proof)
         assert not verify_consistency(old_size, new_size, old_root, new_root, proof[:-1])
         assert not verify_consistency(old_size, new_size, old_root, new_root, [*proof, new_root])
+
+
+def test_proof_tree_gives_the_rfc_inclusion_proof_and_root_at_every_size_and_index():
+    """The many-proof tree (reports cite thousands of events) answers exactly what the
+    RFC's recursive definition answers, for every size up to 130 and every leaf."""
+    leaves = _leaves(130)
+    for size in range(1, 131):
+        tree = ProofTree(leaves[:size])
+        assert tree.root() == root_from_leaf_hashes(leaves[:size])
+        for index in range(size):
+            assert tree.proof(index) == inclusion_proof(index, leaves[:size]), (size, index)
+    assert ProofTree([]).root() == hashlib.sha256(b"").digest()
+    with pytest.raises(ValueError):
+        ProofTree(leaves[:5]).proof(5)
 
 
 def test_tree_builder_agrees_with_root_from_leaf_hashes_at_every_size():

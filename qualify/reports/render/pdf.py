@@ -19,7 +19,6 @@ import reportlab
 from reportlab.lib.colors import HexColor, black
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -41,8 +40,48 @@ def _fonts() -> None:
         _fonts_ready = True
 
 
+class _Wrap:
+    """Lines of text that fit a width, as reportlab's simpleSplit cuts them (at spaces;
+    a word wider than the line stands alone), with each word's width cached: a year of
+    audit trail repeats the same field names and values hundreds of thousands of times,
+    and measuring a TrueType string is a Python loop per character."""
+
+    LIMIT = 100_000  # cached words per font and size, then the cache starts again
+
+    def __init__(self) -> None:
+        self.widths: dict[tuple[str, float], dict[str, float]] = {}
+
+    def __call__(self, text: str, font: str, size: float, width: float) -> list[str]:
+        cache = self.widths.setdefault((font, size), {})
+        if len(cache) > self.LIMIT:
+            cache.clear()
+        space = cache.get(" ")
+        if space is None:
+            space = cache[" "] = pdfmetrics.stringWidth(" ", font, size)
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            words: list[str] = []
+            used = 0.0
+            for word in paragraph.split(" "):
+                w = cache.get(word)
+                if w is None:
+                    w = cache[word] = pdfmetrics.stringWidth(word, font, size)
+                if words and used + space + w > width:
+                    lines.append(" ".join(words))
+                    words, used = [word], w
+                else:
+                    used += (space if words else 0.0) + w
+                    words.append(word)
+            lines.append(" ".join(words))
+        return lines
+
+
 class _Pages:
-    """A canvas that flows lines down landscape A4 pages with a footer."""
+    """A canvas that flows lines down landscape A4 pages with a footer.
+
+    The lines of a page go into one text object (one BT … ET), with the font and
+    colour set only when they change: a text object per line costs more than the
+    line's text."""
 
     def __init__(self, target, title: str, footer: str) -> None:
         _fonts()
@@ -56,6 +95,8 @@ class _Pages:
         self.footer = footer
         self.page = 0
         self.y = 0.0
+        self.wrap = _Wrap()
+        self.text = None
         self._start_page()
 
     def _start_page(self) -> None:
@@ -70,21 +111,30 @@ class _Pages:
         c.translate(self.margin + pdfmetrics.stringWidth(text, FONT, 7), self.margin / 2)
         c.doForm("page-count")
         c.restoreState()
+        self.text = c.beginText()
+        self.style: tuple | None = None
+
+    def _end_page(self) -> None:
+        self.canvas.drawText(self.text)
+        self.canvas.showPage()
 
     def _room(self, needed: float) -> None:
         if self.y - needed < self.margin:
-            self.canvas.showPage()
+            self._end_page()
             self._start_page()
 
     def lines(self, text: str, *, size: float = 8, font: str = FONT, color=black, indent=0.0):
         width = self.width - 2 * self.margin - indent
         leading = size * 1.3
-        for line in simpleSplit(text, font, size, width) or [""]:
+        for line in self.wrap(text, font, size, width) or [""]:
             self._room(leading)
             self.y -= leading
-            self.canvas.setFont(font, size)
-            self.canvas.setFillColor(color)
-            self.canvas.drawString(self.margin + indent, self.y, line)
+            if self.style != (font, size, color):
+                self.text.setFont(font, size)
+                self.text.setFillColor(color)
+                self.style = (font, size, color)
+            self.text.setTextOrigin(self.margin + indent, self.y)
+            self.text.textOut(line)
 
     def gap(self, points: float = 4) -> None:
         self.y -= points
@@ -98,16 +148,12 @@ class _Pages:
 
     def finish(self) -> None:
         c = self.canvas
-        c.showPage()
+        self._end_page()
         c.beginForm("page-count")
         c.setFont(FONT, 7)
         c.drawString(0, 0, str(self.page))
         c.endForm()
         c.save()
-
-
-# The page flow other packs reuse (the validation pack, qualify.validation.pack).
-Pages = _Pages
 
 
 def write_pdf(request, header, rows, citations, sink) -> int:
