@@ -31,6 +31,7 @@ from qualify.documents import services as docs
 from qualify.documents.models import Document, DocumentVersion
 from qualify.org import services as org
 from qualify.org.models import Person
+from qualify.seed import assessments
 from qualify.seed import plant_data as data
 from qualify.seed.logins import DEMO_PASSWORD, DEMO_USERS
 from qualify.signatures.services import Credentials
@@ -108,6 +109,7 @@ def load(*, scale: str, seed: int, people_per_function: int | None = None) -> li
         _organisation(plant, clock)
         _documents(plant, clock)
         _requirements_and_matrix(plant, clock)
+        assessments.define(plant, clock)
         _staff(plant, clock)
         _initial_training(plant, clock)
         _history(plant, clock, real_now)
@@ -427,13 +429,11 @@ def _complete(plant: Plant, assignment: Assignment, clock: Clock) -> None:
             actor=user, assignment=assignment, credentials=plant.creds(user)
         )
     elif requirement.method == Method.ELEARNING:
-        training.record_assessment(
-            actor=user,
-            person=person,
-            requirement=requirement,
-            score=Decimal(plant.rng.choice(["84", "90", "95", "100"])),
-            credentials=plant.creds(user),
-        )
+        if user.username == "operator" and assignment.reason != AssignmentReason.RECURRENCE:
+            # The demo's operator still has her e-learning to do: read POL-001 in the
+            # viewer, then take its assessment.
+            return
+        assessments.complete(plant, assignment, clock)
     elif requirement.method == Method.CLASSROOM:
         training.record_classroom(
             actor=trainer,

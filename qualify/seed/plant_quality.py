@@ -20,7 +20,6 @@ What a QA manager finds in the demo:
 """
 
 import datetime as dt
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from qualify.documents import services as docs
@@ -37,7 +36,7 @@ from qualify.quality.models import (
     RootCause,
 )
 from qualify.quality.queries.gate import gate_check
-from qualify.training import services as training
+from qualify.seed import assessments
 from qualify.training.models import Assignment, AssignmentStatus
 
 if TYPE_CHECKING:
@@ -203,13 +202,8 @@ def autoclave_deviation_and_capa(plant: "Plant", clock: "Clock") -> None:
                 continue
             clock.step(60 * 20)
             if assignment.requirement.method == "elearning":
-                training.record_assessment(
-                    actor=assignment.person.user,
-                    person=assignment.person,
-                    requirement=assignment.requirement,
-                    score=Decimal(plant.rng.choice(["86", "92", "100"])),
-                    credentials=plant.creds(assignment.person.user),
-                )
+                # Read in the viewer, the assessment drawn from QB-001, signed.
+                assessments.complete(plant, assignment, clock)
             else:
                 _complete(plant, assignment, clock)
     clock.step(60 * 24 * 2)
