@@ -561,6 +561,8 @@ POLICY: dict[str, Rule] = {
     "api:session-window": TRAINING_SESSIONS.form(),
     "api:session-close": TRAINING_SESSIONS.form(),
     "api:assignment-read": MY_TRAINING.form(),
+    "api:assignment-sign": MY_TRAINING.form(),
+    "api:on-the-job": TRAINING_SESSIONS.form(),
     # Administration of accounts.
     "web:admin_users": ACCOUNTS,
     "web:admin_user": ACCOUNTS,

@@ -149,6 +149,12 @@ urlpatterns = [
         completion.AssignmentReadView.as_view(),
         name="assignment-read",
     ),
+    path(
+        "assignments/<int:pk>/sign/",
+        completion.AssignmentSignView.as_view(),
+        name="assignment-sign",
+    ),
+    path("on-the-job/", completion.OnTheJobView.as_view(), name="on-the-job"),
     path("certificates/", completion.CertificatesView.as_view(), name="certificates"),
     path(
         "certificates/<int:pk>/verify/",
@@ -166,9 +172,7 @@ urlpatterns = [
         name="certificate-sign",
     ),
     path("sessions/", completion.SessionsView.as_view(), name="sessions"),
-    path(
-        "sessions/<int:pk>/enrol/", completion.SessionEnrolView.as_view(), name="session-enrol"
-    ),
+    path("sessions/<int:pk>/enrol/", completion.SessionEnrolView.as_view(), name="session-enrol"),
     path(
         "sessions/<int:pk>/withdraw/",
         completion.SessionUnenrolView.as_view(),

@@ -371,3 +371,47 @@ def test_the_api_runs_sessions_and_certificates(course, attendees, plant, coordi
         tom_api.post(f"/api/v1/certificates/{cid}/sign/", {"password": PASSWORD}).status_code == 201
     )
     assert engine.is_qualified(person, ttt, at=timezone.now())
+
+
+@pytest.mark.requirement("P37", "S1", "G7")
+def test_read_and_understand_is_signed_through_the_api(reading, employee):
+    _, _, _, assignment = reading
+    api = APIClient()
+    api.force_login(employee)
+    wrong = api.post(
+        f"/api/v1/assignments/{assignment.pk}/sign/", {"password": "nope"}, format="json"
+    )
+    assert wrong.status_code == 400
+    signed = api.post(
+        f"/api/v1/assignments/{assignment.pk}/sign/", {"password": PASSWORD}, format="json"
+    )
+    assert signed.status_code == 201, signed.content
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.COMPLETED
+
+
+@pytest.mark.requirement("P37", "Q4", "Q8")
+def test_an_on_the_job_sign_off_through_the_api(plant, course, attendees):
+    _, _, ttt = course
+    ojt = plant.requirement(
+        "OJT-FILL", method=Method.ON_THE_JOB, trainer_requirement=ttt, checklist="1. Gown"
+    )
+    ann = attendees[0]
+    api = APIClient()
+    api.force_login(plant.trainer_user)
+    body = {
+        "requirement": ojt.code,
+        "trainee": ann.employee_number,
+        "attested_at": (timezone.now() - HOUR).isoformat(),
+        "checklist_ok": True,
+        "password": PASSWORD,
+        "trainee_username": ann.user.username,
+        "trainee_password": PASSWORD,
+    }
+    unmet = api.post("/api/v1/on-the-job/", {**body, "checklist_ok": False}, format="json")
+    assert unmet.status_code == 400
+    assert "checklist" in unmet.json()["detail"]
+    done = api.post("/api/v1/on-the-job/", body, format="json")
+    assert done.status_code == 201, done.content
+    assert done.json()["evidence"] == "demonstration"
+    assert engine.is_qualified(ann, ojt, at=timezone.now())

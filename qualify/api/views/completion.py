@@ -435,3 +435,80 @@ class AssignmentReadView(ApiView):
             == "",
         }
         return Response(ReadingOut(out).data, status=status.HTTP_201_CREATED)
+
+
+# --- read and understand, on-the-job ------------------------------------------------------------
+
+
+class AssignmentSignView(ApiView):
+    serializer_class = PasswordIn
+
+    @extend_schema(
+        request=PasswordIn,
+        responses={201: RecordOut},
+        summary="Read and understand: sign your assignment's document version",
+    )
+    def post(self, request, pk: int):
+        assignment = (
+            training_queries.visible_assignments(request.user)
+            .filter(pk=pk, person__user_id=request.user.pk)
+            .first()
+        )
+        if assignment is None:
+            raise NotFound("No such assignment of yours.")
+        body = PasswordIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = training.record_read_and_understood(
+            actor=request.user,
+            assignment=assignment,
+            credentials=_credentials(request, body.validated_data["password"]),
+        )
+        return Response(RecordOut(record).data, status=status.HTTP_201_CREATED)
+
+
+class OnTheJobIn(serializers.Serializer):
+    requirement = serializers.CharField(max_length=60, help_text="On-the-job requirement code.")
+    trainee = serializers.CharField(max_length=40, help_text="Trainee's employee number.")
+    attested_at = AwareDateTimeField(help_text="When the practical was observed.")
+    checklist_ok = serializers.BooleanField(help_text="Every checklist item was met.")
+    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    password = serializers.CharField(write_only=True, help_text="The trainer's password.")
+    trainee_username = serializers.CharField(max_length=150)
+    trainee_password = serializers.CharField(
+        write_only=True, help_text="The trainee signs too (completed training)."
+    )
+
+
+class OnTheJobView(ApiView):
+    serializer_class = OnTheJobIn
+
+    @extend_schema(
+        request=OnTheJobIn,
+        responses={201: RecordOut},
+        summary="On-the-job sign-off: the trainer observed the practical; both sign",
+    )
+    def post(self, request):
+        body = OnTheJobIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        requirement = (
+            training_queries.requirements(request.user).filter(code=data["requirement"]).first()
+        )
+        if requirement is None:
+            raise serializers.ValidationError({"requirement": "No such requirement."})
+        trainee = people_query(request.user).filter(employee_number=data["trainee"]).first()
+        if trainee is None:
+            raise serializers.ValidationError({"trainee": "No such person."})
+        record = training.record_on_the_job(
+            actor=request.user,
+            trainee=trainee,
+            requirement=requirement,
+            attested_at=data["attested_at"],
+            checklist_ok=data["checklist_ok"],
+            notes=data.get("notes", ""),
+            trainer_credentials=_credentials(request, data["password"]),
+            trainee_credentials=Credentials(
+                username=data["trainee_username"], password=data["trainee_password"], session=None
+            ),
+        )
+        return Response(RecordOut(record).data, status=status.HTTP_201_CREATED)
