@@ -502,8 +502,16 @@ PACKAGE_FILES = Rule(
 # The xAPI endpoint and the cmi5 fetch URL: the cmi5 auth token (or the one-time
 # fetch URL) is the credential, not the session.
 XAPI = Rule("the xAPI endpoint", token=True, read_scope=None, client=False, gxp=False)
+# SCIM (issue 16): the provisioning client's own bearer token; its service account is
+# the actor and the account services check what it may change.
+SCIM = Rule("SCIM provisioning", token=True, read_scope=None, client=False, gxp=False)
 
 POLICY: dict[str, Rule] = {
+    # Issue 18: probes and metrics for the machines (metrics: loopback or its token,
+    # qualify.web.ops).
+    "healthz": PUBLIC,
+    "readyz": PUBLIC,
+    "metrics": PUBLIC,
     # Sign-in and the API's description.
     "login": PUBLIC,
     "logout": PUBLIC,
@@ -513,6 +521,13 @@ POLICY: dict[str, Rule] = {
     "identity:oidc_callback": PUBLIC,
     "identity:reauth_callback": SIGNED_IN,
     "identity:logout": PUBLIC,
+    # Issue 16: SCIM provisioning, authenticated by each client's own bearer token.
+    "scim:users": SCIM,
+    "scim:user": SCIM,
+    "scim:groups": SCIM,
+    "scim:group": SCIM,
+    "scim:bulk": SCIM,
+    "scim:config": SCIM,
     # U4: the forgotten-password request and the one-time link's page.
     "password_forgotten": PUBLIC,
     "password_set": PUBLIC,

@@ -320,6 +320,34 @@ def _update(user: User, action: str, *, actor: User | None, reason: str, **field
 
 
 @transaction.atomic
+def user_update_profile(
+    *,
+    actor: User,
+    user: User,
+    reason: str,
+    printed_name: str | None = None,
+    email: str | None = None,
+) -> User:
+    """An administrator (or a provisioning client) changes the printed name or e-mail
+    address of an account, with a reason; the event keeps old and new."""
+    _require_admin(actor)
+    reason = _require_reason(reason)
+    _lock(user)
+    fields = {}
+    if (
+        printed_name is not None
+        and printed_name.strip()
+        and printed_name.strip() != user.printed_name
+    ):
+        fields["printed_name"] = printed_name.strip()
+    if email is not None and email.strip() != user.email:
+        fields["email"] = email.strip()
+    if not fields:
+        return user
+    return _update(user, "account.updated", actor=actor, reason=reason, **fields)
+
+
+@transaction.atomic
 def user_record_identity_verified(*, actor: User, user: User, reason: str) -> User:
     """U1: an administrator records that the person's identity was verified; the
     reason says how (e.g. "passport checked by HR")."""

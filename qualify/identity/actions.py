@@ -9,5 +9,6 @@ register_actions(
         "identity.reauth.completed": "Re-authentication for a signature completed",
         "identity.reauth.refused": "Re-authentication for a signature refused",
         "identity.provisioning_account.created": "Provisioning account created",
+        "identity.scim.refused": "SCIM provisioning change refused",
     }
 )

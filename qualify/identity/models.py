@@ -58,3 +58,24 @@ class ReauthRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Re-authentication of {self.user_id} for {self.meaning} ({self.requested_at})"
+
+
+class ScimClient(models.Model):
+    """A provisioning client (Entra ID, Okta…) with its own bearer token and its own
+    service account, the actor of every change it makes. Only the token's SHA-256 is
+    kept; the token is shown once at creation (`qualify scim create-client`)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scim_client"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "identity_scim_client"
+
+    def __str__(self) -> str:
+        return self.name
