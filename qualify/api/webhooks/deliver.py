@@ -5,8 +5,15 @@ Headers: `X-Qualify-Event`, `X-Qualify-Delivery` (event id), `X-Qualify-Timestam
 (Unix seconds) and `X-Qualify-Signature: sha256=<hex HMAC of "<timestamp>.<body>">`
 keyed with the subscription's secret. A receiver recomputes it and rejects old
 timestamps (replay).
+
+The same request is also signed in the Standard Webhooks format (issue 16), so a
+receiver can use a stock verifier: `webhook-id`, `webhook-timestamp` and
+`webhook-signature: v1,<base64 HMAC>`, made by the `standardwebhooks` library with the
+subscription's secret as key; its Standard Webhooks form is
+`standard_secret(secret)` ("whsec_" + base64 of the secret).
 """
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -16,6 +23,7 @@ import time
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
+from standardwebhooks import Webhook
 
 from qualify.api.models import DeliveryStatus, WebhookDelivery
 from qualify.api.webhooks import network
@@ -31,6 +39,16 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def standard_secret(secret: str) -> str:
+    """The subscription's secret as Standard Webhooks verifiers take it."""
+    return "whsec_" + base64.b64encode(secret.encode("utf-8")).decode("ascii")
+
+
+def standard_signature(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
+    when = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
+    return Webhook(secret.encode("utf-8")).sign(msg_id, when, body.decode("utf-8"))
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -67,6 +85,11 @@ def deliver_webhook(delivery_id: int) -> str:
         "X-Qualify-Delivery": delivery.event_id,
         "X-Qualify-Timestamp": timestamp,
         "X-Qualify-Signature": signature(subscription.secret, timestamp, body),
+        "webhook-id": delivery.event_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": standard_signature(
+            subscription.secret, delivery.event_id, timestamp, body
+        ),
     }
     code, error, refused = None, "", False
     try:
