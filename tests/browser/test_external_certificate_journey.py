@@ -17,7 +17,7 @@ def _open_signing_attempt(page, app_url) -> None:
     """As the operator made trainer: a GMP-BASICS session now, one attendee, open signing."""
     page.goto(f"{app_url}/trainer/sessions/")
     page.get_by_label("Classroom training").select_option(label="GMP-BASICS Annual GMP refresher")
-    page.get_by_label("Room").fill("Line 2 briefing room")
+    page.get_by_label("Room", exact=True).fill("Line 2 briefing room")
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_url(re.compile(r"/trainer/sessions/\d+/$"))
     page.get_by_label("Find a person").fill("coordinator")
@@ -35,11 +35,11 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
     login(admin, app_url, "admin")
     admin.goto(f"{app_url}/administration/users/")
     admin.get_by_role("link", name="operator", exact=True).click()
-    admin.get_by_label("Trainer").check()
-    admin.locator("form.change", has_text="Save roles").get_by_label("Reason").fill(
-        "Becomes a line trainer"
-    )
-    admin.get_by_role("button", name="Save roles").click()
+    roles = admin.get_by_role("region", name="Roles", exact=True)
+    roles.get_by_label("Trainer").check()
+    roles.get_by_label("Reason").fill("Becomes a line trainer")
+    roles.get_by_role("button", name="Save roles").click()
+    admin.wait_for_load_state()
     admin.context.close()
 
     # Not yet qualified to train: signing for a session is refused.

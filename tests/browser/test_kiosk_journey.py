@@ -21,7 +21,7 @@ def test_a_trainer_opens_a_kiosk_window_and_two_attendees_sign_on_it(browser, pa
     login(page, app_url, "trainer")
     page.goto(f"{app_url}/trainer/sessions/")
     page.get_by_label("Classroom training").select_option(label="GMP-BASICS Annual GMP refresher")
-    page.get_by_label("Room").fill("Training room 2")
+    page.get_by_label("Room", exact=True).fill("Training room 2")
     page.get_by_label("Capacity (seats)").fill("2")
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_url(re.compile(r"/trainer/sessions/\d+/$"))
