@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
+    "django_prometheus",
     "qualify.audit",
     "qualify.accounts",
     "qualify.signatures",
@@ -67,6 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Issue 18: request counts and latencies for /metrics (first and last, to time all).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "qualify.web.ops.LivenessMiddleware",
     # P22: first, so a database outage anywhere below answers 503, never 500.
     "qualify.outage.DatabaseUnavailableMiddleware",
     "qualify.audit.middleware.RequestContextMiddleware",
@@ -95,6 +100,7 @@ MIDDLEWARE = [
     "qualify.web.middleware.HtmxRedirectMiddleware",
     # P15: the declared access policy (qualify.accounts.policy) on every page.
     "qualify.web.access.AccessPolicyMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "qualify.urls"
@@ -342,6 +348,22 @@ QUALIFY_REAUTH_MINUTES = env_int("QUALIFY_REAUTH_MINUTES", 10)
 # "everyone", or "administrators": then only administrators (break-glass) sign in
 # with a local password, everybody else through the identity provider.
 QUALIFY_LOCAL_PASSWORDS = env_str("QUALIFY_LOCAL_PASSWORDS", "everyone")
+# OAuth2 client credentials for integrations (issue 16): django-oauth-toolkit issues
+# access tokens at /oauth/token/ with the API's scopes; only their SHA-256 is stored.
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read",
+        "people-write": "People and job assignments",
+        "documents-write": "Draft revisions",
+        "executions-write": "Executions",
+        "webhooks-manage": "Webhook subscriptions",
+    },
+    "DEFAULT_SCOPES": [],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("QUALIFY_OAUTH_TOKEN_SECONDS", 3600),
+    "OAUTH2_VALIDATOR_CLASS": "qualify.identity.oauth.Validator",
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("QUALIFY_TIME_ZONE", "UTC")
@@ -408,9 +430,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Issue 18: QUALIFY_LOG_FORMAT=json writes one JSON object per line with the request id
+# the audit events carry (qualify.logs); "text" (default) is Django's plain format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "qualify.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if env_str("QUALIFY_LOG_FORMAT", "text") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("QUALIFY_LOG_LEVEL", "WARNING")},
 }
+# Issue 18: /metrics answers the loopback address, or anyone with this bearer token.
+QUALIFY_METRICS_TOKEN = env_str("QUALIFY_METRICS_TOKEN", "")

@@ -1,4 +1,5 @@
 from django.urls import include, path
+from oauth2_provider.views import TokenView
 
 from qualify.web import ops
 
@@ -11,5 +12,6 @@ urlpatterns = [
     path("api/v1/", include("qualify.api.urls")),
     path("identity/", include("qualify.identity.urls")),
     path("scim/v2/", include("qualify.identity.scim.urls")),
+    path("oauth/token/", TokenView.as_view(), name="oauth_token"),
     path("", include("qualify.web.urls")),
 ]

@@ -528,6 +528,11 @@ POLICY: dict[str, Rule] = {
     "scim:group": SCIM,
     "scim:bulk": SCIM,
     "scim:config": SCIM,
+    # Issue 16: OAuth2 client credentials; the client's id and secret are the
+    # credential (django-oauth-toolkit's token endpoint).
+    "oauth_token": Rule(
+        "the OAuth2 token endpoint", token=True, read_scope=None, client=False, gxp=False
+    ),
     # U4: the forgotten-password request and the one-time link's page.
     "password_forgotten": PUBLIC,
     "password_set": PUBLIC,

@@ -9,6 +9,7 @@ from qualify.accounts import policy
 from qualify.api.models import ApiToken
 from qualify.api.tokens import token_for, token_used
 from qualify.env import env_str
+from qualify.identity.oauth import OAuthAccess, access_for
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -39,6 +40,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Send one token: Authorization: Bearer <token>.")
         token = token_for(raw)
         if token is None:
+            # Issue 16: an OAuth2 client-credentials access token, same scopes.
+            granted = access_for(raw)
+            if granted is not None:
+                return granted
             throttle.failed(request)
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
         token_used(token)
@@ -103,7 +108,7 @@ class ScopeAndRolePermission(permissions.BasePermission):
         if user is None or not user.is_authenticated:
             return False
         method = _method(request)
-        token = request.auth if isinstance(request.auth, ApiToken) else None
+        token = request.auth if isinstance(request.auth, ApiToken | OAuthAccess) else None
         if token is not None:
             scope = rule.read_scope if policy.is_read(method, rule) else rule.write_scope
             if scope is None or scope not in token.scopes:

@@ -10,5 +10,7 @@ register_actions(
         "identity.reauth.refused": "Re-authentication for a signature refused",
         "identity.provisioning_account.created": "Provisioning account created",
         "identity.scim.refused": "SCIM provisioning change refused",
+        "identity.oauth.client_created": "OAuth2 integration registered",
+        "identity.oauth.token_issued": "OAuth2 access token issued",
     }
 )

@@ -79,3 +79,25 @@ class ScimClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OAuthIntegration(models.Model):
+    """An integration (MES, HR, document system) using OAuth2 client credentials:
+    django-oauth-toolkit's application, its service account (the application's user)
+    and the API scopes it may ask for, the same scopes as a bearer token's."""
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.PROTECT,
+        related_name="integration",
+    )
+    name = models.CharField(max_length=100, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "identity_oauth_integration"
+
+    def __str__(self) -> str:
+        return self.name
