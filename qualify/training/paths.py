@@ -212,13 +212,16 @@ def onboarding_targets(
     person: Person, *, starts_at: dt.datetime
 ) -> list[tuple[Requirement, int, dt.datetime, int | None, int | None, int | None]]:
     """P44: the steps of a new hire's onboarding plan from the job functions they hold
-    at `starts_at`: (requirement, depth, target, prerequisite id, job function id,
+    on their first day: (requirement, depth, target, prerequisite id, job function id,
     curriculum id), prerequisites first. Each requirement is due by its matrix
     window (the shortest, when several entries require it); within that window the
     levels of its prerequisite chain share the time evenly, so a prerequisite's target
     always comes before the targets of the items that need it."""
-    required = engine.required_requirements(person, at=starts_at)
-    needs = person_prerequisites(person, at=starts_at, required=required)
+    # The job functions held on the first day; for a first day already begun, those
+    # held now (the matrix may have changed since the day started).
+    asked = max(starts_at, timezone.now())
+    required = engine.required_requirements(person, at=asked)
+    needs = person_prerequisites(person, at=asked, required=required)
     requirements = {r.pk: r for r in Requirement.objects.filter(pk__in=required, active=True)}
     depth = topological(requirements, needs)
     levels = 1 + max(depth.values(), default=0)

@@ -188,3 +188,38 @@ def test_only_a_coordinator_plans_onboarding(plant, induction, employee):
     person = plant.person(job_function=plant.operators)
     with pytest.raises(PermissionDenied):
         onboarding_generate(actor=employee, person=person, starts_at=timezone.now())
+
+
+@pytest.mark.requirement("P44")
+def test_the_coordinator_makes_an_onboarding_plan_on_the_page(client, plant, induction):
+    from django.urls import reverse
+
+    person = plant.person(job_function=plant.operators)
+    client.force_login(plant.coordinator)
+    url = reverse("web:coordinator_onboarding", args=[person.pk])
+    assert "No onboarding plan yet" in client.get(url).content.decode()
+    response = client.post(url, {"starts_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "A-RU" in page
+    assert "B-RU" in page
+    assert OnboardingPlan.objects.get(person=person).steps.count() == 2
+    bad = client.post(url, {"starts_on": "not a date"})
+    assert bad.status_code == 422
+    assert OnboardingPlan.objects.filter(person=person).count() == 1
+
+
+@pytest.mark.requirement("P44", "L4")
+def test_the_learner_sees_the_locked_item_and_the_path_page(client, plant, induction, employee):
+    from django.urls import reverse
+
+    _, _, b = induction
+    person = plant.person(user=employee, job_function=plant.operators)
+    client.force_login(employee)
+    page = client.get(reverse("web:employee_path")).content.decode()
+    assert "0 of 2 done (0%)" in page
+    assert "locked" in page
+    assignment = open_assignments(person=person, requirement=b)[0]
+    view = client.get(reverse("web:employee_assignment", args=[assignment.pk])).content.decode()
+    assert "cannot be started before its prerequisite is complete and valid" in view
+    assert "Sign: read and understood" not in view

@@ -6,5 +6,6 @@ NAV: list[tuple[str, str, str | None]] = [
     ("People", "web:coordinator_people", "org.manage_people"),
     ("Assignments", "web:coordinator_assignments", "training.assign_training"),
     ("Compliance", "web:coordinator_dashboard", "training.change_matrix"),
+    ("Effectiveness", "web:coordinator_effectiveness", "training.change_matrix"),
     ("Certificates", "web:coordinator_certificates", "training.verify_certificate"),
 ]

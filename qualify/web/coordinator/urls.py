@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.coordinator import assigning, certificates, requirements, views
+from qualify.web.coordinator import assigning, certificates, learning, requirements, views
 
 urlpatterns = [
     path("job-functions/", views.job_function_list, name="coordinator_job_functions"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("curricula/<int:pk>/", requirements.curriculum_detail, name="coordinator_curriculum"),
     path("people/", views.people, name="coordinator_people"),
     path("people/<int:pk>/", views.person_detail, name="coordinator_person"),
+    path("people/<int:pk>/onboarding/", learning.onboarding, name="coordinator_onboarding"),
+    path("effectiveness/", learning.effectiveness_page, name="coordinator_effectiveness"),
     path("assignments/", views.assignments, name="coordinator_assignments"),
     path("assignments/new/", assigning.assignment_new, name="coordinator_assignment_new"),
     path("assignments/<int:pk>/", assigning.assignment_detail, name="coordinator_assignment"),
