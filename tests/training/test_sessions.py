@@ -306,3 +306,41 @@ def test_a_trainer_not_qualified_cannot_open_the_window_and_it_is_audited(plant,
     assert AuditEvent.objects.filter(
         action="training.record.refused", object_id=str(session.pk)
     ).exists()
+
+
+@pytest.mark.requirement("A1", "A4", "P39", "P40", "P38")
+def test_sessions_and_certificates_leave_a_trail_that_verifies(plant, course, crew, held):
+    """Every change (seats, enrolments, windows, attendance, closing, a withdrawal, a
+    certificate verified) is audited with the row's state: audit verify finds no row
+    that differs from its last audited state."""
+    from django.core.files.base import ContentFile
+
+    from qualify.audit.verify import verify_trail
+    from tests import files
+
+    session, window, _ = held
+    ann, ben, cai = crew
+    enrolled = verify_trail()  # the seats each enrolment took, as audited
+    assert enrolled.ok, [str(p) for p in enrolled.problems]
+    training.attendance_sign(window=window, credentials=_kiosk(ann.user))
+    cai_enrolment = Enrolment.objects.get(session=session, person=cai)
+    training.session_unenrol(actor=plant.trainer_user, enrolment=cai_enrolment, reason="Sick")
+    training.window_open(actor=plant.trainer_user, session=session)
+    training.session_close(
+        actor=plant.trainer_user, session=session, credentials=creds(plant.trainer_user)
+    )
+    ttt = plant.requirement("TTT-EXT", method=Method.EXTERNAL)
+    certificate = training.certificate_submit(
+        actor=ben.user,
+        person=ben,
+        requirement=ttt,
+        issuer="Academy",
+        completed_at=timezone.now() - HOUR,
+        file=ContentFile(files.pdf("TTT"), name="ttt.pdf"),
+    )
+    training.certificate_verify(
+        actor=plant.coordinator, certificate=certificate, credentials=creds(plant.coordinator)
+    )
+    training.certificate_sign(actor=ben.user, certificate=certificate, credentials=creds(ben.user))
+    report = verify_trail()
+    assert report.ok, [str(p) for p in report.problems]
