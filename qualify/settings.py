@@ -348,6 +348,18 @@ QUALIFY_REAUTH_MINUTES = env_int("QUALIFY_REAUTH_MINUTES", 10)
 # "everyone", or "administrators": then only administrators (break-glass) sign in
 # with a local password, everybody else through the identity provider.
 QUALIFY_LOCAL_PASSWORDS = env_str("QUALIFY_LOCAL_PASSWORDS", "everyone")
+# SAML 2.0 sign-in (issue 16) is on when the identity provider's metadata is given
+# (a file). Group → role mapping, allowed domains and account creation are the
+# QUALIFY_OIDC_* settings above, shared by both protocols.
+QUALIFY_SAML_IDP_METADATA_FILE = env_str("QUALIFY_SAML_IDP_METADATA_FILE", "")
+QUALIFY_SAML_SP_ENTITY_ID = env_str("QUALIFY_SAML_SP_ENTITY_ID", "")
+QUALIFY_SAML_NAME = env_str("QUALIFY_SAML_NAME", "company sign-in (SAML)")
+QUALIFY_SAML_USERNAME_ATTRIBUTE = env_str("QUALIFY_SAML_USERNAME_ATTRIBUTE", "uid")
+QUALIFY_SAML_NAME_ATTRIBUTE = env_str("QUALIFY_SAML_NAME_ATTRIBUTE", "displayName")
+QUALIFY_SAML_EMAIL_ATTRIBUTE = env_str("QUALIFY_SAML_EMAIL_ATTRIBUTE", "mail")
+QUALIFY_SAML_GROUPS_ATTRIBUTE = env_str("QUALIFY_SAML_GROUPS_ATTRIBUTE", "groups")
+QUALIFY_SAML_XMLSEC_BINARY = env_str("QUALIFY_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+
 # OAuth2 client credentials for integrations (issue 16): django-oauth-toolkit issues
 # access tokens at /oauth/token/ with the API's scopes; only their SHA-256 is stored.
 OAUTH2_PROVIDER = {
