@@ -8,10 +8,13 @@ requirement that is earlier than the version to read. Someone who skipped rev 3
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from qualify.documents import timeline
 from qualify.documents.models import DocumentVersion
 from qualify.documents.redline import Redline, compare
 from qualify.org.models import Person
-from qualify.training.models import Requirement, TrainingRecord
+from qualify.training.models import Assignment, Requirement, TrainingRecord
 
 
 @dataclass
@@ -50,3 +53,19 @@ def delta_for(
         return None
     notes = dict(version.section_notes.values_list("section", "note"))
     return Delta(since=since, version=version, redline=compare(since, version, notes))
+
+
+def version_of(assignment: Assignment) -> DocumentVersion | None:
+    """The version signing the assignment binds to now: the one it names, else the
+    version of the requirement's document in force now (as the service binds it)."""
+    if assignment.document_version is not None:
+        return assignment.document_version
+    document = assignment.requirement.document
+    if document is None:
+        return None
+    return timeline.effective_version(
+        list(document.versions.select_related("document")),
+        at=timezone.now(),
+        obsolete_from=document.obsolete_from,
+        obsolete_recorded_at=document.obsolete_recorded_at,
+    )

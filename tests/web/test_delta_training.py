@@ -125,3 +125,44 @@ def test_an_employee_cannot_write_section_notes(client, employee, revised):
     url = reverse("web:document_version_notes", args=[third.pk])
     assert client.post(url, {"section": "Scope", "note": "x"}).status_code in (403, 404)
     assert third.section_notes.count() == 1
+
+
+@pytest.mark.requirement("L3", "P42")
+def test_the_api_gives_the_same_redline_and_takes_section_notes(employee, doc_controller, revised):
+    from rest_framework.test import APIClient
+
+    _, _, _, third, assignment = revised
+    api = APIClient()
+    api.force_login(employee)
+    body = api.get(reverse("api:assignment-delta", args=[assignment.pk])).json()
+    assert body["since"] == "SOP-020 rev 1"
+    assert body["version"] == "SOP-020 rev 3"
+    scope = next(s for s in body["sections"] if s["title"] == "Scope")
+    assert scope["note"] == "Line 2 added (CC-7)"
+    assert {"kind": "added", "text": "Filling lines 1 and 2."} in scope["lines"]
+    assert body["sections"][-1]["status"] == "unchanged"  # changed sections first
+    refused = api.post(
+        reverse("api:version-section-notes", args=[third.pk]), {"section": "X", "note": "y"}
+    )
+    assert refused.status_code == 403
+    writer = APIClient()
+    writer.force_login(doc_controller)
+    url = reverse("api:version-section-notes", args=[third.pk])
+    created = writer.post(url, {"section": "Cleaning", "note": "70% stated"}, format="json")
+    assert created.status_code == 201
+    assert [n["section"] for n in writer.get(url).json()] == ["Cleaning", "Scope"]
+    empty = writer.post(url, {"section": "Records", "note": ""}, format="json")
+    assert empty.status_code == 400
+    assert third.section_notes.count() == 2
+
+
+@pytest.mark.requirement("P44")
+def test_the_api_gives_my_learning_path(employee, revised):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(employee)
+    body = api.get(reverse("api:me-learning-path")).json()
+    assert body["total"] == 1
+    assert body["steps"][0]["requirement"] == "RU-SOP-020"
+    assert body["steps"][0]["state"] in ("open", "done")
