@@ -22,7 +22,13 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         # P27: an installation without accounts says what to do next.
-        return {**super().get_context_data(**kwargs), "empty_installation": installation.is_empty()}
+        return {
+            **super().get_context_data(**kwargs),
+            "empty_installation": installation.is_empty(),
+            # Issue 16: single sign-on is offered when an OpenID provider is configured.
+            "sso_name": settings.QUALIFY_OIDC_NAME if settings.QUALIFY_OIDC_ISSUER else "",
+            "saml_name": settings.QUALIFY_SAML_NAME if settings.QUALIFY_SAML_IDP_METADATA_FILE else "",
+        }
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -44,6 +44,26 @@ def oidc_config() -> OidcConfig | None:
         return None
     if not settings.QUALIFY_OIDC_CLIENT_ID:
         raise ImproperlyConfigured("QUALIFY_OIDC_ISSUER is set but QUALIFY_OIDC_CLIENT_ID is not")
+    pairs = _role_pairs()
+    return OidcConfig(
+        issuer=issuer,
+        client_id=settings.QUALIFY_OIDC_CLIENT_ID,
+        client_secret=settings.QUALIFY_OIDC_CLIENT_SECRET,
+        name=settings.QUALIFY_OIDC_NAME,
+        scopes=settings.QUALIFY_OIDC_SCOPES,
+        username_claim=settings.QUALIFY_OIDC_USERNAME_CLAIM,
+        name_claim=settings.QUALIFY_OIDC_NAME_CLAIM,
+        groups_claim=settings.QUALIFY_OIDC_GROUPS_CLAIM,
+        role_map=pairs,
+        role_prefix=settings.QUALIFY_OIDC_ROLE_PREFIX,
+        allowed_domains=tuple(d.lower().lstrip("@") for d in settings.QUALIFY_OIDC_ALLOWED_DOMAINS),
+        create_users=settings.QUALIFY_OIDC_CREATE_USERS,
+        auth_time_skew=settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS,
+    )
+
+
+def _role_pairs() -> tuple[tuple[str, str], ...]:
+    """QUALIFY_OIDC_ROLE_MAP as (group, role) pairs; an unknown role is an error."""
     pairs = []
     for item in settings.QUALIFY_OIDC_ROLE_MAP:
         group, sep, role = item.rpartition("=")
@@ -55,18 +75,4 @@ def oidc_config() -> OidcConfig | None:
                 f"({', '.join(sorted(ROLES))})"
             )
         pairs.append((group.strip(), role.strip()))
-    return OidcConfig(
-        issuer=issuer,
-        client_id=settings.QUALIFY_OIDC_CLIENT_ID,
-        client_secret=settings.QUALIFY_OIDC_CLIENT_SECRET,
-        name=settings.QUALIFY_OIDC_NAME,
-        scopes=settings.QUALIFY_OIDC_SCOPES,
-        username_claim=settings.QUALIFY_OIDC_USERNAME_CLAIM,
-        name_claim=settings.QUALIFY_OIDC_NAME_CLAIM,
-        groups_claim=settings.QUALIFY_OIDC_GROUPS_CLAIM,
-        role_map=tuple(pairs),
-        role_prefix=settings.QUALIFY_OIDC_ROLE_PREFIX,
-        allowed_domains=tuple(d.lower().lstrip("@") for d in settings.QUALIFY_OIDC_ALLOWED_DOMAINS),
-        create_users=settings.QUALIFY_OIDC_CREATE_USERS,
-        auth_time_skew=settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS,
-    )
+    return tuple(pairs)

@@ -101,3 +101,20 @@ class OAuthIntegration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SamlInbox(models.Model):
+    """A SAML response as the provider POSTed it, held for the one same-site GET that
+    follows: the provider's cross-site POST carries no session cookie (SameSite=Lax),
+    the redirect after it does. Deleted when read; only the key opens it."""
+
+    key = models.CharField(max_length=64, unique=True)
+    response = models.TextField()
+    relay_state = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "identity_saml_inbox"
+
+    def __str__(self) -> str:
+        return f"SAML response received {self.received_at}"

@@ -67,7 +67,13 @@ def may_reauthenticate(user: Any, config: OidcConfig | None) -> bool:
 
 
 def request_reauth(
-    *, user: Any, config: OidcConfig | None, meaning: str, obj: Any, return_url: str
+    *,
+    user: Any,
+    config: Any,
+    meaning: str,
+    obj: Any,
+    return_url: str,
+    state: str = "",
 ) -> ReauthRequest:
     """Record the request for one pending signature; the caller redirects with
     `authorize_url_for`. Refused (audited) when the signer cannot re-authenticate."""
@@ -84,7 +90,7 @@ def request_reauth(
     with transaction.atomic():
         request = ReauthRequest.objects.create(
             ticket=secrets.token_urlsafe(32),
-            state=secrets.token_urlsafe(32),
+            state=state or secrets.token_urlsafe(32),
             nonce=secrets.token_urlsafe(32),
             user=user,
             provider=config.key,
@@ -209,7 +215,7 @@ def redeem(*, user: Any, ticket: str, meaning: str, binding: str) -> Reauthentic
     if not spent:
         raise ReauthenticationRefused("This re-authentication was already used for a signature.")
     return Reauthentication(
-        method="oidc",
+        method=request.provider,
         provider=request.provider,
         subject=request.subject,
         auth_time=request.auth_time,
@@ -217,3 +223,62 @@ def redeem(*, user: Any, ticket: str, meaning: str, binding: str) -> Reauthentic
         acr=request.acr,
         amr=tuple(request.amr),
     )
+
+
+def complete_saml_reauth(*, user: Any, config: Any, answer: Any) -> ReauthRequest:
+    """The SAML counterpart of `complete_reauth`: the response answers the pending
+    ForceAuthn request (pysaml2 checked InResponseTo, signature, audience and
+    validity), names the signer's linked subject, and its AuthnInstant is not before
+    the request."""
+    request = ReauthRequest.objects.filter(
+        state=answer.in_response_to, user=user, provider=config.key
+    ).first()
+    if request is None:
+        raise _refused(None, user, "This re-authentication does not belong to a pending signature.")
+    if request.authenticated_at is not None or request.refused:
+        raise _refused(request, user, "This re-authentication answer was already used (replayed).")
+    linked = ExternalIdentity.objects.filter(provider=config.key, user=user).first()
+    if linked is None or answer.subject != linked.subject:
+        raise _refused(
+            request, user, "The identity provider re-authenticated another person, not the signer."
+        )
+    when = answer.authn_instant
+    if when is None:
+        raise _refused(request, user, "The SAML assertion has no AuthnInstant.")
+    earliest = request.requested_at.replace(microsecond=0) - dt.timedelta(
+        seconds=config.auth_time_skew
+    )
+    if when < earliest:
+        raise _refused(
+            request,
+            user,
+            f"The identity provider did not ask for your credentials again: it reports a "
+            f"sign-in at {when:%Y-%m-%d %H:%M:%S} UTC, before this signature was requested "
+            "(ForceAuthn ignored). Signing needs a fresh re-authentication.",
+            auth_time=when.isoformat(),
+        )
+    with transaction.atomic():
+        updated = ReauthRequest.objects.filter(pk=request.pk, authenticated_at__isnull=True).update(
+            authenticated_at=timezone.now(),
+            auth_time=when,
+            acr=answer.authn_context,
+            amr=[],
+            subject=linked.subject,
+        )
+        if not updated:
+            raise _refused(
+                request, user, "This re-authentication answer was already used (replayed)."
+            )
+        audit.record(
+            "identity.reauth.completed",
+            object_type="accounts.user",
+            object_id=user.pk,
+            actor=user,
+            detail={
+                "ticket": request.ticket,
+                "auth_time": when.isoformat(),
+                "meaning": request.meaning,
+            },
+        )
+    request.refresh_from_db()
+    return request

@@ -9,4 +9,8 @@ urlpatterns = [
     path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
     path("oidc/reauth/callback/", views.reauth_callback, name="reauth_callback"),
     path("logout/", views.logout, name="logout"),
+    path("saml/metadata/", views.saml_metadata, name="saml_metadata"),
+    path("saml/login/", views.saml_login, name="saml_login"),
+    path("saml/acs/", views.saml_acs, name="saml_acs"),
+    path("saml/acs/<str:key>/", views.saml_continue, name="saml_continue"),
 ]

@@ -2,19 +2,24 @@
 one function of `oidc`, `services` or `reauth` and redirects."""
 
 import logging
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.http import Http404, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qualify.accounts.passwords import local_password_disabled
-from qualify.identity import oidc, reauth, services
+from qualify.identity import oidc, reauth, saml, services
 from qualify.identity.config import oidc_config
+from qualify.identity.models import SamlInbox
 
 log = logging.getLogger("qualify.identity")
 
@@ -94,6 +99,9 @@ def start_reauth(request, *, meaning: str, obj, return_url: str):
     """For a signing page: record the request for this one pending signature and send
     the browser to the provider with forced re-authentication. Returns the redirect,
     or raises reauth.ReauthImpossible (audited) with the reason."""
+    sso = request.session.get(SESSION_SSO) or {}
+    if sso.get("provider") == saml.SAML:
+        return _start_saml_reauth(request, meaning=meaning, obj=obj, return_url=return_url)
     config = oidc_config()
     pending = reauth.request_reauth(
         user=request.user, config=config, meaning=meaning, obj=obj, return_url=return_url
@@ -116,10 +124,18 @@ def start_reauth(request, *, meaning: str, obj, return_url: str):
 def signs_through_provider(request) -> bool:
     """Does this person's signing dialog re-authenticate at the provider? When they
     signed in through it, or when local passwords are off for them."""
-    config = oidc_config()
+    sso = request.session.get(SESSION_SSO) or {}
+    config = saml.saml_config() if sso.get("provider") == saml.SAML else oidc_config()
     if not reauth.may_reauthenticate(request.user, config):
         return False
     return bool(request.session.get(SESSION_SSO)) or local_password_disabled(request.user)
+
+
+def provider_name(request) -> str:
+    """The name of the provider this person signs through, for the signing dialog."""
+    sso = request.session.get(SESSION_SSO) or {}
+    config = saml.saml_config() if sso.get("provider") == saml.SAML else oidc_config()
+    return config.name if config else ""
 
 
 @require_POST
@@ -134,3 +150,128 @@ def logout(request):
         if url:
             return HttpResponseRedirect(url)
     return redirect("login")
+
+
+# --- SAML 2.0 ----------------------------------------------------------------------
+
+SAML_OUTSTANDING = "qualify_saml_outstanding"
+
+
+def _saml_config():
+    config = saml.saml_config()
+    if config is None:
+        raise Http404("SAML sign-in is not configured.")
+    return config
+
+
+def _remember(request, request_id: str, purpose: str) -> None:
+    outstanding = dict(request.session.get(SAML_OUTSTANDING) or {})
+    outstanding[request_id] = purpose
+    request.session[SAML_OUTSTANDING] = outstanding
+
+
+@require_GET
+def saml_metadata(request):
+    """The service provider's metadata, for the provider (metadata exchange)."""
+    config = _saml_config()
+    return HttpResponse(
+        saml.metadata_xml(config, request), content_type="application/samlmetadata+xml"
+    )
+
+
+@require_GET
+def saml_login(request):
+    config = _saml_config()
+    following = _safe_next(request, request.GET.get("next", ""))
+    try:
+        request_id, location = saml.authn_request(config, request, force=False)
+    except saml.SamlRefused as error:
+        services.refuse(config.key, str(error))
+        messages.error(request, str(error))
+        return redirect("login")
+    _remember(request, request_id, "login:" + following)
+    return HttpResponseRedirect(location)
+
+
+def _start_saml_reauth(request, *, meaning: str, obj, return_url: str):
+    config = saml.saml_config()
+    if config is None:
+        raise reauth._refused(None, request.user, "SAML sign-in is not configured.")
+    try:
+        request_id, location = saml.authn_request(config, request, force=True)
+    except saml.SamlRefused as error:
+        raise reauth._refused(None, request.user, str(error)) from None
+    reauth.request_reauth(
+        user=request.user,
+        config=config,
+        meaning=meaning,
+        obj=obj,
+        return_url=return_url,
+        state=request_id,
+    )
+    _remember(request, request_id, "reauth")
+    request.session["qualify_reauth_return"] = return_url
+    return HttpResponseRedirect(location)
+
+
+@csrf_exempt
+@require_POST
+def saml_acs(request):
+    """The provider's cross-site POST carries no session cookie (SameSite=Lax): keep
+    the response for the same-site GET that follows, which does."""
+    _saml_config()
+    key = secrets.token_urlsafe(32)
+    SamlInbox.objects.create(
+        key=key,
+        response=request.POST.get("SAMLResponse", "")[:1_000_000],
+        relay_state=request.POST.get("RelayState", "")[:500],
+        received_at=timezone.now(),
+    )
+    return HttpResponseRedirect(reverse("identity:saml_continue", args=[key]))
+
+
+@require_GET
+def saml_continue(request, key: str):
+    config = _saml_config()
+    with transaction.atomic():
+        held = SamlInbox.objects.select_for_update().filter(key=key).first()
+        raw = held.response if held else ""
+        if held is not None:
+            held.delete()
+    outstanding = dict(request.session.get(SAML_OUTSTANDING) or {})
+    try:
+        answer = saml.parse_response(config, request, raw, outstanding)
+    except saml.SamlRefused as error:
+        if request.user.is_authenticated and "reauth" in outstanding.values():
+            reauth._refused(None, request.user, str(error))
+            messages.error(request, f"Signature not possible. {error}")
+            return HttpResponseRedirect(
+                _safe_next(request, request.session.get("qualify_reauth_return") or "/")
+            )
+        services.refuse(config.key, str(error))
+        messages.error(request, f"Sign-in refused. {error}")
+        return redirect("login")
+    purpose = outstanding.pop(answer.in_response_to, "")
+    request.session[SAML_OUTSTANDING] = outstanding  # each request is answered once
+    if purpose == "reauth":
+        if not request.user.is_authenticated:
+            return redirect("login")
+        try:
+            done = reauth.complete_saml_reauth(user=request.user, config=config, answer=answer)
+        except reauth.ReauthImpossible as error:
+            messages.error(request, f"Signature not possible. {error}")
+            pending = request.session.get("qualify_reauth_return") or "/"
+            return HttpResponseRedirect(_safe_next(request, pending))
+        messages.success(
+            request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
+        )
+        return HttpResponseRedirect(f"{_safe_next(request, done.return_url)}?reauth={done.ticket}")
+    try:
+        user = services.sign_in(config=config, claims=answer.claims(config))
+    except services.SignInRefused as error:
+        messages.error(request, f"Sign-in refused. {error}")
+        return redirect("login")
+    following = purpose.removeprefix("login:") or "/"
+    auth_login(request, user, backend=BACKEND)
+    request.session[SESSION_SSO] = {"provider": config.key, "sub": answer.subject}
+    return HttpResponseRedirect(_safe_next(request, following))

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.identity import provider as idp
+from tests.identity import saml_provider
 from tests.web.pages_support import plant, reading  # noqa: F401
 
 
@@ -32,3 +33,25 @@ def sso(oidc_provider, settings):
     settings.QUALIFY_OIDC_CREATE_USERS = False
     settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS = 0
     return oidc_provider
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory):
+    started = saml_provider.start(tmp_path_factory.mktemp("saml-idp"))
+    started.metadata_file = tmp_path_factory.mktemp("saml-sp") / "idp-metadata.xml"
+    started.metadata_file.write_text(started.metadata())
+    yield started
+    saml_provider.stop(started)
+
+
+@pytest.fixture
+def saml_sso(saml_idp, settings, client):
+    """Qualify configured for the SAML IdP, metadata exchanged both ways."""
+    settings.QUALIFY_SAML_IDP_METADATA_FILE = str(saml_idp.metadata_file)
+    settings.QUALIFY_SAML_NAME = "Example SAML IdP"
+    settings.QUALIFY_OIDC_ROLE_PREFIX = "qualify-"
+    settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS = 0
+    sp_metadata = client.get("/identity/saml/metadata/").content.decode()
+    saml_idp.control(mode="normal", sp_metadata=sp_metadata)
+    saml_idp.browsers.clear()
+    return saml_idp

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from qualify.identity import reauth
-from qualify.identity.config import oidc_config
-from qualify.identity.views import start_reauth
+from qualify.identity.views import provider_name, start_reauth
 from qualify.quality.queries import work
 from qualify.signatures.services import Credentials
 from qualify.training.services import record_read_and_understood
@@ -44,14 +43,13 @@ def assignment_sso(request, item, *, delta, missing):
                 request, f"Signed: you read and understood {what}. {work.next_actor(work.READ)}"
             )
             return redirect("web:employee_record", pk=record.pk)
-    config = oidc_config()
     return render(
         request,
         "web/employee/assignment.html",
         {
             "assignment": item,
             "form": None,
-            "sso": {"name": config.name if config else "", "ticket": ticket, "problem": problem},
+            "sso": {"name": provider_name(request), "ticket": ticket, "problem": problem},
             "zone": zone_of(request.user),
             "delta": delta,
             "missing": missing,
