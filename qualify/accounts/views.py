@@ -27,7 +27,9 @@ class LoginView(auth_views.LoginView):
             "empty_installation": installation.is_empty(),
             # Issue 16: single sign-on is offered when an OpenID provider is configured.
             "sso_name": settings.QUALIFY_OIDC_NAME if settings.QUALIFY_OIDC_ISSUER else "",
-            "saml_name": settings.QUALIFY_SAML_NAME if settings.QUALIFY_SAML_IDP_METADATA_FILE else "",
+            "saml_name": settings.QUALIFY_SAML_NAME
+            if settings.QUALIFY_SAML_IDP_METADATA_FILE
+            else "",
         }
 
     def form_valid(self, form):
