@@ -195,3 +195,30 @@ def test_grace_matches_a_plain_reading_of_q10(grace, months, assignments, at_off
         assert answer.qualified == expected
         assert answer.in_grace == in_grace
         transaction.set_rollback(True)
+
+
+@pytest.mark.requirement("Q10", "P45", "Q9")
+def test_in_grace_is_said_the_same_by_the_gate_api_the_cli_and_the_report(h):
+    """P45: one answer, in the same words on every interface."""
+    from qualify.api.views.gate import answer_json as api_json
+    from qualify.reports.library.qualified import reasons as report_reasons
+    from qualify.training.management.commands.qualified import answer_json as cli_json
+
+    doc = h.document(versions=[(-60, True)])
+    p = h.person()
+    r = h.requirement(doc, recurrence_months=1)
+    r.grace_days = 5
+    r.save()
+    h.record(p, r, completed=day(0))
+    expiry = engine.add_months(day(0), 1)
+    h.assign(p, r, due=expiry, created=expiry - dt.timedelta(days=10))
+    answer = engine.document_qualification(p, doc, at=expiry + dt.timedelta(days=1))
+    api = api_json(answer)
+    assert api["qualified"] is True
+    assert api["in_grace"] is True
+    assert api["requirements"][0]["in_grace"] is True
+    assert api["grace_ends"].startswith(f"{(expiry + dt.timedelta(days=5)):%Y-%m-%d}")
+    cli = cli_json(answer)
+    assert cli["in_grace"] is True
+    assert cli["requirements"][0]["in_grace"] is True
+    assert report_reasons(answer.requirements[0]).startswith("qualified (in grace) until")

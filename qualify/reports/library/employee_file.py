@@ -148,6 +148,9 @@ class EmployeeFile(Report):
             detail = "required by " + ", ".join(because)
             if answer.reasons:
                 detail += "; " + "; ".join(r.label for r in answer.reasons)
+            if answer.in_grace:  # Q10, in the engine's words
+                ends = answer.grace_ends.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                detail += f"; {answer.state_label} until {ends}"
             yield {
                 "fact": "required",
                 "item": requirement.title,
