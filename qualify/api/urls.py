@@ -7,6 +7,7 @@ from qualify.api.views import (
     assessments,
     assignments,
     audit,
+    audit_reviews,
     completion,
     documents,
     executions,
@@ -216,6 +217,23 @@ urlpatterns = [
     path("quality/deviations/", quality.DeviationsView.as_view(), name="deviations"),
     path("quality/change-controls/", quality.ChangeControlsView.as_view(), name="change-controls"),
     path("audit/events/", audit.AuditEventsView.as_view(), name="audit-events"),
+    # Audit-trail review (Annex 11 §9), the same services as the pages.
+    path("audit/reviews/", audit_reviews.ReviewsView.as_view(), name="audit-reviews"),
+    path("audit/reviews/due/", audit_reviews.DueView.as_view(), name="audit-reviews-due"),
+    path("audit/reviews/<int:pk>/", audit_reviews.ReviewView.as_view(), name="audit-review"),
+    path(
+        "audit/reviews/<int:pk>/entries/",
+        audit_reviews.EntriesView.as_view(),
+        name="audit-review-entries",
+    ),
+    path(
+        "audit/reviews/<int:pk>/findings/",
+        audit_reviews.FindingsView.as_view(),
+        name="audit-review-findings",
+    ),
+    path(
+        "audit/reviews/<int:pk>/sign/", audit_reviews.SignView.as_view(), name="audit-review-sign"
+    ),
     path(
         "users/<int:pk>/access-history/",
         accounts.UserAccessHistoryView.as_view(),

@@ -90,7 +90,8 @@ def _run(content: bytes, resources, out: list[str]) -> None:
                 elif t.startswith(b"<"):
                     line.append(_decode(bytes.fromhex(t[1:-1].decode()), current))
         elif op in ("ET", "Td", "TD", "T*", "Tm"):
-            if line and op in ("ET", "T*"):
+            # A new text position starts a new line (the exports set one per line).
+            if line:
                 out.append("".join(line))
                 line = []
         elif op == "Do" and operands:

@@ -87,7 +87,18 @@ class _Pages:
         _fonts()
         self.width, self.height = landscape(A4)
         self.margin = 14 * mm
-        self.canvas = Canvas(target, pagesize=(self.width, self.height), pageCompression=1)
+        # lang: the document's language in the catalog (/Lang), for screen readers;
+        # reportlab writes no structure tree, so that is as far as it goes (not tagged).
+        # initialFontName: every page's preamble names a font; reportlab's default is
+        # Helvetica, which is never embedded, so it is ours.
+        self.canvas = Canvas(
+            target,
+            pagesize=(self.width, self.height),
+            pageCompression=1,
+            lang="en",
+            initialFontName=FONT,
+            initialFontSize=7,
+        )
         self.canvas.setTitle(title)
         self.canvas.setAuthor("Qualify")
         self.canvas.setCreator("Qualify reports")
