@@ -769,6 +769,7 @@ POLICY: dict[str, Rule] = {
     "web:content_launch": ELEARNING,
     "web:content_commit": ELEARNING,
     "web:content_sign": ELEARNING,
+    "web:content_status": ELEARNING,
     "web:content_file": PACKAGE_FILES,
     "web:content_cmi5_fetch": XAPI,
     "web:content_xapi_about": PUBLIC,

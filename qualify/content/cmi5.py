@@ -355,7 +355,26 @@ def statements_store(
 ) -> list[str]:
     """Store the AU's statements (all or none). Answers their ids. A statement with an
     id already stored and the same content is accepted again without a second copy; a
-    different one with that id is a conflict (409)."""
+    different one with that id is a conflict (409). A batch refused by the cmi5 rules
+    (403: another actor, another registration…) is audited after its rollback (A5)."""
+    try:
+        return _store_batch(session=session, statements=statements, statement_id=statement_id)
+    except XapiError as error:
+        if error.status == 403:
+            attempt = session.attempt
+            audit.record_refusal(
+                "content.xapi.refused",
+                actor=attempt.person.user,
+                why=str(error),
+                obj=attempt,
+                detail={"session": str(session.session_id), "au": session.au},
+            )
+        raise
+
+
+def _store_batch(
+    *, session: Cmi5Session, statements: list[Any], statement_id: str | None
+) -> list[str]:
     with transaction.atomic():
         session = (
             Cmi5Session.objects.select_for_update()

@@ -15,6 +15,7 @@ from qualify.content.models import AttemptStatus, RuntimeCommit, ScoState
 from qualify.guards import AlreadyDone
 from qualify.signatures.models import Signature
 from qualify.training.models import AssignmentStatus, Method
+from qualify.web.content.views import commit_key
 from tests.content import packages
 from tests.training.support import DAY, creds
 
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.requirement("P48")
 
 
 def commit(client, attempt, item, cmi, *, at, final=False):
-    url = f"/content/attempts/{attempt.pk}/commit/?item={item}" + ("&final=true" if final else "")
+    key = commit_key(attempt, attempt.person.user)
+    url = f"/content/attempts/{attempt.pk}/commit/?item={item}&key={key}" + (
+        "&final=true" if final else ""
+    )
     body = {"cmi": cmi, "capturedAt": at}
     return client.post(url, data=json.dumps(body), content_type="application/json").json()
 
@@ -157,13 +161,33 @@ def test_a_non_conforming_value_is_refused_with_the_scorm_error_and_kept(
 def test_a_commit_that_is_not_cmi_json_is_refused_and_kept(client, course12):
     attempt, learner, _ = course12
     client.force_login(learner.user)
+    key = commit_key(attempt, learner.user)
     response = client.post(
-        f"/content/attempts/{attempt.pk}/commit/?item=sco1",
+        f"/content/attempts/{attempt.pk}/commit/?item=sco1&key={key}",
         data="not json",
         content_type="text/plain",
     )
     assert response.json()["result"] is False
     assert RuntimeCommit.objects.get(attempt=attempt).body == {"raw": "not json"}
+
+
+def test_a_final_commit_sent_as_a_beacon_is_accepted_with_the_url_key(course12):
+    """navigator.sendBeacon sends text/plain with no CSRF header: the key in the URL
+    stands in for the CSRF token (the test client enforces CSRF here)."""
+    from django.test import Client
+
+    attempt, learner, _ = course12
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner.user)
+    body = json.dumps({"cmi": {"core": {"lesson_location": "6"}}, "capturedAt": 9})
+    url = f"/content/attempts/{attempt.pk}/commit/?item=sco1&final=true"
+    refused = browser.post(url + "&key=forged", data=body, content_type="text/plain")
+    assert refused.status_code == 403
+    assert not RuntimeCommit.objects.exists()
+    key = commit_key(attempt, learner.user)
+    accepted = browser.post(f"{url}&key={key}", data=body, content_type="text/plain")
+    assert accepted.json()["result"] is True
+    assert ScoState.objects.get(attempt=attempt).cmi == {"cmi.core.lesson_location": "6"}
 
 
 def test_another_person_cannot_commit_to_an_attempt(client, plant, course12):
@@ -354,3 +378,34 @@ def test_a_non_conforming_2004_value_answers_the_general_commit_failure(
     client.force_login(learner.user)
     answer = commit(client, attempt, "part1", cmi, at=1)
     assert (answer["result"], answer["errorCode"], answer["problems"]) == (False, 391, [problem])
+
+
+@pytest.mark.requirement("P51", "A4")
+def test_the_trail_verifies_after_a_package_is_replaced_played_and_signed(client, plant, scorm12):
+    """Every audited content row (package, attempt) matches its last audit event."""
+    from django.core.files.base import ContentFile
+
+    from qualify.audit.verify import verify_trail
+    from qualify.documents import services as documents
+
+    document, _requirement, learner, assignment = plant.course(scorm12)
+    draft = documents.version_draft(
+        actor=plant.doc_controller,
+        document=document,
+        revision="2",
+        change_summary="Next",
+        file=ContentFile(scorm12, name="a.zip"),
+    )
+    documents.version_update_draft(
+        actor=plant.doc_controller,
+        version=draft,
+        reason="Two SCOs",
+        file=ContentFile(packages.scorm2004_package(), name="b.zip"),
+    )
+    attempt = services.attempt_open(actor=learner.user, assignment=assignment)
+    client.force_login(learner.user)
+    done = {"core": {"lesson_status": "passed", "score": {"raw": "85"}}}
+    commit(client, attempt, "sco1", done, at=1, final=True)
+    services.attempt_sign(actor=learner.user, attempt=attempt, credentials=creds(learner.user))
+    report = verify_trail()
+    assert report.ok, [str(p) for p in report.problems]

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from qualify.audit.models import AuditEvent
 from qualify.content import cmi5, services
 from qualify.content.models import AttemptStatus, Statement
 from qualify.training.models import AssignmentStatus
@@ -237,7 +238,7 @@ def test_put_stores_under_the_given_id_once_and_conflicts_on_a_different_one(cli
 def test_a_statement_with_a_wrong_actor_or_registration_is_refused_and_nothing_stored(
     client, course, change, status
 ):
-    _attempt, learner, assignment = course
+    attempt, learner, assignment = course
     au = launch(client, learner, assignment)
     au.start()
     before = Statement.objects.count()
@@ -245,6 +246,13 @@ def test_a_statement_with_a_wrong_actor_or_registration_is_refused_and_nothing_s
     assert answer.status_code == status
     assert answer["X-Experience-API-Version"] == "1.0.3"
     assert Statement.objects.count() == before
+    refused = AuditEvent.objects.filter(action="content.xapi.refused")
+    if status == 403:
+        [event] = refused
+        assert event.object_id == str(attempt.pk)
+        assert answer.json()["error"] in event.entry
+    else:
+        assert not refused.exists()
 
 
 @pytest.mark.requirement("P49")

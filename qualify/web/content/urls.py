@@ -6,6 +6,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.launch, name="content_launch"),
     path("attempts/<int:pk>/commit/", views.commit, name="content_commit"),
     path("attempts/<int:pk>/sign/", views.sign, name="content_sign"),
+    path("attempts/<int:pk>/status/", views.status, name="content_status"),
     path("files/<int:version>/<path:path>", views.package_file, name="content_file"),
     path("cmi5/fetch/<str:key>/", xapi.cmi5_fetch, name="content_cmi5_fetch"),
     path("xapi/about", xapi.about, name="content_xapi_about"),

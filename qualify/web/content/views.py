@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from qualify.content import cmi5, queries, services
@@ -88,8 +90,13 @@ def launch(request, pk: int):
             "launch": base + item.href,
             "commit": reverse("web:content_commit", args=[attempt.pk])
             + "?item="
-            + _q(item.identifier),
+            + _q(item.identifier)
+            + "&key="
+            + commit_key(attempt, request.user),
             "status": reverse("web:content_launch", args=[assignment.pk]),
+            "state": reverse("web:content_status", args=[attempt.pk])
+            + "?item="
+            + _q(item.identifier),
             "cmi": services.launch_data(attempt, item),
             "course": f"qualify-attempt-{attempt.pk}-{item.identifier}",
         }
@@ -102,12 +109,41 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+def commit_key(attempt: Attempt, user) -> str:
+    """The commit URL's secret: it stands in for the CSRF token, which the adapter's
+    final commit (sent with navigator.sendBeacon, which carries no custom header) cannot
+    send. Bound to the attempt and the learner; a page of another site cannot know it."""
+    return salted_hmac("qualify.content.commit", f"{attempt.pk}:{user.pk}").hexdigest()
+
+
+def status(request, pk: int):
+    """What the server holds for an attempt and one of its SCOs: the player asks after
+    Terminate/LMSFinish, whose final commit goes by navigator.sendBeacon and may still
+    be on its way, before it leaves the page."""
+    attempt = queries.my_attempt(request.user, pk)
+    state = attempt.scos.filter(item=request.GET.get("item", "")).first()
+    return JsonResponse(
+        {
+            "status": attempt.status,
+            "captured": state.last_sequence if state else 0,
+            "terminated": bool(state and state.terminated),
+        }
+    )
+
+
+@csrf_exempt
 @require_POST
 def commit(request, pk: int):
-    """The SCORM adapter's commits (scorm-again, "flattened" JSON). Answers what the
-    adapter reads: {"result": true|false, "errorCode": n}."""
+    """The SCORM adapter's commits (scorm-again, JSON). Answers what the adapter reads:
+    {"result": true|false, "errorCode": n}. The session authenticates; the key in the
+    URL (commit_key) replaces the CSRF token."""
     attempt = queries.my_attempt(request.user, pk)
     code = 101 if attempt.package.kind == SCORM12 else 391
+    if not constant_time_compare(request.GET.get("key", ""), commit_key(attempt, request.user)):
+        return JsonResponse(
+            {"result": False, "errorCode": code, "problems": ["The commit key is wrong."]},
+            status=403,
+        )
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):

@@ -18,7 +18,7 @@
   var config = JSON.parse(document.getElementById("player-config").textContent);
   var frame = document.getElementById("sco-frame");
   var message = document.getElementById("player-message");
-  var csrf = (document.body.getAttribute("hx-headers") || "").match(/"X-CSRFToken":\s*"([^"]+)"/);
+  var lastCaptured = 0;
   var settings = {
     lmsCommitUrl: config.commit,
     dataCommitFormat: "json",
@@ -26,7 +26,8 @@
     autocommitSeconds: 10,
     includeCommitSequence: true,
     terminateCommitParam: "final",
-    xhrHeaders: csrf ? { "X-CSRFToken": csrf[1] } : {},
+    // The commit URL carries its own key instead of a CSRF header: the final commit
+    // may go by navigator.sendBeacon, which sends no custom header.
     enableOfflineSupport: true,
     courseId: config.course,
     syncOnInitialize: true,
@@ -35,6 +36,7 @@
     logLevel: 4,
     requestHandler: function (commit) {
       commit.capturedAt = Date.now();
+      lastCaptured = commit.capturedAt;
       return commit;
     },
   };
@@ -48,9 +50,28 @@
   }
   api.loadFromFlattenedJSON(config.cmi, "");
 
+  // The final commit goes by navigator.sendBeacon: before leaving, wait (at most 5 s)
+  // until the server holds it, so the next page shows what was just done.
+  function settled(then) {
+    var deadline = Date.now() + 5000;
+    function ask() {
+      fetch(config.state, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (state) {
+          if (state.captured >= lastCaptured || Date.now() > deadline) { then(); }
+          else { window.setTimeout(ask, 200); }
+        })
+        .catch(function () {
+          if (Date.now() > deadline) { then(); } else { window.setTimeout(ask, 500); }
+        });
+    }
+    ask();
+  }
   function go(itemId, ended) {
     var url = config.status + "?item=" + encodeURIComponent(itemId);
-    window.location.assign(ended ? url + "&ended=1" : url);
+    settled(function () {
+      window.location.assign(ended ? url + "&ended=1" : url);
+    });
   }
   function neighbour(step) {
     var index = config.items.indexOf(config.item) + step;
