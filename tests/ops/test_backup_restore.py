@@ -1,0 +1,171 @@
+"""P68: `qualify backup` then `qualify restore` on another installation gives a trail that
+`audit verify` finds intact with the same size and root; a backup whose files or
+recorded roots do not match is refused and leaves the target empty.
+
+Driven through the command line in subprocesses, as an IT department runs it, on the
+database engine of this test run (SQLite files, or PostgreSQL databases of their own)."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+pytestmark = [pytest.mark.requirement("P68"), pytest.mark.django_db]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"] or "postgres",
+        password=settings["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(sql)
+
+
+class Installation:
+    def __init__(self, folder: Path, vendor: str):
+        self.folder = folder
+        folder.mkdir(parents=True)
+        if vendor == "postgresql":
+            self.dbname = f"qualify_ops_bk_{uuid.uuid4().hex[:10]}"
+            _pg_admin(f"CREATE DATABASE {self.dbname}")
+            s = connection.settings_dict
+            url = (
+                f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:"
+                f"{s['PORT'] or 5432}/{self.dbname}"
+            )
+        else:
+            self.dbname = None
+            url = f"sqlite:///{folder / 'qualify.sqlite3'}"
+        self.env = {
+            **os.environ,
+            "QUALIFY_VAR_DIR": str(folder),
+            "QUALIFY_DATABASE_URL": url,
+            "QUALIFY_SECRET_KEY": "backup-test-secret-key-" + "x" * 40,
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "qualify", *args],
+            cwd=ROOT,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"qualify {' '.join(args)}: {result.stdout}\n{result.stderr}")
+        return result
+
+    def roots(self) -> tuple[str, str]:
+        out = self.run("audit", "verify").stdout
+        found = re.search(r"audit trail intact; (\d+) events, root ([0-9a-f]{64})", out)
+        assert found, out
+        return found.group(1), found.group(2)
+
+    def drop(self) -> None:
+        if self.dbname:
+            _pg_admin(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
+
+
+@pytest.fixture
+def installations(tmp_path):
+    made = []
+
+    def make(name):
+        made.append(Installation(tmp_path / name, connection.vendor))
+        return made[-1]
+
+    yield make
+    for installation in made:
+        installation.drop()
+
+
+def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, installations):
+    source = installations("source")
+    source.run("migrate", "--no-input")
+    source.run(
+        "setup",
+        "--no-input",
+        QUALIFY_SETUP_USERNAME="admin",
+        QUALIFY_SETUP_NAME="Alex Admin",
+        QUALIFY_SETUP_EMAIL="admin@plant.example",
+        QUALIFY_SETUP_PASSWORD="Backup-test-2026!",
+        QUALIFY_SETUP_INSTALLATION="Backup test plant",
+        QUALIFY_SETUP_SITE_CODE="DUB",
+        QUALIFY_SETUP_SITE_NAME="Dublin",
+        QUALIFY_SETUP_TIME_ZONE="Europe/Dublin",
+    )
+    source.run("audit", "checkpoint")
+    (source.folder / "media").mkdir(exist_ok=True)
+    (source.folder / "media" / "sop.txt").write_text("an uploaded file\n")
+    before = source.roots()
+    assert int(before[0]) > 0
+
+    backup = tmp_path / "backup"
+    made = source.run("backup", "--out", str(backup)).stdout
+    assert f"{before[0]} events, root {before[1]}" in made
+    assert (backup / "manifest.json").is_file()
+    assert (backup / "keys" / "site-key.pem").is_file()
+    assert (backup / "keys" / "checkpoints.log").is_file()
+
+    target = installations("target")
+    restored = target.run("restore", str(backup)).stdout
+    assert "the roots equal the backup's" in restored
+    assert target.roots() == before
+    assert (target.folder / "media" / "sop.txt").read_text() == "an uploaded file\n"
+
+    # Restoring twice is refused: the target is no longer empty.
+    again = target.run("restore", str(backup), check=False)
+    assert again.returncode != 0
+    assert "the database is not empty" in again.stderr
+
+
+def test_a_backup_that_does_not_match_is_refused_and_leaves_nothing(tmp_path, installations):
+    source = installations("source")
+    source.run("migrate", "--no-input")
+    source.run("audit", "keygen")
+    source.run("audit", "baseline", "--reason", "backup test")
+    backup = tmp_path / "backup"
+    source.run("backup", "--out", str(backup), "--no-media")
+
+    altered = tmp_path / "altered"
+    shutil.copytree(backup, altered)
+    database = next(p for p in altered.iterdir() if p.name.startswith("database."))
+    with database.open("r+b") as handle:
+        handle.seek(200)
+        byte = handle.read(1)
+        handle.seek(200)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    target = installations("target")
+    refused = target.run("restore", str(altered), check=False)
+    assert refused.returncode != 0
+    assert "does not match its SHA-256" in refused.stderr
+
+    # A manifest that claims another root: loaded, verified, found different, undone.
+    claimed = tmp_path / "claimed"
+    shutil.copytree(backup, claimed)
+    manifest = (claimed / "manifest.json").read_text()
+    manifest = re.sub(r'"root_hash": "[0-9a-f]{64}"', '"root_hash": "' + "0" * 64 + '"', manifest)
+    (claimed / "manifest.json").write_text(manifest)
+    refused = target.run("restore", str(claimed), check=False)
+    assert refused.returncode != 0
+    assert "the backup recorded" in refused.stderr
+    assert not (target.folder / "checkpoint-ed25519.pem").exists()  # the key put back out
+    empty = target.run("restore", str(backup))  # the target was left empty: this works
+    assert "the roots equal the backup's" in empty.stdout
