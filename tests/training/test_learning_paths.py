@@ -223,3 +223,19 @@ def test_the_learner_sees_the_locked_item_and_the_path_page(client, plant, induc
     view = client.get(reverse("web:employee_assignment", args=[assignment.pk])).content.decode()
     assert "cannot be started before its prerequisite is complete and valid" in view
     assert "Sign: read and understood" not in view
+
+
+@pytest.mark.requirement("L4", "P43")
+def test_the_curriculum_page_refuses_a_cycle_with_the_loop_named(client, plant, induction):
+    """Bad input on the page: the refusal names the loop, nothing is added."""
+    from django.urls import reverse
+
+    _, a, b = induction
+    other = training.curriculum_create(actor=plant.coordinator, code="ADV", title="Advanced")
+    training.curriculum_item_add(actor=plant.coordinator, curriculum=other, requirement=b)
+    client.force_login(plant.coordinator)
+    url = reverse("web:coordinator_curriculum", args=[other.pk])
+    response = client.post(url, {"requirement": a.pk, "prerequisite": b.pk})
+    assert response.status_code == 422
+    assert "would make a cycle (A-RU needs B-RU needs A-RU)" in response.content.decode()
+    assert not other.items.filter(requirement=a).exists()
