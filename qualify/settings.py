@@ -456,5 +456,16 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("QUALIFY_LOG_LEVEL", "WARNING")},
 }
+# Issue 18: with several app servers, QUALIFY_REDIS_URL (redis://host:6379/0) makes the
+# cache shared, so throttles count across servers; sessions are then cached in Redis and
+# kept in the database (a Redis restart logs nobody out). Without it: per-process cache.
+if env_str("QUALIFY_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("QUALIFY_REDIS_URL"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Issue 18: /metrics answers the loopback address, or anyone with this bearer token.
 QUALIFY_METRICS_TOKEN = env_str("QUALIFY_METRICS_TOKEN", "")

@@ -12,11 +12,14 @@ never imports it (P2), so the reminders are reached by name: the `reminders`
 command, or the `send_reminders` task for the worker.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.utils.module_loading import import_string
 
 from qualify.audit.checkpoints import checkpoint_create
@@ -25,6 +28,27 @@ from qualify.audit.tasks import sign_checkpoint
 from qualify.training import scheduler, tasks
 
 REMINDERS_TASK = "qualify.quality.tasks.send_reminders"
+# Issue 18: with several servers each running cron, one run at a time does the daily
+# jobs; the others see the lock held and do nothing (a later run finds nothing due).
+DAILY_LOCK_KEY = 0x5155414C49465903
+
+
+@contextmanager
+def daily_lock() -> Iterator[bool]:
+    """True when this process may run the daily jobs. On PostgreSQL a session advisory
+    lock held for the run; on SQLite (one machine) always true."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [DAILY_LOCK_KEY])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [DAILY_LOCK_KEY])
 
 
 class Command(BaseCommand):
@@ -41,6 +65,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        with daily_lock() as mine:
+            if not mine:
+                self.stdout.write("the daily jobs are running on another server; nothing done")
+                return
+            self._run(**options)
+
+    def _run(self, **options):
         from qualify.audit.system import record_settings
 
         with audit_context(source="cli"):
