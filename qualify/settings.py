@@ -151,15 +151,13 @@ def _database() -> dict:
         # out per request and needs CONN_MAX_AGE 0 with a pool.
         pool = env_str("QUALIFY_DB_POOL")
         if pool:
-            from psycopg_pool import ConnectionPool
-
             low, _, high = pool.partition(":")
             config["OPTIONS"]["pool"] = {
                 "min_size": int(low),
                 "max_size": int(high or low),
                 "timeout": 10,
-                # A broken connection (database restarted) is found before use.
-                "check": ConnectionPool.check_connection,
+                # Django passes psycopg_pool's check_connection itself: a connection
+                # broken by a database restart is found before it is handed out.
             }
             config["CONN_MAX_AGE"] = 0
             config["CONN_HEALTH_CHECKS"] = False
