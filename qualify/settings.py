@@ -152,6 +152,8 @@ def _database() -> dict:
         pool = env_str("QUALIFY_DB_POOL")
         if pool:
             low, _, high = pool.partition(":")
+            if not (low.isdigit() and (high or low).isdigit() and int(low) <= int(high or low)):
+                raise ValueError(f"QUALIFY_DB_POOL must look like '2:8' (MIN:MAX), got {pool!r}")
             config["OPTIONS"]["pool"] = {
                 "min_size": int(low),
                 "max_size": int(high or low),
