@@ -39,8 +39,8 @@ class ApiToken(models.Model):
         return self.name
 
     def audit_state(self) -> dict:
-        # last_used_at moves on every request and is no GxP fact; each use is an
-        # event of its own ("api.token.used").
+        # last_used_at moves with use (at most once a minute) and is no GxP fact;
+        # what a request changes is audited, what it opens is in the access log.
         return {
             "name": self.name,
             "user_id": self.user_id,
