@@ -166,7 +166,10 @@ def traceability_rows(r: dict) -> list[list[str]]:
 
 def write_pdf(out: Path, r: dict) -> Path:
     """The pack as one PDF, signed (PAdES) with the installation's report key."""
-    from qualify.reports.render.pdf import BOLD, FONT, Pages
+    # The reports' page flow (fonts embedded, "Page n of N") and their PAdES signing:
+    # one PDF look and one signing key for every document the installation hands over.
+    from qualify.reports.render.pdf import BOLD, FONT
+    from qualify.reports.render.pdf import _Pages as Pages
     from qualify.reports.signing import sign_pdf
 
     verdict = "PASS" if r["passed"] else "FAIL"
