@@ -1,41 +1,49 @@
-"""Exports of the two largest reports: the full compliance report and one year of
-audit trail (issue 13), time and peak memory against a lower bound.
+"""Exports of the two largest reports: the full compliance report and one year of audit
+trail (issue 13), time and peak memory against a lower bound measured in the same run.
 
-    python -m bench.reports [--json] [--people 3000] [--formats csv,xlsx,pdf] [--rebuild]
+    python -m bench.reports [--people 10000] [--formats csv,xlsx,pdf]
+                            [--reports compliance,audit-trail] [--json] [--rebuild]
 
 Plant: `qualify.seed.scale` with the medium shape scaled to --people (documents a fifth
-of the people; seed 42), built once into var/bench/reports-<people>.sqlite3 (or
-BENCH_DATABASE_URL). Each scale row carries its audit event, so the audit trail holds
-one event per row, all recorded within the last year.
+of the people; seed 42; --people 10000 is the medium plant), built once into
+var/bench/reports-<people>.sqlite3 (or BENCH_DATABASE_URL). Each scale row carries its
+audit event, so the audit trail holds one event per row, all recorded within the last
+year.
 
-Measured, each in turn, the best of --rounds:
+Every measurement runs in a fresh child process (`--child`), so its peak resident
+memory (ru_maxrss) is its own:
 
-* the export as the command line makes it (`qualify.reports.render.produce`, user None:
-  the whole plant) into a sink that only counts bytes, per format: wall time, and in a
-  separate pass the peak of Python allocations (tracemalloc, which slows the run, so its
-  pass is not timed);
-* the lower bound, in the same run: the very SQL the report's queries compile to (the
-  same rows, for compliance every dimension's statement), run through the database
-  cursor and fetched, nothing rendered; its time and its peak memory when the rows are
-  fetched in chunks of 2,000 (as the report streams them) and when fetched all at once.
+* idle: Django set up and the report's request parsed, nothing read. Its peak is the
+  floor every other child starts from; "memory" below is a child's peak minus it.
+* lower bound: the very SQL the report's row queries compile to (the same rows; for
+  compliance every dimension's statement), fetched through the database cursor in
+  chunks of 2,000 and written with the bare csv module into a sink that keeps nothing.
+* export: `qualify.reports.render.produce` as the command line makes it (user None:
+  the whole plant) in one format into a sink that keeps nothing (the export's bytes are
+  counted and hashed, not kept).
 
-The audit-trail export is not audited here (`produce`, not `report_export`), so that
-repeated runs read the same trail.
+Before the children run, the parent signs a checkpoint over the trail (that signing
+verifies the whole trail first, so it is timed and reported apart: an export pays it
+once when events arrived since the last checkpoint). The exports here are not audited
+(`produce`, not `report_export`), so every child rests on that same checkpoint.
 """
 
 import argparse
+import csv
 import datetime as dt
 import json
 import os
+import resource
+import subprocess
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 from bench import _django
 
 NAME = "reports"
 SEED = 42
+REPORTS = ("compliance", "audit-trail")
 
 
 class CountingSink:
@@ -55,29 +63,29 @@ class CountingSink:
         return True
 
 
-def _best(fn, rounds: int) -> tuple[float, object]:
-    best, result = None, None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        result = fn()
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    return best, result
+class _TextSink:
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        self.size += len(text.encode("utf-8"))
+        return len(text)
 
 
-def _peak(fn) -> tuple[int, object]:
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    try:
-        result = fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak, result
+def _mb(kib: float) -> str:
+    return f"{kib / 1024:.0f} MB"
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+def _request(report: str):
+    from django.utils import timezone
+
+    from qualify.reports.services import report_request
+
+    now = timezone.now()
+    raw = {}
+    if report == "audit-trail":
+        raw = {"from": (now - dt.timedelta(days=365)).isoformat(), "to": now.isoformat()}
+    return report_request(report, raw, user=None, now=now)
 
 
 def _statements(request) -> list[tuple[str, tuple]]:
@@ -102,19 +110,55 @@ def _statements(request) -> list[tuple[str, tuple]]:
     return [rows.query.sql_with_params()]
 
 
-def _raw(statements, *, chunked: bool) -> int:
+def _lower_bound(request) -> dict:
+    """The report's SQL fetched in chunks and written with the bare csv module."""
     from django.db import connection
 
+    sink = _TextSink()
+    out = csv.writer(sink)
     count = 0
+    start = time.perf_counter()
     with connection.cursor() as cursor:
-        for sql, params in statements:
+        for sql, params in _statements(request):
             cursor.execute(sql, params)
-            if chunked:
-                while batch := cursor.fetchmany(2000):
-                    count += len(batch)
-            else:
-                count += len(cursor.fetchall())
-    return count
+            while batch := cursor.fetchmany(2000):
+                out.writerows(batch)
+                count += len(batch)
+    return {"seconds": time.perf_counter() - start, "rows": count, "size": sink.size}
+
+
+def _export(request, fmt: str) -> dict:
+    from qualify.reports.render import produce
+
+    sink = CountingSink()
+    start = time.perf_counter()
+    produced = produce(request, fmt, sink)
+    return {"seconds": time.perf_counter() - start, "rows": produced.rows, "size": sink.size}
+
+
+def child(args) -> None:
+    """One measurement in this process; prints its result as JSON on the last line."""
+    _setup(args.people, migrate=False)
+    request = _request(args.report)
+    if args.child == "idle":
+        result: dict = {"seconds": 0.0, "rows": 0, "size": 0}
+    elif args.child == "lower":
+        result = _lower_bound(request)
+    else:
+        result = _export(request, args.child)
+    result["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result))
+
+
+def _run_child(people: int, report: str, what: str) -> dict:
+    command = [sys.executable, "-m", "bench.reports", "--people", str(people)]
+    command += ["--child", what, "--report", report]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{report} {what}: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{report} {what}: {result}", file=sys.stderr, flush=True)
+    return result
 
 
 def build(people: int) -> None:
@@ -126,65 +170,59 @@ def build(people: int) -> None:
         scale.build(shape, seed=SEED)
 
 
-def measure(formats: list[str], rounds: int) -> list[dict]:
-    from django.utils import timezone
-
+def measure(people: int, reports: list[str], formats: list[str]) -> list[dict]:
     from qualify.audit.models import AuditEvent
     from qualify.org.models import Person
-    from qualify.reports.render import produce
-    from qualify.reports.services import report_request
+    from qualify.reports.evidence import checkpoint_for_export
 
-    now = timezone.now()
-    year_ago = (now - dt.timedelta(days=365)).isoformat()
-    asks = {
-        "compliance": report_request("compliance", {}, user=None, now=now),
-        "audit-trail, one year": report_request(
-            "audit-trail", {"from": year_ago, "to": now.isoformat()}, user=None, now=now
-        ),
-    }
+    start = time.perf_counter()
+    checkpoint, note = checkpoint_for_export()
+    signing = time.perf_counter() - start
     rows = [
         {
             "metric": "plant: people, audit events",
             "value": f"{Person.objects.count():,}, {AuditEvent.objects.count():,}",
-        }
+        },
+        {
+            "metric": "checkpoint for the exports (signing verifies the whole trail)",
+            "value": f"{signing:.1f} s, tree size {checkpoint.tree_size:,}"
+            if checkpoint
+            else f"none: {note}",
+        },
     ]
-    for label, request in asks.items():
-        statements = _statements(request)
-        raw_s, raw_rows = _best(lambda s=statements: _raw(s, chunked=True), rounds)
-        raw_chunk_peak, _ = _peak(lambda s=statements: _raw(s, chunked=True))
-        raw_all_peak, _ = _peak(lambda s=statements: _raw(s, chunked=False))
+    for report in reports:
+        idle = _run_child(people, report, "idle")
+        lower = _run_child(people, report, "lower")
+        floor = idle["maxrss_kib"]
+        lower_mem = lower["maxrss_kib"] - floor
         rows += [
-            {"metric": f"{label}: rows", "value": f"{raw_rows:,}"},
+            {"metric": f"{report}: idle process (Django, the request parsed)", "value": _mb(floor)},
             {
-                "metric": f"{label}: lower bound, the report's SQL fetched in chunks, best of "
-                f"{rounds}",
-                "value": f"{raw_s:.2f} s, peak {_mb(raw_chunk_peak)} "
-                f"(fetched at once: {_mb(raw_all_peak)})",
+                "metric": f"{report}: lower bound, the report's SQL in chunks written by csv "
+                f"({lower['rows']:,} rows, {lower['size'] / 1e6:.1f} MB)",
+                "value": f"{lower['seconds']:.2f} s, memory +{_mb(lower_mem)}",
             },
         ]
         for fmt in formats:
-
-            def export(fmt=fmt, request=request):
-                sink = CountingSink()
-                produced = produce(request, fmt, sink)
-                return produced.rows, sink.size
-
-            seconds, (count, size) = _best(export, rounds)
-            peak, _ = _peak(export)
+            got = _run_child(people, report, fmt)
+            memory = got["maxrss_kib"] - floor
             rows += [
                 {
-                    "metric": f"{label}: {fmt} export ({count:,} rows, {_mb(size)}), best of "
-                    f"{rounds}",
-                    "value": f"{seconds:.2f} s, peak {_mb(peak)}",
+                    "metric": f"{report}: {fmt} ({got['rows']:,} rows, {got['size'] / 1e6:.1f} MB)",
+                    "value": f"{got['seconds']:.2f} s, memory +{_mb(memory)}",
                 },
                 {
-                    "metric": f"{label}: {fmt} export / lower bound",
-                    "value": f"time {seconds / raw_s:.1f}x, peak memory "
-                    f"{peak / raw_chunk_peak:.1f}x",
+                    "metric": f"{report}: {fmt} / lower bound",
+                    # Memory as the two differences: the lower bound's is often
+                    # nothing above the idle process, so a ratio would say little.
+                    "value": f"time {got['seconds'] / lower['seconds']:.1f}x, "
+                    f"memory +{_mb(memory)} against +{_mb(lower_mem)}",
                 },
             ]
-            if count != raw_rows:
-                rows.append({"metric": f"{label}: {fmt} rows differ", "value": count, "met": False})
+            if report == "compliance" and got["rows"] != lower["rows"]:
+                rows.append(
+                    {"metric": f"{report}: {fmt} rows differ", "value": got["rows"], "met": False}
+                )
     rows.append(
         {
             "metric": "load average (1 min) at the end, CPUs",
@@ -194,30 +232,39 @@ def measure(formats: list[str], rounds: int) -> list[dict]:
     return rows
 
 
+def _setup(people: int, *, migrate: bool = True) -> str:
+    name = f"reports-{people}"
+    # Its own checkpoint log: the checkpoints of this plant's trail, not another bench's.
+    os.environ["QUALIFY_CHECKPOINT_LOG"] = str(_django.BENCH_DIR / f"{name}-checkpoints.log")
+    return _django.setup(name, migrate=migrate)
+
+
 def main(argv: list[str]) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m bench.reports")
-    parser.add_argument("--people", type=int, default=3000)
+    parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--formats", default="csv,xlsx,pdf")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reports", default=",".join(REPORTS))
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the plant (SQLite)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--report", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        child(args)
+        return []
 
     name = f"reports-{args.people}"
-    # Its own checkpoint log: the checkpoints of this plant's trail, not another bench's.
-    log = _django.BENCH_DIR / f"{name}-checkpoints.log"
-    os.environ["QUALIFY_CHECKPOINT_LOG"] = str(log)
     if args.rebuild and not os.environ.get("BENCH_DATABASE_URL"):
         Path(_django.BENCH_DIR / f"{name}.sqlite3").unlink(missing_ok=True)
-        log.unlink(missing_ok=True)
-    vendor = _django.setup(name)
+        (_django.BENCH_DIR / f"{name}-checkpoints.log").unlink(missing_ok=True)
+    vendor = _setup(args.people)
     from qualify.org.models import Person
 
     if not Person.objects.exists():
         start = time.perf_counter()
         build(args.people)
         print(f"built the plant in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    rows = measure(args.formats.split(","), args.rounds)
+    rows = measure(args.people, args.reports.split(","), args.formats.split(","))
     for row in rows:
         row["benchmark"] = f"{NAME} ({vendor})"
         row.setdefault("target", "")
@@ -227,8 +274,10 @@ def main(argv: list[str]) -> list[dict]:
 
 if __name__ == "__main__":
     results = main(sys.argv[1:])
+    if "--child" in sys.argv:
+        sys.exit(0)
     if "--json" in sys.argv:
         print(json.dumps(results, default=str))
     else:
         for result in results:
-            print(f"{result['metric']}: {result['value']}")
+            print(f"{result['metric']}: {result['value']}", flush=True)

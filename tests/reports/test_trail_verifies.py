@@ -96,3 +96,35 @@ def test_a_system_history_event_edited_in_the_trail_is_named(qa, auditor, settin
     assert error is not None, output
     assert f"#{seq}" in str(error) + output
     assert AuditReviewFinding.objects.count() == 1
+
+
+@pytest.mark.requirement("A3", "P29")
+def test_exports_rest_on_the_latest_checkpoint_until_a_record_changes(auditor, admin):
+    """Signing a checkpoint verifies the whole trail, so an export signs one only when
+    a record changed since the latest: its own signing event and other exports are no
+    change (they made every export verify the trail again)."""
+    from qualify.audit.models import Checkpoint
+    from qualify.org import services as org
+
+    def export():
+        request = services.report_request("system-history", {}, user=auditor)
+        produced = services.report_export(
+            actor=auditor, request=request, fmt="csv", sink=io.BytesIO()
+        )
+        return produced.header.checkpoint
+
+    first = export()
+    assert first is not None
+    assert export().pk == first.pk
+    assert export().pk == first.pk
+    assert Checkpoint.objects.count() == 1
+    org.site_create(actor=admin, code="NEW", name="A change")
+    after = export()
+    assert after.pk != first.pk
+    assert after.tree_size > first.tree_size
+    assert (
+        AuditEvent.objects.filter(seq__gt=after.tree_size)
+        .exclude(action__in=("audit.checkpoint.signed", "report.exported"))
+        .count()
+        == 0
+    )
