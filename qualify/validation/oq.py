@@ -8,6 +8,10 @@ the checkout the package runs from); IQ checks that the source is the same versi
 the installed code. The tests import the installed `qualify` (the source's copy is
 not put first on the path unless it *is* the installed one, an editable install).
 
+The environment: the child gets the database URL and nothing else of the
+installation's QUALIFY_* configuration (IQ checks that); its own key folder is
+`oq-var/` in the pack.
+
 The scratch database: pytest-django creates its own test database from the
 installation's settings: in memory for SQLite; for PostgreSQL a database named
 QUALIFY_TEST_DATABASE_NAME (set here to `<name>_validation_oq`), created and dropped
@@ -113,7 +117,16 @@ def run_tests(
         command.append("--oq-requirements=" + (",".join(sorted(requirements)) or "-"))
     if workers:
         command += ["-n", str(workers)]
-    env = dict(os.environ)
+    # OQ tests the installed code, not this installation's configuration (that is IQ's):
+    # the tests set the settings each one needs from the defaults, so the installation's
+    # QUALIFY_* variables (HTTPS redirects, pinned keys, its key folder) are not passed
+    # on; only the database server is, for the scratch database.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("QUALIFY_") or k == "QUALIFY_DATABASE_URL"
+    }
+    env["QUALIFY_VAR_DIR"] = str(out / "oq-var")
     name = scratch_database_name()
     if name:
         env["QUALIFY_TEST_DATABASE_NAME"] = name
