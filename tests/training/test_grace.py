@@ -222,3 +222,20 @@ def test_in_grace_is_said_the_same_by_the_gate_api_the_cli_and_the_report(h):
     assert cli["in_grace"] is True
     assert cli["requirements"][0]["in_grace"] is True
     assert report_reasons(answer.requirements[0]).startswith("qualified (in grace) until")
+
+
+@pytest.mark.requirement("Q10", "P45")
+def test_a_coordinator_sets_grace_on_a_recurring_requirement_only(plant):
+    """Configurable per requirement: days on recurring training; refused without
+    recurrence or beyond a year; zero by default."""
+    from django.core.exceptions import ValidationError
+
+    from qualify.training.models import Method
+
+    assert plant.requirement("GMP-0", method=Method.EXTERNAL).grace_days == 0
+    kept = plant.requirement("GMP-1", method=Method.EXTERNAL, recurrence_months=12, grace_days=14)
+    assert kept.grace_days == 14
+    with pytest.raises(ValidationError, match="only to training that recurs"):
+        plant.requirement("GMP-2", method=Method.EXTERNAL, grace_days=14)
+    with pytest.raises(ValidationError, match="0 to 365 days"):
+        plant.requirement("GMP-3", method=Method.EXTERNAL, recurrence_months=12, grace_days=400)

@@ -32,6 +32,7 @@ class RequirementOut(serializers.ModelSerializer):
             "document",
             "client",
             "recurrence_months",
+            "grace_days",
             "evidence_required",
             "pass_mark",
             "active",

@@ -56,6 +56,7 @@ def requirement_create(
     pass_mark: Any = None,
     trainer_requirement: Requirement | None = None,
     checklist: str = "",
+    grace_days: int | None = 0,
 ) -> Requirement:
     """Q3: a unit that can be trained and recorded. Q8: `evidence_required` says what a
     record must show beyond the trainee's signature (on-the-job defaults to an observed
@@ -109,6 +110,12 @@ def requirement_create(
         errors["checklist"] = "Only on-the-job training has a practical checklist."
     if recurrence_months is not None and recurrence_months < 1:
         errors["recurrence_months"] = "Retraining recurs every 1 month or more."
+    # Q10: grace after expiry while retraining is open; only meaningful when it recurs.
+    grace_days = grace_days or 0
+    if grace_days < 0 or grace_days > 365:
+        errors["grace_days"] = "A grace period is 0 to 365 days."
+    elif grace_days and not recurrence_months:
+        errors["grace_days"] = "A grace period applies only to training that recurs."
     if errors:
         raise ValidationError(errors)
     requirement = Requirement(
@@ -122,6 +129,7 @@ def requirement_create(
         pass_mark=mark,
         trainer_requirement=trainer_requirement,
         checklist=checklist.strip(),
+        grace_days=grace_days,
         created_at=timezone.now(),
     )
     requirement.full_clean()

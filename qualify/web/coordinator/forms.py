@@ -103,6 +103,14 @@ class RequirementForm(forms.Form):
         required=False,
         help_text="Empty: the training does not recur.",
     )
+    grace_days = forms.IntegerField(
+        label="Grace after expiry (days)",
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="Q10: the person stays qualified (in grace) this long after expiry while "
+        "retraining is open. Empty or 0: none.",
+    )
     evidence_required = forms.ChoiceField(
         label="Evidence of understanding",
         choices=[("", "The method's default"), *Evidence.choices],
