@@ -142,14 +142,17 @@ def test_a_replayed_callback_is_refused(client, sso):
         ("no_subject", "no subject"),
     ],
 )
-def test_a_bad_id_token_is_refused_with_its_reason(client, sso, mode, reason):
+def test_a_bad_id_token_is_refused_with_its_reason(client, sso, mode, reason, caplog):
     """Tokens from the real provider made wrong: a wrong audience, an expired token,
-    no subject claim. Each is refused, audited, and the reason is in the message."""
+    no subject claim. Each is refused, audited, and the reason is in the message and
+    in the log."""
     make_user("operator", roles.EMPLOYEE)
     sso.control(mode=mode)
     response, _ = sign_in(client, sso, "operator")
     assert response["Location"] == "/accounts/login/"
     assert any(reason in why for why in _refusals()), _refusals()
+    assert reason in caplog.text
+    assert reason in client.get(response["Location"]).content.decode()
     assert "_auth_user_id" not in client.session
     assert not ExternalIdentity.objects.exists()
 

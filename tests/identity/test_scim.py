@@ -130,7 +130,7 @@ def test_okta_deprovisions_with_a_leaving_time_and_reason(client, entra):
 
 
 @pytest.mark.requirement("P56")
-def test_a_patch_that_would_delete_is_refused_and_audited(client, entra):
+def test_a_patch_that_would_delete_is_refused_and_audited(client, entra, caplog):
     _scim, auth = entra
     user_id = _post(client, "/scim/v2/Users", _entra_user(), auth).json()["id"]
     patch = {"Operations": [{"op": "remove", "path": "userName"}]}
@@ -141,6 +141,7 @@ def test_a_patch_that_would_delete_is_refused_and_audited(client, entra):
     refused = AuditEvent.objects.get(action="identity.scim.refused")
     assert refused.data["actor_username"] == "scim-entra"
     assert "never deleted" in refused.data["detail"]["why"]
+    assert "never deleted" in caplog.text
     assert User.objects.get(pk=int(user_id)).is_active
 
 
