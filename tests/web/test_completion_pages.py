@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from qualify.audit.models import AuditEvent
+from qualify.signatures.services import Credentials
 from qualify.training import engine
 from qualify.training import services as training
 from qualify.training.models import (
@@ -28,6 +29,7 @@ from qualify.training.models import (
 from tests import files
 from tests.personas import PASSWORD
 from tests.training.support import DAY
+from tests.training.support import creds as creds_of
 
 pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)
@@ -415,3 +417,49 @@ def test_an_on_the_job_sign_off_through_the_api(plant, course, attendees):
     assert done.status_code == 201, done.content
     assert done.json()["evidence"] == "demonstration"
     assert engine.is_qualified(ann, ojt, at=timezone.now())
+
+
+@pytest.mark.requirement("P28", "P38", "P40")
+def test_my_work_lists_certificates_to_verify_and_sign_and_sessions_to_close(
+    tom, plant, coordinator, open_session, attendees
+):
+    from qualify.quality.queries import work
+
+    person, ttt = tom
+    certificate = training.certificate_submit(
+        actor=person.user,
+        person=person,
+        requirement=ttt,
+        issuer="GMP Academy",
+        completed_at=timezone.now() - DAY,
+        file=SimpleUploadedFile("c.pdf", files.pdf("TTT")),
+    )
+
+    def keys(user):
+        return [
+            i.key for i in work.my_work(user) if i.kind in (work.CERTIFICATE, work.SESSION_CLOSE)
+        ]
+
+    assert keys(coordinator) == [f"training.externalcertificate:{certificate.pk}:verify"]
+    assert keys(person.user) == []
+    training.certificate_verify(
+        actor=coordinator, certificate=certificate, credentials=creds_of(coordinator)
+    )
+    assert keys(coordinator) == []
+    assert keys(person.user) == [f"training.externalcertificate:{certificate.pk}:sign"]
+    training.certificate_sign(
+        actor=person.user, certificate=certificate, credentials=creds_of(person.user)
+    )
+    assert keys(person.user) == []
+
+    session, window, _ = open_session
+    assert keys(plant.trainer_user) == []
+    training.attendance_sign(
+        window=window,
+        credentials=Credentials(username=attendees[0].user.username, password=PASSWORD),
+    )
+    assert keys(plant.trainer_user) == [f"training.classsession:{session.pk}:close"]
+    training.session_close(
+        actor=plant.trainer_user, session=session, credentials=creds_of(plant.trainer_user)
+    )
+    assert keys(plant.trainer_user) == []

@@ -20,7 +20,11 @@ What waits, and for whom:
 - effectiveness reviews due: actions awaiting a review of effectiveness, for QA;
 - periodic reviews due: documents the user owns whose periodic review is due soon
   or overdue (qualify.documents.reviews says when);
-- deviations to assess: open deviations with no CAPA raised yet, for QA.
+- deviations to assess: open deviations with no CAPA raised yet, for QA;
+- certificates: external certificates awaiting verification, for coordinators; the
+  person's own verified certificate whose record awaits their signature; and for a
+  trainer, their classroom sessions with signed attendees, to close with their
+  signature.
 
 Reviews, approvals and deviations carry no due date of their own in the records; the
 inbox gives them one from settings (QUALIFY_DOCUMENT_REVIEW_DAYS after submission,
@@ -40,7 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Subquery
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,8 +67,12 @@ from qualify.signatures.services import content_hash
 from qualify.training.models import (
     Assignment,
     AssignmentStatus,
+    CertificateStatus,
+    ClassSession,
+    ExternalCertificate,
     Method,
     Requirement,
+    SessionStatus,
     TrainingRecord,
 )
 
@@ -75,6 +84,8 @@ CAPA_ACTION = "capa_action"
 EFFECTIVENESS_REVIEW = "effectiveness_review"
 PERIODIC_REVIEW = "periodic_review"
 DEVIATION = "deviation"
+CERTIFICATE = "certificate"
+SESSION_CLOSE = "session_close"
 
 KIND_LABELS = {
     TRAINING: "Training to complete",
@@ -85,6 +96,8 @@ KIND_LABELS = {
     EFFECTIVENESS_REVIEW: "Effectiveness review",
     PERIODIC_REVIEW: "Periodic review",
     DEVIATION: "Deviation to assess",
+    CERTIFICATE: "External certificate",
+    SESSION_CLOSE: "Classroom session to close",
 }
 
 
@@ -446,6 +459,88 @@ def _deviations(user: Any, at: dt.datetime) -> list[WorkItem]:
     ]
 
 
+def _certificates(user: Any, at: dt.datetime) -> list[WorkItem]:
+    """Certificates to verify (coordinators) and one's own verified certificate whose
+    record awaits one's signature: at most two queries."""
+    items = []
+    if _roles_perm(user, "training.verify_certificate"):
+        waiting = restrict(
+            ExternalCertificate.objects.filter(status=CertificateStatus.SUBMITTED),
+            user,
+            "requirement__client",
+        ).exclude(person__user_id=user.pk)
+        items += [
+            WorkItem(
+                kind=CERTIFICATE,
+                key=f"training.externalcertificate:{c.pk}:verify",
+                title=f"Verify the certificate of {c.person.full_name}: {c.requirement.code}",
+                detail=f"From {c.issuer}, submitted {c.submitted_at:%Y-%m-%d}.",
+                due_at=None,
+                url_name="web:coordinator_certificate",
+                url_args=(c.pk,),
+                next_actor="The person signs their training record after you verify it.",
+                now=at,
+            )
+            for c in waiting.select_related("person", "requirement").order_by("submitted_at")[:100]
+        ]
+    signed = Signature.objects.filter(
+        object_type=object_type_of(TrainingRecord),
+        object_id=Cast(OuterRef("record_id"), CharField()),
+        signer_id=user.pk,
+        meaning="completed_training",
+    )
+    mine = (
+        ExternalCertificate.objects.filter(
+            status=CertificateStatus.VERIFIED, person__user_id=user.pk
+        )
+        .annotate(signed=Exists(signed))
+        .filter(signed=False)
+        .select_related("requirement")
+    )
+    items += [
+        WorkItem(
+            kind=CERTIFICATE,
+            key=f"training.externalcertificate:{c.pk}:sign",
+            title=f"Sign your training record: {c.requirement.code} {c.requirement.title}",
+            detail=f"Your certificate from {c.issuer} was verified.",
+            due_at=None,
+            url_name="web:employee_certificate",
+            url_args=(c.pk,),
+            next_actor="Nobody: the training is complete once you sign.",
+            now=at,
+        )
+        for c in mine
+    ]
+    return items
+
+
+def _sessions_to_close(user: Any, at: dt.datetime) -> list[WorkItem]:
+    """The trainer's scheduled sessions with attendees who signed: one query."""
+    if not _roles_perm(user, "signatures.sign_trained_by"):
+        return []
+    rows = (
+        ClassSession.objects.filter(status=SessionStatus.SCHEDULED, trainer__user_id=user.pk)
+        .annotate(signed=Count("enrolments", filter=Q(enrolments__record__isnull=False)))
+        .filter(signed__gt=0)
+        .select_related("requirement")
+        .order_by("starts_at")
+    )
+    return [
+        WorkItem(
+            kind=SESSION_CLOSE,
+            key=f"training.classsession:{s.pk}:close",
+            title=f"Close the session: {s.requirement.code} in {s.room}",
+            detail=f"{s.signed} attendee(s) signed; their training counts once you sign.",
+            due_at=s.ends_at,
+            url_name="web:trainer_session",
+            url_args=(s.pk,),
+            next_actor="Nobody: your signature completes the attendees' training.",
+            now=at,
+        )
+        for s in rows
+    ]
+
+
 SOURCES: dict[str, Callable[[Any, dt.datetime], list[WorkItem]]] = {
     TRAINING: _trainings,
     DOCUMENT_REVIEW: _documents_to_sign,  # and approvals: one read of the versions
@@ -454,6 +549,8 @@ SOURCES: dict[str, Callable[[Any, dt.datetime], list[WorkItem]]] = {
     EFFECTIVENESS_REVIEW: _effectiveness_reviews,
     PERIODIC_REVIEW: _periodic_reviews,
     DEVIATION: _deviations,
+    CERTIFICATE: _certificates,
+    SESSION_CLOSE: _sessions_to_close,
 }
 
 
