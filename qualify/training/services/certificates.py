@@ -261,9 +261,11 @@ def certificate_awaits_signature(certificate: ExternalCertificate) -> bool:
     """Verified, and its record not yet signed by the person."""
     if certificate.status != CertificateStatus.VERIFIED or certificate.record_id is None:
         return False
-    return not signatures_of(certificate.record).filter(
-        signer_id=certificate.person.user_id, meaning=COMPLETED
-    ).exists()
+    return (
+        not signatures_of(certificate.record)
+        .filter(signer_id=certificate.person.user_id, meaning=COMPLETED)
+        .exists()
+    )
 
 
 def certificate_sign(
