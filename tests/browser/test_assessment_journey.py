@@ -76,7 +76,8 @@ def journey(demo_database, tmp_path):
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for(port, process)
+        # Two shared cores under load start the app slowly.
+        _wait_for(port, process, seconds=180)
         yield f"http://127.0.0.1:{port}", var_dir, requirement
     finally:
         process.terminate()
