@@ -48,7 +48,7 @@ def sso_app(demo_database, tmp_path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(port, process)
+        _wait_for(port, process, seconds=120)  # a loaded machine starts it slowly
         yield url, provider
     finally:
         process.terminate()
