@@ -1,9 +1,10 @@
 """The xAPI 1.0.3 endpoint cmi5 content talks to (issue 15, point 3).
 
-Why our own: the LRSs that exist (ADL's LRS, Learning Locker, SQL LRS, Ralph,
-TRAX) are separate servers (Node, Clojure, PHP; Ralph is Python but a FastAPI
-service with its own backends), not a library that runs inside a Django process and
-ties statements to our attempts and assignments. What cmi5 needs is small: the
+Why our own: the LRSs that exist are separate servers, not a library that runs inside
+this Django process and ties statements to our attempts and assignments: ADL's LRS is
+a Django project of its own (its own users, OAuth, settings), Ralph a FastAPI service,
+Learning Locker, SQL LRS and TRAX are Node, Clojure and PHP servers; TinCanPython and
+django-xapi-client are clients that send to an LRS. What cmi5 needs is small: the
 statements resource (PUT, POST, GET one or a filtered list, voiding), the state,
 activity profile and agent profile documents. That is what is here; attachments,
 signed statements, the "more" paging URL and agent/activity lookup are not.
