@@ -161,7 +161,13 @@ def curriculum_item_add(
     cycle across the curricula (L4; refused and audited before the transaction, so
     the refusal survives)."""
     _manage(actor)
-    if prerequisite is not None:
+    # A prerequisite that is not an item of this curriculum yet is refused inside
+    # (it must be an earlier item); only a real one can close a cycle.
+    if (
+        prerequisite is not None
+        and curriculum.items.filter(requirement=prerequisite).exists()
+        and prerequisite.pk != requirement.pk
+    ):
         from qualify.training.services.paths import check_cycle
 
         check_cycle(
