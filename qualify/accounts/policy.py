@@ -563,7 +563,6 @@ POLICY: dict[str, Rule] = {
     "web:employee_qualifications": MY_TRAINING,
     # Trainers record classroom and on-the-job sessions.
     "web:trainer_home": TRAINING_SESSIONS,
-    "web:trainer_classroom": TRAINING_SESSIONS,
     "web:trainer_ojt": TRAINING_SESSIONS,
     "web:trainer_people": TRAINING_SESSIONS,
     # Classroom sessions (room, capacity, enrolment, signing window) and the kiosk.

@@ -125,28 +125,41 @@ def test_one_wrong_attendee_password_records_nobody(plant, course):
     assert len(session(plant, requirement, [ann, bob], when)) == 2
 
 
-def test_the_classroom_page_answers_a_second_submission_with_a_message(client, plant, course):
+@pytest.mark.requirement("P40")
+def test_the_session_page_answers_a_second_closing_with_a_message(client, plant, course):
+    """A classroom session is closed once: the trainer's second submission of the
+    closing (double click, second tab) is answered "already closed" and signs nothing
+    more."""
     requirement, (ann, bob) = course
-    client.force_login(plant.trainer_user)
-    url = reverse("web:trainer_classroom")
-    when = timezone.localtime(timezone.now() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    data = {
-        "requirement": requirement.pk,
-        "attendee": [ann.pk, bob.pk],
-        "present": [ann.pk, bob.pk],
-        "attested_at": when,
-        "notes": "",
-        "trainer-username": plant.trainer_user.username,
-        "trainer-password": PASSWORD,
-    }
+    now = timezone.now()
+    held = training.session_schedule(
+        actor=plant.trainer_user,
+        requirement=requirement,
+        room="Room 7",
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=1),
+        capacity=5,
+    )
     for person in (ann, bob):
-        data[f"a{person.pk}-username"] = person.user.username
-        data[f"a{person.pk}-password"] = PASSWORD
-    assert client.post(url, data).status_code == 200
+        training.session_enrol(actor=plant.trainer_user, session=held, person=person)
+    window, _ = training.window_open(actor=plant.trainer_user, session=held)
+    for person in (ann, bob):
+        training.attendance_sign(window=window, credentials=creds(person.user))
+    client.force_login(plant.trainer_user)
+    url = reverse("web:trainer_session", args=[held.pk])
+    data = {
+        "action": "close",
+        "close-username": plant.trainer_user.username,
+        "close-password": PASSWORD,
+    }
+    assert client.post(url, data).status_code == 302
+    records = TrainingRecord.objects.filter(requirement=requirement)
+    assert all(signatures(r, "trained_by") == 1 for r in records)
     again = client.post(url, data, follow=True)
     assert again.redirect_chain[0][1] == 302
-    assert "already recorded" in again.content.decode()
-    assert TrainingRecord.objects.filter(requirement=requirement).count() == 2
+    assert "already closed" in again.content.decode()
+    assert records.count() == 2
+    assert all(signatures(r, "trained_by") == 1 for r in records)
 
 
 def test_approving_a_version_twice_signs_once(plant):

@@ -161,7 +161,8 @@ def test_trainer_sees_the_sessions_waiting_with_how_many_people(plant, trainer):
     assert len(items) == 1
     assert "GMP-CLASS" in items[0].title
     assert "2 people are waiting" in items[0].detail
-    assert items[0].url == f"{reverse('web:trainer_classroom')}?requirement={session.pk}&suggest=1"
+    # A classroom training is held as a scheduled session (kiosk or own device, P40).
+    assert items[0].url == f"{reverse('web:trainer_sessions')}?requirement={session.pk}"
     # An employee who does not train has no sessions to hold.
     assert work.SESSION not in {i.kind for i in work.my_work(plant.reviewer)}
 

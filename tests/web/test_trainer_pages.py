@@ -1,11 +1,10 @@
-"""Trainer pages: a classroom session signed by each attendee and the trainer; on-the-job."""
+"""Trainer pages: the start page (classroom training is scheduled as a session); on-the-job."""
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from qualify.org import services as org
-from qualify.signatures.models import Signature
-from qualify.training.models import Method, TrainingRecord
+from qualify.training.models import ClassSession, Method, TrainingRecord
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -27,50 +26,26 @@ def session(plant):
     return trainer, course, practical, a, b
 
 
-def _attendee(person, password=PASSWORD):
-    return {f"a{person.pk}-username": person.user.username, f"a{person.pk}-password": password}
-
-
-@pytest.mark.requirement("S1", "S2", "T1", "R1")
-def test_classroom_each_attendee_signs_and_the_trainer_signs(client, trainer, session):
-    _, course, _, a, b = session
+@pytest.mark.requirement("P39", "P40")
+def test_classroom_training_is_scheduled_as_a_session_never_signed_on_the_trainers_screen(
+    client, trainer, session
+):
+    """A classroom training is held as a scheduled session whose attendees sign on the
+    kiosk or their own device: the start page offers to schedule it, the scheduling
+    form comes with it chosen, and no page takes attendees' passwords on the trainer's
+    screen any more (the retired address is not found)."""
+    _, course, _, a, _ = session
     client.force_login(trainer)
-    url = reverse("web:trainer_classroom")
-    page = client.get(url, {"requirement": course.pk, "attendee": [a.pk, b.pk]}).content.decode()
-    assert a.full_name in page
-    assert f'name="a{a.pk}-password"' in page
-    data = {
-        "requirement": course.pk,
-        "attendee": [a.pk, b.pk],
-        "present": [a.pk, b.pk],
-        "attested_at": "2020-01-01T09:00",
-        "notes": "",
-        "trainer-username": trainer.username,
-        "trainer-password": PASSWORD,
-        **_attendee(a),
-        **_attendee(b, "wrong"),
-    }
-    data["attested_at"] = page.split('name="attested_at" value="')[1][:16]
-    refused = client.post(url, data).content.decode()
-    # All or nothing (issue 9): Bob's wrong password records no one, and the page
-    # says so first, with no "recorded" banner.
-    assert not TrainingRecord.objects.filter(requirement=course).exists()
-    assert "The password is not correct." in refused  # Bob's refusal, shown on his form
-    assert "Nothing was recorded" in refused
-    assert "Recorded" not in refused
-    assert refused.index("Nothing was recorded") < refused.index("The password is not correct.")
-    assert f'name="a{a.pk}-password"' in refused  # Ann signs again with the others
-
-    data.update(_attendee(b))
-    response = client.post(url, data).content.decode()
-    record = TrainingRecord.objects.get(person=a, requirement=course)
-    assert TrainingRecord.objects.filter(person=b, requirement=course).count() == 1
-    for signature in Signature.objects.filter(
-        object_type="training.trainingrecord", object_id=str(record.pk)
-    ):
-        assert signature.manifestation in response
-    assert f'name="a{b.pk}-password"' not in response
-    assert f'name="a{a.pk}-password"' not in response
+    home = client.get(reverse("web:trainer_home")).content.decode()
+    schedule = f"{reverse('web:trainer_sessions')}?requirement={course.pk}"
+    assert f'href="{schedule}"' in home
+    assert "/trainer/classroom/" not in home
+    form = client.get(schedule).content.decode()
+    assert f'<option value="{course.pk}" selected>' in form
+    assert client.get("/trainer/classroom/", {"requirement": course.pk}).status_code == 404
+    with pytest.raises(NoReverseMatch):
+        reverse("web:trainer_classroom")
+    assert not TrainingRecord.objects.filter(person=a).exists()
 
 
 @pytest.mark.requirement("Q8")
@@ -105,14 +80,21 @@ def test_employee_gets_403_and_other_clients_requirement_is_404(
 ):
     client.force_login(employee)
     assert client.get(reverse("web:trainer_home")).status_code == 403
-    assert client.get(reverse("web:trainer_classroom")).status_code == 403
+    assert client.get(reverse("web:trainer_sessions")).status_code == 403
     _, course, _, _, _ = session
     novexa = org.client_create(actor=plant.admin, code="NVX", name="Novexa")
     org.client_access_grant(actor=plant.admin, user=trainer, client=novexa, reason="Client work")
     client.force_login(trainer)
-    assert (
-        client.get(reverse("web:trainer_classroom"), {"requirement": course.pk}).status_code == 404
-    )
+    # The course is outside the trainer's clients now: not offered, not schedulable.
+    page = client.get(reverse("web:trainer_sessions"), {"requirement": course.pk})
+    assert f'value="{course.pk}"' not in page.content.decode()
+    refused = client.post(
+        reverse("web:trainer_sessions"),
+        {"requirement": course.pk, "room": "Room 1", "starts_at": "2030-01-01T09:00",
+         "ends_at": "2030-01-01T11:00", "capacity": 5},
+    )  # fmt: skip
+    assert "Choose a classroom training." in refused.content.decode()
+    assert not ClassSession.objects.filter(requirement=course).exists()
 
 
 @pytest.mark.requirement("U2")

@@ -315,8 +315,12 @@ def _sessions(user: Any, at: dt.datetime) -> list[WorkItem]:
                 title=f"Hold {noun}: {requirement.code} {requirement.title}",
                 detail=f"{people} {'person is' if people == 1 else 'people are'} waiting.",
                 due_at=row["first_due"],
-                url_name="web:trainer_classroom" if classroom else "web:trainer_ojt",
-                url_query=f"requirement={requirement.pk}&suggest=1",
+                # Classroom: schedule a session (room, seats, enrolment, a signing
+                # window); attendees sign on the kiosk or their own device (P40).
+                url_name="web:trainer_sessions" if classroom else "web:trainer_ojt",
+                url_query=f"requirement={requirement.pk}"
+                if classroom
+                else f"requirement={requirement.pk}&suggest=1",
                 next_actor="Each trainee signs their record after you sign as trainer.",
                 now=at,
             )
@@ -629,7 +633,6 @@ SUBMITTED = "submitted"
 REVIEWED = "reviewed"
 APPROVED = "approved"
 READ = "read"
-SESSION_RECORDED = "session_recorded"
 ACTION_ADDED = "action_added"
 ACTION_COMPLETED = "action_completed"
 CAPA_RAISED = "capa_raised"
@@ -665,8 +668,6 @@ def next_actor(step: str, obj: Any = None) -> str:
         return "Next: the people who must train on it sign their reading."
     if step == READ:
         return "Next: nobody; your signature completes it."
-    if step == SESSION_RECORDED:
-        return "Next: each attendee signs their own record."
     if step == ACTION_ADDED:
         who = holders(CAPA_ACTION, f"quality.capaaction:{obj.pk}", user_ids=[obj.owner_id])
         if not who:

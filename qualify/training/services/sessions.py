@@ -523,8 +523,7 @@ def session_close(
     sign were absent: nothing is recorded for them."""
     session = ClassSession.objects.select_related("requirement", "trainer").get(pk=session.pk)
     _own_session(actor, session)
-    if session.status != SessionStatus.SCHEDULED:
-        raise ValidationError({"session": f"This session is {session.get_status_display()}."})
+    _not_closed_yet(session)
     signed = list(
         Enrolment.objects.select_related("record", "person")
         .filter(session=session, status=EnrolmentStatus.ENROLLED, record__isnull=False)
@@ -540,8 +539,7 @@ def session_close(
     now = timezone.now()
     with transaction.atomic():
         locked = ClassSession.objects.select_for_update().get(pk=session.pk)
-        if locked.status != SessionStatus.SCHEDULED:
-            raise AlreadyDone("This session was already closed; nothing new was written.")
+        _not_closed_yet(locked)
         records = []
         for enrolment, proof in zip(signed, proofs, strict=True):
             record = enrolment.record
@@ -561,6 +559,15 @@ def session_close(
             reason=f"Held; {len(records)} attendee(s) signed, the trainer signed each record",
         )
     return records
+
+
+def _not_closed_yet(session: ClassSession) -> None:
+    """P21: a second closing (double click, second tab, a race) is "already done";
+    closing a cancelled session is refused."""
+    if session.status == SessionStatus.HELD:
+        raise AlreadyDone("This session was already closed; nothing new was written.")
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError({"session": f"This session is {session.get_status_display()}."})
 
 
 def session_cancel(*, actor: Any, session: ClassSession, reason: str) -> ClassSession:

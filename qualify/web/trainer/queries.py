@@ -41,11 +41,6 @@ def search_people(user, text: str, limit: int = 15) -> list[Person]:
     return list(people(user).filter(match).order_by("full_name")[:limit])
 
 
-def roster(user, ids) -> list[Person]:
-    wanted = [int(i) for i in ids if str(i).isdigit()]
-    return list(people(user).filter(pk__in=wanted).order_by("full_name"))
-
-
 def person(user, pk) -> Person:
     """A trainee the trainer may see (U2), else 404."""
     found = people(user).filter(pk=pk).first() if str(pk).isdigit() else None

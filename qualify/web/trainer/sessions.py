@@ -92,6 +92,8 @@ def sessions(request):
             "starts_at": local_input(now, zone),
             "ends_at": local_input(now + dt.timedelta(hours=2), zone),
             "capacity": 12,
+            # "Schedule GMP-…" from the start page or My work preselects the training.
+            "requirement": request.GET.get("requirement", ""),
         },
     )
     if data is not None and form.is_valid():
