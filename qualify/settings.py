@@ -256,7 +256,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # Issue 16: the signing dialog's re-authentication is a form whose answer
+        # redirects to the identity provider; browsers apply form-action to that
+        # redirect, so the provider's origin is allowed (QUALIFY_SSO_FORM_ORIGINS).
+        "form-action": [SELF, *env_list("QUALIFY_SSO_FORM_ORIGINS", [])],
     }
 }
 # Browser features no page of Qualify uses, denied to the page and every frame.

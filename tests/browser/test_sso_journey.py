@@ -31,6 +31,8 @@ def sso_app(demo_database, tmp_path):
         "QUALIFY_OIDC_CLIENT_ID": idp.CLIENT_ID,
         "QUALIFY_OIDC_CLIENT_SECRET": idp.CLIENT_SECRET,
         "QUALIFY_OIDC_NAME": "Example IdP",
+        # The re-authentication form's answer redirects to the provider (CSP form-action).
+        "QUALIFY_SSO_FORM_ORIGINS": provider.base,
     }
     process = subprocess.Popen(
         [
