@@ -304,7 +304,7 @@ def check_deploy() -> list[Check]:
             "IQ-16",
             "Django `check --deploy`",
             ok,
-            " ".join(text.split())[:1500],
+            " ".join(text.split())[:8000],
             "no error and no warning",
         )
     ]
