@@ -7,14 +7,8 @@ without its number (so renumbering does not read as a rewrite), and each pair is
 compared line by line with difflib (stdlib). A line removed in one place and added
 unchanged in another is shown as moved, not as a deletion and an addition.
 
-PDF text: no PDF text extractor is among the locked dependencies (pypdf is not
-installed; pyHanko reads PDF objects but draws no text). `pdf_text` decodes each
-page's content streams with pyHanko and reads the strings of the text-showing
-operators (Tj, TJ, ', "), starting a new line at each text-positioning operator.
-That is enough for PDFs written by word processors and reportlab with standard
-encodings; text in fonts with custom encodings (CID fonts) comes out garbled or
-empty, and then the page says the redline could not be drawn and shows the document.
-A real extractor (pypdf) would replace `pdf_text` and nothing else.
+PDF text is drawn with pypdf, which maps each font to Unicode as a viewer's search
+does; a PDF it cannot read leaves the page showing the whole document instead.
 """
 
 import difflib
@@ -145,65 +139,14 @@ def _mark_moves(result: list[SectionDiff]) -> None:
 
 # --- text of a version -----------------------------------------------------------------------
 
-TEXT_OPERATORS = re.compile(
-    rb"\((?P<string>(?:\\.|[^\\)])*)\)\s*(?:Tj|'|\")|\[(?P<array>(?:\\.|[^\]])*)\]\s*TJ"
-    rb"|(?P<newline>T\*|Td|TD|Tm|ET)"
-)
-ESCAPES = {b"n": b"\n", b"r": b"", b"t": b" ", b"b": b"", b"f": b"", b"(": b"(", b")": b")"}
-
-
-def _unescape(raw: bytes) -> str:
-    out = bytearray()
-    i = 0
-    while i < len(raw):
-        char = raw[i : i + 1]
-        if char == b"\\" and i + 1 < len(raw):
-            nxt = raw[i + 1 : i + 2]
-            octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
-            if octal:
-                out.append(int(octal.group(), 8) & 0xFF)
-                i += 1 + len(octal.group())
-                continue
-            out += ESCAPES.get(nxt, nxt)
-            i += 2
-            continue
-        out += char
-        i += 1
-    return out.decode("latin-1")
-
 
 def pdf_text(data: bytes) -> str:
-    """The text of a PDF's pages, one line per text-positioning step (see the module
-    docstring for what this reads and what it cannot)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    """The text of a PDF's pages, one page after another."""
+    from pypdf import PdfReader
 
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    lines: list[str] = []
-    for index in range(_page_count(reader)):
-        page, _ = reader.find_page_for_modification(index)
-        contents = page.get_object().get("/Contents")
-        contents = contents.get_object() if hasattr(contents, "get_object") else contents
-        streams = contents if isinstance(contents, list) else [contents]
-        current = ""
-        for stream in streams:
-            stream = stream.get_object() if hasattr(stream, "get_object") else stream
-            for match in TEXT_OPERATORS.finditer(stream.data):
-                if match.group("newline"):
-                    if current.strip():
-                        lines.append(current.strip())
-                    current = ""
-                elif match.group("string") is not None:
-                    current += _unescape(match.group("string"))
-                else:
-                    parts = re.findall(rb"\((?:\\.|[^\\)])*\)", match.group("array"))
-                    current += "".join(_unescape(p[1:-1]) for p in parts)
-        if current.strip():
-            lines.append(current.strip())
-    return "\n".join(lines)
-
-
-def _page_count(reader) -> int:
-    return int(reader.root["/Pages"]["/Count"])
+    reader = PdfReader(io.BytesIO(data))
+    pages = (page.extract_text() or "" for page in reader.pages)
+    return "\n".join(line for text in pages for line in text.splitlines())
 
 
 def version_text(version) -> str | None:
