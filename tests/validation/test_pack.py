@@ -145,15 +145,3 @@ def test_the_person_who_ran_it_signs_validation_executed(production, tmp_path, q
     assert signature.meaning == "executed"
     assert signature.signer == qa
     assert signature.manifestation in "\n".join(pages(out)[:2]).replace("\n", " ")
-
-
-@pytest.mark.requirement("P60", "P19")
-def test_iq_deploy_check_fails_on_an_insecure_setting(settings):
-    """IQ-16 is Django's `check --deploy`: a session cookie sent over plain HTTP is a
-    failed item naming the warning."""
-    from qualify.validation import iq
-
-    settings.SESSION_COOKIE_SECURE = False
-    (check,) = iq.check_deploy()
-    assert not check.ok
-    assert "security.W012" in check.found
