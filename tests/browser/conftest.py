@@ -10,6 +10,7 @@ its mail written to files, for the go-live journey.
 """
 
 import email
+import fcntl
 import hashlib
 import os
 import shutil
@@ -95,15 +96,19 @@ def _qualify(var_dir: Path, *args: str) -> None:
 @pytest.fixture(scope="session")
 def demo_database() -> Path:
     pristine = CACHE / f"demo-{_fingerprint()}"
-    if not (pristine / "qualify.sqlite3").exists():
-        building = CACHE / f"building-{os.getpid()}"
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir(parents=True)
-        _qualify(building, "migrate", "--no-input")
-        _qualify(building, "seed", "--scale", "demo")
-        _qualify(building, "collectstatic", "--no-input")
-        shutil.rmtree(pristine, ignore_errors=True)
-        building.rename(pristine)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # Parallel workers (pytest -n) wait for the one that builds instead of building too.
+    with open(CACHE / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (pristine / "qualify.sqlite3").exists():
+            building = CACHE / f"building-{os.getpid()}"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir(parents=True)
+            _qualify(building, "migrate", "--no-input")
+            _qualify(building, "seed", "--scale", "demo")
+            _qualify(building, "collectstatic", "--no-input")
+            shutil.rmtree(pristine, ignore_errors=True)
+            building.rename(pristine)
     return pristine
 
 
@@ -113,7 +118,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_for(port: int, process: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
