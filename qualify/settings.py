@@ -271,6 +271,9 @@ QUALIFY_PERMISSIONS_POLICY = (
 # Uploads (documents and evidence) larger than this are refused
 # (qualify.documents.uploads).
 QUALIFY_MAX_UPLOAD_MB = env_int("QUALIFY_MAX_UPLOAD_MB", 25)
+# L1: seconds of network delay an assessment answer sheet may arrive after its time
+# limit and still be scored (qualify.assessments.services); later ones are refused.
+QUALIFY_ASSESSMENT_GRACE_SECONDS = env_int("QUALIFY_ASSESSMENT_GRACE_SECONDS", 5)
 # P19, issue 10: every input is bounded (qualify.limits). A body without files (form,
 # JSON) up to QUALIFY_MAX_BODY_MB, a form's fields, a query parameter's characters, an
 # imported file's size and rows; larger ones are refused with a message saying so.

@@ -787,6 +787,7 @@ POLICY: dict[str, Rule] = {
     "web:assessment_statistics": ASSESSMENT_DEFINITIONS,
     "web:assessment_definitions": ASSESSMENT_DEFINITIONS,
     "web:assessment_define": ASSESSMENT_DEFINITIONS.form(),
+    "web:assessment_edit": ASSESSMENT_DEFINITIONS.form(),
     "web:assessment_reviews": ASSESSMENT_REVIEW,
     "web:assessment_review": ASSESSMENT_REVIEW,
     # Assessments: the API.

@@ -46,6 +46,7 @@ from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials
 from qualify.training.models import Assignment, AssignmentStatus, Evidence, Requirement
 from qualify.training.services import elearning
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records.assessment import record_assessment_attempt
 
 TOKEN_SALT = "qualify.assessments.attempt-form"
@@ -54,7 +55,7 @@ TOKEN_SALT = "qualify.assessments.attempt-form"
 def grace() -> dt.timedelta:
     """Allowance after the time limit for the request in flight (network, a slow
     click); configurable, default 5 seconds."""
-    return dt.timedelta(seconds=getattr(settings, "QUALIFY_ASSESSMENT_GRACE_SECONDS", 5))
+    return dt.timedelta(seconds=settings.QUALIFY_ASSESSMENT_GRACE_SECONDS)
 
 
 def _durably(fn: Any) -> Any:
@@ -443,6 +444,9 @@ def attempt_start(*, actor: Any, assessment: Assessment) -> Attempt:
     stale = Attempt.objects.filter(person=person, status=AttemptStatus.IN_PROGRESS).first()
     if stale is not None and _late(stale, now):
         _durably(lambda: _expire(Attempt.objects.select_for_update().get(pk=stale.pk), actor, now))
+    # L4: a locked item (prerequisite not complete and valid) cannot be started; the one
+    # check of the training services refuses and audits it.
+    check_prerequisites(actor=actor, person=person, requirement=assessment.requirement, at=now)
     why = start_problem(assessment, person, now)
     if why:
         _refuse(actor, why, obj=assessment, detail={"person": person.pk})

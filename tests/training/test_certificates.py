@@ -230,3 +230,24 @@ def test_verifying_twice_and_signing_twice_write_nothing_new(plant, ttt, tom, co
             actor=tom.user, certificate=certificate, credentials=creds(tom.user)
         )
     assert TrainingRecord.objects.count() == 1
+
+
+@pytest.mark.requirement("L4", "P43")
+def test_a_certificate_for_a_locked_item_is_refused_and_audited(plant, ttt, coordinator):
+    """L4: an external certificate for an item whose prerequisite is not complete and
+    valid is refused with the prerequisite named, audited, and nothing is stored;
+    once the prerequisite is signed, it is accepted."""
+    from tests.training.locking import lock_behind
+
+    pre = plant.requirement("PRE-RU", document=plant.document("SOP-PRE"))
+    jf = plant.job_function("TRN", "Trainer")
+    lock_behind(plant, ttt, pre, jf)
+    tom = plant.person("Tom", job_function=jf)
+    with pytest.raises(ValidationError) as refused:
+        _submit(tom.user, tom, ttt)
+    assert "TTT cannot be started before its prerequisite" in str(refused.value)
+    assert not ExternalCertificate.objects.filter(person=tom).exists()
+    (event,) = events_of(tom, "training.record.prerequisite_refused")
+    assert event.data["detail"]["missing"] == ["PRE-RU"]
+    plant.read(tom, pre)
+    assert _submit(tom.user, tom, ttt).status == CertificateStatus.SUBMITTED

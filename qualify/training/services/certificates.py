@@ -39,6 +39,7 @@ from qualify.training.models import (
     Requirement,
     TrainingRecord,
 )
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records._common import (
     COMPLETED,
     _check_evidence,
@@ -105,6 +106,8 @@ def certificate_submit(
         raise ValidationError(
             {"file": "A certificate is a PDF or an image (PNG, JPEG, GIF or WebP)."}
         )
+    # L4: a locked item cannot be completed (refused and audited by the one check).
+    check_prerequisites(actor=actor, person=person, requirement=requirement, at=now)
     with transaction.atomic():
         # One certificate awaiting verification per person and requirement (a double
         # submission, a second tab): the first one stands.

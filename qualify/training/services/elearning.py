@@ -24,6 +24,7 @@ from qualify.training.models import (
     Requirement,
     VersionReading,
 )
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records._common import (
     _check_requirement,
     _open_assignment,
@@ -79,6 +80,10 @@ def elearning_read(*, actor: Any, assignment: Assignment) -> VersionReading:
     if requirement.document_id is None:
         raise ValidationError({"requirement": f"{requirement.code} links no document to read."})
     version = _version_for(requirement, assignment, timezone.now())
+    existing = VersionReading.objects.filter(person=person, document_version=version).first()
+    if existing is None:
+        # L4: a locked item cannot be started (refused and audited by the one check).
+        check_prerequisites(actor=actor, person=person, requirement=requirement)
     existing = VersionReading.objects.filter(person=person, document_version=version).first()
     if existing is not None:
         return existing

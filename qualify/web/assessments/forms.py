@@ -74,6 +74,34 @@ class DefineForm(forms.Form):
         return counts
 
 
+class EditForm(forms.Form):
+    """Change an assessment's draw and limits (the requirement, bank and pass mark
+    stay: the pass mark is the requirement's, Q8)."""
+
+    per_topic = DefineForm.base_fields["per_topic"]
+    attempt_limit = DefineForm.base_fields["attempt_limit"]
+    time_limit_minutes = DefineForm.base_fields["time_limit_minutes"]
+    cooldown_minutes = DefineForm.base_fields["cooldown_minutes"]
+    trainer_review = DefineForm.base_fields["trainer_review"]
+    active = forms.BooleanField(label="In use", required=False)
+    reason = forms.CharField(
+        label="Reason for the change", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    clean_per_topic = DefineForm.clean_per_topic
+
+    @classmethod
+    def initial_of(cls, assessment) -> dict:
+        return {
+            "per_topic": "\n".join(f"{t}: {n}" for t, n in assessment.per_topic.items()),
+            "attempt_limit": assessment.attempt_limit,
+            "time_limit_minutes": assessment.time_limit_minutes,
+            "cooldown_minutes": assessment.cooldown_minutes,
+            "trainer_review": assessment.trainer_review,
+            "active": assessment.active,
+        }
+
+
 class ReviewForm(forms.Form):
     comment = forms.CharField(label="Comment", required=False, max_length=2000)
 

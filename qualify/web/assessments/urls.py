@@ -13,6 +13,7 @@ urlpatterns = [
     path("banks/<int:pk>/statistics/", views.statistics, name="assessment_statistics"),
     path("definitions/", views.definitions, name="assessment_definitions"),
     path("definitions/new/", views.define, name="assessment_define"),
+    path("definitions/<int:pk>/edit/", views.edit, name="assessment_edit"),
     path("reviews/", views.reviews, name="assessment_reviews"),
     path("reviews/<int:pk>/", views.review, name="assessment_review"),
 ]

@@ -15,7 +15,7 @@ from qualify.assessments import queries, services
 from qualify.assessments.models import AttemptStatus
 from qualify.documents.models import VersionStatus
 from qualify.training import queries as training_queries
-from qualify.web.assessments.forms import BankForm, DefineForm, ReviewForm
+from qualify.web.assessments.forms import BankForm, DefineForm, EditForm, ReviewForm
 from qualify.web.employee.common import add_errors, person_of, zone_of
 from qualify.web.employee.forms import SignForm
 
@@ -256,6 +256,36 @@ def define(request):
             messages.success(request, f"Assessment of {data['requirement'].code} defined.")
             return redirect("web:assessment_definitions")
     return render(request, "web/assessments/define.html", {"form": form})
+
+
+def edit(request, pk: int):
+    """Change an existing assessment definition (assessment_update); attempts already
+    started keep what they drew."""
+    assessment = queries.assessments(request.user).filter(pk=pk).first()
+    if assessment is None:
+        raise Http404("No such assessment.")
+    form = EditForm(request.POST or None, initial=EditForm.initial_of(assessment))
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        reason = changes.pop("reason")
+        try:
+            services.assessment_update(
+                actor=request.user, assessment=assessment, reason=reason, **changes
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Assessment of {assessment.requirement.code} changed.")
+            return redirect("web:assessment_definitions")
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "web/assessments/edit.html",
+        {"form": form, "assessment": assessment},
+        status=status,
+    )
 
 
 def reviews(request):

@@ -14,6 +14,7 @@ from qualify.documents.models import DocumentVersion
 from qualify.org.models import Person
 from qualify.signatures.services import Credentials, authenticate_signer
 from qualify.training.models import Evidence, Method, Requirement, TrainingRecord
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records._common import (
     COMPLETED,
     _check_evidence,
@@ -73,6 +74,8 @@ def record_elearning(
                 f"{requirement.code} is now due on {due}. Start the new version."
             }
         )
+    # L4: a locked item cannot be completed (refused and audited by the one check).
+    check_prerequisites(actor=actor, person=person, requirement=requirement, at=now)
     proof = authenticate_signer(actor=actor, credentials=credentials, meaning=COMPLETED)
     with transaction.atomic():
         record = TrainingRecord(
