@@ -55,6 +55,18 @@ def delta_for(
     return Delta(since=since, version=version, redline=compare(since, version, notes))
 
 
+def shown_since(delta: Delta | None) -> DocumentVersion | None:
+    """The baseline a redline shown before signing started from, which the record
+    notes (`delta_from`); None when there is no delta or it could not be drawn (the
+    whole document was shown). The page and the API both record this answer."""
+    return delta.since if delta is not None and delta.redline.readable else None
+
+
+def delta_from_for(assignment: Assignment) -> DocumentVersion | None:
+    """`shown_since` for signing `assignment` now, computed on the server."""
+    return shown_since(delta_for(assignment.person, assignment.requirement, version_of(assignment)))
+
+
 def version_of(assignment: Assignment) -> DocumentVersion | None:
     """The version signing the assignment binds to now: the one it names, else the
     version of the requirement's document in force now (as the service binds it)."""

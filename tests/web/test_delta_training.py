@@ -166,3 +166,39 @@ def test_the_api_gives_my_learning_path(employee, revised):
     assert body["total"] == 1
     assert body["steps"][0]["requirement"] == "RU-SOP-020"
     assert body["steps"][0]["state"] in ("open", "done")
+
+
+@pytest.mark.requirement("L3", "P42")
+def test_signing_through_the_api_notes_the_delta_as_the_page_does(employee, revised):
+    """L3: the API's read-and-understood signature records the version the redline
+    was drawn against, computed on the server (a posted delta_from is ignored)."""
+    from rest_framework.test import APIClient
+
+    operator, _, first, third, assignment = revised
+    api = APIClient()
+    api.force_login(employee)
+    response = api.post(
+        reverse("api:assignment-sign", args=[assignment.pk]),
+        {"password": PASSWORD, "delta_from": 999999},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    record = TrainingRecord.objects.get(pk=response.json()["id"])
+    assert record.person == operator
+    assert record.document_version == third
+    assert record.delta_from == first
+
+
+@pytest.mark.requirement("L3", "P42")
+def test_a_first_reading_signed_through_the_api_notes_no_delta(employee, reading):
+    """L3: with no earlier record there is no redline, and the API records none."""
+    from rest_framework.test import APIClient
+
+    _, _, _, assignment = reading
+    api = APIClient()
+    api.force_login(employee)
+    response = api.post(
+        reverse("api:assignment-sign", args=[assignment.pk]), {"password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert TrainingRecord.objects.get(pk=response.json()["id"]).delta_from is None

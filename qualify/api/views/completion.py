@@ -24,6 +24,7 @@ from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
 from qualify.training import queries_completion as queries
 from qualify.training import services as training
+from qualify.training.delta import delta_from_for
 from qualify.training.models import ClassSession, Enrolment, ExternalCertificate
 from qualify.training.services import elearning
 from qualify.training.services import sessions as session_rules
@@ -462,6 +463,9 @@ class AssignmentSignView(ApiView):
             actor=request.user,
             assignment=assignment,
             credentials=_credentials(request, body.validated_data["password"]),
+            # L3: the redline the API offers (GET …/delta/) is computed on the server
+            # here too, never taken from the body; the record notes its baseline.
+            delta_from=delta_from_for(assignment),
         )
         return Response(RecordOut(record).data, status=status.HTTP_201_CREATED)
 

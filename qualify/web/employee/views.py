@@ -10,7 +10,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from qualify.identity.views import signs_through_provider
 from qualify.quality.queries import work
 from qualify.training import paths
-from qualify.training.delta import delta_for
+from qualify.training.delta import delta_for, shown_since
 from qualify.training.models import Method
 from qualify.training.services import record_read_and_understood
 from qualify.web.employee import queries
@@ -54,7 +54,7 @@ def assignment(request, pk: int):
                     actor=request.user,
                     assignment=item,
                     credentials=form.credentials(request.session),
-                    delta_from=delta.since if delta and delta.redline.readable else None,
+                    delta_from=shown_since(delta),
                 )
             except ValidationError as error:
                 add_errors(form, error)
