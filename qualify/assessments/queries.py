@@ -315,3 +315,73 @@ def item_statistics(version: DocumentVersion) -> list[ItemStatistic]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class FirstAttempt:
+    """A person's first attempt at a requirement's assessment, shaped as training
+    effectiveness groups it (by the requirement's document and by the trainer)."""
+
+    person_id: int
+    requirement: Requirement
+    trainer: Any
+    trainer_id: int | None
+    attempt: Attempt
+
+
+def first_attempts(records: QuerySet[TrainingRecord]) -> tuple[set[int], dict]:
+    """Training effectiveness's first attempts read from Attempt rows, for the
+    requirements among `records` (the caller's visible records) that have an
+    assessment: (those requirement ids, {(person, requirement): (FirstAttempt, passed)}).
+
+    The first attempt per person and requirement is the earliest one started that was
+    not voided by a retired bank (a void attempt was never judged); passed or not, it
+    is that person's first attempt. While it is still in progress or waiting for a
+    trainer's review it is not counted yet. Only people with a visible record of the
+    requirement are read (the caller's client and own-records restriction)."""
+    requirement_ids = set(
+        Assessment.objects.filter(requirement_id__in=records.values("requirement_id")).values_list(
+            "requirement_id", flat=True
+        )
+    )
+    if not requirement_ids:
+        return set(), {}
+    pairs = set(
+        records.filter(requirement_id__in=requirement_ids).values_list(
+            "person_id", "requirement_id"
+        )
+    )
+    rows = (
+        Attempt.objects.filter(
+            assessment__requirement_id__in=requirement_ids,
+            person_id__in={person for person, _ in pairs},
+        )
+        .exclude(status=AttemptStatus.VOID)
+        .select_related("assessment__requirement__document", "record__trainer")
+        .order_by("started_at", "pk")
+    )
+    seen: set[tuple[int, int]] = set()
+    out: dict[tuple[int, int], tuple[FirstAttempt, bool]] = {}
+    for attempt in rows:
+        key = (attempt.person_id, attempt.assessment.requirement_id)
+        if key in seen or key not in pairs:
+            continue
+        seen.add(key)
+        if attempt.status not in (
+            AttemptStatus.PASSED,
+            AttemptStatus.FAILED,
+            AttemptStatus.EXPIRED,
+        ):
+            continue  # the first attempt is not decided yet
+        trainer = attempt.record.trainer if attempt.record_id else None
+        out[key] = (
+            FirstAttempt(
+                person_id=attempt.person_id,
+                requirement=attempt.assessment.requirement,
+                trainer=trainer,
+                trainer_id=trainer.pk if trainer is not None else None,
+                attempt=attempt,
+            ),
+            attempt.status == AttemptStatus.PASSED,
+        )
+    return requirement_ids, out

@@ -3,8 +3,9 @@ document and per trainer,
 
 - first-attempt pass rate: of the people assessed, how many passed their first scored
   attempt (the earliest training record of the requirement with a score; a failed
-  attempt is a record too). `FIRST_ATTEMPTS` is the one place that reads attempts:
-  when assessment attempts are the source, replace it and nothing else;
+  attempt is a record too), or, for a requirement with an assessment, the person's
+  first assessment attempt (qualify.assessments' Attempt rows, passed or not, read by
+  the reader the caller passes in). `FIRST_ATTEMPTS` is the one place that reads them;
 - deviations attributed: deviations naming a person and the document (or, per
   trainer, a person they trained) that occurred within N days after that training;
 - CAPA recurrence after retraining: CAPA retraining actions whose training was
@@ -47,10 +48,24 @@ def _passed(record) -> bool:
     return record.score is not None and mark is not None and record.score >= mark
 
 
-def first_attempts(records: QuerySet) -> dict[tuple[int, int], tuple[object, bool]]:
-    """(person, requirement) -> (first scored record, passed)."""
-    out: dict[tuple[int, int], tuple[object, bool]] = {}
-    scored = records.filter(score__isnull=False).select_related("requirement")
+# An assessment app's reader: (records) -> (requirement ids it answers for,
+# {(person, requirement): (row, passed)}); rows carry requirement, trainer, trainer_id.
+AttemptReader = Callable[[QuerySet], tuple[set[int], dict]]
+
+
+def first_attempts(
+    records: QuerySet, attempts: AttemptReader | None = None
+) -> dict[tuple[int, int], tuple[object, bool]]:
+    """(person, requirement) -> (first attempt, passed). Requirements `attempts`
+    answers for (those with an assessment) are read from its attempt rows; the others
+    from the first scored record."""
+    covered, out = attempts(records) if attempts is not None else (set(), {})
+    out = dict(out)
+    scored = (
+        records.filter(score__isnull=False)
+        .exclude(requirement_id__in=covered)
+        .select_related("requirement")
+    )
     for record in scored.order_by("completed_at", "pk"):
         key = (record.person_id, record.requirement_id)
         if key not in out:
@@ -62,10 +77,16 @@ FIRST_ATTEMPTS: Callable[[QuerySet], dict] = first_attempts
 
 
 def effectiveness(
-    records: QuerySet, deviations: QuerySet, *, days: int = 90
+    records: QuerySet,
+    deviations: QuerySet,
+    *,
+    days: int = 90,
+    attempts: AttemptReader | None = None,
 ) -> list[Effectiveness]:
     """Figures per document and per trainer from the visible `records` and
-    `deviations` (the caller restricts both)."""
+    `deviations` (the caller restricts both). `attempts`: the assessment app's reader
+    of first attempts (qualify.assessments.queries.first_attempts; this layer may not
+    import it, so the caller passes it in)."""
     window = dt.timedelta(days=days)
     records = records.filter(superseded_by__isnull=True).select_related(
         "requirement__document", "trainer"
@@ -85,7 +106,7 @@ def effectiveness(
         if record.trainer is not None:
             yield row("trainer", record.trainer_id, record.trainer.full_name)
 
-    for record, passed in FIRST_ATTEMPTS(records).values():
+    for record, passed in FIRST_ATTEMPTS(records, attempts).values():
         for group in groups(record):
             group.assessed += 1
             group.first_passed += int(passed)

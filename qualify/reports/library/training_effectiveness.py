@@ -6,9 +6,16 @@ from qualify.quality.queries.effectiveness, the one function behind it."""
 from collections.abc import Iterator
 from typing import Any
 
+from qualify.assessments.queries import first_attempts
 from qualify.quality.queries.effectiveness import effectiveness, visible_deviations
 from qualify.reports import scope
 from qualify.reports.registry import Column, Param, Report, ReportRequest, register
+
+
+def training_effectiveness(records, deviations, *, days: int = 90):
+    """The figures the page and the report show: quality's effectiveness with first
+    attempts read from assessment attempts where a requirement has an assessment."""
+    return effectiveness(records, deviations, days=days, attempts=first_attempts)
 
 
 def _days(request: ReportRequest) -> int:
@@ -46,7 +53,7 @@ class TrainingEffectiveness(Report):
         request.context["days"] = _days(request)
 
     def _figures(self, request: ReportRequest):
-        return effectiveness(
+        return training_effectiveness(
             scope.records(request.user),
             visible_deviations(request.user),
             days=request.context["days"],

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.org.queries import people as people_query
-from qualify.quality.queries.effectiveness import effectiveness, visible_deviations
+from qualify.quality.queries.effectiveness import visible_deviations
+from qualify.reports.library.training_effectiveness import training_effectiveness
 from qualify.training import paths
 from qualify.training import queries as training_queries
 from qualify.training.services.paths import onboarding_generate
@@ -28,7 +29,7 @@ def effectiveness_page(request):
     days = 90
     if form.is_bound and form.is_valid() and form.cleaned_data["days"]:
         days = form.cleaned_data["days"]
-    rows = effectiveness(
+    rows = training_effectiveness(
         training_queries.training_records(request.user),
         visible_deviations(request.user),
         days=days,
