@@ -44,6 +44,7 @@ from qualify.guards import AlreadyDone, require_perm, require_reason
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
 from qualify.signatures.services import Credentials
+from qualify.training import paths as training_paths
 from qualify.training.models import Assignment, AssignmentStatus, Evidence, Requirement
 from qualify.training.services import elearning
 from qualify.training.services.paths import check_prerequisites
@@ -386,6 +387,11 @@ def start_problem(assessment: Assessment, person: Person, now: dt.datetime) -> s
     """Why `person` cannot start `assessment` now, in words; None when they can."""
     if not assessment.active or not assessment.requirement.active:
         return f"The assessment of {assessment.requirement.code} is no longer in use."
+    # L4: a locked item is shown with its missing prerequisite (attempt_start refuses
+    # it, audited, through training's check_prerequisites).
+    missing = training_paths.missing_prerequisites(person, assessment.requirement, at=now)
+    if missing:
+        return training_paths.prerequisite_refusal(assessment.requirement, missing)
     # E-learning: the document is read in the viewer before its assessment opens.
     reading = elearning.reading_problem(person, assessment.requirement)
     if reading:

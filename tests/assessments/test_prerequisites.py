@@ -5,7 +5,7 @@ audited by the one prerequisite check, and nothing is stored."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from qualify.assessments import services
+from qualify.assessments import queries, services
 from qualify.assessments.models import Attempt
 from qualify.audit.models import AuditEvent
 from qualify.training.models import VersionReading
@@ -37,6 +37,9 @@ def test_a_locked_e_learning_cannot_be_read_nor_its_assessment_started(plant, lo
     once it is signed, both go ahead."""
     person, requirement, assessment, pre = locked
     assignment = plant.open_assignment(person, requirement)
+    state = queries.assessment_state(person, requirement)
+    assert not state.can_start
+    assert "PRE-RU" in state.why_not
     with pytest.raises(ValidationError) as refused:
         elearning.elearning_read(actor=person.user, assignment=assignment)
     assert "EL-ASEPTIC cannot be started before its prerequisite" in str(refused.value)
@@ -53,6 +56,7 @@ def test_a_locked_e_learning_cannot_be_read_nor_its_assessment_started(plant, lo
 
     plant.complete(person, pre)
     elearning.elearning_read(actor=person.user, assignment=assignment)
+    assert queries.assessment_state(person, requirement).can_start
     attempt = services.attempt_start(actor=person.user, assessment=assessment)
     assert attempt.person == person
     assert len(prerequisite_refusals()) == 2
