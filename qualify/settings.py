@@ -380,6 +380,15 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("QUALIFY_OAUTH_TOKEN_SECONDS", 3600),
     "OAUTH2_VALIDATOR_CLASS": "qualify.identity.oauth.Validator",
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Integrations use the client-credentials grant only; everything RFC 9700 (OAuth 2.0
+    # Security BCP) tightens is tightened.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
@@ -442,6 +451,7 @@ SPECTACULAR_SETTINGS = {
         # or to a client restriction.
         "OpenClosedEnum": "qualify.quality.models.capa.CapaStatus",
         "AccessKindEnum": [("role", "role"), ("client", "client")],
+        "AuditReviewStatusEnum": "qualify.reports.review_models.ReviewStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

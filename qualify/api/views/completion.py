@@ -157,17 +157,17 @@ class CertificateVerifyView(ApiView):
         return Response(CertificateOut(verified).data)
 
 
-class ReasonIn(serializers.Serializer):
+class CompletionReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
 class CertificateRejectView(ApiView):
-    serializer_class = ReasonIn
+    serializer_class = CompletionReasonIn
 
-    @extend_schema(request=ReasonIn, responses={200: CertificateOut}, summary="Reject")
+    @extend_schema(request=CompletionReasonIn, responses={200: CertificateOut}, summary="Reject")
     def post(self, request, pk: int):
         certificate = _certificate(request, pk)
-        body = ReasonIn(data=request.data)
+        body = CompletionReasonIn(data=request.data)
         body.is_valid(raise_exception=True)
         rejected = training.certificate_reject(
             actor=request.user, certificate=certificate, reason=body.validated_data["reason"]

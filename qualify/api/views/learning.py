@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView
+from qualify.documents.models import DocumentVersion
 from qualify.documents.queries import versions
 from qualify.documents.services.notes import MAX_NOTE, section_note_set
 from qualify.org.models import Person
@@ -87,6 +88,9 @@ class SectionNoteOut(serializers.Serializer):
 
 
 class SectionNotesView(ApiView):
+    queryset = (
+        DocumentVersion.objects.none()
+    )  # the schema's model (the path's pk); reads go through queries
     serializer_class = SectionNoteOut
     pagination_class = None
 
