@@ -22,6 +22,9 @@ COMPLETED_TRAINING = Meaning("completed_training", "Completed training (trainee)
 COMPLETED_ASSESSMENT = Meaning("completed_assessment", "Completed assessment (trainee)")
 TRAINED_BY = Meaning("trained_by", "Delivered training / observed (trainer)")
 VERIFIED = Meaning("verified", "Verified")
+# A coordinator vouches for an external certificate. Its own meaning, so that verifying
+# certificates never lends a coordinator the QA "verified" of CAPAs and migrations (S2).
+CERTIFICATE_VERIFIED = Meaning("certificate_verified", "Verified external training (coordinator)")
 CLOSED = Meaning("closed", "Closed")
 # P63: the person who ran `qualify validate` signs the run they executed.
 EXECUTED = Meaning("executed", "Validation executed")
@@ -37,6 +40,7 @@ MEANINGS: dict[str, Meaning] = {
         COMPLETED_ASSESSMENT,
         TRAINED_BY,
         VERIFIED,
+        CERTIFICATE_VERIFIED,
         CLOSED,
         EXECUTED,
     )

@@ -24,8 +24,11 @@ class TrainingConfig(AppConfig):
             "training.import_legacy",
         )
         roles.grant(roles.TRAINER, "training.record_training")
-        # A coordinator verifies external certificates and signs them "verified".
-        roles.grant(roles.COORDINATOR, "training.verify_certificate", "signatures.sign_verified")
+        # A coordinator verifies external certificates with a meaning of its own (never
+        # the QA "verified" of CAPAs and migration reports).
+        roles.grant(
+            roles.COORDINATOR, "training.verify_certificate", "signatures.sign_certificate_verified"
+        )
         # Quality events (CAPA, deviation) assign retraining and order requalification (G5).
         roles.grant(roles.QA_APPROVER, "training.assign_training")
         roles.grant(

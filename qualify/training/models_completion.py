@@ -110,7 +110,7 @@ class ExternalCertificate(models.Model):
         }
 
     def signature_conflict(self, user, meaning: str) -> str | None:
-        if meaning == "verified" and self.person.user_id == user.pk:
+        if meaning == "certificate_verified" and self.person.user_id == user.pk:
             return "Nobody verifies their own certificate."
         return None
 

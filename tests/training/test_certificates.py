@@ -72,7 +72,7 @@ def test_a_verified_and_signed_certificate_makes_the_person_a_qualified_trainer(
     assert (
         record.evidence_sha256 == hashlib.sha256(files.pdf("Train the trainer, passed")).hexdigest()
     )
-    assert [s.meaning for s in signatures_of(verified)] == ["verified"]
+    assert [s.meaning for s in signatures_of(verified)] == ["certificate_verified"]
     assert signatures_of(verified).get().signer == coordinator
     # The trainee's signature is missing: not yet qualified, assignment still open.
     answer = engine.qualification(tom, ttt, at=timezone.now())

@@ -51,7 +51,7 @@ from qualify.training.services.records._common import (
     _version_for,
 )
 
-VERIFIED = "verified"
+VERIFIED = "certificate_verified"  # the signature's meaning; the status stays "verified"
 CERTIFICATE_TYPES = {PDF, *IMAGE_TYPES.values()}
 VERIFY_PERMISSION = "training.verify_certificate"
 

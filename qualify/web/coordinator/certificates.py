@@ -1,5 +1,5 @@
 """The coordinator's external certificates: those awaiting verification first; each
-one with its file, verified with a signature ("verified") or rejected with a reason.
+one with its file, verified with a signature ("certificate_verified") or rejected with a reason.
 Verifying makes the training record, which the person then signs."""
 
 from django.contrib import messages
