@@ -31,6 +31,8 @@ def _pages(resolver: URLResolver = None, prefix: str = "", namespace: str = ""):
             full = prefix + route
             if full.startswith("api/") and full != "api/v1/docs/":
                 continue  # the JSON API is not a page
+            if full == "healthz":
+                continue  # the load balancer's JSON probe, answered before the middleware
             path = "/" + re.sub(
                 r"<(?:(\w+):)?\w+>", lambda m: ARGUMENTS.get(m.group(1) or "str") or "x", full
             )
