@@ -45,7 +45,8 @@ def test_access_rights_agree_in_every_format_and_with_the_access_history(
     auditor_role = next(r for r in held if r["name"] == "auditor")
     assert auditor_role["reason"] == "Covers audits in May"
     assert auditor_role["removal_reason"] == "Audit cover ended"
-    assert auditor_role["since_utc"].startswith(iso(history.holdings[1].since))
+    auditor_holding = next(h for h in history.holdings if h.name == "auditor")
+    assert auditor_role["since_utc"].startswith(iso(auditor_holding.since))
     still = {(r["kind"], r["name"]) for r in held if r["until_utc"] == ""}
     assert {("role", "trainer"), ("client", "ACME")} <= still
     assert ("role", "auditor") not in still
