@@ -43,6 +43,7 @@ from qualify.documents.models import DocumentType, DocumentVersion
 from qualify.guards import AlreadyDone
 from qualify.signatures.services import Credentials
 from qualify.training.models import Assignment, AssignmentStatus, Method
+from qualify.training.services.paths import check_prerequisites
 from qualify.training.services.records import elearning_version, record_elearning
 
 CENT = Decimal("0.01")
@@ -118,11 +119,28 @@ def _learner_of(attempt: Attempt, actor: Any) -> None:
         raise PermissionDenied("Only the learner plays and commits their own attempt.")
 
 
-@transaction.atomic
 def attempt_open(*, actor: Any, assignment: Assignment) -> Attempt:
     """The learner opens (or resumes) their attempt on the package version their
     assignment is due on. A new package version retrains like a revised SOP: the
-    assignment then names the new version and a new attempt starts on it."""
+    assignment then names the new version and a new attempt starts on it.
+
+    L4 (P72): opening is starting (or resuming) the item; a locked item (its
+    prerequisite not complete and valid now) is refused by the one prerequisite
+    check, audited, before the transaction opens so that the refusal's event survives.
+    Its completion is checked again when the learner signs."""
+    assignment = Assignment.objects.select_related("person", "requirement").get(pk=assignment.pk)
+    person = assignment.person
+    if (
+        actor is not None
+        and person.user_id == actor.pk
+        and assignment.status == AssignmentStatus.OPEN
+    ):
+        check_prerequisites(actor=actor, person=person, requirement=assignment.requirement)
+    return _attempt_open(actor=actor, assignment=assignment)
+
+
+@transaction.atomic
+def _attempt_open(*, actor: Any, assignment: Assignment) -> Attempt:
     assignment = Assignment.objects.select_related("person", "requirement__document").get(
         pk=assignment.pk
     )

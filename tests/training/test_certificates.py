@@ -251,3 +251,41 @@ def test_a_certificate_for_a_locked_item_is_refused_and_audited(plant, ttt, coor
     assert event.data["detail"]["missing"] == ["PRE-RU"]
     plant.read(tom, pre)
     assert _submit(tom.user, tom, ttt).status == CertificateStatus.SUBMITTED
+
+
+@pytest.mark.requirement("L4", "P72")
+def test_verifying_a_certificate_for_an_item_locked_since_it_was_submitted_is_refused(
+    plant, ttt, coordinator
+):
+    """P72: a certificate submitted before the path put its item behind a prerequisite
+    cannot be verified while the prerequisite is not complete and valid: refused by
+    the one prerequisite check with the prerequisite named, audited, no signature and
+    no record; the certificate still awaits verification, which succeeds once the
+    prerequisite is signed."""
+    from tests.training.locking import lock_behind
+
+    jf = plant.job_function("TRN", "Trainer")
+    tom = plant.person("Tom", job_function=jf)
+    certificate = _submit(tom.user, tom, ttt)
+    pre = plant.requirement("PRE-RU", document=plant.document("SOP-PRE"))
+    lock_behind(plant, ttt, pre, jf)
+
+    with pytest.raises(ValidationError) as refused:
+        training.certificate_verify(
+            actor=coordinator, certificate=certificate, credentials=creds(coordinator)
+        )
+    assert "TTT cannot be started before its prerequisite" in str(refused.value)
+    assert "PRE-RU" in str(refused.value)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.SUBMITTED
+    assert not signatures_of(certificate).exists()
+    assert not TrainingRecord.objects.filter(person=tom, requirement=ttt).exists()
+    (event,) = events_of(tom, "training.record.prerequisite_refused")
+    assert event.data["detail"]["missing"] == ["PRE-RU"]
+    assert event.actor_id == coordinator.pk
+
+    plant.read(tom, pre)
+    verified = training.certificate_verify(
+        actor=coordinator, certificate=certificate, credentials=creds(coordinator)
+    )
+    assert verified.status == CertificateStatus.VERIFIED

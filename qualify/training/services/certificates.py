@@ -188,6 +188,10 @@ def certificate_verify(
     if certificate.valid_until is not None and certificate.valid_until <= now.date():
         raise ValidationError({"valid_until": "This certificate has expired; it cannot count."})
     _check_waiting(certificate)
+    # L4: verifying completes the item; a prerequisite not complete and valid now (not
+    # yet done when the certificate was submitted before the path locked it, or since
+    # expired or revoked) refuses it, audited by the one check, before any signature.
+    check_prerequisites(actor=actor, person=person, requirement=requirement, at=now)
     version = _version_for(
         requirement, _open_assignment(person, requirement), certificate.completed_at
     )
