@@ -134,6 +134,49 @@ def record_many(events: Iterable[PendingEvent]) -> list[int]:
     return append_events(list(events))
 
 
+def pending_created(
+    action: str,
+    model: type[models.Model],
+    states: Iterable[dict[str, Any]],
+    *,
+    actor: Any,
+    detail: dict[str, Any] | None = None,
+) -> list[PendingEvent]:
+    """The events `pending(action, obj, actor=actor, detail=detail)` builds for records
+    of `model` just created (no `before`), from their audited states as plain values
+    (what `state_of(obj)` returns), without model instances: for rows written by one
+    bulk insert (a revision fan-out). Field for field the same events, sharing one
+    timestamp; append them with `record_many` like any other.
+
+    A type with a security state (A6) hashes more than its state: use `pending()`."""
+    get_action(action)
+    object_type = object_type_of(model)
+    if has_security_state(object_type):
+        raise ValueError(f"{object_type} has a security state: build its events with pending()")
+    pk_name = model._meta.pk.attname
+    actor_id, username, name = actor_fields(actor)
+    request_id = current_context().request_id
+    detail = to_plain(detail or {})
+    at = timezone.now()
+    return [
+        PendingEvent(
+            recorded_at=at,
+            actor_id=actor_id,
+            actor_username=username,
+            actor_name=name,
+            action=action,
+            object_type=object_type,
+            object_id=str(state[pk_name]),
+            changes={key: [None, value] for key, value in state.items()},
+            reason="",
+            request_id=request_id,
+            record_hash=jcs_sha256_hex(state),
+            detail=detail,
+        )
+        for state in states
+    ]
+
+
 def record_refusal(
     action: str,
     *,
