@@ -13,3 +13,16 @@ register_actions(
         "content.xapi.refused": "xAPI statement refused",
     }
 )
+
+register_actions(
+    {
+        "content.course.created": "E-learning course created (authoring)",
+        "content.course.updated": "E-learning course changed (authoring)",
+        "content.course.page_added": "Page added to an e-learning course",
+        "content.course.page_changed": "Page of an e-learning course changed",
+        "content.course.page_removed": "Page of an e-learning course removed",
+        "content.course.page_moved": "Page of an e-learning course moved",
+        "content.course.package_made": "E-learning course given its package document",
+        "content.course.published": "E-learning course published as a package version",
+    }
+)

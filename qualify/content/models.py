@@ -213,3 +213,83 @@ class XapiDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.document_id}"
+
+
+# --- authoring light (issue 15, point 5) ----------------------------------------------
+
+
+class Standard(models.TextChoices):
+    """What an authored course is exported as."""
+
+    CMI5 = "cmi5", "cmi5"
+    SCORM2004 = "scorm2004", "SCORM 2004 4th edition"
+
+
+@audited
+class Course(models.Model):
+    """A course authored in Qualify for plants without an authoring tool: pages of text
+    and images, and an assessment drawn from an approved question bank. It is a draft
+    workspace; what learners play is its export, published as a new version of its
+    package document (type "package"), which is reviewed and approved like any package
+    (qualify.content.authoring)."""
+
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    site = models.ForeignKey(
+        "org.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client = models.ForeignKey(
+        "org.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The question bank document (type "qbank") whose version in force is exported as
+    # the course's assessment; none: a course without an assessment.
+    bank = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    pass_mark = models.DecimalField(max_digits=5, decimal_places=2, default=80)
+    # The package document the course is published to (made at the first publication).
+    package_document = models.ForeignKey(
+        "documents.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authored_courses",
+    )
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def course_image_path(page: "CoursePage", filename: str) -> str:
+    return f"content/authoring/course-{page.course_id}/{uuid.uuid4().hex}-{filename}"
+
+
+@audited
+class CoursePage(models.Model):
+    """One page of an authored course: a title, Markdown text and at most one image,
+    uploaded (checked by its bytes) or taken from a controlled document whose version
+    file is an image. A removed page is kept, marked removed (nothing is deleted)."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="pages")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+    image = models.FileField(upload_to=course_image_path, blank=True)
+    image_type = models.CharField(max_length=40, blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    image_alt = models.CharField(max_length=300, blank=True)
+    image_source = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.course}: {self.title}"
