@@ -556,6 +556,7 @@ POLICY: dict[str, Rule] = {
     "web:employee_assignment_document": MY_TRAINING,
     "web:employee_path": MY_TRAINING,
     "api:me-learning-path": MY_TRAINING,
+    "api:training-effectiveness": EFFECTIVENESS,
     "api:assignment-delta": MY_TRAINING,
     "api:version-section-notes": DOCUMENTS,
     "web:employee_records": MY_TRAINING,

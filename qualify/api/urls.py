@@ -87,6 +87,11 @@ urlpatterns = [
     path("me/work/", work.MyWorkView.as_view(), name="me-work"),
     path("me/learning-path/", learning.MyLearningPathView.as_view(), name="me-learning-path"),
     path(
+        "training-effectiveness/",
+        learning.TrainingEffectivenessView.as_view(),
+        name="training-effectiveness",
+    ),
+    path(
         "assignments/<int:pk>/delta/",
         learning.AssignmentDeltaView.as_view(),
         name="assignment-delta",

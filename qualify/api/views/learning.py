@@ -12,6 +12,8 @@ from qualify.documents.models import DocumentVersion
 from qualify.documents.queries import versions
 from qualify.documents.services.notes import MAX_NOTE, section_note_set
 from qualify.org.models import Person
+from qualify.quality.queries.effectiveness import visible_deviations
+from qualify.reports.library.training_effectiveness import training_effectiveness
 from qualify.training import paths
 from qualify.training import queries as training_queries
 from qualify.training.delta import delta_for, version_of
@@ -152,3 +154,45 @@ class MyLearningPathView(ApiView):
         if person is None:
             raise NotFound("You have no person record.")
         return Response(PathOut(paths.learning_path(person)).data)
+
+
+class EffectivenessOut(serializers.Serializer):
+    kind = serializers.CharField(help_text="document or trainer")
+    key = serializers.IntegerField(help_text="The document's or the trainer's (person's) id.")
+    label = serializers.CharField(help_text="The document's number and title, or the trainer.")
+    assessed = serializers.IntegerField(help_text="People with a first assessment attempt.")
+    first_passed = serializers.IntegerField()
+    pass_rate = serializers.FloatField(allow_null=True, help_text="0 to 1; null: no attempts.")
+    trained = serializers.IntegerField(help_text="People trained.")
+    deviations = serializers.IntegerField(help_text="Deviations within `days` of the training.")
+    retrainings = serializers.IntegerField(help_text="CAPA retrainings completed.")
+    recurred = serializers.IntegerField(
+        help_text="CAPA retrainings followed by a deviation involving a retrained person."
+    )
+
+
+class EffectivenessQuery(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=3650, default=90, required=False)
+
+
+class TrainingEffectivenessView(ApiView):
+    """P46, P71: the figures of the page and of the report training-effectiveness,
+    from the same function (qualify.reports.library.training_effectiveness)."""
+
+    serializer_class = EffectivenessOut
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[EffectivenessQuery],
+        responses={200: EffectivenessOut(many=True)},
+        summary="Training effectiveness per document and per trainer (ISO 13485 6.2(d))",
+    )
+    def get(self, request):
+        query = EffectivenessQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = training_effectiveness(
+            training_queries.training_records(request.user),
+            visible_deviations(request.user),
+            days=query.validated_data.get("days", 90),
+        )
+        return Response(EffectivenessOut(rows, many=True).data)

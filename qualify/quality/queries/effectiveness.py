@@ -10,7 +10,9 @@ document and per trainer,
   trainer, a person they trained) that occurred within N days after that training;
 - CAPA recurrence after retraining: CAPA retraining actions whose training was
   completed, and how many of them saw a deviation on the same document involving one
-  of the retrained people afterwards.
+  of the retrained people afterwards; per trainer (P71), the actions in which the
+  trainer retrained someone, and how many of them saw such a deviation involving one
+  of the people that trainer retrained.
 
 Reads only, through the same rows for the page and the report.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from qualify.quality.models import CapaAction, Deviation
+from qualify.quality.models import CapaAction, CapaActionTarget, Deviation
 
 
 @dataclass
@@ -150,7 +152,42 @@ def effectiveness(
             for deviation in by_person.get(person, ())
         ):
             group.recurred += 1
+    _recurrence_per_trainer(records, by_person, row)
     return sorted(rows.values(), key=lambda r: (r.kind, r.label))
+
+
+def _recurrence_per_trainer(records: QuerySet, by_person: dict, row: Callable) -> None:
+    """P71: CAPA recurrence after retraining per trainer. A CAPA retraining action
+    whose training was completed counts once for each trainer who trained one of its
+    people (the trainer of the record that completed the person's retraining, among
+    the visible `records`); it recurred for that trainer when a person they retrained
+    was named afterwards in a deviation, on the retraining's document when it has one
+    (the same rule as per document)."""
+    targets = (
+        CapaActionTarget.objects.filter(
+            action__training_completed_at__isnull=False,
+            assignment__record__in=records.filter(trainer__isnull=False),
+        )
+        .select_related("action__requirement", "assignment__record__trainer")
+        .order_by("action_id", "pk")
+    )
+    seen: dict[tuple[int, int], bool] = {}  # (trainer, action) -> recurred
+    for target in targets:
+        action, trainer = target.action, target.assignment.record.trainer
+        group = row("trainer", trainer.pk, trainer.full_name)
+        key = (trainer.pk, action.pk)
+        if key not in seen:
+            seen[key] = False
+            group.retrainings += 1
+        document_id = action.requirement.document_id if action.requirement else None
+        recurred = any(
+            deviation.occurred_at > action.training_completed_at
+            and (document_id is None or document_id in {d.pk for d in deviation.documents.all()})
+            for deviation in by_person.get(target.person_id, ())
+        )
+        if recurred and not seen[key]:
+            seen[key] = True
+            group.recurred += 1
 
 
 def visible_deviations(user) -> QuerySet:
