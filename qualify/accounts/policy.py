@@ -777,6 +777,17 @@ POLICY: dict[str, Rule] = {
     "web:content_xapi_state": XAPI,
     "web:content_xapi_activity_profile": XAPI,
     "web:content_xapi_agent_profile": XAPI,
+    # Authoring light (issue 15): document control builds courses, downloads their
+    # packages and publishes them as package document versions.
+    "web:content_courses": DOCUMENT_AUTHORING,
+    "web:content_course": DOCUMENT_AUTHORING,
+    "web:content_course_page_add": DOCUMENT_AUTHORING,
+    "web:content_course_export": DOCUMENT_AUTHORING,
+    "web:content_course_publish": DOCUMENT_AUTHORING,
+    "web:content_course_page": DOCUMENT_AUTHORING,
+    "web:content_course_page_image": DOCUMENT_AUTHORING,
+    "web:content_course_page_remove": DOCUMENT_AUTHORING,
+    "web:content_course_page_move": DOCUMENT_AUTHORING,
     # Assessments (L1, L2): pages.
     "web:assessment_attempts": MY_ASSESSMENTS,
     "web:assessment_take": MY_ASSESSMENTS,

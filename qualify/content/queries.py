@@ -36,3 +36,56 @@ def my_attempt(user: Any, pk: int) -> Attempt:
     if attempt is None:
         raise Http404("No such attempt.")
     return attempt
+
+
+# --- authored courses (issue 15, authoring light) ---------------------------------------
+
+
+def courses(user: Any):
+    """Authored courses within the user's client restriction (U2)."""
+    from qualify.content.models import Course
+
+    return restrict(Course.objects.select_related("bank", "package_document", "created_by"), user)
+
+
+def course_of(user: Any, pk: int):
+    course = courses(user).filter(pk=pk).first()
+    if course is None:
+        raise Http404("No such course.")
+    return course
+
+
+def page_of(user: Any, pk: int):
+    from qualify.content.models import CoursePage
+
+    page = (
+        CoursePage.objects.select_related("course", "image_source__document")
+        .filter(pk=pk, course__in=courses(user))
+        .first()
+    )
+    if page is None:
+        raise Http404("No such page.")
+    return page
+
+
+def image_versions(user: Any):
+    """Approved versions of controlled documents whose file is an image (by the name
+    the upload check gave it from its proven type), to take a page's image from."""
+    from qualify.documents.models import DocumentVersion, VersionStatus
+
+    return restrict(
+        DocumentVersion.objects.select_related("document").filter(
+            status=VersionStatus.APPROVED, file__iregex=r"\.(png|jpg|jpeg|gif|webp)$"
+        ),
+        user,
+        "document__client",
+    ).order_by("document__number", "-sequence")
+
+
+def course_banks(user: Any):
+    """Question bank documents a course can take its assessment from."""
+    from qualify.documents.models import Document, DocumentType
+
+    return restrict(Document.objects.filter(doc_type=DocumentType.QUESTION_BANK), user).order_by(
+        "number"
+    )

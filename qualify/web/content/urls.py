@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.content import views, xapi
+from qualify.web.content import authoring, views, xapi
 
 urlpatterns = [
     path("assignments/<int:pk>/", views.launch, name="content_launch"),
@@ -14,4 +14,16 @@ urlpatterns = [
     path("xapi/activities/state", xapi.state, name="content_xapi_state"),
     path("xapi/activities/profile", xapi.activity_profile, name="content_xapi_activity_profile"),
     path("xapi/agents/profile", xapi.agent_profile, name="content_xapi_agent_profile"),
+    # Authoring light: courses of pages with an assessment, exported and published.
+    path("courses/", authoring.courses, name="content_courses"),
+    path("courses/<int:pk>/", authoring.course, name="content_course"),
+    path("courses/<int:pk>/pages/", authoring.page_add, name="content_course_page_add"),
+    path("courses/<int:pk>/export/", authoring.export, name="content_course_export"),
+    path("courses/<int:pk>/publish/", authoring.publish, name="content_course_publish"),
+    path("courses/pages/<int:pk>/", authoring.page, name="content_course_page"),
+    path("courses/pages/<int:pk>/image/", authoring.page_image, name="content_course_page_image"),
+    path(
+        "courses/pages/<int:pk>/remove/", authoring.page_remove, name="content_course_page_remove"
+    ),
+    path("courses/pages/<int:pk>/move/", authoring.page_move, name="content_course_page_move"),
 ]
