@@ -520,6 +520,7 @@ POLICY: dict[str, Rule] = {
     "identity:oidc_login": PUBLIC,
     "identity:oidc_callback": PUBLIC,
     "identity:reauth_callback": SIGNED_IN,
+    "identity:sign_reauth": SIGNED_IN,
     "identity:logout": PUBLIC,
     "identity:saml_metadata": PUBLIC,
     "identity:saml_login": PUBLIC,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("oidc/login/", views.oidc_login, name="oidc_login"),
     path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
     path("oidc/reauth/callback/", views.reauth_callback, name="reauth_callback"),
+    path("sign/reauth/", views.sign_reauth, name="sign_reauth"),
     path("logout/", views.logout, name="logout"),
     path("saml/metadata/", views.saml_metadata, name="saml_metadata"),
     path("saml/login/", views.saml_login, name="saml_login"),

@@ -16,15 +16,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from qualify.accounts.passwords import local_password_disabled
-from qualify.identity import oidc, reauth, saml, services
+from qualify.identity import oidc, reauth, saml, services, signing
 from qualify.identity.config import oidc_config
 from qualify.identity.models import SamlInbox
 
 log = logging.getLogger("qualify.identity")
 
 BACKEND = "qualify.accounts.backends.LockoutAwareBackend"
-SESSION_SSO = "qualify_sso"
+SESSION_SSO = signing.SESSION_SSO
 
 
 def _config():
@@ -91,8 +90,7 @@ def reauth_callback(request):
     messages.success(
         request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
     )
-    target = _safe_next(request, done.return_url)
-    return HttpResponseRedirect(f"{target}?reauth={done.ticket}")
+    return HttpResponseRedirect(_with_ticket(_safe_next(request, done.return_url), done.ticket))
 
 
 def start_reauth(request, *, meaning: str, obj, return_url: str):
@@ -122,20 +120,35 @@ def start_reauth(request, *, meaning: str, obj, return_url: str):
 
 
 def signs_through_provider(request) -> bool:
-    """Does this person's signing dialog re-authenticate at the provider? When they
-    signed in through it, or when local passwords are off for them."""
-    sso = request.session.get(SESSION_SSO) or {}
-    config = saml.saml_config() if sso.get("provider") == saml.SAML else oidc_config()
-    if not reauth.may_reauthenticate(request.user, config):
-        return False
-    return bool(request.session.get(SESSION_SSO)) or local_password_disabled(request.user)
+    """Does this person's signing dialog re-authenticate at the provider?
+    (`signing.signs_through_provider`, for a request.)"""
+    return signing.signs_through_provider(request.user, request.session)
 
 
 def provider_name(request) -> str:
     """The name of the provider this person signs through, for the signing dialog."""
-    sso = request.session.get(SESSION_SSO) or {}
-    config = saml.saml_config() if sso.get("provider") == saml.SAML else oidc_config()
-    return config.name if config else ""
+    return signing.provider_name(request.session)
+
+
+@require_POST
+def sign_reauth(request):
+    """Any signing dialog's "Re-authenticate to sign" button: start the forced
+    re-authentication for the pending signature its signed offer names."""
+    try:
+        pending = signing.read_offer(user=request.user, token=request.POST.get("reauth_for", ""))
+    except reauth.ReauthImpossible as error:
+        messages.error(request, f"Signature not possible. {error}")
+        return HttpResponseRedirect(_safe_next(request, request.headers.get("Referer", "")))
+    back = _safe_next(request, pending.return_url)
+    try:
+        return start_reauth(request, meaning=pending.meaning, obj=pending.subject, return_url=back)
+    except reauth.ReauthImpossible as error:
+        messages.error(request, f"Signature not possible. {error}")
+        return HttpResponseRedirect(back)
+
+
+def _with_ticket(url: str, ticket: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}reauth={ticket}"
 
 
 @require_POST
@@ -265,7 +278,7 @@ def saml_continue(request, key: str):
         messages.success(
             request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
         )
-        return HttpResponseRedirect(f"{_safe_next(request, done.return_url)}?reauth={done.ticket}")
+        return HttpResponseRedirect(_with_ticket(_safe_next(request, done.return_url), done.ticket))
     try:
         user = services.sign_in(config=config, claims=answer.claims(config))
     except services.SignInRefused as error:

@@ -83,7 +83,9 @@ def _attempt_page(request, attempt, sign_form=None, status=200):
         context["results"] = queries.result_items(attempt)
         context["topics"] = queries.topics(attempt)
         if attempt.status in services.SIGNABLE and attempt.record_id is None:
-            context["sign_form"] = sign_form or SignForm.for_signer(request.user, request.session)
+            context["sign_form"] = sign_form or SignForm.for_signer(
+                request.user, request.session, meaning="completed_assessment", subject=attempt
+            )
         state = queries.assessment_state(attempt.person, attempt.assessment.requirement)
         context["state"] = state
         template = "web/assessments/result.html"
@@ -123,7 +125,9 @@ def attempt_sign(request, pk: int):
         raise Http404("No such attempt.")
     if request.method != "POST" or found.status == AttemptStatus.IN_PROGRESS:
         return redirect("web:assessment_attempt", pk=pk)
-    form = SignForm.for_signer(request.user, request.session, request.POST)
+    form = SignForm.for_signer(
+        request.user, request.session, request.POST, meaning="completed_assessment", subject=found
+    )
     if form.is_valid():
         try:
             record = services.attempt_sign(

@@ -75,7 +75,9 @@ def launch(request, pk: int):
         following=items[index + 1] if index + 1 < len(items) else None,
     )
     if attempt.status == AttemptStatus.COMPLETED:
-        context["form"] = SignForm.for_signer(request.user, request.session)
+        context["form"] = SignForm.for_signer(
+            request.user, request.session, meaning="completed_training", subject=attempt
+        )
     if manifest.kind == CMI5:
         # Each visit launches the AU anew (a new cmi5 session); not once completed.
         if attempt.status == AttemptStatus.OPEN:
@@ -174,7 +176,9 @@ def commit(request, pk: int):
 @require_POST
 def sign(request, pk: int):
     attempt = queries.my_attempt(request.user, pk)
-    form = SignForm.for_signer(request.user, request.session, request.POST)
+    form = SignForm.for_signer(
+        request.user, request.session, request.POST, meaning="completed_training", subject=attempt
+    )
     if form.is_valid():
         try:
             record = services.attempt_sign(

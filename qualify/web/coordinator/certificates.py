@@ -41,7 +41,11 @@ def certificate_detail(request, pk: int):
     waiting = item.status == CertificateStatus.SUBMITTED
     form = (
         SignForm.for_signer(
-            request.user, request.session, request.POST if action == "verify" else None
+            request.user,
+            request.session,
+            request.POST if action == "verify" else None,
+            meaning="certificate_verified",
+            subject=item,
         )
         if waiting
         else None

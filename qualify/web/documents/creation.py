@@ -85,7 +85,13 @@ def periodic_review(request, number: str):
     """The periodic review: its due date and history; sign "reviewed, no change"."""
     document = _document(request, number)
     form = PeriodicReviewForm(request.POST or None)
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="reviewed",
+        subject=document,
+    )
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         try:
             documents.periodic_review_no_change(

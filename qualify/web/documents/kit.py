@@ -11,6 +11,7 @@ from django_otp import devices_for_user
 
 from qualify.signatures.services import Credentials, is_first_signing
 from qualify.web import zones
+from qualify.web.signing import ProviderSigning
 
 # T3: one zone helper for every page (qualify.web.zones); the names stay for callers.
 user_zone = zones.zone_of
@@ -45,15 +46,17 @@ def set_zone(form: forms.Form, zone: str) -> None:
             ) + f"Time in {zones.zone_label(zone)}."
 
 
-class SigningForm(forms.Form):
+class SigningForm(ProviderSigning, forms.Form):
     """S1: user id at the first signing in the session, always the password, and the
-    one-time code when the signer has enrolled one."""
+    one-time code when the signer has enrolled one. Given what it signs (meaning and
+    the object the dialog is about), a person who signs through the identity
+    provider re-authenticates there instead (issue 16)."""
 
     username = forms.CharField(label="User id", required=False)
     password = forms.CharField(label="Password", widget=forms.PasswordInput, required=False)
     otp_token = forms.CharField(label="One-time code", required=False)
 
-    def __init__(self, *args, user, session, **kwargs):
+    def __init__(self, *args, user, session, meaning: str = "", subject=None, **kwargs):
         kwargs.setdefault("prefix", "sig")
         super().__init__(*args, **kwargs)
         self.session = session
@@ -70,8 +73,11 @@ class SigningForm(forms.Form):
             self.fields["otp_token"].widget.attrs.update(
                 inputmode="numeric", autocomplete="one-time-code"
             )
+        self.sign_through_provider(user=user, session=session, meaning=meaning, subject=subject)
 
     def credentials(self) -> Credentials:
+        if self.reauth and hasattr(self, "cleaned_data"):
+            return self.provider_credentials(self.session)
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         return Credentials(
             username=data.get("username") or None,

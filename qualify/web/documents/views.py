@@ -131,7 +131,9 @@ def _version_context(request, version, **extra):
 def version_detail(request, pk: int):
     version = _version(request, pk)
     access.note(version, user=request.user, path=request.path)
-    sign_form = SigningForm(user=request.user, session=request.session)
+    sign_form = SigningForm(
+        user=request.user, session=request.session, meaning="authored", subject=version
+    )
     context = _version_context(
         request,
         version,
@@ -156,7 +158,9 @@ def _signed_action(request, pk, *, call, meaning, success, form_class=None):
     if request.method != "POST":
         return redirect("web:document_version", pk=version.pk)
     form = (form_class or ReviewForm)(request.POST)
-    sign_form = SigningForm(request.POST, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST, user=request.user, session=request.session, meaning=meaning, subject=version
+    )
     if form.is_valid() and sign_form.is_valid():
         try:
             call(version, form.cleaned_data, sign_form.credentials())
@@ -218,7 +222,9 @@ def version_withdraw(request, pk: int):
     context = _version_context(
         request,
         version,
-        sign_form=SigningForm(user=request.user, session=request.session),
+        sign_form=SigningForm(
+            user=request.user, session=request.session, meaning="authored", subject=version
+        ),
         review_form=ReviewForm(),
         withdraw_form=form,
         failed="withdraw",
@@ -242,7 +248,13 @@ def version_approve(request, pk: int):
             "hx-swap": "outerHTML",
         }
     )
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="approved",
+        subject=version,
+    )
     effective_from = None
     if form.is_bound and form.is_valid():
         effective_from = form.cleaned_data["effective_from"]
@@ -294,7 +306,13 @@ def document_obsolete(request, number: str):
     document = _document(request, number)
     form = ObsoleteForm(request.POST or None)
     set_zone(form, user_zone(request.user))
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="approved",
+        subject=document,
+    )
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         try:
             documents.document_obsolete(

@@ -72,7 +72,11 @@ def session(request, pk: int):
     enrolment = queries.enrolment_of(person, item)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     form = SignForm.for_signer(
-        request.user, request.session, request.POST if action == "sign" else None
+        request.user,
+        request.session,
+        request.POST if action == "sign" else None,
+        meaning="completed_training",
+        subject=item,
     )
     try:
         if action == "enrol":
@@ -209,7 +213,9 @@ def certificate(request, pk: int):
     form = None
     if awaiting:
         data = request.POST if request.method == "POST" else None
-        form = SignForm.for_signer(request.user, request.session, data)
+        form = SignForm.for_signer(
+            request.user, request.session, data, meaning="completed_training", subject=item
+        )
         if data is not None and form.is_valid():
             try:
                 record = training.certificate_sign(

@@ -5,9 +5,10 @@ from django import forms
 from django_otp import devices_for_user
 
 from qualify.signatures.services import Credentials, is_first_signing
+from qualify.web.signing import ProviderSigning
 
 
-class SignForm(forms.Form):
+class SignForm(ProviderSigning, forms.Form):
     username = forms.CharField(
         label="User id",
         max_length=150,
@@ -37,13 +38,21 @@ class SignForm(forms.Form):
             self.fields["otp_token"].help_text = "Only if you have enrolled an authenticator."
 
     @classmethod
-    def for_signer(cls, user, session, *args, **kwargs) -> "SignForm":
-        """The dialog for the signed-in person signing in their own session."""
+    def for_signer(
+        cls, user, session, *args, meaning: str = "", subject=None, **kwargs
+    ) -> "SignForm":
+        """The dialog for the signed-in person signing in their own session. Given
+        what it signs (meaning, and the object the dialog is about), a person who
+        signs through the identity provider re-authenticates there instead (S1)."""
         first = is_first_signing(user, session)
         enrolled = first and any(True for _ in devices_for_user(user, confirmed=True))
-        return cls(*args, ask_username=first, ask_code=enrolled, **kwargs)
+        form = cls(*args, ask_username=first, ask_code=enrolled, **kwargs)
+        form.sign_through_provider(user=user, session=session, meaning=meaning, subject=subject)
+        return form
 
     def credentials(self, session=None) -> Credentials:
+        if self.reauth:
+            return self.provider_credentials(session)
         data = self.cleaned_data
         return Credentials(
             username=data.get("username") or None,

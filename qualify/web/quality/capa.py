@@ -59,7 +59,13 @@ def qa_review(request, pk: int):
     """E4: QA signs why retraining alone is an effective correction; the flag clears."""
     capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = QaReviewForm(request.POST or None)
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="reviewed",
+        subject=capa,
+    )
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         try:
             quality.capa_qa_review(
@@ -86,7 +92,13 @@ def effectiveness_review(request, pk: int):
         queries.capa_actions(request.user).select_related("requirement"), pk=pk
     )
     form = EffectivenessReviewForm(request.POST or None)
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="verified",
+        subject=action,
+    )
     refusal: list = []
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         try:

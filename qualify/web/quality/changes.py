@@ -74,7 +74,9 @@ def change_control_approve(request, pk: int):
     if request.method != "POST":
         return redirect("web:quality_detail", kind="change-controls", pk=pk)
     form = CommentForm(request.POST)
-    sign_form = SigningForm(request.POST, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST, user=request.user, session=request.session, meaning="approved", subject=cc
+    )
     if form.is_valid() and sign_form.is_valid():
         try:
             quality.change_control_approve(

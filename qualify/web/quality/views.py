@@ -120,7 +120,9 @@ def _detail_context(request, kind, obj, **extra):
         "now": timezone.now(),
         "may_close": request.user.has_perm(CLOSE) and obj.status != "closed",
         "close_form": CloseForm(),
-        "sign_form": SigningForm(user=request.user, session=request.session),
+        "sign_form": SigningForm(
+            user=request.user, session=request.session, meaning="closed", subject=obj
+        ),
         "object_type": obj._meta.label_lower,
     }
     if isinstance(obj, Capa):
@@ -146,7 +148,10 @@ def _detail_context(request, kind, obj, **extra):
         context["may_link"] = may_cc and obj.status in ("draft", "approved")
         context.setdefault("approve_form", CommentForm())
         context.setdefault(
-            "approve_sign_form", SigningForm(user=request.user, session=request.session)
+            "approve_sign_form",
+            SigningForm(
+                user=request.user, session=request.session, meaning="approved", subject=obj
+            ),
         )
     if isinstance(obj, Deviation):
         context["snapshot"] = obj.snapshot.select_related("person", "document")
@@ -175,7 +180,9 @@ def event_close(request, kind: str, pk: int):
     if request.method != "POST":
         return redirect("web:quality_detail", kind=kind, pk=pk)
     form = CloseForm(request.POST)
-    sign_form = SigningForm(request.POST, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST, user=request.user, session=request.session, meaning="closed", subject=obj
+    )
     refusal = []
     if form.is_valid() and sign_form.is_valid():
         try:
@@ -251,7 +258,13 @@ def capa_action_new(request, pk: int):
 def capa_action_complete(request, pk: int):
     action = get_object_or_404(queries.capa_actions(request.user), pk=pk)
     form = CompleteForm(request.POST or None)
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning="verified",
+        subject=action,
+    )
     if request.method == "POST" and form.is_valid() and sign_form.is_valid():
         try:
             quality.capa_action_complete(

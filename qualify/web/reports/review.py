@@ -92,7 +92,11 @@ def review_detail(request, pk: int):
     may_review = holds(request.user, AUDIT_REVIEW.write) and review.status == ReviewStatus.OPEN
     finding_form = FindingForm()
     conclusion_form = ConclusionForm()
-    sign_form = SignForm.for_signer(request.user, request.session) if may_review else None
+    sign_form = (
+        SignForm.for_signer(request.user, request.session, meaning="reviewed", subject=review)
+        if may_review
+        else None
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -112,7 +116,9 @@ def review_detail(request, pk: int):
                     return redirect(reverse("web:audit_review", args=[review.pk]))
         else:
             conclusion_form = ConclusionForm(request.POST)
-            sign_form = SignForm.for_signer(request.user, request.session, request.POST)
+            sign_form = SignForm.for_signer(
+                request.user, request.session, request.POST, meaning="reviewed", subject=review
+            )
             if conclusion_form.is_valid() and sign_form.is_valid():
                 try:
                     service.review_sign(

@@ -40,12 +40,18 @@ def run_detail(request, pk: int):
     run = get_object_or_404(queries.validation_runs(), pk=pk)
     may_approve = _may_approve(request, run)
     form = ApprovalForm()
-    sign_form = SignForm.for_signer(request.user, request.session) if may_approve else None
+    sign_form = (
+        SignForm.for_signer(request.user, request.session, meaning="approved", subject=run)
+        if may_approve
+        else None
+    )
     status = 200
     if request.method == "POST":
         status = 400
         form = ApprovalForm(request.POST)
-        sign_form = SignForm.for_signer(request.user, request.session, request.POST)
+        sign_form = SignForm.for_signer(
+            request.user, request.session, request.POST, meaning="approved", subject=run
+        )
         if form.is_valid() and sign_form.is_valid():
             try:
                 validation_run_approve(
