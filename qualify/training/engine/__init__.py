@@ -7,6 +7,7 @@ PUBLIC API (other modules code against these names):
     check_many(pairs, *, at, as_known_at=None) -> list[DocumentAnswer]   # (person, document)
     document_qualifications(questions, *, as_known_at=None)  # (person, document, at)
     is_qualified(person, requirement, *, at, as_known_at=None) -> bool
+    qualified_at_instants(pairs, instants, *, as_known_at=None) -> list[tuple[bool, ...]]
     required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
     is_compliant(person, *, at) -> bool
 
@@ -21,7 +22,7 @@ check_many of one. Reasons and their priority: engine.answers.Reason.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from qualify.documents.models import Document
@@ -52,6 +53,7 @@ __all__ = [
     "is_qualified",
     "qualification",
     "qualifications",
+    "qualified_at_instants",
     "required_requirements",
 ]
 
@@ -97,6 +99,34 @@ def qualifications(
         evaluator = Evaluator(facts)
         answers.extend(
             evaluator.answer(person.pk, requirement.pk, at) for person, requirement, at in batch
+        )
+    return answers
+
+
+def qualified_at_instants(
+    pairs: Iterable[tuple[int, int]],
+    instants: Sequence[dt.datetime],
+    *,
+    as_known_at: dt.datetime | None = None,
+) -> list[tuple[bool, ...]]:
+    """Q4 for many (person id, requirement id) pairs, each at every one of `instants`:
+    `is_qualified` for every pair and instant, in order, from one load of the facts per
+    batch of MAX_PAIRS pairs whatever the number of instants (the facts do not depend
+    on them). For a set question over people known by id (who loses a qualification
+    when a revision takes effect, G3/Q4): no Person instances are needed."""
+    _aware("as_known_at", as_known_at)
+    for at in instants:
+        _aware("at", at)
+    pairs = list(pairs)
+    answers: list[tuple[bool, ...]] = []
+    for start in range(0, len(pairs), MAX_PAIRS):
+        batch = pairs[start : start + MAX_PAIRS]
+        facts = Facts(as_known_at)
+        facts.load(batch)
+        evaluator = Evaluator(facts, instances=False)
+        answers.extend(
+            tuple(evaluator.answer(person_id, requirement_id, at).qualified for at in instants)
+            for person_id, requirement_id in batch
         )
     return answers
 

@@ -39,8 +39,12 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
 
 
 class Evaluator:
-    def __init__(self, facts: Facts) -> None:
+    def __init__(self, facts: Facts, *, instances: bool = True) -> None:
+        """`instances=False`: answers without the record, version and signature model
+        instances they show (None), for callers that only ask whether (a set question
+        over thousands of people); the verdicts and reasons are the same."""
         self.facts = facts
+        self.instances = instances
         self._memo: dict[tuple[int, int, dt.datetime], RequirementAnswer] = {}
         self._stack: set[tuple[int, int, dt.datetime]] = set()
         self._guard_hits = 0
@@ -123,6 +127,17 @@ class Evaluator:
             if grace_ends is not None:
                 reasons = ()
         # Model instances only for what the answer shows.
+        if not self.instances:
+            return self._answer(
+                person_id,
+                requirement_id,
+                at,
+                qualified=not reasons,
+                reasons=reasons,
+                trainer_qualified=trainer_ok,
+                in_grace=grace_ends is not None,
+                grace_ends=grace_ends,
+            )
         return self._answer(
             person_id,
             requirement_id,

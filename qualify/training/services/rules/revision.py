@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from qualify.documents.models import DocumentVersion
-from qualify.org.models import JobFunction, Person, Site
+from qualify.org.models import JobFunction, Site
 from qualify.training import engine, events
 from qualify.training.models import Assignment, AssignmentReason, Requirement
 from qualify.training.services.assignments import (
     DEFAULT_WINDOW_DAYS,
     NewAssignment,
-    chunks,
     close_superseded,
     create_assignments,
     link_superseded,
@@ -211,34 +210,30 @@ def lost_on_revision(
     requirement an instant before it takes effect and not at that instant (trained on
     the old baseline only) lose the qualification at its effective date.
 
-    Set-based: the engine answers (person, document) in chunks of its maximum batch,
-    each with a bounded number of queries, at the two instants."""
+    Set-based: the engine answers every assigned (person, requirement) pair at the two
+    instants from one load of the facts per batch of its maximum (no Person
+    instances); the losses come by person, then requirement code."""
     if not assigned:
         return []
     effective = version.effective_from
     just_before = effective - dt.timedelta(microseconds=1)
-    people = Person.objects.in_bulk(sorted({p for p, _ in assigned}))
-    document = version.document
-    losses = []
-    for part in chunks(sorted(people), engine.MAX_PAIRS):
-        pairs = [(people[pk], document) for pk in part]
-        before = engine.check_many(pairs, at=just_before)
-        after = engine.check_many(pairs, at=effective)
-        for was, now_ in zip(before, after, strict=True):
-            still = {a.requirement.pk for a in now_.requirements if a.qualified}
-            for answer in was.requirements:
-                key = (was.person.pk, answer.requirement.pk)
-                if not answer.qualified or key not in assigned or key[1] in still:
-                    continue
-                losses.append(
-                    events.LostQualification(
-                        person_id=key[0],
-                        requirement_id=key[1],
-                        lost_at=effective,
-                        cause=events.REVISION,
-                        source=source_of(version),
-                        assignment_id=assigned[key].pk,
-                        reason_text=reason_text,
-                    )
-                )
-    return losses
+    codes = dict(
+        Requirement.objects.filter(pk__in=sorted({r for _, r in assigned})).values_list(
+            "pk", "code"
+        )
+    )
+    pairs = sorted(assigned, key=lambda pair: (pair[0], codes[pair[1]]))
+    answers = engine.qualified_at_instants(pairs, (just_before, effective))
+    return [
+        events.LostQualification(
+            person_id=person_id,
+            requirement_id=requirement_id,
+            lost_at=effective,
+            cause=events.REVISION,
+            source=source_of(version),
+            assignment_id=assigned[(person_id, requirement_id)].pk,
+            reason_text=reason_text,
+        )
+        for (person_id, requirement_id), (was, still) in zip(pairs, answers, strict=True)
+        if was and not still
+    ]
