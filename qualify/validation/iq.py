@@ -184,16 +184,20 @@ def check_migrations() -> list[Check]:
 
 def check_triggers() -> list[Check]:
     from qualify.audit.immutability import APPEND_ONLY_TABLES, missing_triggers
+    from qualify.validation.immutability import GUARDED_TABLES
 
-    missing = missing_triggers(connection, APPEND_ONLY_TABLES)
+    # The validation runs (P90) are guarded like the trail: triggers of the same names.
+    tables = (*APPEND_ONLY_TABLES, *GUARDED_TABLES)
+    missing = missing_triggers(connection, tables)
     return [
         Check(
             "IQ-07",
-            "Append-only triggers present (A2, R1)",
+            "Append-only triggers present (A2, R1, P90)",
             not missing,
             ", ".join(f"{t}.{n} missing" for t, n in missing)
-            or f"{len(APPEND_ONLY_TABLES)} tables guarded",
-            "both triggers of every append-only table present and enabled",
+            or f"{len(tables)} tables guarded, the validation runs among them",
+            "both triggers of every append-only table (the validation runs' included) "
+            "present and enabled",
         )
     ]
 

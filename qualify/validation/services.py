@@ -110,12 +110,16 @@ def validation_run_approve(
         run = ValidationRun.objects.select_for_update().get(pk=run.pk)
         _check_approvable(run)
         before = audit.state_of(run)
+        comment = (comment or "").strip()
+        # Signed first: the signing service refuses the executor's approval (S2) before
+        # anything is written, and the database would refuse that update anyway (P90).
+        # The signature vouches for signed_content(), which the approval does not change.
+        sign(proof=proof, obj=run, meaning=APPROVED, comment=comment)
         run.status = RunStatus.APPROVED
         run.approved_by = actor
         run.approved_at = timezone.now()
-        run.approval_comment = (comment or "").strip()
+        run.approval_comment = comment
         run.save(update_fields=["status", "approved_by", "approved_at", "approval_comment"])
-        sign(proof=proof, obj=run, meaning=APPROVED, comment=run.approval_comment)
         audit.record(
             "validation.run.approved",
             run,
