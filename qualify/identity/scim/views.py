@@ -20,7 +20,7 @@ from scim2_filter_parser.parser import SCIMParser
 
 from qualify.accounts.models import User
 from qualify.identity.models import ExternalIdentity
-from qualify.identity.scim import services
+from qualify.identity.scim import discovery, services
 from qualify.identity.scim.services import ScimError
 
 CONTENT_TYPE = "application/scim+json"
@@ -280,10 +280,31 @@ def _bulk(request, client, body):
     return _json({"schemas": [BULK_RESPONSE], "Operations": results})
 
 
-def _service_provider_config(request, client, body):
+def _discovery_get(request) -> None:
+    """Discovery is read-only, and RFC 7644 §4 has filters refused there."""
+    if request.method != "GET":
+        raise ScimError(405, f"{request.method} is not supported here; use GET.")
+    if request.GET.get("filter"):
+        raise ScimError(403, "Discovery endpoints are not filtered (RFC 7644 section 4).")
+
+
+def _listing(items: list[dict[str, Any]]) -> JsonResponse:
     return _json(
         {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "schemas": [LIST],
+            "totalResults": len(items),
+            "startIndex": 1,
+            "itemsPerPage": len(items),
+            "Resources": items,
+        }
+    )
+
+
+def _service_provider_config(request, client, body):
+    _discovery_get(request)
+    return _json(
+        {
+            "schemas": [discovery.SERVICE_PROVIDER_CONFIG],
             "patch": {"supported": True},
             "bulk": {"supported": True, "maxOperations": MAX_BULK, "maxPayloadSize": 1048576},
             "filter": {"supported": True, "maxResults": MAX_COUNT},
@@ -291,10 +312,47 @@ def _service_provider_config(request, client, body):
             "sort": {"supported": False},
             "etag": {"supported": False},
             "authenticationSchemes": [
-                {"type": "oauthbearertoken", "name": "Bearer token", "description": "Per client"}
+                {
+                    "type": "oauthbearertoken",
+                    "name": "Bearer token",
+                    "description": "One token per client (qualify scim create-client).",
+                    "primary": True,
+                }
             ],
+            "meta": {
+                "resourceType": "ServiceProviderConfig",
+                "location": f"{_base(request)}/ServiceProviderConfig",
+            },
         }
     )
+
+
+def _resource_types(request, client, body):
+    _discovery_get(request)
+    base = _base(request)
+    return _listing([discovery.resource_type(t, base) for t in discovery.RESOURCE_TYPES])
+
+
+def _resource_type(request, client, body, name: str):
+    _discovery_get(request)
+    found = next((t for t in discovery.RESOURCE_TYPES if t["id"] == name), None)
+    if found is None:
+        raise ScimError(404, f"No resource type {name!r}: this service has User and Group.")
+    return _json(discovery.resource_type(found, _base(request)))
+
+
+def _schemas(request, client, body):
+    _discovery_get(request)
+    base = _base(request)
+    return _listing([discovery.schema(s, base) for s in discovery.SCHEMAS])
+
+
+def _schema(request, client, body, urn: str):
+    _discovery_get(request)
+    found = next((s for s in discovery.SCHEMAS if s["id"] == urn), None)
+    if found is None:
+        raise ScimError(404, f"No schema {urn!r} here.")
+    return _json(discovery.schema(found, _base(request)))
 
 
 users = scim_view(_users)
@@ -303,3 +361,7 @@ groups = scim_view(_groups)
 group = scim_view(_group_one)
 bulk = scim_view(_bulk)
 service_provider_config = scim_view(_service_provider_config)
+resource_types = scim_view(_resource_types)
+resource_type = scim_view(_resource_type)
+schemas = scim_view(_schemas)
+schema = scim_view(_schema)
