@@ -452,6 +452,8 @@ SPECTACULAR_SETTINGS = {
         "OpenClosedEnum": "qualify.quality.models.capa.CapaStatus",
         "AccessKindEnum": [("role", "role"), ("client", "client")],
         "AuditReviewStatusEnum": "qualify.reports.review_models.ReviewStatus",
+        # Issue 15: an e-learning attempt (open, completed, signed, abandoned).
+        "ElearningAttemptStatusEnum": "qualify.content.models.AttemptStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

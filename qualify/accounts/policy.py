@@ -502,6 +502,21 @@ PACKAGE_FILES = Rule(
 # The xAPI endpoint and the cmi5 fetch URL: the cmi5 auth token (or the one-time
 # fetch URL) is the credential, not the session.
 XAPI = Rule("the xAPI endpoint", token=True, read_scope=None, client=False, gxp=False)
+# Issue 15, for integration engineers (read-only): the packages with their versions and
+# standard, and attempts with their run-time state. Learners read their own attempts;
+# coordinators, QA and the auditor every attempt of their clients.
+ELEARNING_PACKAGES = Rule("e-learning packages", read=STAFF | {AUDITOR})
+ELEARNING_ATTEMPTS = Rule(
+    "e-learning attempts",
+    read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
+    own=STAFF,
+)
+# cmi5 "waived" (9.3.8): the training coordinator waives an AU of a learner's attempt.
+ELEARNING_WAIVER = Rule(
+    "waiving a cmi5 AU",
+    read=_set(COORDINATOR),
+    write=_set(COORDINATOR),
+)
 # SCIM (issue 16): the provisioning client's own bearer token; its service account is
 # the actor and the account services check what it may change.
 SCIM = Rule("SCIM provisioning", token=True, read_scope=None, client=False, gxp=False)
@@ -789,6 +804,11 @@ POLICY: dict[str, Rule] = {
     "web:content_course_page_image": DOCUMENT_AUTHORING,
     "web:content_course_page_remove": DOCUMENT_AUTHORING,
     "web:content_course_page_move": DOCUMENT_AUTHORING,
+    # Issue 15: packages and attempts for integrations (read-only), the cmi5 waiver.
+    "api:content-packages": ELEARNING_PACKAGES,
+    "api:content-package": ELEARNING_PACKAGES,
+    "api:content-attempts": ELEARNING_ATTEMPTS,
+    "api:content-attempt": ELEARNING_ATTEMPTS,
     # Assessments (L1, L2): pages.
     "web:assessment_attempts": MY_ASSESSMENTS,
     "web:assessment_take": MY_ASSESSMENTS,

@@ -9,6 +9,7 @@ from qualify.api.views import (
     audit,
     audit_reviews,
     completion,
+    content,
     documents,
     executions,
     gate,
@@ -51,6 +52,11 @@ urlpatterns = [
         name="docs",
     ),
     path("ping/", ping.PingView.as_view(), name="ping"),
+    # E-learning packages and attempts (issue 15), read-only.
+    path("content/packages/", content.PackagesView.as_view(), name="content-packages"),
+    path("content/packages/<int:pk>/", content.PackageView.as_view(), name="content-package"),
+    path("content/attempts/", content.AttemptsView.as_view(), name="content-attempts"),
+    path("content/attempts/<int:pk>/", content.AttemptView.as_view(), name="content-attempt"),
     # Assessments (L1, L2).
     path("assessments/", assessments.AssessmentsView.as_view(), name="assessments"),
     path(

@@ -89,3 +89,79 @@ def course_banks(user: Any):
     return restrict(Document.objects.filter(doc_type=DocumentType.QUESTION_BANK), user).order_by(
         "number"
     )
+
+
+# --- packages and attempts for the API (issue 15, integration) --------------------------
+
+
+def packages(user: Any):
+    """Every package version the user may read (U2), newest first."""
+    return visible_packages(user).order_by("-version__document__number", "-version__sequence")
+
+
+def attempts(user: Any):
+    """E-learning attempts within the client restriction (U2) and the reach of
+    ELEARNING_ATTEMPTS: a learner reads only their own."""
+    from qualify.accounts import policy
+
+    rows = restrict(
+        Attempt.objects.select_related(
+            "person", "requirement", "package__version__document", "record"
+        ),
+        user,
+        "package__version__document__client",
+    )
+    return policy.only_own(rows, user, policy.ELEARNING_ATTEMPTS).order_by("pk")
+
+
+def attempt_state(attempt: Attempt) -> list[dict]:
+    """The run-time state of each SCO or AU of an attempt, in the manifest's order.
+    SCORM: the latest accepted data (ScoState). cmi5: the verbs the AU's statements in
+    the registration carry (voided ones left out) and whether it is satisfied."""
+    from qualify.content import cmi5
+
+    items = attempt.package.manifest.get("items", [])
+    if attempt.package.kind == "cmi5":
+        voided = {
+            str(v)
+            for v in attempt.statements.filter(verb=cmi5.VOIDED).values_list("voids", flat=True)
+        }
+        verbs: dict[str, set[str]] = {}
+        for statement_id, activity, verb in attempt.statements.values_list(
+            "statement_id", "activity_id", "verb"
+        ):
+            if str(statement_id) not in voided:
+                verbs.setdefault(activity, set()).add(verb)
+        out = []
+        for item in items:
+            mine = verbs.get(item["identifier"], set())
+            out.append(
+                {
+                    "item": item["identifier"],
+                    "title": item.get("title", ""),
+                    "verbs": sorted(v.rsplit("/", 1)[-1] for v in mine),
+                    "satisfied": cmi5.au_satisfied(item.get("move_on") or "NotApplicable", mine),
+                    "waived": cmi5.WAIVED in mine,
+                }
+            )
+        return out
+    states = {s.item: s for s in attempt.scos.all()}
+    out = []
+    for item in items:
+        state = states.get(item["identifier"])
+        cmi = state.cmi if state else {}
+        out.append(
+            {
+                "item": item["identifier"],
+                "title": item.get("title", ""),
+                "completion_status": state.completion_status if state else "",
+                "success_status": state.success_status if state else "",
+                "score_scaled": state.score_scaled if state else None,
+                "total_seconds": state.total_seconds if state else 0,
+                "terminated": state.terminated if state else False,
+                "location": cmi.get("cmi.location", cmi.get("cmi.core.lesson_location", "")),
+                "suspend_data": cmi.get("cmi.suspend_data", ""),
+                "updated_at": state.updated_at if state else None,
+            }
+        )
+    return out
