@@ -573,6 +573,9 @@ POLICY: dict[str, Rule] = {
     "web:employee_path": MY_TRAINING,
     "api:me-learning-path": MY_TRAINING,
     "api:training-effectiveness": EFFECTIVENESS,
+    "api:onboarding-plans": ONBOARDING,
+    "api:onboarding-plan": ONBOARDING,
+    "api:curriculum-item-prerequisite": REQUIREMENTS,
     "api:assignment-delta": MY_TRAINING,
     "api:version-section-notes": DOCUMENTS,
     "web:employee_records": MY_TRAINING,
@@ -825,6 +828,7 @@ POLICY: dict[str, Rule] = {
     "web:assessment_review": ASSESSMENT_REVIEW,
     # Assessments: the API.
     "api:assessments": ASSESSMENT_DEFINITIONS,
+    "api:assessment": ASSESSMENT_DEFINITIONS,
     "api:assessment-attempt-start": MY_ASSESSMENTS,
     "api:my-attempts": MY_ASSESSMENTS,
     "api:assessment-attempt": MY_ASSESSMENTS,

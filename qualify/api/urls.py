@@ -59,6 +59,7 @@ urlpatterns = [
     path("content/attempts/<int:pk>/", content.AttemptView.as_view(), name="content-attempt"),
     # Assessments (L1, L2).
     path("assessments/", assessments.AssessmentsView.as_view(), name="assessments"),
+    path("assessments/<int:pk>/", assessments.AssessmentView.as_view(), name="assessment"),
     path(
         "assessments/<int:pk>/attempts/",
         assessments.AttemptStartView.as_view(),
@@ -92,6 +93,17 @@ urlpatterns = [
     ),
     path("me/work/", work.MyWorkView.as_view(), name="me-work"),
     path("me/learning-path/", learning.MyLearningPathView.as_view(), name="me-learning-path"),
+    path("onboarding-plans/", learning.OnboardingPlansView.as_view(), name="onboarding-plans"),
+    path(
+        "onboarding-plans/<int:pk>/",
+        learning.OnboardingPlanView.as_view(),
+        name="onboarding-plan",
+    ),
+    path(
+        "curricula/<str:code>/items/<str:requirement>/prerequisite/",
+        learning.CurriculumItemPrerequisiteView.as_view(),
+        name="curriculum-item-prerequisite",
+    ),
     path(
         "training-effectiveness/",
         learning.TrainingEffectivenessView.as_view(),

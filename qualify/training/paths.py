@@ -15,12 +15,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from qualify.org.models import Person
+from qualify.org.queries import people as visible_people
 from qualify.training import engine
 from qualify.training.engine.required import open_at
-from qualify.training.models import Assignment, CurriculumItem, MatrixEntry, Requirement
+from qualify.training.models import (
+    Assignment,
+    CurriculumItem,
+    MatrixEntry,
+    OnboardingPlan,
+    Requirement,
+)
 
 
 def prerequisite_graph() -> dict[int, set[int]]:
@@ -254,3 +262,14 @@ def onboarding_targets(
         )
     out.sort(key=lambda row: (row[1], row[2], row[0].code))
     return out
+
+
+def onboarding_plans(user) -> QuerySet[OnboardingPlan]:
+    """P73: the onboarding plans of the people `user` may see (U2), newest first, with
+    their steps; the pages show a person's latest, the API lists them all."""
+    return (
+        OnboardingPlan.objects.filter(person__in=visible_people(user))
+        .select_related("person", "generated_by")
+        .prefetch_related("steps__requirement", "steps__prerequisite")
+        .prefetch_related("steps__job_function", "steps__curriculum")
+    )

@@ -47,6 +47,60 @@ class AssessmentsView(ListView):
         return queries.assessments(self.request.user).order_by("pk")
 
 
+class AssessmentChangeIn(serializers.Serializer):
+    """What the page's edit form changes (web:assessment_edit), plus the pass mark; a
+    field left out is not changed; null clears a limit."""
+
+    per_topic = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Topic → how many questions to draw from it.",
+    )
+    pass_mark = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text="Percent; it must equal the requirement's pass mark when it has one (Q8).",
+    )
+    attempt_limit = serializers.IntegerField(required=False, allow_null=True)
+    time_limit_minutes = serializers.IntegerField(required=False, allow_null=True)
+    cooldown_minutes = serializers.IntegerField(required=False)
+    trainer_review = serializers.BooleanField(required=False)
+    active = serializers.BooleanField(required=False)
+    reason = serializers.CharField(max_length=2000, help_text="Why it changes (A1).")
+
+
+class AssessmentView(ApiView):
+    serializer_class = AssessmentOut
+
+    def _assessment(self, request, pk: int) -> Assessment:
+        assessment = queries.assessments(request.user).filter(pk=pk).first()
+        if assessment is None:
+            raise NotFound("No such assessment.")
+        return assessment
+
+    @extend_schema(responses={200: AssessmentOut}, summary="An assessment definition")
+    def get(self, request, pk: int):
+        return Response(AssessmentOut(self._assessment(request, pk)).data)
+
+    @extend_schema(
+        request=AssessmentChangeIn,
+        responses={200: AssessmentOut},
+        summary="Change how an assessment draws and judges (the page's service); attempts "
+        "already started keep what they drew",
+    )
+    def patch(self, request, pk: int):
+        assessment = self._assessment(request, pk)
+        body = AssessmentChangeIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason")
+        assessment = services.assessment_update(
+            actor=request.user, assessment=assessment, reason=reason, **changes
+        )
+        return Response(AssessmentOut(self._assessment(request, assessment.pk)).data)
+
+
 class OptionOut(serializers.Serializer):
     position = serializers.IntegerField()
     text = serializers.CharField()
