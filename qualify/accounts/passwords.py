@@ -78,10 +78,27 @@ def apply_new_password(user: User, password: str, field: str) -> User:
     return user
 
 
+# Issue 16: the identity app keeps QUALIFY_LOCAL_PASSWORDS on its administrator page
+# too (the environment still wins); it registers the reader of the value in force,
+# since this lower layer cannot import it.
+_local_passwords_reader: list = []
+
+
+def set_local_passwords_reader(read) -> None:
+    _local_passwords_reader[:] = [read]
+
+
+def local_passwords_policy() -> str:
+    """ "everyone" or "administrators", as in force."""
+    if _local_passwords_reader:
+        return _local_passwords_reader[0]()
+    return settings.QUALIFY_LOCAL_PASSWORDS
+
+
 def local_password_disabled(user) -> bool:
     """Issue 16: with QUALIFY_LOCAL_PASSWORDS=administrators only administrators
     (break-glass accounts) sign in or sign with a local password; everyone else goes
     through the identity provider (login refused, signing re-authenticates there)."""
-    if settings.QUALIFY_LOCAL_PASSWORDS != "administrators":
+    if local_passwords_policy() != "administrators":
         return False
     return not user.groups.filter(name="administrator").exists()

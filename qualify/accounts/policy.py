@@ -536,6 +536,8 @@ POLICY: dict[str, Rule] = {
     "identity:oidc_callback": PUBLIC,
     "identity:reauth_callback": SIGNED_IN,
     "identity:sign_reauth": SIGNED_IN,
+    # The administrator's page for the identity providers' settings.
+    "identity:settings": ACCOUNTS,
     "identity:logout": PUBLIC,
     "identity:saml_metadata": PUBLIC,
     "identity:saml_login": PUBLIC,
@@ -548,6 +550,10 @@ POLICY: dict[str, Rule] = {
     "scim:group": SCIM,
     "scim:bulk": SCIM,
     "scim:config": SCIM,
+    "scim:resource_types": SCIM,
+    "scim:resource_type": SCIM,
+    "scim:schemas": SCIM,
+    "scim:schema": SCIM,
     # Issue 16: OAuth2 client credentials; the client's id and secret are the
     # credential (django-oauth-toolkit's token endpoint).
     "oauth_token": Rule(
@@ -680,6 +686,7 @@ POLICY: dict[str, Rule] = {
     "web:coordinator_onboarding": ONBOARDING,
     "api:job-functions": JOB_FUNCTIONS,
     "api:matrix": MATRIX,
+    "api:matrix-in-grace": MATRIX,
     "api:requirements": REQUIREMENTS,
     "api:people": PEOPLE,
     "api:people-bulk": PEOPLE,
@@ -713,6 +720,7 @@ POLICY: dict[str, Rule] = {
     "api:deviations": DEVIATIONS,
     "api:change-controls": CHANGE_CONTROLS,
     "api:executions": EXECUTIONS,
+    "api:batch-record": EXECUTIONS.without_own(),
     # The inspector's pages.
     "web:inspector_question": QUALIFICATIONS.without_own(),
     "web:inspector_transcript_find": RECORDS.without_own(),
@@ -812,6 +820,8 @@ POLICY: dict[str, Rule] = {
     "api:content-package": ELEARNING_PACKAGES,
     "api:content-attempts": ELEARNING_ATTEMPTS,
     "api:content-attempt": ELEARNING_ATTEMPTS,
+    "web:content_waivers": ELEARNING_WAIVER,
+    "web:content_attempt_waive": ELEARNING_WAIVER,
     # Assessments (L1, L2): pages.
     "web:assessment_attempts": MY_ASSESSMENTS,
     "web:assessment_take": MY_ASSESSMENTS,

@@ -12,5 +12,7 @@ register_actions(
         "identity.scim.refused": "SCIM provisioning change refused",
         "identity.oauth.client_created": "OAuth2 integration registered",
         "identity.oauth.token_issued": "OAuth2 access token issued",
+        "identity.settings.changed": "Identity provider setting changed",
+        "identity.settings.refused": "Identity provider setting change refused",
     }
 )

@@ -1,12 +1,14 @@
-"""The OpenID Connect provider's configuration, read from settings (QUALIFY_OIDC_*,
-docs/identity.md) when asked, so a test or a reload sees the current values."""
+"""The OpenID Connect provider's configuration, read when asked (so a test, a reload
+or a change on the administrator's page is seen at once) from the QUALIFY_OIDC_*
+settings in force: the environment, else the administrator's page, else the default
+(`provider_settings.values`, docs/identity.md)."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from qualify.accounts.roles import ROLES
+from qualify.identity import provider_settings
 
 OIDC = "oidc"
 
@@ -39,40 +41,38 @@ class OidcConfig:
 
 def oidc_config() -> OidcConfig | None:
     """The configuration, or None when OpenID Connect sign-in is off."""
-    issuer = settings.QUALIFY_OIDC_ISSUER.strip()
+    v = provider_settings.values()
+    issuer = str(v["QUALIFY_OIDC_ISSUER"] or "").strip()
     if not issuer:
         return None
-    if not settings.QUALIFY_OIDC_CLIENT_ID:
+    if not v["QUALIFY_OIDC_CLIENT_ID"]:
         raise ImproperlyConfigured("QUALIFY_OIDC_ISSUER is set but QUALIFY_OIDC_CLIENT_ID is not")
-    pairs = _role_pairs()
     return OidcConfig(
         issuer=issuer,
-        client_id=settings.QUALIFY_OIDC_CLIENT_ID,
-        client_secret=settings.QUALIFY_OIDC_CLIENT_SECRET,
-        name=settings.QUALIFY_OIDC_NAME,
-        scopes=settings.QUALIFY_OIDC_SCOPES,
-        username_claim=settings.QUALIFY_OIDC_USERNAME_CLAIM,
-        name_claim=settings.QUALIFY_OIDC_NAME_CLAIM,
-        groups_claim=settings.QUALIFY_OIDC_GROUPS_CLAIM,
-        role_map=pairs,
-        role_prefix=settings.QUALIFY_OIDC_ROLE_PREFIX,
-        allowed_domains=tuple(d.lower().lstrip("@") for d in settings.QUALIFY_OIDC_ALLOWED_DOMAINS),
-        create_users=settings.QUALIFY_OIDC_CREATE_USERS,
+        client_id=v["QUALIFY_OIDC_CLIENT_ID"],
+        client_secret=v[provider_settings.SECRET],
+        name=v["QUALIFY_OIDC_NAME"],
+        scopes=v["QUALIFY_OIDC_SCOPES"],
+        username_claim=v["QUALIFY_OIDC_USERNAME_CLAIM"],
+        name_claim=v["QUALIFY_OIDC_NAME_CLAIM"],
+        groups_claim=v["QUALIFY_OIDC_GROUPS_CLAIM"],
+        role_map=_role_pairs(v["QUALIFY_OIDC_ROLE_MAP"]),
+        role_prefix=v["QUALIFY_OIDC_ROLE_PREFIX"],
+        allowed_domains=allowed_domains(v["QUALIFY_OIDC_ALLOWED_DOMAINS"]),
+        create_users=bool(v["QUALIFY_OIDC_CREATE_USERS"]),
         auth_time_skew=settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS,
     )
 
 
-def _role_pairs() -> tuple[tuple[str, str], ...]:
+def allowed_domains(items) -> tuple[str, ...]:
+    return tuple(str(d).lower().lstrip("@") for d in items)
+
+
+def _role_pairs(items=None) -> tuple[tuple[str, str], ...]:
     """QUALIFY_OIDC_ROLE_MAP as (group, role) pairs; an unknown role is an error."""
-    pairs = []
-    for item in settings.QUALIFY_OIDC_ROLE_MAP:
-        group, sep, role = item.rpartition("=")
-        if not sep or not group.strip():
-            raise ImproperlyConfigured(f"QUALIFY_OIDC_ROLE_MAP: {item!r} is not 'group=role'")
-        if role.strip() not in ROLES:
-            raise ImproperlyConfigured(
-                f"QUALIFY_OIDC_ROLE_MAP: {role.strip()!r} is not a role "
-                f"({', '.join(sorted(ROLES))})"
-            )
-        pairs.append((group.strip(), role.strip()))
-    return tuple(pairs)
+    if items is None:
+        items = provider_settings.value("QUALIFY_OIDC_ROLE_MAP")
+    try:
+        return tuple(provider_settings.role_pairs(items))
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None

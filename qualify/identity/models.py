@@ -118,3 +118,24 @@ class SamlInbox(models.Model):
 
     def __str__(self) -> str:
         return f"SAML response received {self.received_at}"
+
+
+class ProviderSetting(models.Model):
+    """One identity provider setting made on the administrator's page (issue 16),
+    by the name of the QUALIFY_* setting it stands for. An environment variable of
+    the same name (or NAME_FILE) takes precedence; without either, the built-in
+    default applies. Each change is audited with its old and new value and reason.
+    Secrets are never stored: the client secret is named by the path of its file."""
+
+    name = models.CharField(max_length=60, unique=True)
+    value = models.JSONField()
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "identity_provider_setting"
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,7 +25,8 @@ from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
 from saml2.time_util import str_to_time
 
-from qualify.identity.config import _role_pairs
+from qualify.identity import provider_settings
+from qualify.identity.config import _role_pairs, allowed_domains
 
 SAML = "saml"
 
@@ -61,20 +62,23 @@ class SamlRefused(Exception):
 
 
 def saml_config() -> SamlConfig | None:
-    if not settings.QUALIFY_SAML_IDP_METADATA_FILE:
+    """The configuration in force (environment, else the administrator's page, else
+    the default: provider_settings), or None when SAML sign-in is off."""
+    v = provider_settings.values()
+    if not v["QUALIFY_SAML_IDP_METADATA_FILE"]:
         return None
     return SamlConfig(
-        metadata_file=settings.QUALIFY_SAML_IDP_METADATA_FILE,
-        entity_id=settings.QUALIFY_SAML_SP_ENTITY_ID,
-        name=settings.QUALIFY_SAML_NAME,
-        username_claim=settings.QUALIFY_SAML_USERNAME_ATTRIBUTE,
-        name_claim=settings.QUALIFY_SAML_NAME_ATTRIBUTE,
-        groups_claim=settings.QUALIFY_SAML_GROUPS_ATTRIBUTE,
-        email_attribute=settings.QUALIFY_SAML_EMAIL_ATTRIBUTE,
-        role_map=_role_pairs(),
-        role_prefix=settings.QUALIFY_OIDC_ROLE_PREFIX,
-        allowed_domains=tuple(d.lower().lstrip("@") for d in settings.QUALIFY_OIDC_ALLOWED_DOMAINS),
-        create_users=settings.QUALIFY_OIDC_CREATE_USERS,
+        metadata_file=v["QUALIFY_SAML_IDP_METADATA_FILE"],
+        entity_id=v["QUALIFY_SAML_SP_ENTITY_ID"],
+        name=v["QUALIFY_SAML_NAME"],
+        username_claim=v["QUALIFY_SAML_USERNAME_ATTRIBUTE"],
+        name_claim=v["QUALIFY_SAML_NAME_ATTRIBUTE"],
+        groups_claim=v["QUALIFY_SAML_GROUPS_ATTRIBUTE"],
+        email_attribute=v["QUALIFY_SAML_EMAIL_ATTRIBUTE"],
+        role_map=_role_pairs(v["QUALIFY_OIDC_ROLE_MAP"]),
+        role_prefix=v["QUALIFY_OIDC_ROLE_PREFIX"],
+        allowed_domains=allowed_domains(v["QUALIFY_OIDC_ALLOWED_DOMAINS"]),
+        create_users=bool(v["QUALIFY_OIDC_CREATE_USERS"]),
         auth_time_skew=settings.QUALIFY_OIDC_AUTH_TIME_SKEW_SECONDS,
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.identity import views
+from qualify.identity import admin_views, views
 
 app_name = "identity"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
     path("oidc/reauth/callback/", views.reauth_callback, name="reauth_callback"),
     path("sign/reauth/", views.sign_reauth, name="sign_reauth"),
+    path("settings/", admin_views.provider_settings, name="settings"),
     path("logout/", views.logout, name="logout"),
     path("saml/metadata/", views.saml_metadata, name="saml_metadata"),
     path("saml/login/", views.saml_login, name="saml_login"),
