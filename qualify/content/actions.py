@@ -8,6 +8,8 @@ register_actions(
         "content.attempt.signed": "E-learning completion signed by the learner",
         "content.cmi5.launched": "cmi5 AU launched",
         "content.cmi5.waived": "cmi5 AU waived",
+        # A5: a waiver refused for lack of the coordinator's role.
+        "content.cmi5.waive_refused": "cmi5 AU waiver refused",
         "content.cmi5.abandoned": "cmi5 session abandoned",
         # A5: an xAPI write refused for a wrong actor or registration.
         "content.xapi.refused": "xAPI statement refused",

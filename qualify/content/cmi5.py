@@ -40,6 +40,7 @@ from qualify.content.models import (
     Statement,
     XapiDocument,
 )
+from qualify.org.scoping import check_client
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 LAUNCHED = ADL + "launched"
@@ -440,24 +441,67 @@ def _store_batch(
     return ids
 
 
-def waive(*, actor: Any, attempt: Attempt, au: str, reason: str) -> None:
-    """The LMS waives an AU (cmi5 9.3.8): counts as satisfied for moveOn."""
-    if not actor.has_perm("training.assign_training"):
-        raise PermissionDenied("Only a training coordinator can waive an AU.")
-    if reason not in {
-        "Tested Out",
-        "Equivalent AU",
-        "Equivalent Outside Activity",
-        "Administrative",
-    }:
-        raise ValidationError({"reason": "Reason must be one of cmi5's waive reasons."})
+WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+
+
+def waive(*, actor: Any, attempt: Attempt, au: str, reason: str, justification: str) -> None:
+    """The LMS waives an AU of a learner's attempt (cmi5 9.3.8, 10.2): a "waived"
+    statement with cmi5's reason, which counts as satisfied for moveOn. A training
+    coordinator of the attempt's client does it, with a written justification kept as
+    the audit event's reason (A1); a refusal for lack of the role is audited (A5)."""
+    if actor is None or not actor.has_perm("training.assign_training"):
+        why = "Only a training coordinator can waive an AU."
+        audit.record_refusal(
+            "content.cmi5.waive_refused", actor=actor, why=why, obj=attempt, detail={"au": au}
+        )
+        raise PermissionDenied(why)
+    if reason not in WAIVE_REASONS:
+        raise ValidationError(
+            {"reason": f"The reason must be one of cmi5's: {', '.join(WAIVE_REASONS)}."}
+        )
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError(
+            {
+                "justification": "Say why this AU is waived for this learner "
+                "(kept in the audit trail)."
+            }
+        )
     with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .select_related("package__version__document", "person")
+            .get(pk=attempt.pk)
+        )
+        check_client(actor, attempt.package.version.document.client_id)
+        if attempt.package.kind != "cmi5":
+            raise ValidationError("Only an AU of a cmi5 package can be waived.")
+        if attempt.status != AttemptStatus.OPEN:
+            raise ValidationError(
+                f"This attempt is {attempt.get_status_display().lower()}; nothing can be waived."
+            )
+        items = {i["identifier"]: i for i in attempt.package.manifest.get("items", [])}
+        if au not in items:
+            raise ValidationError({"au": f"The package has no AU {au!r}."})
+        voided = _voided_ids(attempt)
+        verbs = {
+            s.verb
+            for s in attempt.statements.filter(activity_id=au)
+            if str(s.statement_id) not in voided
+        }
+        if WAIVED in verbs:
+            raise ValidationError({"au": "This AU is already waived."})
+        if au_satisfied(items[au].get("move_on") or "NotApplicable", verbs):
+            raise ValidationError(
+                {"au": "This AU is already satisfied; there is nothing to waive."}
+            )
+        now = timezone.now()
         session = Cmi5Session.objects.create(
             attempt=attempt,
             au=au,
             fetch_key=secrets.token_urlsafe(24),
-            launched_at=timezone.now(),
-            terminated_at=timezone.now(),
+            launched_at=now,
+            terminated_at=now,
         )
         _lms_statement(
             session,
@@ -472,9 +516,13 @@ def waive(*, actor: Any, attempt: Attempt, au: str, reason: str) -> None:
             category=[{"id": MOVEON_CATEGORY}],
         )
         audit.record(
-            "content.cmi5.waived", attempt, actor=actor, detail={"au": au, "reason": reason}
+            "content.cmi5.waived",
+            attempt,
+            actor=actor,
+            reason=justification,
+            detail={"au": au, "cmi5_reason": reason, "person": attempt.person.employee_number},
         )
-        _judge(session, now=timezone.now())
+        _judge(session, now=now)
 
 
 def _voided_ids(attempt: Attempt) -> set[str]:

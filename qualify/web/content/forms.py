@@ -72,3 +72,22 @@ class PublishForm(forms.Form):
     change_summary = forms.CharField(
         label="What changed", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class WaiveForm(forms.Form):
+    """cmi5 9.3.8: an AU waived with one of cmi5's reasons and a written justification."""
+
+    au = forms.ChoiceField(label="AU to waive")
+    reason = forms.ChoiceField(label="cmi5 reason")
+    justification = forms.CharField(
+        label="Justification (kept in the audit trail)",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, aus=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from qualify.content.cmi5 import WAIVE_REASONS
+
+        self.fields["au"].choices = [(a["item"], a["title"] or a["item"]) for a in aus]
+        self.fields["reason"].choices = [(r, r) for r in WAIVE_REASONS]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualify.web.content import authoring, views, xapi
+from qualify.web.content import authoring, views, waivers, xapi
 
 urlpatterns = [
     path("assignments/<int:pk>/", views.launch, name="content_launch"),
@@ -26,4 +26,7 @@ urlpatterns = [
         "courses/pages/<int:pk>/remove/", authoring.page_remove, name="content_course_page_remove"
     ),
     path("courses/pages/<int:pk>/move/", authoring.page_move, name="content_course_page_move"),
+    # cmi5 "waived": the coordinator waives an AU of a learner's attempt.
+    path("waivers/", waivers.open_attempts, name="content_waivers"),
+    path("waivers/<int:pk>/", waivers.waive, name="content_attempt_waive"),
 ]
