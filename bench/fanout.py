@@ -1,23 +1,26 @@
-"""G3 fan-out: approving a revision that retrains 5,000 people.
+"""G3 fan-out: approving a revision that retrains N people, against its floor (P89).
 
     python -m bench.fanout [--people N] [--runs N] [--json]
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/qualify_bench_fanout \\
         python -m bench.fanout
 
 Plant (built once, by bulk_create: it is the stage, not what is measured): one site, one
-job function held by 5,000 people since last year. Each round adds a document whose
-revision 1 is in force and trained (a read-and-understand requirement in the matrix of
-that job function, one record per person on revision 1), then drafts, submits and
-reviews revision 2 through the services. Measured:
+job function held by N people (5,000 by default) since last year. Each round adds a
+document whose revision 1 is in force and trained (a read-and-understand requirement in
+the matrix of that job function, one record per person on revision 1), then drafts,
+submits and reviews revision 2 through the services. Measured:
 
 * `documents.services.version_approve` of revision 2, effective in 31 days: QA's
   password check (Argon2id), the approval, its signature, and G3 in the same
-  transaction: 5,000 assignments and 5,000 + 3 audit events;
-* the lower bound, in the same run: one transaction INSERTing the very rows the
-  approval wrote (the assignment rows and the audit event rows, read back) into twin
-  tables with the same columns and indexes, with executemany.
+  transaction: N assignments, N + 3 audit events and the qualifications lost (Q4);
+  wall and process CPU time;
+* the floor, in the same run: one transaction INSERTing the very rows the approval
+  wrote (the assignment rows and the audit event rows, read back, counted equal) into
+  twin tables with the same columns and indexes, three ways: executemany, multi-row
+  INSERT statements of 500 rows, and on PostgreSQL COPY. The fastest is the floor.
 
-Best of --runs rounds. Target: the approval <= 5 s, on SQLite and on PostgreSQL.
+Best of --runs rounds. Targets (issue 18): the approval within 4x its floor; 50,000
+people within 15 s.
 """
 
 import argparse
@@ -30,7 +33,9 @@ import time
 from bench import _django
 
 NAME = "fanout"
-TARGET_SECONDS = 5.0
+TARGET_RATIO = 4.0
+TARGET_SECONDS_50K = 15.0
+ROWS_PER_STATEMENT = 500
 PASSWORD = "Bench-fanout-2026!"
 EVENT_COLUMNS = (
     "seq, recorded_at, actor_id, action, object_type, object_id, request_id, record_hash,"
@@ -201,10 +206,34 @@ def _twin_tables(cursor, vendor: str) -> None:
     )
 
 
+def _insert_executemany(cursor, table, columns, rows) -> None:
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+        rows,
+    )
+
+
+def _insert_multirow(cursor, table, columns, rows) -> None:
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        part = rows[start : start + ROWS_PER_STATEMENT]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(part))}",
+            [value for row in part for value in row],
+        )
+
+
+def _insert_copy(cursor, table, columns, rows) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy_rows(
     connection, first_seq: int, last_seq: int, version_pk: int
-) -> tuple[float, int, int]:
-    """Read back what the approval wrote; INSERT it into the twins in one transaction."""
+) -> tuple[dict[str, float], int, int]:
+    """Read back what the approval wrote; INSERT it into the twins in one transaction,
+    each way; return the seconds of each way and the row counts."""
     from django.db import transaction
 
     with connection.cursor() as cursor:
@@ -219,22 +248,26 @@ def _copy_rows(
         )
         columns = [c[0] for c in cursor.description]
         assignments = cursor.fetchall()
-    start = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO bench_fanout_assignment ({', '.join(columns)}) VALUES"
-            f" ({', '.join(['%s'] * len(columns))})",
-            assignments,
-        )
-        cursor.executemany(
-            f"INSERT INTO bench_fanout_event ({EVENT_COLUMNS}) VALUES"
-            " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            events,
-        )
-    seconds = time.perf_counter() - start
-    with connection.cursor() as cursor:  # empty the twins for the next round
-        cursor.execute("DELETE FROM bench_fanout_assignment")
-        cursor.execute("DELETE FROM bench_fanout_event")
+    ways = {"executemany": _insert_executemany, "multi-row INSERT": _insert_multirow}
+    if connection.vendor == "postgresql":
+        ways["COPY"] = _insert_copy
+    event_columns = [c.strip() for c in EVENT_COLUMNS.split(",")]
+    seconds = {}
+    for name, insert in ways.items():
+        start = time.perf_counter()
+        cpu = time.process_time()
+        with transaction.atomic(), connection.cursor() as cursor:
+            insert(cursor, "bench_fanout_assignment", columns, assignments)
+            insert(cursor, "bench_fanout_event", event_columns, events)
+        seconds[name] = time.perf_counter() - start
+        seconds[f"{name}, process CPU"] = time.process_time() - cpu
+        with connection.cursor() as cursor:  # empty the twins for the next way
+            cursor.execute("SELECT COUNT(*) FROM bench_fanout_assignment")
+            assert cursor.fetchone()[0] == len(assignments)
+            cursor.execute("SELECT COUNT(*) FROM bench_fanout_event")
+            assert cursor.fetchone()[0] == len(events)
+            cursor.execute("DELETE FROM bench_fanout_assignment")
+            cursor.execute("DELETE FROM bench_fanout_event")
     return seconds, len(assignments), len(events)
 
 
@@ -246,7 +279,8 @@ def main(argv: list[str]) -> list[dict]:
     parser.add_argument("--rebuild", action="store_true", help="accepted; each round is new")
     args = parser.parse_args(argv)
 
-    vendor = _django.setup(NAME)
+    # One SQLite file per plant size (the stage is built once per file).
+    vendor = _django.setup(NAME if args.people == 5000 else f"{NAME}-{args.people}")
     from django.db import connection
     from django.utils import timezone
 
@@ -268,7 +302,8 @@ def main(argv: list[str]) -> list[dict]:
     with connection.cursor() as cursor:
         _twin_tables(cursor, vendor)
 
-    best_approve = best_floor = float("inf")
+    best_approve = best_cpu = float("inf")
+    best_ways: dict[str, float] = {}
     created = events = copied_events = 0
     start = time.perf_counter()
     qa.check_password(PASSWORD)
@@ -287,6 +322,7 @@ def main(argv: list[str]) -> list[dict]:
             docs.version_review(actor=reviewer, version=version, credentials=creds(reviewer))
             first = (AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()) + 1
             start = time.perf_counter()
+            cpu = time.process_time()
             docs.version_approve(
                 actor=qa,
                 version=version,
@@ -294,12 +330,20 @@ def main(argv: list[str]) -> list[dict]:
                 effective_from=timezone.now() + dt.timedelta(days=31),
             )
             seconds = time.perf_counter() - start
+            cpu = time.process_time() - cpu
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
         created = Assignment.objects.filter(document_version=version).count()
         events = last - first + 1
-        floor, _, copied_events = _copy_rows(connection, first, last, version.pk)
+        ways, copied, copied_events = _copy_rows(connection, first, last, version.pk)
+        assert copied == created == args.people, (copied, created)
         best_approve = min(best_approve, seconds)
-        best_floor = min(best_floor, floor)
+        best_cpu = min(best_cpu, cpu)
+        for name, floor in ways.items():
+            best_ways[name] = min(best_ways.get(name, float("inf")), floor)
+    walls = {name: v for name, v in best_ways.items() if not name.endswith("CPU")}
+    floor_way = min(walls, key=walls.get)
+    best_floor = best_ways[floor_way]
+    floor_cpu = best_ways[f"{floor_way}, process CPU"]
 
     rows = [
         {
@@ -310,15 +354,32 @@ def main(argv: list[str]) -> list[dict]:
         {
             "metric": "version_approve with G3 fan-out, one transaction, best s",
             "value": round(best_approve, 2),
-            "target": f"<= {TARGET_SECONDS:.0f} s",
-            "met": best_approve <= TARGET_SECONDS,
+            "target": f"<= {TARGET_SECONDS_50K:.0f} s at 50,000" if args.people >= 50000 else "",
+            "met": best_approve <= TARGET_SECONDS_50K if args.people >= 50000 else None,
         },
+        {"metric": "the same, process CPU, best s", "value": round(best_cpu, 2)},
         {"metric": "of which QA's Argon2id password check, ms", "value": round(password_ms)},
+        *(
+            {
+                "metric": f"floor way: {name}, same rows, one transaction, best s",
+                "value": round(v, 3),
+            }
+            for name, v in best_ways.items()
+        ),
+        {"metric": f"floor (fastest way: {floor_way}), best s", "value": round(best_floor, 3)},
         {
-            "metric": "lower bound: INSERT the same assignment and event rows, best s",
-            "value": round(best_floor, 2),
+            "metric": "approval / floor",
+            "value": f"{best_approve / best_floor:.1f}x",
+            "target": f"<= {TARGET_RATIO:.0f}x",
+            "met": best_approve / best_floor <= TARGET_RATIO,
         },
-        {"metric": "approval / lower bound", "value": f"{best_approve / best_floor:.1f}x"},
+        {
+            # On SQLite the database works in this process, so CPU time compares both
+            # sides without the wait for a CPU on a loaded host; on PostgreSQL the
+            # server's work is not in it.
+            "metric": "approval / floor, process CPU",
+            "value": f"{best_cpu / floor_cpu:.1f}x" if floor_cpu else "-",
+        },
         {
             "metric": "load average (1 min) at the end, CPUs",
             "value": f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}",
