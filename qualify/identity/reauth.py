@@ -118,37 +118,44 @@ def request_reauth(
     return request
 
 
-def complete_reauth(*, user: Any, config: OidcConfig, http_request: Any) -> ReauthRequest:
-    """Validate the provider's answer to a re-authentication request."""
-    state = http_request.GET.get("state", "")
-    request = ReauthRequest.objects.filter(state=state, user=user).first() if state else None
+def _pending(user: Any, state: str, provider: str | None = None) -> ReauthRequest:
+    """The pending request a provider's answer names (its OIDC `state`, or the SAML
+    request id it answers), unused; refused (audited) otherwise."""
+    found = ReauthRequest.objects.filter(state=state or "-", user=user)
+    if provider is not None:
+        found = found.filter(provider=provider)
+    request = found.first()
     if request is None:
         raise _refused(None, user, "This re-authentication does not belong to a pending signature.")
     if request.authenticated_at is not None or request.refused:
         raise _refused(request, user, "This re-authentication answer was already used (replayed).")
-    try:
-        claims = oidc.claims_of_callback(config, http_request)
-    except oidc.TokenRefused as error:
-        why = str(error)
-        if http_request.GET.get("error") in {"login_required", "interaction_required"}:
-            why = "The identity provider could not re-authenticate you: " + why
-        raise _refused(request, user, why) from None
+    return request
+
+
+def _accept(
+    request: ReauthRequest,
+    user: Any,
+    config: Any,
+    *,
+    subject: str,
+    when: dt.datetime | None,
+    acr: str,
+    amr: list[str],
+    missing_time: str,
+    ignored: str,
+) -> ReauthRequest:
+    """The checks both protocols share, then the request marked authenticated once
+    (audited): the answer names the signer's linked subject, and the provider's
+    authentication time (OIDC `auth_time`, SAML `AuthnInstant`) is not before the
+    request (less the configured skew). `missing_time` and `ignored` word the
+    protocol's own refusals."""
     linked = ExternalIdentity.objects.filter(provider=config.key, user=user).first()
-    if linked is None or str(claims.get("sub")) != linked.subject:
+    if linked is None or subject != linked.subject:
         raise _refused(
             request, user, "The identity provider re-authenticated another person, not the signer."
         )
-    if claims.get("nonce") != request.nonce:
-        raise _refused(request, user, "The ID token's nonce does not match this signature request.")
-    auth_time = claims.get("auth_time")
-    if not isinstance(auth_time, int | float):
-        raise _refused(
-            request,
-            user,
-            "The identity provider did not say when it authenticated you (no auth_time), so "
-            "the re-authentication cannot be checked.",
-        )
-    when = dt.datetime.fromtimestamp(auth_time, tz=dt.UTC)
+    if when is None:
+        raise _refused(request, user, missing_time)
     earliest = request.requested_at.replace(microsecond=0) - dt.timedelta(
         seconds=config.auth_time_skew
     )
@@ -157,17 +164,16 @@ def complete_reauth(*, user: Any, config: OidcConfig, http_request: Any) -> Reau
             request,
             user,
             f"The identity provider did not ask for your credentials again: it reports a "
-            f"sign-in at {when:%Y-%m-%d %H:%M:%S} UTC, before this signature was requested. "
-            "Signing needs a fresh re-authentication.",
+            f"sign-in at {when:%Y-%m-%d %H:%M:%S} UTC, before this signature was requested"
+            f"{ignored}. Signing needs a fresh re-authentication.",
             auth_time=when.isoformat(),
         )
-    amr = claims.get("amr") or []
     with transaction.atomic():
         updated = ReauthRequest.objects.filter(pk=request.pk, authenticated_at__isnull=True).update(
             authenticated_at=timezone.now(),
             auth_time=when,
-            acr=str(claims.get("acr") or ""),
-            amr=[str(a) for a in (amr if isinstance(amr, list) else [amr])],
+            acr=acr,
+            amr=amr,
             subject=linked.subject,
         )
         if not updated:
@@ -187,6 +193,39 @@ def complete_reauth(*, user: Any, config: OidcConfig, http_request: Any) -> Reau
         )
     request.refresh_from_db()
     return request
+
+
+def complete_reauth(*, user: Any, config: OidcConfig, http_request: Any) -> ReauthRequest:
+    """Validate the provider's answer to a re-authentication request (OpenID Connect:
+    the ID token validated by `oidc`, its nonce this request's, its `auth_time`)."""
+    request = _pending(user, http_request.GET.get("state", ""))
+    try:
+        claims = oidc.claims_of_callback(config, http_request)
+    except oidc.TokenRefused as error:
+        why = str(error)
+        if http_request.GET.get("error") in {"login_required", "interaction_required"}:
+            why = "The identity provider could not re-authenticate you: " + why
+        raise _refused(request, user, why) from None
+    if claims.get("nonce") != request.nonce:
+        raise _refused(request, user, "The ID token's nonce does not match this signature request.")
+    auth_time = claims.get("auth_time")
+    amr = claims.get("amr") or []
+    return _accept(
+        request,
+        user,
+        config,
+        subject=str(claims.get("sub")),
+        when=(
+            dt.datetime.fromtimestamp(auth_time, tz=dt.UTC)
+            if isinstance(auth_time, int | float)
+            else None
+        ),
+        acr=str(claims.get("acr") or ""),
+        amr=[str(a) for a in (amr if isinstance(amr, list) else [amr])],
+        missing_time="The identity provider did not say when it authenticated you (no "
+        "auth_time), so the re-authentication cannot be checked.",
+        ignored="",
+    )
 
 
 def redeem(*, user: Any, ticket: str, meaning: str, binding: str) -> Reauthentication:
@@ -230,55 +269,15 @@ def complete_saml_reauth(*, user: Any, config: Any, answer: Any) -> ReauthReques
     ForceAuthn request (pysaml2 checked InResponseTo, signature, audience and
     validity), names the signer's linked subject, and its AuthnInstant is not before
     the request."""
-    request = ReauthRequest.objects.filter(
-        state=answer.in_response_to, user=user, provider=config.key
-    ).first()
-    if request is None:
-        raise _refused(None, user, "This re-authentication does not belong to a pending signature.")
-    if request.authenticated_at is not None or request.refused:
-        raise _refused(request, user, "This re-authentication answer was already used (replayed).")
-    linked = ExternalIdentity.objects.filter(provider=config.key, user=user).first()
-    if linked is None or answer.subject != linked.subject:
-        raise _refused(
-            request, user, "The identity provider re-authenticated another person, not the signer."
-        )
-    when = answer.authn_instant
-    if when is None:
-        raise _refused(request, user, "The SAML assertion has no AuthnInstant.")
-    earliest = request.requested_at.replace(microsecond=0) - dt.timedelta(
-        seconds=config.auth_time_skew
+    request = _pending(user, answer.in_response_to, provider=config.key)
+    return _accept(
+        request,
+        user,
+        config,
+        subject=answer.subject,
+        when=answer.authn_instant,
+        acr=answer.authn_context,
+        amr=[],
+        missing_time="The SAML assertion has no AuthnInstant.",
+        ignored=" (ForceAuthn ignored)",
     )
-    if when < earliest:
-        raise _refused(
-            request,
-            user,
-            f"The identity provider did not ask for your credentials again: it reports a "
-            f"sign-in at {when:%Y-%m-%d %H:%M:%S} UTC, before this signature was requested "
-            "(ForceAuthn ignored). Signing needs a fresh re-authentication.",
-            auth_time=when.isoformat(),
-        )
-    with transaction.atomic():
-        updated = ReauthRequest.objects.filter(pk=request.pk, authenticated_at__isnull=True).update(
-            authenticated_at=timezone.now(),
-            auth_time=when,
-            acr=answer.authn_context,
-            amr=[],
-            subject=linked.subject,
-        )
-        if not updated:
-            raise _refused(
-                request, user, "This re-authentication answer was already used (replayed)."
-            )
-        audit.record(
-            "identity.reauth.completed",
-            object_type="accounts.user",
-            object_id=user.pk,
-            actor=user,
-            detail={
-                "ticket": request.ticket,
-                "auth_time": when.isoformat(),
-                "meaning": request.meaning,
-            },
-        )
-    request.refresh_from_db()
-    return request
