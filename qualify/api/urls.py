@@ -171,6 +171,7 @@ urlpatterns = [
     ),
     path("requirements/", training.RequirementsView.as_view(), name="requirements"),
     path("matrix/", training.MatrixView.as_view(), name="matrix"),
+    path("matrix/in-grace/", training.MatrixInGraceView.as_view(), name="matrix-in-grace"),
     path("assignments/", training.AssignmentsView.as_view(), name="assignments"),
     path("assignments/adhoc/", assignments.AdHocView.as_view(), name="assignments-adhoc"),
     path(
@@ -236,6 +237,7 @@ urlpatterns = [
     ),
     path("qualifications/check", gate.QualificationCheckView.as_view(), name="check"),
     path("executions/", executions.ExecutionsView.as_view(), name="executions"),
+    path("batches/<str:batch>/", executions.BatchRecordView.as_view(), name="batch-record"),
     path("quality/capas/", quality.CapasView.as_view(), name="capas"),
     path("quality/deviations/", quality.DeviationsView.as_view(), name="deviations"),
     path("quality/change-controls/", quality.ChangeControlsView.as_view(), name="change-controls"),

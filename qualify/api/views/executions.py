@@ -2,15 +2,16 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from qualify.api.base import ListView
+from qualify.api.base import ApiView, ListView
 from qualify.api.fields import AwareDateTimeField
 from qualify.api.idempotency import idempotent
 from qualify.documents.queries import documents
 from qualify.org.queries import people
 from qualify.quality.models import Execution
-from qualify.quality.queries import executions
+from qualify.quality.queries import batch_record, executions
 from qualify.quality.services import GateRefused, execution_record
 from qualify.quality.services.execution import audit_refusal
 
@@ -119,3 +120,47 @@ class ExecutionsView(ListView):
             ExecutionOut(Execution.objects.get(pk=execution.pk)).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class BatchLineOut(serializers.Serializer):
+    execution = serializers.IntegerField()
+    person = serializers.CharField(help_text="The performer's name.")
+    employee_number = serializers.CharField()
+    step = serializers.CharField()
+    performed_at = serializers.DateTimeField(help_text="E5: when the work was performed.")
+    recorded_at = serializers.DateTimeField(help_text="T1: the server's time of entry.")
+    claimed_at = serializers.DateTimeField(allow_null=True)
+    late_entry = serializers.BooleanField()
+    documents = serializers.ListField(child=serializers.CharField())
+    qualified_as_known_then = serializers.BooleanField(help_text="The gate's answer (Q7).")
+    in_grace_then = serializers.BooleanField(
+        help_text='Q10: the gate answered "qualified (in grace)".'
+    )
+    grace_ends_then = serializers.DateTimeField(allow_null=True)
+    reasons_then = serializers.ListField(child=serializers.CharField())
+    qualified_known_now = serializers.BooleanField(
+        help_text="At the instant performed, with everything known now."
+    )
+    in_grace_now = serializers.BooleanField()
+    grace_ends_now = serializers.DateTimeField(allow_null=True)
+    reasons_now = serializers.ListField(child=serializers.CharField())
+    deviations = serializers.ListField(child=serializers.CharField())
+
+
+class BatchRecordView(ApiView):
+    """The batch record page's rows (web:quality_batch), from the same query
+    (qualify.quality.queries.batch_record)."""
+
+    serializer_class = BatchLineOut
+    pagination_class = None
+
+    @extend_schema(
+        responses={200: BatchLineOut(many=True)},
+        summary="A batch record: each execution with the qualification then and now, "
+        "in grace where it was (E5, Q7, Q10)",
+    )
+    def get(self, request, batch: str):
+        rows = batch_record(batch, user=request.user)
+        if not rows:
+            raise NotFound("No execution on this batch.")
+        return Response(BatchLineOut(rows, many=True).data)

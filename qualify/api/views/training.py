@@ -2,13 +2,17 @@
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
-from qualify.api.base import ListView
+from qualify.api.base import ApiView, ListView
 from qualify.api.fields import AwareDateTimeFilter, StrictBooleanFilter
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
+from qualify.org.queries import job_functions
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import overdue_at
+from qualify.training.grace import in_grace_on_matrix
 from qualify.training.models import (
     Assignment,
     AssignmentStatus,
@@ -71,6 +75,50 @@ class MatrixView(ListView):
 
     def get_queryset(self):
         return training_queries.matrix_entries(self.request.user)
+
+
+class InGraceOut(serializers.Serializer):
+    job_function = serializers.CharField(source="job_function.code")
+    requirement = serializers.CharField(source="requirement.code")
+    person = serializers.CharField(source="person.employee_number")
+    person_name = serializers.CharField(source="person.full_name")
+    state = serializers.CharField(source="answer.state_label", help_text="qualified (in grace)")
+    grace_ends = serializers.DateTimeField()
+
+
+class InGraceQuery(serializers.Serializer):
+    job_function = serializers.CharField(required=False, help_text="A job function code.")
+    requirement = serializers.CharField(required=False, help_text="A requirement code.")
+
+
+class MatrixInGraceView(ApiView):
+    """Q10 (P70): who is "qualified (in grace)" now in each cell of the matrix, from
+    the query the matrix page calls (qualify.training.grace.in_grace_on_matrix)."""
+
+    serializer_class = InGraceOut
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[InGraceQuery],
+        responses={200: InGraceOut(many=True)},
+        summary="The matrix's holders qualified only in grace now, with the end of it",
+    )
+    def get(self, request):
+        query = InGraceQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        requirements = None
+        if wanted.get("requirement"):
+            requirements = training_queries.requirements(request.user).filter(
+                code__iexact=wanted["requirement"]
+            )
+        functions = None
+        if wanted.get("job_function"):
+            functions = job_functions(request.user).filter(code__iexact=wanted["job_function"])
+        rows = in_grace_on_matrix(
+            request.user, at=timezone.now(), requirements=requirements, functions=functions
+        )
+        return Response(InGraceOut(rows, many=True).data)
 
 
 class AssignmentFilter(django_filters.FilterSet):

@@ -21,6 +21,15 @@ class DocumentGate:
     reasons: list[str]
     answer: Any = None
 
+    @property
+    def in_grace(self) -> bool:
+        """Q10: qualified on this document only by some requirement's grace."""
+        return bool(getattr(self.answer, "in_grace", False))
+
+    @property
+    def grace_ends(self) -> dt.datetime | None:
+        return getattr(self.answer, "grace_ends", None) if self.in_grace else None
+
 
 @dataclass
 class GateAnswer:
@@ -36,6 +45,23 @@ class GateAnswer:
         per_document = [f"{d.document.number}: {r}" for d in self.documents for r in d.reasons]
         return self.problems + per_document
 
+    @property
+    def in_grace(self) -> bool:
+        """Q10 (P70): the work is qualified, but on some document only in grace."""
+        return self.qualified and any(d.in_grace for d in self.documents)
+
+    @property
+    def grace_ends(self) -> dt.datetime | None:
+        """The first grace to end among the documents qualified in grace."""
+        return min((d.grace_ends for d in self.documents if d.grace_ends), default=None)
+
+    @property
+    def state_label(self) -> str:
+        """The answer in the engine's words: "qualified (in grace)" (Q10)."""
+        if not self.qualified:
+            return "not qualified"
+        return "qualified (in grace)" if self.in_grace else "qualified"
+
     def as_json(self) -> dict:
         from qualify.quality.services.common import plain
 
@@ -44,12 +70,17 @@ class GateAnswer:
             "at": plain(self.at),
             "as_known_at": plain(self.as_known_at),
             "qualified": self.qualified,
+            # Q10 (P70): the snapshot says "qualified (in grace)" and until when.
+            "in_grace": self.in_grace,
+            "grace_ends": plain(self.grace_ends),
             "problems": self.problems,
             "documents": [
                 {
                     "document": d.document.number,
                     "version": d.version.revision if d.version else None,
                     "qualified": d.qualified,
+                    "in_grace": d.in_grace,
+                    "grace_ends": plain(d.grace_ends),
                     "reasons": d.reasons,
                     "answer": plain(d.answer),
                 }

@@ -1,9 +1,10 @@
 """Reads the coordinator's pages need beyond qualify.training.queries: the matrix as a
-grid and compliance by framework. Client restriction (U2) applies to both."""
+grid (with who is in grace, qualify.training.grace) and compliance by framework.
+Client restriction (U2) applies to both."""
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q
@@ -12,6 +13,7 @@ from qualify.org.models import JobFunction
 from qualify.org.queries import job_assignments, job_functions
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
+from qualify.training.grace import InGrace, grace_by_cell, in_grace_on_matrix
 from qualify.training.models import CurriculumItem, MatrixEntry, Requirement
 from qualify.training.queries import ComplianceRow, people_at
 
@@ -20,6 +22,12 @@ from qualify.training.queries import ComplianceRow, people_at
 class Cell:
     entry: MatrixEntry
     via_curriculum: bool = False
+    # Q10 (P70): the holders qualified on this requirement only in grace now.
+    in_grace: list[InGrace] = field(default_factory=list)
+
+    @property
+    def grace_ends(self) -> dt.datetime | None:
+        return min((g.grace_ends for g in self.in_grace), default=None)
 
 
 @dataclass
@@ -89,11 +97,17 @@ def matrix_grid(
     rows_of = MatrixEntry.objects.select_related(
         "curriculum", "job_function", "requirement"
     ).in_bulk(list(wanted))
+    # Q10 (P70): who is in grace in the cells shown, the one query the API also calls;
+    # no read at all when no requirement on the page allows grace.
+    grace = grace_by_cell(
+        in_grace_on_matrix(user, at=at, requirements=requirements.values(), functions=functions)
+    )
     rows = []
     for requirement_id in shown.object_list:
         row: list[Cell | None] = [None] * len(functions)
         for index, (entry_pk, via) in cells[requirement_id].items():
-            row[index] = Cell(rows_of[entry_pk], via)
+            graced = grace.get((requirement_id, functions[index].pk), [])
+            row[index] = Cell(rows_of[entry_pk], via, graced)
         rows.append((requirements[requirement_id], row))
     return MatrixPage(functions, rows, shown)
 
