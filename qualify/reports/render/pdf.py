@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import reportlab
+from reportlab import rl_config
 from reportlab.lib.colors import HexColor, black
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -29,14 +31,70 @@ from qualify.reports.render import cells
 FONT, BOLD = "QualifyVera", "QualifyVeraBold"
 MODIFIED = "modified after original entry"
 _fonts_ready = False
+_A85_LOCK = threading.Lock()
+
+
+class _Font(TTFont):
+    """reportlab's TrueType font, with a fast path for the text of a large export.
+
+    reportlab maps each character of every line to its code in the embedded subset in
+    a Python loop (`splitString`); a year of audit trail is some 250,000 lines in a
+    few dozen distinct characters. Once every character of a line has its code in the
+    first subset (after the first few lines, always), the line is mapped by one
+    `str.translate` — the bytes reportlab's loop gives, as
+    tests/reports/test_pdf_speed.py checks. A line with a character not yet coded
+    (or coded in a later subset) takes reportlab's own path, which codes it."""
+
+    def splitString(self, text, doc, encoding="utf-8"):
+        state = self.state.get(doc)
+        if state is None or not isinstance(text, str) or not text:
+            return super().splitString(text, doc, encoding)
+        missing = state.__dict__.setdefault("qualify_no_glyph", set())
+        cached = getattr(state, "qualify_first_subset", None)
+        if cached is None or cached[0] != (len(state.assignments), len(missing)):
+            # A character the font has no glyph for is code 0 (.notdef), as reportlab has it.
+            table = dict.fromkeys(missing, "\x00")
+            table.update((c, chr(n)) for c, n in state.assignments.items() if n < 256)
+            if 32 in state.assignments and state.assignments[32] < 256:
+                table[0xA0] = table[32]  # reportlab maps a no-break space to the space
+            cached = ((len(state.assignments), len(missing)), table, frozenset(map(chr, table)))
+            state.qualify_first_subset = cached
+        _, table, known = cached
+        if known.issuperset(text):
+            return [(0, text.translate(table).encode("latin-1"))]
+        glyphs = self.face.charToGlyph
+        missing.update(c for c in map(ord, text) if c not in glyphs and c != 0xA0)
+        return super().splitString(text, doc, encoding)
+
+
+# PDF string escapes of each byte, as reportlab's escapePDF writes them.
+_ESCAPES = {
+    c: (f"\\{c:03o}" if c < 32 or c >= 127 else ("\\" + chr(c) if chr(c) in "\\()" else chr(c)))
+    for c in range(256)
+}
+
+
+# Characters the reports write that Vera has no glyph for, drawn as the PDF can show
+# them (reportlab would draw an empty box and a text extractor would find nothing).
+_NO_GLYPH = str.maketrans({"→": "->", "✓": "v", "✗": "x"})
+
+
+class _Canvas(Canvas):
+    """A canvas whose PDF string escaping is one `str.translate` per string, not
+    reportlab's Python loop per byte (the same escapes, tests/reports/test_pdf_speed.py)."""
+
+    def _escape(self, s):
+        if isinstance(s, bytes):
+            return s.decode("latin-1").translate(_ESCAPES)
+        return super()._escape(s)
 
 
 def _fonts() -> None:
     global _fonts_ready
     if not _fonts_ready:
         folder = Path(reportlab.__file__).parent / "fonts"
-        pdfmetrics.registerFont(TTFont(FONT, str(folder / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
+        pdfmetrics.registerFont(_Font(FONT, str(folder / "Vera.ttf")))
+        pdfmetrics.registerFont(_Font(BOLD, str(folder / "VeraBd.ttf")))
         _fonts_ready = True
 
 
@@ -91,7 +149,7 @@ class _Pages:
         # reportlab writes no structure tree, so that is as far as it goes (not tagged).
         # initialFontName: every page's preamble names a font; reportlab's default is
         # Helvetica, which is never embedded, so it is ours.
-        self.canvas = Canvas(
+        self.canvas = _Canvas(
             target,
             pagesize=(self.width, self.height),
             pageCompression=1,
@@ -135,6 +193,7 @@ class _Pages:
             self._start_page()
 
     def lines(self, text: str, *, size: float = 8, font: str = FONT, color=black, indent=0.0):
+        text = text.translate(_NO_GLYPH)
         width = self.width - 2 * self.margin - indent
         leading = size * 1.3
         for line in self.wrap(text, font, size, width) or [""]:
@@ -145,7 +204,9 @@ class _Pages:
                 self.text.setFillColor(color)
                 self.style = (font, size, color)
             self.text.setTextOrigin(self.margin + indent, self.y)
-            self.text.textOut(line)
+            # textLine, not textOut: textOut measures the line again (a Python loop per
+            # character) only to advance a cursor the next line's origin replaces.
+            self.text.textLine(line)
 
     def gap(self, points: float = 4) -> None:
         self.y -= points
@@ -164,7 +225,18 @@ class _Pages:
         c.setFont(FONT, 7)
         c.drawString(0, 0, str(self.page))
         c.endForm()
-        c.save()
+        # The page streams are written Flate-compressed without reportlab's default
+        # ASCII85 layer over them: a binary PDF is as valid, a fifth smaller, and
+        # reportlab's pure-Python ASCII85 encoder took a seventh of a large export's
+        # time. reportlab reads the switch while it writes the file, so it is set for
+        # the save only (under a lock: the switch is module-wide).
+        with _A85_LOCK:
+            before = rl_config.useA85
+            rl_config.useA85 = 0
+            try:
+                c.save()
+            finally:
+                rl_config.useA85 = before
 
 
 def write_pdf(request, header, rows, citations, sink) -> int:
