@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from qualify.audit.models import AuditEvent
 from qualify.identity.models import ReauthRequest
+from qualify.quality import services as quality
 from qualify.signatures.models import Signature
 from qualify.training import services as training
 from qualify.training.models import Method
@@ -32,9 +33,14 @@ TICKET = re.compile(r'<input type="hidden" name="([^"]*reauth_ticket)" value="([
 @dataclass
 class Dialog:
     signer: str
-    url: str
+    url: str  # the page showing the dialog
     data: dict[str, Any]
     meaning: str
+    post_url: str = ""  # where its form posts, when not to the page itself
+
+    @property
+    def target(self) -> str:
+        return self.post_url or self.url
 
 
 def _obsolete(plant, employee):
@@ -92,11 +98,32 @@ def _external_certificate(plant, employee):
     )
 
 
+def _change_control_approval(plant, employee):
+    """The approval on the change control's page, posted to its own address."""
+    cc = quality.change_control_create(
+        actor=plant.doc_controller,
+        number="CC-2026-031",
+        title="New stopper bowl",
+        description="Replace the stopper bowl on line 2",
+        reason="Jams",
+        risk="medium",
+        planned_effective_date=(timezone.now() + timezone.timedelta(days=40)).date(),
+    )
+    return Dialog(
+        "qa",
+        reverse("web:quality_detail", args=["change-controls", cc.pk]),
+        {"comment": "Go"},
+        "approved",
+        post_url=reverse("web:quality_cc_approve", args=[cc.pk]),
+    )
+
+
 DIALOGS = {
     "document obsolete": _obsolete,
     "periodic review": _periodic_review,
     "revision approval": _revision_approval,
     "external certificate": _external_certificate,
+    "change control approval": _change_control_approval,
 }
 
 
@@ -132,7 +159,7 @@ def test_each_signing_dialog_signs_through_the_provider(client, sso, plant, empl
     request = ReauthRequest.objects.get(ticket=ticket)
     assert request.meaning == dialog.meaning
     before = set(Signature.objects.values_list("pk", flat=True))
-    signed = client.post(dialog.url, {**dialog.data, field: ticket})
+    signed = client.post(dialog.target, {**dialog.data, field: ticket})
     assert signed.status_code == 302, signed.content.decode()
     signature = Signature.objects.exclude(pk__in=before).get()
     assert (signature.signer.username, signature.meaning) == (dialog.signer, dialog.meaning)
@@ -152,7 +179,7 @@ def test_without_a_ticket_the_dialog_signs_nothing(client, sso, plant, employee,
     dialog = make(plant, employee)
     sign_in(client, sso, dialog.signer)
     before = Signature.objects.count()
-    refused = client.post(dialog.url, {**dialog.data, "password": "idp-password-1"})
+    refused = client.post(dialog.target, {**dialog.data, "password": "idp-password-1"})
     assert refused.status_code != 302
     assert "Re-authenticate with Example IdP first" in refused.content.decode()
     assert Signature.objects.count() == before
