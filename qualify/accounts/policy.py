@@ -511,6 +511,10 @@ ELEARNING_ATTEMPTS = Rule(
     read=_set(COORDINATOR, QA_APPROVER, AUDITOR),
     own=STAFF,
 )
+# Authoring light through the API: document control, with the documents-write scope.
+COURSE_AUTHORING = dataclasses.replace(
+    DOCUMENT_AUTHORING, what="authoring e-learning courses", write_scope="documents-write"
+)
 # cmi5 "waived" (9.3.8): the training coordinator waives an AU of a learner's attempt.
 ELEARNING_WAIVER = Rule(
     "waiving a cmi5 AU",
@@ -822,6 +826,11 @@ POLICY: dict[str, Rule] = {
     "api:content-attempt": ELEARNING_ATTEMPTS,
     "web:content_waivers": ELEARNING_WAIVER,
     "web:content_attempt_waive": ELEARNING_WAIVER,
+    "api:content-courses": COURSE_AUTHORING,
+    "api:content-course": COURSE_AUTHORING,
+    "api:content-course-pages": COURSE_AUTHORING,
+    "api:content-course-export": COURSE_AUTHORING,
+    "api:content-course-publish": COURSE_AUTHORING,
     # Assessments (L1, L2): pages.
     "web:assessment_attempts": MY_ASSESSMENTS,
     "web:assessment_take": MY_ASSESSMENTS,

@@ -10,6 +10,7 @@ from qualify.api.views import (
     audit_reviews,
     completion,
     content,
+    content_authoring,
     documents,
     executions,
     gate,
@@ -57,6 +58,28 @@ urlpatterns = [
     path("content/packages/<int:pk>/", content.PackageView.as_view(), name="content-package"),
     path("content/attempts/", content.AttemptsView.as_view(), name="content-attempts"),
     path("content/attempts/<int:pk>/", content.AttemptView.as_view(), name="content-attempt"),
+    # Authoring light (issue 15): courses exported and published as packages.
+    path("content/courses/", content_authoring.CoursesView.as_view(), name="content-courses"),
+    path(
+        "content/courses/<int:pk>/",
+        content_authoring.CourseView.as_view(),
+        name="content-course",
+    ),
+    path(
+        "content/courses/<int:pk>/pages/",
+        content_authoring.CoursePagesView.as_view(),
+        name="content-course-pages",
+    ),
+    path(
+        "content/courses/<int:pk>/export/",
+        content_authoring.CourseExportView.as_view(),
+        name="content-course-export",
+    ),
+    path(
+        "content/courses/<int:pk>/publish/",
+        content_authoring.CoursePublishView.as_view(),
+        name="content-course-publish",
+    ),
     # Assessments (L1, L2).
     path("assessments/", assessments.AssessmentsView.as_view(), name="assessments"),
     path("assessments/<int:pk>/", assessments.AssessmentView.as_view(), name="assessment"),
