@@ -3,6 +3,8 @@ engineers: the packages with their version and standard, an attempt's run-time s
 and score; filters; the OpenAPI schema; a learner reads only their own attempts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -125,3 +127,20 @@ def test_the_schema_describes_the_content_operations(client):
         assert set(paths[path]) == {"get"}, path
     parameters = {p["name"] for p in paths["/api/v1/content/attempts/"]["get"]["parameters"]}
     assert {"person", "requirement", "document", "package", "status"} <= parameters
+
+
+def test_the_attempts_list_reads_the_same_number_of_queries_whatever_its_length(
+    plant, scorm_attempt
+):
+    attempt, _learner = scorm_attempt
+    api = _api(plant.coordinator)
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(reverse("api:content-attempts")).json()["results"]) == 1
+    for n in range(4):
+        other = plant.person(f"Other {n}", job_function=plant.operators)
+        services.attempt_open(
+            actor=other.user, assignment=other.assignments.get(requirement=attempt.requirement)
+        )
+    with CaptureQueriesContext(connection) as five:
+        assert len(api.get(reverse("api:content-attempts")).json()["results"]) == 5
+    assert len(five) == len(one)
