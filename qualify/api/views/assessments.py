@@ -71,6 +71,7 @@ class AssessmentChangeIn(serializers.Serializer):
 
 
 class AssessmentView(ApiView):
+    queryset = Assessment.objects.none()  # the schema's model (the path's pk)
     serializer_class = AssessmentOut
 
     def _assessment(self, request, pk: int) -> Assessment:

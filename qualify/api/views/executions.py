@@ -151,6 +151,7 @@ class BatchRecordView(ApiView):
     """The batch record page's rows (web:quality_batch), from the same query
     (qualify.quality.queries.batch_record)."""
 
+    queryset = Execution.objects.none()  # the schema's model; reads go through the query
     serializer_class = BatchLineOut
     pagination_class = None
 

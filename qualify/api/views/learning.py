@@ -23,7 +23,7 @@ from qualify.reports.library.training_effectiveness import training_effectivenes
 from qualify.training import paths
 from qualify.training import queries as training_queries
 from qualify.training.delta import delta_for, version_of
-from qualify.training.models import CurriculumItem, OnboardingPlan
+from qualify.training.models import CurriculumItem, OnboardingPlan, TrainingRecord
 from qualify.training.services.paths import (
     curriculum_item_set_prerequisite,
     onboarding_generate,
@@ -190,6 +190,7 @@ class TrainingEffectivenessView(ApiView):
     """P46, P71: the figures of the page and of the report training-effectiveness,
     from the same function (qualify.reports.library.training_effectiveness)."""
 
+    queryset = TrainingRecord.objects.none()  # the schema's model; reads go through the query
     serializer_class = EffectivenessOut
     pagination_class = None
 
@@ -305,6 +306,7 @@ class CurriculumItemOut(serializers.Serializer):
 
 
 class CurriculumItemPrerequisiteView(ApiView):
+    queryset = CurriculumItem.objects.none()  # the schema's model (the path's codes)
     serializer_class = CurriculumItemOut
     pagination_class = None
 

@@ -95,6 +95,7 @@ class MatrixInGraceView(ApiView):
     """Q10 (P70): who is "qualified (in grace)" now in each cell of the matrix, from
     the query the matrix page calls (qualify.training.grace.in_grace_on_matrix)."""
 
+    queryset = MatrixEntry.objects.none()  # the schema's model; reads go through the query
     serializer_class = InGraceOut
     pagination_class = None
 
