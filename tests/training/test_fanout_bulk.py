@@ -8,7 +8,7 @@ import random
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from qualify.audit import services as audit
@@ -74,7 +74,8 @@ def test_fan_out_queries_do_not_grow_with_the_people_it_reaches(
     version = _approved_without_fan_out(plant, sop.document, "2", timezone.now() + 40 * DAY)
     # The same bound at 4 and 48 people: selection, supersession, insert (one statement
     # per 500 rows), audit append, losses and hooks each take a fixed number of statements.
-    with django_assert_max_num_queries(23):
+    # PostgreSQL adds the chain's advisory lock and the draw of the ids from the sequence.
+    with django_assert_max_num_queries(25 if connection.vendor == "postgresql" else 23):
         created = rules.on_version_approved(actor=plant.qa, version=version)
     assert len(created) == len(people)
     superseded = Assignment.objects.filter(status=AssignmentStatus.SUPERSEDED)

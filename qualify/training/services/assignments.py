@@ -100,6 +100,21 @@ _VARYING = (
 )
 
 
+def _copy_rows(cursor, table: str, pk_column: str, columns: str, width: int, params) -> list:
+    """PostgreSQL's bulk path: the ids drawn from the table's sequence first, then the
+    rows written with COPY, ids included."""
+    count = len(params) // width
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table.strip('"'), pk_column, count],
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    with cursor.cursor.copy(f'COPY {table} ("{pk_column}", {columns}) FROM STDIN') as copy:
+        for n, new_id in enumerate(ids):
+            copy.write_row([new_id, *params[n * width : (n + 1) * width]])
+    return ids
+
+
 def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime):
     """INSERT the rows in statements of CHUNK rows (RETURNING their ids, in order) and
     return them as saved Assignment instances with their audited states (plain values,
@@ -172,12 +187,15 @@ def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime)
             params.extend(db)
             rows.append((py, values))
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}"
-                f" RETURNING {quote(pk.column)}",
-                params,
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+            if connection.vendor == "postgresql":
+                ids = _copy_rows(cursor, table, pk.column, columns, len(fields), params)
+            else:
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}"
+                    f" RETURNING {quote(pk.column)}",
+                    params,
+                )
+                ids = [row[0] for row in cursor.fetchall()]
         for new_id, (py, values) in zip(ids, rows, strict=True):
             created.append(Assignment.from_db(connection.alias, all_names, [new_id, *py]))
             state = plain_proto.copy()
