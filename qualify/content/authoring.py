@@ -79,7 +79,8 @@ def _pass_mark(value: Any) -> Decimal:
         raise ValidationError({"pass_mark": "The pass mark is a number from 0 to 100."}) from None
     if not mark.is_finite() or not Decimal(0) <= mark <= Decimal(100):
         raise ValidationError({"pass_mark": "The pass mark is a number from 0 to 100."})
-    return mark
+    # As the column stores it, so the audited state is the live row's (A4).
+    return mark.quantize(Decimal("0.01"))
 
 
 def identifier_of(course: Course) -> str:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from qualify.assessments.for_export import bank_questions
 from qualify.audit.models import AuditEvent
+from qualify.audit.verify import verify_trail
 from qualify.content import archive, authoring, export, services
 from qualify.content.models import AttemptStatus, ContentPackage, CoursePage
 from qualify.documents import services as documents
@@ -286,6 +287,9 @@ def test_changes_to_a_course_are_audited_with_a_reason_and_pages_are_never_delet
     assert changed.reason == "Clearer title"
     assert AuditEvent.objects.filter(action="content.course.page_removed").count() == 1
     assert AuditEvent.objects.filter(action="content.course.page_moved").count() == 2
+    # A4: every course and page row is what its last audit event says.
+    report = verify_trail()
+    assert report.ok, [str(p) for p in report.problems]
 
 
 @pytest.mark.requirement("P76")
@@ -352,3 +356,5 @@ def test_publishing_drafts_a_package_version_that_is_approved_and_played_in_qual
     assert record.document_version == version
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.COMPLETED
+    report = verify_trail()
+    assert report.ok, [str(p) for p in report.problems]
