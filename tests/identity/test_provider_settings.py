@@ -48,6 +48,8 @@ def test_the_page_is_the_administrators_alone(client, admin, qa):
     page = client.get(URL)
     assert page.status_code == 200
     assert "QUALIFY_OIDC_ISSUER" in page.content.decode()
+    menu = client.get("/administration/users/").content.decode()
+    assert f'href="{URL}"' in menu  # in the administrator's menu
 
 
 @pytest.mark.requirement("P81")
