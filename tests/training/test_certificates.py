@@ -289,3 +289,32 @@ def test_verifying_a_certificate_for_an_item_locked_since_it_was_submitted_is_re
         actor=coordinator, certificate=certificate, credentials=creds(coordinator)
     )
     assert verified.status == CertificateStatus.VERIFIED
+
+
+@pytest.mark.requirement("L4", "P72")
+def test_the_verify_page_shows_the_prerequisite_refusal_and_signs_nothing(
+    client, plant, ttt, coordinator
+):
+    """P72 on the coordinator's page: verifying a certificate whose item is locked
+    answers with the prerequisite named; the certificate still awaits verification."""
+    from django.urls import reverse
+
+    from tests.personas import PASSWORD
+    from tests.training.locking import lock_behind
+
+    jf = plant.job_function("TRN", "Trainer")
+    tom = plant.person("Tom", job_function=jf)
+    certificate = _submit(tom.user, tom, ttt)
+    lock_behind(plant, ttt, plant.requirement("PRE-RU", document=plant.document("SOP-PRE")), jf)
+    client.force_login(coordinator)
+    page = client.post(
+        reverse("web:coordinator_certificate", args=[certificate.pk]),
+        {"action": "verify", "username": coordinator.username, "password": PASSWORD},
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "TTT cannot be started before its prerequisite is complete and valid" in text
+    assert "PRE-RU" in text
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.SUBMITTED
+    assert not signatures_of(certificate).exists()
