@@ -136,8 +136,9 @@ def append_events(events: list[PendingEvent], using: str = "default") -> list[in
                 )
             )
         if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-            # A fan-out's thousands of events: COPY, PostgreSQL's bulk path (the
-            # append-only triggers fire for each row as for INSERT).
+            # A fan-out's thousands of events: COPY, PostgreSQL's bulk path. The rows
+            # are the ones INSERT would write; the append-only triggers (no UPDATE,
+            # DELETE or TRUNCATE) and the advisory lock are unchanged.
             with cursor.cursor.copy(f"COPY audit_event ({_COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
