@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["pytester", "tests.plugins.requirements"]
+pytest_plugins = ["pytester", "tests.plugins.requirements", "tests.plugins.scheduling"]
 
 
 @pytest.fixture(autouse=True)

@@ -384,6 +384,7 @@ def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("persona", EVERYONE)
 def test_every_url_answers_each_persona_as_its_rule_says(db, world, persona):
     """GET and POST on every URL: allowed or refused exactly as declared."""

@@ -78,11 +78,13 @@ def _fuzz(api_schema, token, mode: GenerationMode) -> list[str]:
     return failures
 
 
+@pytest.mark.slow
 def test_valid_input_never_gives_a_server_error(api_schema, token):
     failures = _fuzz(api_schema, token, GenerationMode.POSITIVE)
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.slow
 def test_invalid_input_is_refused_and_never_gives_a_server_error(api_schema, token):
     failures = _fuzz(api_schema, token, GenerationMode.NEGATIVE)
     assert not failures, "\n\n".join(failures)

@@ -44,6 +44,7 @@ def token(db):
     return token_create(name="fuzz", scopes=list(SCOPES))[1]
 
 
+@pytest.mark.slow
 def test_api_conforms_to_its_schema(api_schema, token):
     failures = []
     for result in api_schema.get_all_operations():

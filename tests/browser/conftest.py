@@ -10,9 +10,6 @@ its mail written to files, for the go-live journey.
 """
 
 import email
-import fcntl
-import hashlib
-import os
 import shutil
 import socket
 import subprocess
@@ -23,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import demo_plant
+from tests.browser.demo_plant import app_env
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CACHE = REPO / "var" / "browser"
 DEMO_PASSWORD = "Qualify-demo-2026!"
 
 HERE = Path(__file__).resolve().parent
@@ -60,56 +59,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _fingerprint() -> str:
-    """Hash of the code that shapes the demo data (everything but the pages), so page
-    work reuses the cached plant and a model, service or seed change rebuilds it."""
-    digest = hashlib.sha256()
-    for path in sorted((REPO / "qualify").rglob("*.py")):
-        if "web" not in path.relative_to(REPO / "qualify").parts[:1]:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _env(var_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUALIFY_")}
-    env.update(
-        QUALIFY_VAR_DIR=str(var_dir),
-        QUALIFY_DATABASE_URL=f"sqlite:///{var_dir / 'qualify.sqlite3'}",
-        QUALIFY_DEBUG="false",
-        QUALIFY_SECRET_KEY="browser-tests-only",
-        QUALIFY_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        PYTHONPATH=str(REPO),
-    )
-    return env
-
-
-def _qualify(var_dir: Path, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "qualify", *args],
-        env=_env(var_dir),
-        cwd=REPO,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+_env = app_env  # the journeys that start an app of their own use it
 
 
 @pytest.fixture(scope="session")
 def demo_database() -> Path:
-    pristine = CACHE / f"demo-{_fingerprint()}"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    # Parallel workers (pytest -n) wait for the one that builds instead of building too.
-    with open(CACHE / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (pristine / "qualify.sqlite3").exists():
-            building = CACHE / f"building-{os.getpid()}"
-            shutil.rmtree(building, ignore_errors=True)
-            building.mkdir(parents=True)
-            _qualify(building, "migrate", "--no-input")
-            _qualify(building, "seed", "--scale", "demo")
-            _qualify(building, "collectstatic", "--no-input")
-            shutil.rmtree(pristine, ignore_errors=True)
-            building.rename(pristine)
-    return pristine
+    return demo_plant.build()
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
+    journeys = [
+        item
+        for item in session.items
+        if "browser" in item.keywords and item.get_closest_marker("skip") is None
+    ]
+    if any("demo_database" in getattr(item, "fixturenames", ()) for item in journeys):
+        demo_plant.start_in_background()
 
 
 def _free_port() -> int:

@@ -96,6 +96,7 @@ def installations(tmp_path):
         installation.drop()
 
 
+@pytest.mark.slow
 def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, installations):
     source = installations("source")
     source.run("migrate", "--no-input")
@@ -136,6 +137,7 @@ def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, insta
     assert "the database is not empty" in again.stderr
 
 
+@pytest.mark.slow
 def test_a_backup_that_does_not_match_is_refused_and_leaves_nothing(tmp_path, installations):
     source = installations("source")
     source.run("migrate", "--no-input")

@@ -38,6 +38,7 @@ def demo(db):
     return plant.load(scale="demo", seed=2026, people_per_function=1)
 
 
+@pytest.mark.slow
 @pytest.mark.requirement("P14")
 @pytest.mark.requirement("A4")
 def test_the_reduced_demo_loads_through_the_services_and_its_trail_verifies(demo):
@@ -46,6 +47,7 @@ def test_the_reduced_demo_loads_through_the_services_and_its_trail_verifies(demo
     assert report.tree_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.requirement("E2")
 @pytest.mark.requirement("E1")
 def test_the_demo_holds_open_and_closed_quality_events_with_their_training(demo):
@@ -71,6 +73,7 @@ def test_the_demo_holds_open_and_closed_quality_events_with_their_training(demo)
     assert Execution.objects.values("batch").distinct().count() == 2
 
 
+@pytest.mark.slow
 @pytest.mark.requirement("P14")
 def test_qualify_scheduler_sends_the_demos_reminders(demo):
     out = StringIO()
@@ -119,6 +122,7 @@ def _seed(tmp: Path, seed: int) -> dict:
     return _fingerprint(tmp / "demo.sqlite3")
 
 
+@pytest.mark.slow
 @pytest.mark.requirement("P14")
 def test_the_demo_is_the_same_for_the_same_seed(tmp_path):
     """Two loads in fresh databases, in separate processes (the demo signs through

@@ -299,6 +299,7 @@ def build(spec):
     return person, trainer, document, requirement
 
 
+@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

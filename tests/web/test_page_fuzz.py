@@ -132,6 +132,7 @@ def forms(html: str, page: str) -> list[tuple[str, str, list[str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_page_answers_malformed_input_with_a_server_error(demo, server_errors):
     names_by_hand = query_names_in_source()
     failures: list[str] = []

@@ -67,6 +67,7 @@ def _assert_page_headers(name, response):
         assert f"{feature}=()" in permissions, (name, feature)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_page_carries_the_security_headers_for_every_role(
     client, reading, employee, coordinator, doc_controller, qa, auditor, admin
