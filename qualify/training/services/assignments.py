@@ -116,7 +116,7 @@ def _copy_rows(cursor, table: str, pk_column: str, columns: str, width: int, par
 
 
 def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime):
-    """INSERT the rows in statements of CHUNK rows (RETURNING their ids, in order) and
+    """INSERT the rows in statements of CHUNK rows (RETURNING their ids) and
     return them as saved Assignment instances with their audited states (plain values,
     what `audit.state_of` gives for each): no ORM compiler work per row, no
     `record_state`/JSON round trip per row. The states are the prototype's with the
@@ -192,10 +192,14 @@ def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime)
             else:
                 cursor.execute(
                     f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))}"
-                    f" RETURNING {quote(pk.column)}",
+                    f" RETURNING {quote(pk.column)}, {quote('person_id')},"
+                    f" {quote('requirement_id')}",
                     params,
                 )
-                ids = [row[0] for row in cursor.fetchall()]
+                # SQLite does not promise RETURNING rows in VALUES order: match each id
+                # to its row by the pair, unique in one call.
+                by_pair = {(p, r): new_id for new_id, p, r in cursor.fetchall()}
+                ids = [by_pair[(w.person_id, w.requirement_id)] for w in part]
         for new_id, (py, values) in zip(ids, rows, strict=True):
             created.append(Assignment.from_db(connection.alias, all_names, [new_id, *py]))
             state = plain_proto.copy()
