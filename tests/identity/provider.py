@@ -22,6 +22,11 @@ USERS = [
     {"username": "newhire", "email": "newhire@example.com", "groups": ["qualify-employee"]},
     {"username": "admin", "email": "admin@example.com", "groups": ["qualify-administrator"]},
     {
+        "username": "trainer",
+        "email": "trainer@plant.example",
+        "groups": ["qualify-employee", "qualify-trainer"],
+    },
+    {
         "username": "qa",
         "email": "qa@plant.example",
         "groups": ["qualify-employee", "qualify-qa_approver"],

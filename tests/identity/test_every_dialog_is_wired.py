@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2] / "qualify" / "web"
 EXCEPTIONS = {
     ("trainer/views.py", "on_the_job"),  # the trainee signs on the trainer's screen
     ("trainer/sessions.py", "session"),  # one close signs every attendee
-    ("coordinator/assigning.py", "record_correct"),
     ("employee/views.py", "assignment"),  # read and understood: employee/sso.py
 }
 

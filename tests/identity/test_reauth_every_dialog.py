@@ -22,11 +22,13 @@ from qualify.training import services as training
 from qualify.training.models import Method
 from tests import files
 from tests.identity.flows import sign_in
+from tests.personas import PASSWORD
 from tests.training.support import creds
 
 pytestmark = pytest.mark.django_db
 
 OFFER = re.compile(r'name="reauth_for" value="([^"]+)"')
+OWN_PASSWORD = re.compile(r'name="(?:[a-z]+-)?password"')
 TICKET = re.compile(r'<input type="hidden" name="([^"]*reauth_ticket)" value="([^"]+)"')
 
 
@@ -118,12 +120,42 @@ def _change_control_approval(plant, employee):
     )
 
 
+def _record_correction(plant, employee):
+    """The trainer corrects an on-the-job record they signed: the trainee signs on
+    the same screen with a password, the trainer through the provider."""
+    _trainer, ttt = plant.qualified_trainer()
+    ojt = plant.requirement(
+        "FILL-OJT", method=Method.ON_THE_JOB, trainer_requirement=ttt, checklist="1. Gown"
+    )
+    ann = plant.person("Ann", job_function=plant.operators)
+    record = training.record_on_the_job(
+        actor=plant.trainer_user,
+        trainee=ann,
+        requirement=ojt,
+        attested_at=timezone.now() - timezone.timedelta(days=1),
+        trainee_credentials=creds(ann.user),
+        trainer_credentials=creds(plant.trainer_user),
+    )
+    return Dialog(
+        "trainer",
+        reverse("web:coordinator_record_correct", args=[record.pk]),
+        {
+            "reason": "The observation notes were missing",
+            "notes": "Observed on line 2",
+            "trainee_username": ann.user.username,
+            "trainee_password": PASSWORD,
+        },
+        "trained_by",
+    )
+
+
 DIALOGS = {
     "document obsolete": _obsolete,
     "periodic review": _periodic_review,
     "revision approval": _revision_approval,
     "external certificate": _external_certificate,
     "change control approval": _change_control_approval,
+    "record correction by the trainer": _record_correction,
 }
 
 
@@ -132,7 +164,7 @@ def _reauthenticate(client, sso, dialog: Dialog) -> tuple[str, str]:
     return the ticket field's name and the ticket the page then carries."""
     page = client.get(dialog.url).content.decode()
     assert "Re-authenticate with Example IdP to sign" in page
-    assert 'type="password"' not in page
+    assert not OWN_PASSWORD.search(page)  # the signer's (a trainee's may be on the page)
     start = client.post(reverse("identity:sign_reauth"), {"reauth_for": OFFER.search(page)[1]})
     assert start.status_code == 302, start.content
     query = parse_qs(urlparse(start["Location"]).query)
@@ -161,7 +193,7 @@ def test_each_signing_dialog_signs_through_the_provider(client, sso, plant, empl
     before = set(Signature.objects.values_list("pk", flat=True))
     signed = client.post(dialog.target, {**dialog.data, field: ticket})
     assert signed.status_code == 302, signed.content.decode()
-    signature = Signature.objects.exclude(pk__in=before).get()
+    signature = Signature.objects.exclude(pk__in=before).get(signer__username=dialog.signer)
     assert (signature.signer.username, signature.meaning) == (dialog.signer, dialog.meaning)
     event = AuditEvent.objects.get(action="signature.applied", object_id=str(signature.pk))
     authn = event.data["detail"]["authentication"]

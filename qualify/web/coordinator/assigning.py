@@ -14,7 +14,8 @@ from qualify.org.queries import people as people_query
 from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
 from qualify.training import services as training
-from qualify.training.models import TRAINER_METHODS, Curriculum
+from qualify.training.models import TRAINER_METHODS, Curriculum, Method
+from qualify.training.services.records._common import COMPLETED, READ, TRAINED_BY
 from qualify.training.services.records.correction import CORRECTABLE
 from qualify.web.coordinator.assigning_forms import AdHocForm, CancelForm, CorrectionForm
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
@@ -197,7 +198,19 @@ def record_correct(request, pk: int):
     )
     zone = user_zone(request.user)
     set_zone(form, zone)
-    sign_form = SigningForm(request.POST or None, user=request.user, session=request.session)
+    # What the actor's own signature means (the service signs the same), for a
+    # re-authentication at the identity provider bound to this record (issue 16).
+    if record.method in TRAINER_METHODS:
+        signs_as = TRAINED_BY
+    else:
+        signs_as = READ if record.method == Method.READ_AND_UNDERSTAND else COMPLETED
+    sign_form = SigningForm(
+        request.POST or None,
+        user=request.user,
+        session=request.session,
+        meaning=signs_as,
+        subject=record,
+    )
     if request.method == "POST":
         sign_ok = sign_form.is_valid() if actor_signs else True
         if form.is_valid() and sign_ok:
