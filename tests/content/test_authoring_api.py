@@ -71,6 +71,12 @@ def test_a_course_is_built_exported_and_published_through_the_api(plant):
     assert ContentPackage.objects.get(version_id=body["version"]).kind == "scorm2004"
 
 
+def test_a_course_without_a_title_is_refused_with_the_reason(plant):
+    refused = _api(plant.doc_controller).post(reverse("api:content-courses"), {}, format="json")
+    assert refused.status_code == 400
+    assert "A course needs a title." in str(refused.json())
+
+
 def test_only_document_control_authors_through_the_api(plant):
     api = _api(plant.coordinator)
     assert api.get(reverse("api:content-courses")).status_code == 403

@@ -92,7 +92,8 @@ class CoursesView(ListView):
         data.pop("reason", None)
         if "bank" in data:
             data["bank"] = _bank(request.user, data["bank"])
-        course = authoring.course_create(actor=request.user, **data)
+        # A missing title is the service's refusal ("A course needs a title."), as on the page.
+        course = authoring.course_create(actor=request.user, title=data.pop("title", ""), **data)
         return Response(CourseOut(course).data, status=status.HTTP_201_CREATED)
 
 
