@@ -358,3 +358,24 @@ def test_publishing_drafts_a_package_version_that_is_approved_and_played_in_qual
     assert assignment.status == AssignmentStatus.COMPLETED
     report = verify_trail()
     assert report.ok, [str(p) for p in report.problems]
+
+
+def test_page_text_cannot_carry_script_into_the_package(plant):
+    actor = plant.doc_controller
+    course = authoring.course_create(actor=actor, title="<b>Bold</b> title")
+    authoring.page_add(
+        actor=actor,
+        course=course,
+        title="<img src=x onerror=alert(1)>",
+        text="<script>alert(1)</script>\n\n[click](javascript:alert(1)) [ok](https://example.org)",
+    )
+    package, _ = authoring.course_export(
+        actor=actor, course=course, standard="scorm2004", questions_for=None
+    )
+    page = members(package)["index.html"].decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page
+    assert '<a href="https://example.org">ok</a>' in page
+    assert "<title>&lt;b&gt;Bold&lt;/b&gt; title</title>" in page
