@@ -90,23 +90,22 @@ class Offer:
     token: str  # the signed request to start one
 
 
-def offer(*, user: Any, session: Any, meaning: str, subject: Any, return_url: str) -> Offer:
+def offer(
+    *, user: Any, session: Any, meaning: str, subject: Any, return_url: str, signer: Any = None
+) -> Offer:
+    """The offer of the page `user` sees. `signer`: another person signing on this
+    screen (the trainee on the trainer's on-the-job form), who re-authenticates at
+    the provider as themselves; the ticket is theirs, not the session user's."""
     code = get_meaning(meaning).code
-    token = signing.dumps(
-        {
-            "u": user.pk,
-            "m": code,
-            "t": object_type_of(subject),
-            "i": str(subject.pk),
-            "r": return_url,
-        },
-        salt=SALT,
-    )
+    data = {"u": user.pk, "m": code, "t": object_type_of(subject), "i": str(subject.pk)}
+    data["r"] = return_url
+    if signer is not None and signer.pk != user.pk:
+        data["s"] = signer.pk
     return Offer(
         provider=provider_name(session),
         meaning=code,
-        ticket=completed_ticket(user=user, meaning=code, subject=subject),
-        token=token,
+        ticket=completed_ticket(user=signer or user, meaning=code, subject=subject),
+        token=signing.dumps(data, salt=SALT),
     )
 
 
@@ -117,6 +116,7 @@ class Pending:
     meaning: str
     subject: Any
     return_url: str
+    signer: Any  # who re-authenticates: the session's user, or the co-signer named
 
 
 def read_offer(*, user: Any, token: str) -> Pending:
@@ -142,4 +142,14 @@ def read_offer(*, user: Any, token: str) -> Pending:
         pass
     if subject is None:
         raise reauth._refused(None, user, "What this signature is about no longer exists.")
-    return Pending(meaning=data["m"], subject=subject, return_url=str(data.get("r") or "/"))
+    signer = user
+    if data.get("s"):
+        signer = apps.get_model("accounts.User")._default_manager.filter(pk=data["s"]).first()
+        if signer is None or not signer.is_active:
+            raise reauth._refused(None, user, "The person who was to sign here has no account.")
+    return Pending(
+        meaning=data["m"],
+        subject=subject,
+        return_url=str(data.get("r") or "/"),
+        signer=signer,
+    )

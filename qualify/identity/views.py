@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from qualify.accounts.models import User
 from qualify.identity import oidc, reauth, saml, services, signing
 from qualify.identity.config import oidc_config
 from qualify.identity.models import SamlInbox
@@ -81,29 +82,60 @@ def reauth_callback(request):
     config = _config()
     if not request.user.is_authenticated:
         return redirect("login")
+    signer = request.user
+    cosigners = request.session.get(COSIGNERS, {})
+    cosigner = cosigners.pop(request.GET.get("state", ""), None)
+    if cosigner is not None:
+        request.session[COSIGNERS] = cosigners
+        signer = User.objects.filter(pk=cosigner).first() or request.user
     try:
-        done = reauth.complete_reauth(user=request.user, config=config, http_request=request)
+        done = reauth.complete_reauth(user=signer, config=config, http_request=request)
     except reauth.ReauthImpossible as error:
         messages.error(request, f"Signature not possible. {error}")
         pending = request.session.get("qualify_reauth_return") or "/"
         return HttpResponseRedirect(_safe_next(request, pending))
+    whom = "you" if signer.pk == request.user.pk else signer.username
     messages.success(
-        request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
+        request, f"{config.name} re-authenticated {whom}. Confirm the signature to apply it."
     )
     return HttpResponseRedirect(_with_ticket(_safe_next(request, done.return_url), done.ticket))
 
 
-def start_reauth(request, *, meaning: str, obj, return_url: str):
+COSIGNERS = "qualify_reauth_cosigners"
+
+
+def start_reauth(request, *, meaning: str, obj, return_url: str, signer=None):
     """For a signing page: record the request for this one pending signature and send
     the browser to the provider with forced re-authentication. Returns the redirect,
-    or raises reauth.ReauthImpossible (audited) with the reason."""
+    or raises reauth.ReauthImpossible (audited) with the reason.
+
+    `signer`: another person signing on this screen. The request is theirs, so the
+    provider's answer must name their linked subject (they sign in there as
+    themselves); the session remembers whose request this state is for."""
     sso = request.session.get(SESSION_SSO) or {}
+    cosigner = signer is not None and signer.pk != request.user.pk
     if sso.get("provider") == saml.SAML:
+        if cosigner:
+            raise reauth._refused(
+                None,
+                signer,
+                "Signing on another person's screen through the SAML provider is not "
+                "possible yet; sign on your own device.",
+            )
         return _start_saml_reauth(request, meaning=meaning, obj=obj, return_url=return_url)
     config = oidc_config()
     pending = reauth.request_reauth(
-        user=request.user, config=config, meaning=meaning, obj=obj, return_url=return_url
+        user=signer if cosigner else request.user,
+        config=config,
+        meaning=meaning,
+        obj=obj,
+        return_url=return_url,
     )
+    if cosigner:
+        request.session[COSIGNERS] = {
+            **request.session.get(COSIGNERS, {}),
+            pending.state: signer.pk,
+        }
     request.session["qualify_reauth_return"] = return_url
     try:
         return oidc.authorize_redirect(
@@ -141,7 +173,13 @@ def sign_reauth(request):
         return HttpResponseRedirect(_safe_next(request, request.headers.get("Referer", "")))
     back = _safe_next(request, pending.return_url)
     try:
-        return start_reauth(request, meaning=pending.meaning, obj=pending.subject, return_url=back)
+        return start_reauth(
+            request,
+            meaning=pending.meaning,
+            obj=pending.subject,
+            return_url=back,
+            signer=pending.signer,
+        )
     except reauth.ReauthImpossible as error:
         messages.error(request, f"Signature not possible. {error}")
         return HttpResponseRedirect(back)

@@ -19,7 +19,11 @@ class ProviderSigning:
 
     reauth: dict | None = None
 
-    def sign_through_provider(self, *, user, session, meaning: str, subject) -> None:
+    def sign_through_provider(
+        self, *, user, session, meaning: str, subject, cosigner: bool = False
+    ) -> None:
+        """`cosigner`: `user` signs on another person's screen (session=None: the
+        session is not theirs), and re-authenticates there as themselves."""
         if subject is None or not signs_through_provider(user, session):
             return
         for name in CREDENTIAL_FIELDS:
@@ -32,7 +36,12 @@ class ProviderSigning:
                 "required": f"Re-authenticate with {name} first: this signature needs it."
             },
         )
-        self.reauth = {"meaning": meaning, "subject": subject, "provider": name}
+        self.reauth = {
+            "meaning": meaning,
+            "subject": subject,
+            "provider": name,
+            "signer": user if cosigner else None,
+        }
 
     def provider_credentials(self, session) -> Credentials:
         return Credentials(

@@ -34,5 +34,6 @@ def reauth_dialog(context, form, meaning: str = ""):
         meaning=meaning or pending["meaning"],
         subject=pending["subject"],
         return_url=_return_url(request),
+        signer=pending.get("signer"),
     )
     return {"form": form, "offer": made, "field": form["reauth_ticket"]}

@@ -18,6 +18,7 @@ from qualify.quality.queries import work
 from qualify.signatures.queries import signature_checks
 from qualify.training.models import Method
 from qualify.training.services.records import record_on_the_job
+from qualify.training.services.records._common import COMPLETED, TRAINED_BY
 from qualify.training.services.records.trained import SESSION_FIELDS
 from qualify.web.employee.common import add_errors, local_input, zone_of
 from qualify.web.employee.forms import SignForm
@@ -86,7 +87,17 @@ def on_the_job(request):
         data, items=items, initial={"attested_at": local_input(timezone.now(), zone)}
     )
     trainee_form = SignForm(data, prefix="trainee", ask_username=True, ask_code=None)
-    trainer_form = SignForm.for_signer(request.user, request.session, data, prefix="trainer")
+    # Issue 16: both signatures name what they sign (the meaning and the trainee's
+    # person record: no record exists before this form is posted). A trainee whose
+    # local password is off re-authenticates at the provider on this screen, as
+    # themselves; the ticket is theirs.
+    if trainee.user_id:
+        trainee_form.sign_through_provider(
+            user=trainee.user, session=None, meaning=COMPLETED, subject=trainee, cosigner=True
+        )
+    trainer_form = SignForm.for_signer(
+        request.user, request.session, data, prefix="trainer", meaning=TRAINED_BY, subject=trainee
+    )
     if data is not None:
         valid = form.is_valid() & trainee_form.is_valid() & trainer_form.is_valid()
         if valid:
