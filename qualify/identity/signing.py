@@ -88,6 +88,7 @@ class Offer:
     meaning: str
     ticket: str  # a completed re-authentication for this signature, or ""
     token: str  # the signed request to start one
+    signer: str = ""  # the co-signer's name, when not the person whose screen it is
 
 
 def offer(
@@ -99,13 +100,15 @@ def offer(
     code = get_meaning(meaning).code
     data = {"u": user.pk, "m": code, "t": object_type_of(subject), "i": str(subject.pk)}
     data["r"] = return_url
-    if signer is not None and signer.pk != user.pk:
+    cosigner = signer is not None and signer.pk != user.pk
+    if cosigner:
         data["s"] = signer.pk
     return Offer(
         provider=provider_name(session),
         meaning=code,
         ticket=completed_ticket(user=signer or user, meaning=code, subject=subject),
         token=signing.dumps(data, salt=SALT),
+        signer=(signer.printed_name or signer.username) if cosigner else "",
     )
 
 

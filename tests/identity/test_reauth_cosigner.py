@@ -56,6 +56,7 @@ def test_the_trainee_re_authenticates_on_the_trainer_s_screen(
     page = client.get(url).content.decode()
     assert 'name="trainee-password"' not in page
     assert 'name="trainer-password"' not in page
+    assert "signs here, on this screen, with their own Example IdP account" in page
     trainee_offer, trainer_offer = OFFER.findall(page)
     # The trainee re-authenticates as themselves; the request is theirs.
     back = client.get(sso.answer(_start(client, trainee_offer), "employee"))
