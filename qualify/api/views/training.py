@@ -90,6 +90,14 @@ class InGraceQuery(serializers.Serializer):
     job_function = serializers.CharField(required=False, help_text="A job function code.")
     requirement = serializers.CharField(required=False, help_text="A requirement code.")
 
+    def validate(self, attrs):
+        # DRF reads an empty query parameter of an optional field as absent; an empty
+        # code filters nothing, so it is refused rather than answered with everyone.
+        blank = [f for f in self.fields if f in self.initial_data and not self.initial_data[f]]
+        if blank:
+            raise serializers.ValidationError({f: "A code may not be empty." for f in blank})
+        return attrs
+
 
 class MatrixInGraceView(ApiView):
     """Q10 (P70): who is "qualified (in grace)" now in each cell of the matrix, from
