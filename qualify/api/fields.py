@@ -123,3 +123,22 @@ class ObjectJSONParser(JSONParser):
         if not isinstance(data, dict):
             raise ParseError('The request body must be a JSON object, like {"field": "value"}.')
         return data
+
+
+def refuse_empty_optionals(serializer: serializers.Serializer, attrs: dict) -> dict:
+    """For form-encoded bodies and query strings DRF reads `name=` of an optional field
+    as if the field were absent; an empty value is a client's mistake, so it is refused
+    naming the field (P16) unless the field allows blanks."""
+    data = serializer.initial_data
+    empty = [
+        name
+        for name, field in serializer.fields.items()
+        if not field.read_only
+        and not getattr(field, "allow_blank", False)
+        and hasattr(data, "getlist")
+        and name in data
+        and data.get(name) == ""
+    ]
+    if empty:
+        raise ValidationError({name: "This field may not be empty." for name in empty})
+    return attrs

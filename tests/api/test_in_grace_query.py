@@ -13,7 +13,7 @@ def test_an_empty_code_is_a_400_naming_the_parameter(coordinator, client, query)
     response = client.get(f"/api/v1/matrix/in-grace/?{query}")
     assert response.status_code == 400
     for name in (part.split("=")[0] for part in query.split("&")):
-        assert response.json()["errors"][name] == ["A code may not be empty."]
+        assert response.json()["errors"][name] == ["This field may not be empty."]
 
 
 @pytest.mark.requirement("P70")

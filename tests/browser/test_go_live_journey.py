@@ -136,7 +136,6 @@ def sign(page, username: str):
     box.get_by_label("Password").fill(PASSWORD)
 
 
-@pytest.mark.slow
 @pytest.mark.requirement("P27", "U1", "S1", "Q4", "G1", "G3")
 def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     page, new_page, fresh_installation, tmp_path

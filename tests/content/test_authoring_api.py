@@ -77,6 +77,18 @@ def test_a_course_without_a_title_is_refused_with_the_reason(plant):
     assert "A course needs a title." in str(refused.json())
 
 
+@pytest.mark.requirement("P16")
+def test_an_empty_form_field_is_refused_not_read_as_absent(plant):
+    """A form-encoded `bank=` or `pass_mark=` is a mistake to name, not "no bank"."""
+    refused = _api(plant.doc_controller).post(
+        reverse("api:content-courses"), {"title": "Line clearance", "bank": "", "pass_mark": ""}
+    )
+    assert refused.status_code == 400
+    errors = refused.json()["errors"]
+    assert errors["bank"] == errors["pass_mark"] == ["This field may not be empty."]
+    assert not _api(plant.doc_controller).get(reverse("api:content-courses")).json()["results"]
+
+
 def test_only_document_control_authors_through_the_api(plant):
     api = _api(plant.coordinator)
     assert api.get(reverse("api:content-courses")).status_code == 403

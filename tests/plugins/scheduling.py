@@ -10,10 +10,13 @@ FIRST, MIDDLE, LAST = 0, 1, 2
 
 
 def _rank(item: pytest.Item) -> int:
-    if item.get_closest_marker("slow") is not None:
-        return FIRST
+    # Browser journeys last whatever their length: Playwright's session-wide browser
+    # keeps an event loop in the worker's thread, and Django refuses database access
+    # from a thread with a running loop (SynchronousOnlyOperation) in any test after.
     if item.get_closest_marker("browser") is not None:
         return LAST
+    if item.get_closest_marker("slow") is not None:
+        return FIRST
     return MIDDLE
 
 

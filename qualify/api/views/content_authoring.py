@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView
+from qualify.api.fields import refuse_empty_optionals
 from qualify.assessments.for_export import bank_questions
 from qualify.content import authoring, queries
 from qualify.content.models import Course
@@ -65,6 +66,9 @@ class CourseIn(serializers.Serializer):
     )
     pass_mark = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     reason = serializers.CharField(required=False, help_text="Required to change a course (A1).")
+
+    def validate(self, attrs):
+        return refuse_empty_optionals(self, attrs)
 
 
 def _bank(user, number):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView
-from qualify.api.fields import AwareDateTimeFilter, StrictBooleanFilter
+from qualify.api.fields import AwareDateTimeFilter, StrictBooleanFilter, refuse_empty_optionals
 from qualify.api.views.signatures import SignatureOut, signatures_by_object
 from qualify.org.queries import job_functions
 from qualify.training import queries as training_queries
@@ -91,12 +91,7 @@ class InGraceQuery(serializers.Serializer):
     requirement = serializers.CharField(required=False, help_text="A requirement code.")
 
     def validate(self, attrs):
-        # DRF reads an empty query parameter of an optional field as absent; an empty
-        # code filters nothing, so it is refused rather than answered with everyone.
-        blank = [f for f in self.fields if f in self.initial_data and not self.initial_data[f]]
-        if blank:
-            raise serializers.ValidationError({f: "A code may not be empty." for f in blank})
-        return attrs
+        return refuse_empty_optionals(self, attrs)
 
 
 class MatrixInGraceView(ApiView):
