@@ -6,40 +6,18 @@ provider, the refusal is audited and nothing is signed. docs/identity.md says ho
 such a person signs instead (the pages' re-authentication dialog)."""
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 
 from qualify.audit.models import AuditEvent
 from qualify.signatures.models import Signature
-from qualify.training import services as training
-from qualify.training.models import Method, TrainingRecord
-from tests import files
+from qualify.training.models import TrainingRecord
 from tests.identity.flows import sign_in
+from tests.identity.support import verified_certificate
 from tests.personas import PASSWORD
-from tests.training.support import creds
 
 pytestmark = pytest.mark.django_db
 
 TURNED_OFF = "local passwords are turned off for your account"
-
-
-def _verified_certificate(plant, employee):
-    requirement = plant.requirement("EXT-GMP", method=Method.EXTERNAL)
-    person = plant.person("Olivia", user=employee, job_function=plant.operators)
-    plant.matrix(requirement)
-    certificate = training.certificate_submit(
-        actor=employee,
-        person=person,
-        requirement=requirement,
-        issuer="GMP Academy",
-        completed_at=timezone.now() - timezone.timedelta(hours=1),
-        file=ContentFile(files.pdf("GMP"), name="gmp.pdf"),
-    )
-    training.certificate_verify(
-        actor=plant.coordinator, certificate=certificate, credentials=creds(plant.coordinator)
-    )
-    return certificate
 
 
 @pytest.mark.requirement("P95", "S1")
@@ -47,7 +25,7 @@ def test_an_sso_signer_s_password_is_refused_by_the_api(client, sso, settings, p
     """Signed in through the real provider, the employee posts their (still set)
     local password to the API's signature of their certificate's record: 400 naming
     the provider path, the refusal audited, no signature."""
-    certificate = _verified_certificate(plant, employee)
+    certificate = verified_certificate(plant, employee)
     settings.QUALIFY_LOCAL_PASSWORDS = "administrators"
     sign_in(client, sso, "employee")
     signatures = Signature.objects.count()
@@ -73,7 +51,7 @@ def test_where_local_passwords_are_allowed_the_api_signs_with_the_password(
     """The same request with local passwords allowed for everyone signs (so the
     refusal above comes from the policy, not from the request)."""
     settings.QUALIFY_LOCAL_PASSWORDS = "everyone"
-    certificate = _verified_certificate(plant, employee)
+    certificate = verified_certificate(plant, employee)
     sign_in(client, sso, "employee")
     answer = client.post(
         reverse("api:certificate-sign", args=[certificate.pk]),

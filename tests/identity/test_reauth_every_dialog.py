@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,8 +19,8 @@ from qualify.quality import services as quality
 from qualify.signatures.models import Signature
 from qualify.training import services as training
 from qualify.training.models import Method
-from tests import files
 from tests.identity.flows import sign_in
+from tests.identity.support import verified_certificate
 from tests.personas import PASSWORD
 from tests.training.support import creds
 
@@ -78,20 +77,7 @@ def _revision_approval(plant, employee):
 def _external_certificate(plant, employee):
     """The person signs the record made from their verified certificate (SignForm,
     the trainer pages' signing fields)."""
-    requirement = plant.requirement("EXT-GMP", method=Method.EXTERNAL)
-    person = plant.person("Olivia", user=employee, job_function=plant.operators)
-    plant.matrix(requirement)
-    certificate = training.certificate_submit(
-        actor=employee,
-        person=person,
-        requirement=requirement,
-        issuer="GMP Academy",
-        completed_at=timezone.now() - timezone.timedelta(hours=1),
-        file=ContentFile(files.pdf("GMP"), name="gmp.pdf"),
-    )
-    training.certificate_verify(
-        actor=plant.coordinator, certificate=certificate, credentials=creds(plant.coordinator)
-    )
+    certificate = verified_certificate(plant, employee)
     return Dialog(
         "employee",
         reverse("web:employee_certificate", args=[certificate.pk]),
