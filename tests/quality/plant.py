@@ -162,3 +162,26 @@ class Plant:
             trainee_credentials=creds(person.user),
             trainer_credentials=creds(trainer.user),
         )
+
+    def qualified_trainer(self, user):
+        """Tom Trainer, the user's person, qualified by an external train-the-trainer
+        certificate recorded 30 days ago; returns the person and that requirement."""
+        from django.core.files.base import ContentFile
+
+        tom = org.person_create(
+            actor=self.coordinator,
+            employee_number="T0001",
+            full_name="Tom Trainer",
+            site=self.site,
+            user=user,
+        )
+        ttt = self.requirement("TTT", method=Method.EXTERNAL)
+        training.record_external(
+            actor=user,
+            person=tom,
+            requirement=ttt,
+            completed_at=timezone.now() - dt.timedelta(days=30),
+            evidence_file=ContentFile(b"certificate", name="ttt.pdf"),
+            credentials=creds(user),
+        )
+        return tom, ttt

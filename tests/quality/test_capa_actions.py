@@ -6,15 +6,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from qualify.audit.models import AuditEvent
-from qualify.org import services as org
 from qualify.quality import queries, services
 from qualify.quality.models import ActionStatus, CapaStatus, DeviationStatus
 from qualify.signatures.services import SignatureRefused, signatures_of
-from qualify.training import services as training
 from qualify.training.models import Assignment, AssignmentStatus, Method
 from tests.quality.plant import creds
 from tests.quality.support import nothing_written, only_refusal_recorded
@@ -33,22 +30,7 @@ def sop(plant):
 def observed(plant, trainer):
     """A qualified trainer (external train-the-trainer certificate) and an on-the-job
     observation of line clearance they may sign."""
-    person = org.person_create(
-        actor=plant.coordinator,
-        employee_number="T0001",
-        full_name="Tom Trainer",
-        site=plant.site,
-        user=trainer,
-    )
-    ttt = plant.requirement("TTT", method=Method.EXTERNAL)
-    training.record_external(
-        actor=trainer,
-        person=person,
-        requirement=ttt,
-        completed_at=timezone.now() - dt.timedelta(days=30),
-        evidence_file=ContentFile(b"certificate", name="ttt.pdf"),
-        credentials=creds(trainer),
-    )
+    person, ttt = plant.qualified_trainer(trainer)
     ojt = plant.requirement(
         "LC-OJT", method=Method.ON_THE_JOB, trainer_requirement=ttt, checklist="1. Second check"
     )

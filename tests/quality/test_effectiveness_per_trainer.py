@@ -8,17 +8,13 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from qualify.org import services as org
 from qualify.quality import services
 from qualify.quality.models import CapaAction, Deviation
 from qualify.quality.queries.effectiveness import effectiveness
-from qualify.training import services as training
 from qualify.training.models import Method, TrainingRecord
-from tests.quality.plant import creds
 from tests.quality.test_capa_actions import action, raise_capa
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P46", "P71")]
@@ -28,22 +24,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P46", "P71")]
 def retrained(plant, trainer):
     """SOP-014's on-the-job retraining of two operators under a CAPA action: Tom
     Trainer (qualified by an external train-the-trainer certificate) observed both."""
-    tom = org.person_create(
-        actor=plant.coordinator,
-        employee_number="T0001",
-        full_name="Tom Trainer",
-        site=plant.site,
-        user=trainer,
-    )
-    ttt = plant.requirement("TTT", method=Method.EXTERNAL)
-    training.record_external(
-        actor=trainer,
-        person=tom,
-        requirement=ttt,
-        completed_at=timezone.now() - dt.timedelta(days=30),
-        evidence_file=ContentFile(b"certificate", name="ttt.pdf"),
-        credentials=creds(trainer),
-    )
+    tom, ttt = plant.qualified_trainer(trainer)
     document = plant.document("SOP-014", "Line clearance")
     plant.approve(plant.revise(document, "5"))
     ojt = plant.requirement(
