@@ -57,3 +57,16 @@ def due(user, requirement: Requirement) -> list[Person]:
         .values_list("person_id", flat=True)
     )
     return list(people(user).filter(pk__in=ids).order_by("full_name")[:40])
+
+
+def pending_signature(trainee: Person, requirement: Requirement):
+    """What the on-the-job signatures are about before the record exists: the
+    trainee's open assignment for the requirement (so a re-authentication ticket
+    signs that one assignment), else the trainee's person record (training given
+    without an assignment)."""
+    found = (
+        trainee.assignments.filter(requirement=requirement, status=AssignmentStatus.OPEN)
+        .order_by("pk")
+        .first()
+    )
+    return found or trainee

@@ -88,15 +88,17 @@ def on_the_job(request):
     )
     trainee_form = SignForm(data, prefix="trainee", ask_username=True, ask_code=None)
     # Issue 16: both signatures name what they sign (the meaning and the trainee's
-    # person record: no record exists before this form is posted). A trainee whose
-    # local password is off re-authenticates at the provider on this screen, as
-    # themselves; the ticket is theirs.
+    # open assignment: no record exists before this form is posted), so a ticket
+    # signs this one assignment. A trainee whose local password is off
+    # re-authenticates at the provider on this screen, as themselves; the ticket is
+    # theirs.
+    pending = queries.pending_signature(trainee, requirement)
     if trainee.user_id:
         trainee_form.sign_through_provider(
-            user=trainee.user, session=None, meaning=COMPLETED, subject=trainee, cosigner=True
+            user=trainee.user, session=None, meaning=COMPLETED, subject=pending, cosigner=True
         )
     trainer_form = SignForm.for_signer(
-        request.user, request.session, data, prefix="trainer", meaning=TRAINED_BY, subject=trainee
+        request.user, request.session, data, prefix="trainer", meaning=TRAINED_BY, subject=pending
     )
     if data is not None:
         valid = form.is_valid() & trainee_form.is_valid() & trainer_form.is_valid()
