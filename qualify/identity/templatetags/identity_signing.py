@@ -1,7 +1,8 @@
 """`{% reauth_dialog form %}`: the part of any signing dialog that re-authenticates
 a person at the identity provider (issue 16, S1), for a form with `reauth` set
 (qualify.web.signing.ProviderSigning). `meaning` overrides the form's own, for a
-page that shows one form under two meanings."""
+page that shows one form under two meanings. A form may name the page to come back
+to (`reauth["return_url"]`) when its typed values must survive the round trip."""
 
 from django import template
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,7 +34,7 @@ def reauth_dialog(context, form, meaning: str = ""):
         session=request.session,
         meaning=meaning or pending["meaning"],
         subject=pending["subject"],
-        return_url=_return_url(request),
+        return_url=pending.get("return_url") or _return_url(request),
         signer=pending.get("signer"),
     )
     return {"form": form, "offer": made, "field": form["reauth_ticket"]}
