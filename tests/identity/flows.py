@@ -1,7 +1,10 @@
 """The browser's part of the sign-in flows, for the tests: Qualify through Django's
 test client, the provider through HTTP to its process."""
 
+import re
 from urllib.parse import parse_qs, urlparse
+
+from django.urls import reverse
 
 
 def sign_in(client, provider, username: str, *, next_url: str = ""):
@@ -21,3 +24,15 @@ def sign_in(client, provider, username: str, *, next_url: str = ""):
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.wsgi_request._messages] if response.wsgi_request else []
+
+
+OFFER = re.compile(r'name="reauth_for" value="([^"]+)"')
+
+
+def press_reauthenticate(client, url: str):
+    """Press the signing dialog's "Re-authenticate … to sign" on the page at `url`:
+    its offer posted to the shared start (/identity/sign/reauth/). Qualify's answer
+    (the redirect to the provider)."""
+    offers = OFFER.findall(client.get(url).content.decode())
+    assert len(offers) == 1, f"expected one re-authentication offer on {url}, found {len(offers)}"
+    return client.post(reverse("identity:sign_reauth"), {"reauth_for": offers[0]})

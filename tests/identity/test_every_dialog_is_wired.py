@@ -11,12 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "qualify" / "web"
 
 # (file, function): signatures applied on another person's screen, or one
-# authentication signing several records (docs/identity.md, "Not done yet"); and
-# read-and-understood, which has its own dialog on the same binding (sso.py).
+# authentication signing several records (docs/identity.md, "Not done yet").
 EXCEPTIONS = {
     ("trainer/views.py", "on_the_job"),  # the trainee signs on the trainer's screen
     ("trainer/sessions.py", "session"),  # one close signs every attendee
-    ("employee/views.py", "assignment"),  # read and understood: employee/sso.py
 }
 
 

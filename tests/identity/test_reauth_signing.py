@@ -1,7 +1,8 @@
 """Re-authentication at signing with single sign-on (S1, issue 16), against the real
-provider: the read-and-understood dialog sends the signer to the provider with
-prompt=login and max_age=0, the answer is bound to this one pending signature, and
-the signature's audit record keeps the provider's evidence and the session rule."""
+provider: the read-and-understood dialog (the shared one of every signing form,
+P113) sends the signer to the provider with prompt=login and max_age=0, the answer
+is bound to this one pending signature, and the signature's audit record keeps the
+provider's evidence and the session rule."""
 
 import time
 from urllib.parse import parse_qs, urlparse
@@ -14,7 +15,7 @@ from qualify.identity.models import ReauthRequest
 from qualify.signatures.models import Signature
 from qualify.signatures.services import Credentials, SignatureRefused, authenticate_signer
 from qualify.training.models import Assignment, AssignmentStatus, TrainingRecord
-from tests.identity.flows import sign_in
+from tests.identity.flows import press_reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _reauthenticate(client, sso, url, username="employee"):
     """Press "Re-authenticate" on the signing page, sign in again at the provider;
     return Qualify's answer to the provider's callback and the callback address."""
-    start = client.post(url, {"action": "reauth"})
+    start = press_reauthenticate(client, url)
     assert start.status_code == 302, start.content
     query = parse_qs(urlparse(start["Location"]).query)
     assert query["prompt"] == ["login"]
@@ -38,7 +39,7 @@ def _refusals():
     ]
 
 
-@pytest.mark.requirement("P55", "S1")
+@pytest.mark.requirement("P55", "P113", "S1")
 def test_a_signature_through_the_provider_keeps_its_evidence(client, sso, reading):
     """The dialog asks for re-authentication instead of a password; the returned
     ticket signs this assignment once; the signature's audit record keeps the

@@ -12,6 +12,7 @@ from qualify.accounts import roles
 from qualify.audit.models import AuditEvent
 from qualify.identity.models import ExternalIdentity, ReauthRequest
 from qualify.signatures.models import Signature
+from tests.identity.flows import press_reauthenticate
 from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +78,7 @@ def test_a_replayed_saml_response_is_refused(client, saml_sso):
 
 
 def _reauthenticate(client, idp, url):
-    start = client.post(url, {"action": "reauth"})
+    start = press_reauthenticate(client, url)
     assert start.status_code == 302
     form = idp.answer(start["Location"], "employee")
     posted = client.post(form["action"], {k: v for k, v in form.items() if k != "action"})

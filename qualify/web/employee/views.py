@@ -7,16 +7,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from qualify.identity.views import signs_through_provider
 from qualify.quality.queries import work
 from qualify.training import paths
 from qualify.training.delta import delta_for, shown_since
 from qualify.training.models import Method
 from qualify.training.services import record_read_and_understood
+from qualify.training.services.records._common import READ
 from qualify.web.employee import queries
 from qualify.web.employee.common import add_errors, person_of, zone_of
 from qualify.web.employee.forms import SignForm
-from qualify.web.employee.sso import assignment_sso
 from qualify.web.files import serve_upload
 
 # Employees, trainers and everyone who trains holds this; the administrator and the
@@ -42,12 +41,11 @@ def assignment(request, pk: int):
     # L4: an item locked by a prerequisite is shown, not offered for signing.
     missing = paths.missing_prerequisites(item.person, item.requirement) if signable else []
     form = None
-    if signable and not missing and signs_through_provider(request):
-        # Issue 16: re-authentication at the identity provider instead of a password.
-        return assignment_sso(request, item, delta=delta, missing=missing)
     if signable and not missing:
         data = request.POST if request.method == "POST" else None
-        form = SignForm.for_signer(request.user, request.session, data)
+        # Told what it signs, the form re-authenticates a person who signs through
+        # the identity provider for exactly this assignment (issue 16, S1).
+        form = SignForm.for_signer(request.user, request.session, data, meaning=READ, subject=item)
         if request.method == "POST" and form.is_valid():
             try:
                 record = record_read_and_understood(
