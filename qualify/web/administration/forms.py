@@ -2,6 +2,7 @@ from django import forms
 
 from qualify.accounts.roles import ROLES, signing_roles
 from qualify.org.models import Client
+from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
 
 REASON = forms.CharField(
@@ -38,7 +39,7 @@ class ClientRevokeForm(forms.Form):
     )
 
 
-class RoleExceptionForm(forms.Form):
+class RoleExceptionForm(ApproverSigning, forms.Form):
     """U3: a QA approver signs, on the administrator's screen, an exception letting
     this account hold the administrator role beside the GxP roles named."""
 

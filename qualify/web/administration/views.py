@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qualify.accounts import links
@@ -14,8 +15,8 @@ from qualify.accounts import services as accounts
 from qualify.accounts.models import RoleException
 from qualify.org import access, onboarding
 from qualify.org import services as org
-from qualify.signatures.services import Credentials
 from qualify.web.administration import forms, queries
+from qualify.web.approver_signing import carried_url
 from qualify.web.documents.kit import set_zone, show_errors
 from qualify.web.employee.common import add_errors, zone_of
 
@@ -46,7 +47,7 @@ def _detail(request, pk, status=200, **forms_with_errors):
         "own_account": account.pk == request.user.pk,
         "changes": list(reversed(history.changes))[:10],
         "exception": accounts.active_role_exception(account),
-        "exception_form": forms.RoleExceptionForm(prefix="exception"),
+        "exception_form": _exception_form(request, account),
         "exception_end_form": forms.ReasonForm(prefix="exception_end"),
         "roles_form": forms.RolesForm(initial={"roles": account.role_names}, prefix="roles"),
         "unlock_form": forms.ReasonForm(prefix="unlock"),
@@ -181,11 +182,32 @@ def _qa_actor(username: str):
     )
 
 
+def _exception_form(request, account, data=None):
+    """The exception's form; a QA approver who signs through the identity provider
+    re-authenticates there for the exception on this account (issue 16), and the
+    page comes back with what was typed (`exception-…` in its address)."""
+    carried = request.GET
+    initial = {}
+    if carried.get("exception-qa_username"):
+        initial = {
+            "roles": carried.getlist("exception-roles"),
+            "reason": carried.get("exception-reason", ""),
+            "qa_username": carried["exception-qa_username"],
+        }
+    form = forms.RoleExceptionForm(data, prefix="exception", initial=initial)
+    form.approver_through_provider(
+        meaning="approved",
+        subject=account,
+        return_url=carried_url(reverse("web:admin_user", args=[account.pk]), data or carried),
+    )
+    return form
+
+
 @require_POST
 def grant_exception(request, pk: int):
     """U3: a QA approver signs, on this screen, the exception to the segregation."""
     account = queries.user(pk)
-    form = forms.RoleExceptionForm(request.POST, prefix="exception")
+    form = _exception_form(request, account, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -195,11 +217,7 @@ def grant_exception(request, pk: int):
                 roles=data["roles"],
                 reason=data["reason"],
                 qa_actor=_qa_actor(data["qa_username"]),
-                # The QA approver signs on the administrator's screen: never the
-                # administrator's session, so user id and password are always asked (S1).
-                qa_credentials=Credentials(
-                    username=data["qa_username"], password=data["qa_password"], session=None
-                ),
+                qa_credentials=form.qa_credentials(),
             )
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):

@@ -1,10 +1,11 @@
 from django import forms
 
 from qualify.training.models import AssignmentStatus, Evidence, Method
+from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
 
 
-class MatrixAddForm(forms.Form):
+class MatrixAddForm(ApproverSigning, forms.Form):
     job_function = forms.ModelChoiceField(label="Job function", queryset=None)
     requirement = forms.ModelChoiceField(label="Training requirement", queryset=None)
     valid_from = LocalDateTimeField(
@@ -29,7 +30,7 @@ class MatrixAddForm(forms.Form):
         self.fields["requirement"].queryset = requirements
 
 
-class MatrixEndForm(forms.Form):
+class MatrixEndForm(ApproverSigning, forms.Form):
     valid_to = LocalDateTimeField(
         label="Required until", required=False, help_text="Empty means now."
     )

@@ -16,10 +16,11 @@ from qualify.org.models import Department, Framework, Site
 from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
-from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
 from qualify.training.models import MatrixEntry, Requirement
 from qualify.training.services import matrix_entry_add, matrix_entry_end
+from qualify.training.services.matrix import ENDING
+from qualify.web.approver_signing import carried_url
 from qualify.web.coordinator.forms import (
     AssignmentFilterForm,
     MatrixAddForm,
@@ -92,6 +93,28 @@ def matrix(request):
     )
 
 
+# The values a matrix change's page takes from its address: the links that preselect
+# a job function or requirement, and what was typed before the QA approver went to
+# the identity provider (issue 16).
+MATRIX_ADD_FIELDS = (
+    "job_function",
+    "requirement",
+    "valid_from",
+    "window_days",
+    "reason",
+    "qa_username",
+)
+MATRIX_END_FIELDS = ("valid_to", "reason", "qa_username")
+
+
+def _carried(request, names: tuple[str, ...]) -> dict:
+    return {name: request.GET[name] for name in names if request.GET.get(name)}
+
+
+def _pk(value) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
 def _qa_actor(username: str):
     User = get_user_model()
     return User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
@@ -101,16 +124,22 @@ def matrix_add(request):
     zone = user_zone(request.user)
     form = MatrixAddForm(
         request.POST or None,
-        initial={
-            "job_function": request.GET.get("job_function"),
-            "requirement": request.GET.get("requirement"),
-        },
+        initial=_carried(request, MATRIX_ADD_FIELDS),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
         requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by(
             "code"
         ),
     )
     set_zone(form, zone)
+    # Issue 16: the QA approver's signature is bound to the job function the change
+    # is about (the entry exists only once signed).
+    form.approver_through_provider(
+        meaning="approved",
+        subject=form.fields["job_function"]
+        .queryset.filter(pk=_pk((request.POST or request.GET).get("job_function")))
+        .first(),
+        return_url=carried_url(request.path, request.POST or request.GET),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         qa_actor = _qa_actor(data["qa_username"])
@@ -126,11 +155,7 @@ def matrix_add(request):
                     window_days=data["window_days"],
                     reason=data["reason"],
                     qa_actor=qa_actor,
-                    # The QA approver signs on the coordinator's screen: never the
-                    # coordinator's session, so user id and password are always asked (S1).
-                    qa_credentials=Credentials(
-                        username=data["qa_username"], password=data["qa_password"], session=None
-                    ),
+                    qa_credentials=form.qa_credentials(),
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if hasattr(exc, "error_dict"):
@@ -181,8 +206,13 @@ def matrix_end(request, pk: int):
         pk=pk,
     )
     zone = user_zone(request.user)
-    form = MatrixEndForm(request.POST or None)
+    form = MatrixEndForm(request.POST or None, initial=_carried(request, MATRIX_END_FIELDS))
     set_zone(form, zone)
+    form.approver_through_provider(
+        meaning=ENDING,
+        subject=entry,
+        return_url=carried_url(request.path, request.POST or request.GET),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         qa_actor = _qa_actor(data["qa_username"])
@@ -196,11 +226,7 @@ def matrix_end(request, pk: int):
                     reason=data["reason"],
                     valid_to=data["valid_to"],
                     qa_actor=qa_actor,
-                    # Signed on the coordinator's screen: never the coordinator's
-                    # session, so user id and password are always asked (S1).
-                    qa_credentials=Credentials(
-                        username=data["qa_username"], password=data["qa_password"], session=None
-                    ),
+                    qa_credentials=form.qa_credentials(),
                 )
             except (ValidationError, PermissionDenied) as exc:
                 show_errors(_qa_errors_on_form(exc), form)
