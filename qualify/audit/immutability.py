@@ -94,6 +94,22 @@ APPEND_ONLY_TABLES = (
     "quality_effectivenessreview",
 )
 
+
+def guarded_tables() -> tuple[str, ...]:
+    """Every table whose append-only triggers `audit verify` and IQ-07 check: the ones
+    above and those an app declares as `append_only_tables` on its AppConfig (the
+    validation runs, P90). Declared there because an app above the audit layer guards
+    its own tables with triggers of these names, and audit must not import it."""
+    from django.apps import apps
+
+    declared = [
+        table
+        for config in apps.get_app_configs()
+        for table in getattr(config, "append_only_tables", ())
+    ]
+    return (*APPEND_ONLY_TABLES, *(t for t in declared if t not in APPEND_ONLY_TABLES))
+
+
 _EXPECTED = {
     "sqlite": lambda table: [f"{table}_no_update", f"{table}_no_delete"],
     "postgresql": lambda table: [f"{table}_no_change", f"{table}_no_truncate"],

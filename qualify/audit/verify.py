@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from qualify.audit import checkpoint_log, keys, notes, security
-from qualify.audit.immutability import APPEND_ONLY_TABLES, missing_triggers
+from qualify.audit.immutability import guarded_tables, missing_triggers
 from qualify.audit.merkle import TreeBuilder
 from qualify.audit.models import Checkpoint
 from qualify.audit.registry import audited_models, security_prefetch
@@ -766,7 +766,7 @@ def check_triggers(*, using: str = "default") -> list[Problem]:
     connection = connections[using]
     return [
         Problem("trigger", f"table {table}: append-only trigger {name} is missing or disabled")
-        for table, name in missing_triggers(connection, APPEND_ONLY_TABLES)
+        for table, name in missing_triggers(connection, guarded_tables())
     ]
 
 

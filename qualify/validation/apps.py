@@ -1,10 +1,15 @@
 from django.apps import AppConfig
 
+from qualify.validation.immutability import GUARDED_TABLES
+
 
 class ValidationConfig(AppConfig):
     name = "qualify.validation"
     label = "validation"
     verbose_name = "Validation"
+    # P90: the run records are guarded by triggers (immutability.py); `audit verify`
+    # and IQ-07 report them missing or disabled like the trail's own.
+    append_only_tables = GUARDED_TABLES
 
     def ready(self) -> None:
         from qualify.accounts import roles

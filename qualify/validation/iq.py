@@ -180,11 +180,10 @@ def check_migrations() -> list[Check]:
 
 
 def check_triggers() -> list[Check]:
-    from qualify.audit.immutability import APPEND_ONLY_TABLES, missing_triggers
-    from qualify.validation.immutability import GUARDED_TABLES
+    from qualify.audit.immutability import guarded_tables, missing_triggers
 
     # The validation runs (P90) are guarded like the trail: triggers of the same names.
-    tables = (*APPEND_ONLY_TABLES, *GUARDED_TABLES)
+    tables = guarded_tables()
     missing = missing_triggers(connection, tables)
     return [
         Check(

@@ -162,3 +162,49 @@ def test_the_sqlite_guard_covers_every_column_of_the_model():
     for field in ValidationRun._meta.concrete_fields:
         if field.column not in STEP_COLUMNS:
             assert f'NEW."{field.column}" IS OLD."{field.column}"' in sql, field.column
+
+
+@pytest.mark.requirement("P120", "P90", "A6")
+def test_audit_verify_fails_when_a_run_trigger_is_dropped(qa):
+    """`qualify audit verify` checks the validation runs' append-only triggers as it
+    checks the trail's. Steps: with the run recorded, verify passes; after one of the
+    runs' triggers is dropped it fails, naming the runs' table and the trigger; with
+    the guard back it passes again."""
+    from tests.audit.helpers import run_audit
+
+    record(qa)
+    error, _ = run_audit("verify")
+    assert error is None
+    columns = [f.column for f in ValidationRun._meta.concrete_fields]
+    dropped = guard_statements(connection.vendor, columns, drop=True)[0]
+    try:
+        execute(dropped)
+        error, printed = run_audit("verify")
+        assert error is not None
+        assert error.returncode == 1
+        trigger = dropped.split()[4]  # DROP TRIGGER IF EXISTS <name> ...
+        assert f"table {TABLE}: append-only trigger {trigger} is missing or disabled" in printed
+    finally:
+        for sql in guard_statements(connection.vendor, columns, drop=True):
+            execute(sql)
+        for sql in guard_statements(connection.vendor, columns):
+            execute(sql)
+    error, _ = run_audit("verify")
+    assert error is None
+
+
+@pytest.mark.requirement("P120", "A6")
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite triggers cannot be disabled")
+def test_audit_verify_fails_when_a_run_trigger_is_disabled(qa):
+    """A disabled trigger guards nothing: after `ALTER TABLE ... DISABLE TRIGGER` on the
+    validation runs, `qualify audit verify` fails naming it."""
+    from tests.audit.helpers import run_audit
+
+    record(qa)
+    execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_change")
+    try:
+        error, printed = run_audit("verify")
+        assert error is not None
+        assert f"append-only trigger {TABLE}_no_change is missing or disabled" in printed
+    finally:
+        execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_no_change")
