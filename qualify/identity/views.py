@@ -80,11 +80,13 @@ def oidc_callback(request):
 def reauth_callback(request):
     """The provider's answer to a forced re-authentication for one signature."""
     config = _config()
-    if not request.user.is_authenticated:
-        return redirect("login")
     signer = request.user
     cosigners = request.session.get(COSIGNERS, {})
     cosigner = cosigners.pop(request.GET.get("state", ""), None)
+    # Only the kiosk (nobody signed in) comes back without a session user, for the
+    # attendee whose request its own browser started.
+    if not request.user.is_authenticated and cosigner is None:
+        return redirect("login")
     if cosigner is not None:
         request.session[COSIGNERS] = cosigners
         signer = User.objects.filter(pk=cosigner).first() or request.user
