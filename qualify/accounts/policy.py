@@ -538,7 +538,9 @@ POLICY: dict[str, Rule] = {
     # signed-in person's own pending signature).
     "identity:oidc_login": PUBLIC,
     "identity:oidc_callback": PUBLIC,
-    "identity:reauth_callback": SIGNED_IN,
+    # Public for the kiosk, where nobody is signed in: the view answers only a state
+    # this browser started (a session user's or the kiosk attendee's).
+    "identity:reauth_callback": PUBLIC,
     "identity:sign_reauth": SIGNED_IN,
     # The administrator's page for the identity providers' settings.
     "identity:settings": ACCOUNTS,
