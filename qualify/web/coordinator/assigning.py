@@ -19,6 +19,7 @@ from qualify.training.services.records._common import COMPLETED, READ, TRAINED_B
 from qualify.training.services.records.correction import CORRECTABLE
 from qualify.web.coordinator.assigning_forms import AdHocForm, CancelForm, CorrectionForm
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
+from qualify.web.employee.forms import SignForm
 
 
 def _people(user, keys: list[str]) -> tuple[list, list[str]]:
@@ -173,6 +174,31 @@ def record_detail(request, pk: int):
     )
 
 
+def _trainee_through_provider(request, record, form):
+    """The trainee's signature on the correction, when someone else enters it and the
+    trainee signs through the identity provider (issue 16): no user id or password
+    they could not use, but the provider's re-authentication as themselves on this
+    screen, bound to their meaning and the record corrected. None otherwise."""
+    trainee = record.person.user
+    if not form.trainee_signs or trainee is None:
+        return None
+    trainee_form = SignForm(
+        request.POST or None, prefix="trainee", ask_username=False, ask_code=None
+    )
+    trainee_form.sign_through_provider(
+        user=trainee,
+        session=None,
+        meaning=READ if record.method == Method.READ_AND_UNDERSTAND else COMPLETED,
+        subject=record,
+        cosigner=True,
+    )
+    if not trainee_form.reauth:
+        return None
+    for name in ("trainee_username", "trainee_password"):
+        form.fields.pop(name, None)
+    return trainee_form
+
+
 def record_correct(request, pk: int):
     record = _record(request, pk)
     if hasattr(record, "superseded_by") and record.superseded_by is not None:
@@ -211,12 +237,16 @@ def record_correct(request, pk: int):
         meaning=signs_as,
         subject=record,
     )
+    trainee_form = _trainee_through_provider(request, record, form)
     if request.method == "POST":
         sign_ok = sign_form.is_valid() if actor_signs else True
-        if form.is_valid() and sign_ok:
+        trainee_ok = trainee_form.is_valid() if trainee_form else True
+        if form.is_valid() and sign_ok and trainee_ok:
             data = form.cleaned_data
             trainee_credentials = None
-            if form.trainee_signs:
+            if trainee_form:
+                trainee_credentials = trainee_form.credentials(session=None)
+            elif form.trainee_signs:
                 # The trainee signs on this screen: never the coordinator's session, so
                 # user id and password are always asked.
                 trainee_credentials = Credentials(
@@ -237,10 +267,10 @@ def record_correct(request, pk: int):
                 )
             except (ValidationError, PermissionDenied) as exc:
                 if hasattr(exc, "error_dict") and "trainee_credentials" in exc.error_dict:
-                    exc.error_dict.setdefault("trainee_password", []).extend(
-                        exc.error_dict.pop("trainee_credentials")
-                    )
-                show_errors(exc, form, sign_form)
+                    exc.error_dict.setdefault(
+                        "reauth_ticket" if trainee_form else "trainee_password", []
+                    ).extend(exc.error_dict.pop("trainee_credentials"))
+                show_errors(exc, form, *[f for f in (trainee_form, sign_form) if f])
             else:
                 messages.success(
                     request, "Correction signed: the new record supersedes the old one."
@@ -253,6 +283,7 @@ def record_correct(request, pk: int):
             "record": record,
             "form": form,
             "sign_form": sign_form,
+            "trainee_form": trainee_form,
             "actor_signs": actor_signs,
             "zone": zone,
         },
