@@ -28,6 +28,7 @@ audited by the signing service.
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -516,11 +517,22 @@ def attendance_sign(
 
 
 def session_close(
-    *, actor: Any, session: ClassSession, credentials: Credentials
+    *,
+    actor: Any,
+    session: ClassSession,
+    credentials: Credentials | None = None,
+    record_credentials: Mapping[int, Credentials] | None = None,
 ) -> list[TrainingRecord]:
     """The trainer signs trained_by on every attendee's record and the session is held;
     each record completes its attendee's open assignment. Enrolled people who did not
-    sign were absent: nothing is recorded for them."""
+    sign were absent: nothing is recorded for them.
+
+    `credentials`: the trainer's password, checked once per record. A trainer who
+    signs through the identity provider gives `record_credentials` instead: for each
+    attendee's record (by its id) the ticket of a re-authentication bound to that
+    record, since a ticket signs one signature (issue 16)."""
+    if (credentials is None) == (record_credentials is None):
+        raise ValueError("close with the trainer's credentials or one ticket per record")
     session = ClassSession.objects.select_related("requirement", "trainer").get(pk=session.pk)
     _own_session(actor, session)
     _not_closed_yet(session)
@@ -532,9 +544,21 @@ def session_close(
     if not signed:
         raise ValidationError({"session": "No attendee has signed yet: nothing to close."})
     _check_trainer_qualified(actor, session)
+    if record_credentials is not None:
+        # Every record's ticket is there before any is spent: a close refused for a
+        # missing one leaves the others usable.
+        missing = [e.person.full_name for e in signed if e.record_id not in record_credentials]
+        if missing:
+            raise ValidationError(
+                {"reauth_ticket": "Re-authenticate for the record of " + ", ".join(missing) + "."}
+            )
     proofs = [
-        authenticate_signer(actor=actor, credentials=credentials, meaning=TRAINED_BY)
-        for _ in signed
+        authenticate_signer(
+            actor=actor,
+            credentials=record_credentials[e.record_id] if record_credentials else credentials,
+            meaning=TRAINED_BY,
+        )
+        for e in signed
     ]
     now = timezone.now()
     with transaction.atomic():

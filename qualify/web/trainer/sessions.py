@@ -9,6 +9,7 @@ signed in, so nobody types a password into the trainer's session.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -19,13 +20,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from qualify.accounts.models import User
 from qualify.guards import AlreadyDone
+from qualify.identity.reauth import ReauthImpossible
+from qualify.identity.signing import completed_ticket, provider_name, signs_through_provider
+from qualify.identity.views import start_reauth
 from qualify.org.queries import people as people_query
 from qualify.signatures.services import Credentials
 from qualify.training import queries_completion as queries
 from qualify.training import services as training
 from qualify.training.models import Enrolment, EnrolmentStatus, Method
 from qualify.training.services import sessions as session_rules
+from qualify.training.services.records._common import COMPLETED, TRAINED_BY
 from qualify.web import zones
 from qualify.web.employee.common import add_errors, aware, local_input, zone_of
 from qualify.web.employee.forms import SignForm
@@ -66,8 +72,11 @@ class KioskForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
+    # Not required: a person who signs through the identity provider has none to
+    # type; they are told so once they have given their user id (issue 16).
     password = forms.CharField(
         label="Your password",
+        required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
@@ -143,6 +152,7 @@ def session(request, pk: int):
     close_form = SignForm.for_signer(
         request.user, request.session, request.POST if action == "close" else None, prefix="close"
     )
+    record_forms = _record_forms(request, item, request.POST if action == "close" else None)
     window_form = WindowForm(request.POST if action == "window" else None)
     kiosk_address = None
     try:
@@ -180,6 +190,22 @@ def session(request, pk: int):
                 training.window_close(actor=request.user, window=current)
                 messages.success(request, "Signing window closed.")
             return redirect("web:trainer_session", pk=item.pk)
+        if action == "close" and record_forms is not None:
+            if not all([form.is_valid() for form in record_forms.values()]):
+                raise ValidationError({"reauth_ticket": "Re-authenticate for every record."})
+            records = training.session_close(
+                actor=request.user,
+                session=item,
+                record_credentials={
+                    pk: form.credentials(request.session) for pk, form in record_forms.items()
+                },
+            )
+            messages.success(
+                request,
+                f"Session closed: {len(records)} attendee record(s) signed by you; their "
+                "training is complete.",
+            )
+            return redirect("web:trainer_session", pk=item.pk)
         if action == "close" and close_form.is_valid():
             records = training.session_close(
                 actor=request.user,
@@ -196,7 +222,10 @@ def session(request, pk: int):
         messages.info(request, error.messages[0])
         return redirect("web:trainer_session", pk=item.pk)
     except ValidationError as error:
-        if action in ("close", "window"):
+        if action == "close" and record_forms is not None:
+            for text in error.messages:
+                messages.error(request, text)
+        elif action in ("close", "window"):
             add_errors(close_form if action == "close" else window_form, error)
         else:
             for text in error.messages:
@@ -214,6 +243,8 @@ def session(request, pk: int):
             "window": session_rules.open_window(item),
             "window_form": window_form,
             "close_form": close_form,
+            # After a POST the offers are made afresh: a record's ticket may be spent.
+            "record_forms": None if record_forms is None else _record_forms(request, item, None),
             "kiosk_address": kiosk_address,
             "results": trainer_queries.search_people(request.user, q) if q else [],
             "due": trainer_queries.due(request.user, item.requirement),
@@ -222,6 +253,27 @@ def session(request, pk: int):
             "now": timezone.now(),
         },
     )
+
+
+def _record_forms(request, item, data) -> dict | None:
+    """A trainer who signs through the identity provider closes the session with one
+    re-authentication per attendee's record, each bound to that record (a ticket
+    signs one signature, issue 16): the form of each record, by its id. None for a
+    trainer who signs with a password."""
+    if not signs_through_provider(request.user, request.session):
+        return None
+    forms_ = {}
+    signed = Enrolment.objects.filter(
+        session=item, status=EnrolmentStatus.ENROLLED, record__isnull=False
+    ).select_related("record", "person")
+    for enrolment in signed.order_by("pk"):
+        form = SignForm(data, prefix=f"close-{enrolment.record_id}", ask_username=False)
+        form.sign_through_provider(
+            user=request.user, session=request.session, meaning=TRAINED_BY, subject=enrolment.record
+        )
+        form.attendee = enrolment.person
+        forms_[enrolment.record_id] = form
+    return forms_
 
 
 @never_cache
@@ -233,9 +285,12 @@ def kiosk(request, token: str):
         raise Http404("This kiosk address is not known. Ask the trainer for the current one.")
     item = window.session
     signed_in = request.user.is_authenticated
-    problem = session_rules.window_problem(window)
     form = KioskForm(request.POST if request.method == "POST" else None)
     status = 200
+    attendee = None
+    if request.method == "GET" and not signed_in and request.GET.get("signer"):
+        # Back from the provider: the attendee named stays named.
+        attendee = _through_provider(item, request.GET["signer"])
     if request.method == "POST":
         if signed_in:
             # Never on someone's session: the trainer's browser takes no passwords.
@@ -246,16 +301,28 @@ def kiosk(request, token: str):
             )
             status = 403
         elif form.is_valid():
-            try:
-                record = training.attendance_sign(
-                    window=window,
-                    credentials=Credentials(
-                        username=form.cleaned_data["username"],
-                        password=form.cleaned_data["password"],
-                        otp_token=form.cleaned_data["otp_token"] or None,
-                        session=None,
-                    ),
+            username = form.cleaned_data["username"]
+            attendee = _through_provider(item, username)
+            if attendee is not None:
+                if request.POST.get("action") == "reauth":
+                    return _kiosk_reauth(request, window, attendee, form)
+                if not request.POST.get("reauth_ticket"):
+                    return _kiosk_page(request, window, form, status, reauth=attendee)
+                credentials = Credentials(
+                    username=username,
+                    reauth_ticket=request.POST["reauth_ticket"],
+                    subject=item,
+                    session=None,
                 )
+            else:
+                credentials = Credentials(
+                    username=username,
+                    password=form.cleaned_data["password"],
+                    otp_token=form.cleaned_data["otp_token"] or None,
+                    session=None,
+                )
+            try:
+                record = training.attendance_sign(window=window, credentials=credentials)
             except AlreadyDone as error:
                 messages.info(request, error.messages[0])
                 return redirect("web:kiosk", token=token)
@@ -269,7 +336,48 @@ def kiosk(request, token: str):
                     "Next attendee, please.",
                 )
                 return redirect("web:kiosk", token=token)
+    return _kiosk_page(request, window, form, status, reauth=attendee)
+
+
+def _through_provider(item, username: str):
+    """The enrolled attendee this user id names when they sign through the identity
+    provider (linked, local password off), else None: they re-authenticate there as
+    themselves instead of typing a password that cannot work (issue 16)."""
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).first()
+    if user is None or not signs_through_provider(user, None):
+        return None
+    enrolled = Enrolment.objects.filter(
+        session=item, status=EnrolmentStatus.ENROLLED, person__user=user, record__isnull=True
+    )
+    return user if enrolled.exists() else None
+
+
+def _kiosk_reauth(request, window, attendee, form):
+    """Send the kiosk's browser to the provider for the attendee's forced
+    re-authentication, bound to their attendance signature for this session; the
+    answer must carry their linked subject and comes back to this kiosk."""
+    back = f"{request.path}?{urlencode({'signer': attendee.username})}"
+    try:
+        return start_reauth(
+            request, meaning=COMPLETED, obj=window.session, return_url=back, signer=attendee
+        )
+    except ReauthImpossible as error:
+        form.add_error(None, f"Signature not possible. {error}")
+        return _kiosk_page(request, window, form, 400)
+
+
+def _kiosk_page(request, window, form, status, *, reauth=None):
+    item = window.session
+    problem = session_rules.window_problem(window)
     roster = item.enrolments.filter(status=EnrolmentStatus.ENROLLED).select_related("person")
+    offer = None
+    if reauth is not None and not problem:
+        offer = {
+            "attendee": reauth,
+            "name": reauth.printed_name or reauth.username,
+            "provider": provider_name(None),
+            "ticket": completed_ticket(user=reauth, meaning=COMPLETED, subject=item),
+        }
     return render(
         request,
         "web/trainer/kiosk.html",
@@ -278,7 +386,8 @@ def kiosk(request, token: str):
             "window": window,
             "problem": problem,
             "form": None if problem else form,
-            "signed_in": signed_in,
+            "offer": offer,
+            "signed_in": request.user.is_authenticated,
             "roster": roster.order_by("person__full_name"),
             "zone": item.site.time_zone,
         },
