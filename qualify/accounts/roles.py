@@ -105,26 +105,33 @@ def grant(role: str, *permissions: str) -> None:
             ROLE_PERMISSIONS[role].append(permission)
 
 
+def _last_app_migrated() -> object:
+    # migrate sends post_migrate once per app with models, in registry order, after every
+    # app's permissions are created by the earlier senders; syncing at each of them did
+    # the same work twenty times over.
+    return [c for c in global_apps.get_app_configs() if c.models_module is not None][-1]
+
+
 def sync_role_permissions(sender=None, using="default", **kwargs) -> None:
+    if sender is not None and sender is not _last_app_migrated():
+        return
     Group = global_apps.get_model("auth", "Group")
     Permission = global_apps.get_model("auth", "Permission")
     installed = {config.label for config in global_apps.get_app_configs()}
+    existing = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
     for role, label in ROLES.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []
         for dotted in ROLE_PERMISSIONS[role]:
-            app_label, codename = dotted.split(".", 1)
-            if app_label not in installed:
+            if dotted.split(".", 1)[0] not in installed:
                 continue
-            perm = (
-                Permission.objects.using(using)
-                .filter(content_type__app_label=app_label, codename=codename)
-                .first()
-            )
-            if perm is None:
-                # Permissions appear only after their app migrates; the next
-                # post_migrate of that app grants it.
-                log.debug("permission %s not yet created for role %s", dotted, label)
+            if dotted not in existing:
+                log.debug("permission %s not created for role %s", dotted, label)
                 continue
-            wanted.append(perm)
+            wanted.append(existing[dotted])
         group.permissions.set(wanted)
