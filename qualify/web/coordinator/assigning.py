@@ -196,6 +196,7 @@ def _trainee_through_provider(request, record, form):
         return None
     for name in ("trainee_username", "trainee_password"):
         form.fields.pop(name, None)
+    form.trainee_signs = False  # the trainee's signature comes from `trainee_form`
     return trainee_form
 
 
