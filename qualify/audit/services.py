@@ -4,6 +4,7 @@ Services call `record()` (or `record_many()` for fan-outs) inside their own
 transaction, after the change is saved, with the state from before the change.
 """
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from qualify.audit.canonical import jcs_sha256_hex, sha256_hex, to_plain
+from qualify.audit.canonical import jcs_bytes, jcs_plain, jcs_sha256_hex, sha256_hex, to_plain
 from qualify.audit.context import current_context
 from qualify.audit.registry import (
     audited_models,
@@ -158,23 +159,34 @@ def pending_created(
     request_id = current_context().request_id
     detail = to_plain(detail or {})
     at = timezone.now()
-    return [
-        PendingEvent(
-            recorded_at=at,
-            actor_id=actor_id,
-            actor_username=username,
-            actor_name=name,
-            action=action,
-            object_type=object_type,
-            object_id=str(state[pk_name]),
-            changes={key: [None, value] for key, value in state.items()},
-            reason="",
-            request_id=request_id,
-            record_hash=jcs_sha256_hex(state),
-            detail=detail,
+    # The fields every event shares are checked once; each state once, for its record
+    # hash and (as its changes are the state's values beside None) for its entry.
+    shared_plain = jcs_plain(
+        [actor_id, username, name, action, object_type, request_id, detail, at]
+    )
+    events = []
+    for state in states:
+        plain = shared_plain and jcs_plain(state)
+        events.append(
+            PendingEvent(
+                recorded_at=at,
+                actor_id=actor_id,
+                actor_username=username,
+                actor_name=name,
+                action=action,
+                object_type=object_type,
+                object_id=str(state[pk_name]),
+                changes={key: [None, value] for key, value in state.items()},
+                reason="",
+                request_id=request_id,
+                record_hash=(
+                    sha256_hex(state) if plain else hashlib.sha256(jcs_bytes(state)).hexdigest()
+                ),
+                detail=detail,
+                jcs_checked=plain,
+            )
         )
-        for state in states
-    ]
+    return events
 
 
 def record_refusal(

@@ -15,13 +15,13 @@ format 1 event may follow a format 2 event.
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
 
 from qualify.audit import keys
-from qualify.audit.canonical import canonical_json, jcs_bytes
+from qualify.audit.canonical import JCS_INT, canonical_json, jcs_bytes, utc_text
 
 _COLUMNS = (
     "seq, recorded_at, actor_id, action, object_type, object_id, request_id, record_hash,"
@@ -49,13 +49,20 @@ class PendingEvent:
     request_id: str
     record_hash: str
     detail: dict[str, Any]
+    # Set by a builder that has already checked every field of this event has the
+    # standard encoder's text as its RFC 8785 text (`canonical.jcs_plain`), so each
+    # entry is not walked again (P131). Not part of the event: never compared.
+    jcs_checked: bool = field(default=False, compare=False, repr=False)
 
 
 def entry_of(seq: int, event: PendingEvent, version: int = FORMAT) -> str:
     fields = _fields(seq, event)
     if version == 1:
         return canonical_json(fields)
-    return jcs_bytes({"v": version, **fields}).decode("utf-8")
+    body = {"v": version, **fields}
+    if event.jcs_checked and type(seq) is int and 0 < seq <= JCS_INT:
+        return canonical_json(body)
+    return jcs_bytes(body).decode("utf-8")
 
 
 def _fields(seq: int, event: PendingEvent) -> dict[str, Any]:
@@ -87,7 +94,7 @@ def _db_time(value: dt.datetime, vendor: str) -> Any:
     if vendor == "sqlite":
         # Written as text with fixed microseconds so verification can compare the
         # column with the entry as strings inside SQLite.
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return utc_text(value, " ", "")
     return value
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from qualify.audit import services as audit
@@ -115,6 +117,26 @@ def _copy_rows(cursor, table: str, pk_column: str, columns: str, width: int, par
     return ids
 
 
+def _instance_maker(attnames: list[str]):
+    """A function making the saved Assignment of a row (values in `attnames` order).
+
+    What `Model.from_db` makes, without running `Model.__init__` per row (a fifth of
+    the fan-out's row cost, P132); when a pre_init or post_init receiver listens, by
+    `from_db` itself so that it still hears of every instance."""
+    if signals.pre_init.has_listeners(Assignment) or signals.post_init.has_listeners(Assignment):
+        return lambda alias, row: Assignment.from_db(alias, attnames, row)
+
+    def saved(alias: str, row: list) -> Assignment:
+        obj = Assignment.__new__(Assignment)
+        obj.__dict__.update(zip(attnames, row, strict=True))
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = alias
+        return obj
+
+    return saved
+
+
 def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime):
     """INSERT the rows in statements of CHUNK rows (RETURNING their ids) and
     return them as saved Assignment instances with their audited states (plain values,
@@ -161,6 +183,7 @@ def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime)
     states: list[dict] = []
     all_names = [pk.attname, *names]
     assert all_names == [f.attname for f in Assignment._meta.concrete_fields]
+    saved = _instance_maker(all_names)
     for part in chunks(todo):
         params: list[Any] = []
         rows = []
@@ -201,7 +224,7 @@ def _insert_rows(todo: Sequence[NewAssignment], *, actor: Any, now: dt.datetime)
                 by_pair = {(p, r): new_id for new_id, p, r in cursor.fetchall()}
                 ids = [by_pair[(w.person_id, w.requirement_id)] for w in part]
         for new_id, (py, values) in zip(ids, rows, strict=True):
-            created.append(Assignment.from_db(connection.alias, all_names, [new_id, *py]))
+            created.append(saved(connection.alias, [new_id, *py]))
             state = plain_proto.copy()
             state[pk.attname] = new_id
             state["person_id"], state["requirement_id"], state["document_version_id"] = values[:3]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from qualify.documents.models import DocumentVersion
+from qualify.gcpause import cycle_collection_paused
 from qualify.org.models import JobFunction, Site
 from qualify.training import engine, events
 from qualify.training.models import Assignment, AssignmentReason, Requirement
@@ -152,9 +153,14 @@ def on_version_approved(
     and point to their successor. A ValidationError rolls the approval back."""
     if not version.retraining_required:
         return []
+    with cycle_collection_paused():  # P130: thousands of rows and events, no cycles
+        return _fan_out(actor, version, window_exception_reason)
+
+
+def _fan_out(actor: Any, version: DocumentVersion, exception_reason: str) -> list[Assignment]:
     now = timezone.now()
     plan = _revision_plan(version, effective_from=None, now=now)
-    exception = (window_exception_reason or "").strip()
+    exception = (exception_reason or "").strip()
     if plan.exception_needed and not exception:
         raise ValidationError(
             {
