@@ -30,24 +30,29 @@ def utc_text(value: dt.datetime, sep: str = "T", suffix: str = "Z") -> str:
     strftime writes a year before 1000 without leading zeros, isoformat with them, so
     those years keep strftime.
 
-    The last UTC value's text is kept: the events of one bulk append share their
-    timestamp, and each entry would otherwise format it again."""
-    global _last_utc
-    key = (value, sep, suffix)
-    last = _last_utc
-    if value.tzinfo is dt.UTC and last[0] == key:
-        return last[1]
+    The texts of recent UTC values are kept: the events of one bulk append share
+    their timestamp, which each entry and each row would otherwise format again."""
+    utc_tz = value.tzinfo is dt.UTC
+    if utc_tz:
+        key = (value, sep, suffix)
+        text = _utc_texts.get(key)
+        if text is not None:
+            return text
     utc = value.astimezone(dt.UTC)
     if utc.year < 1000:
         text = utc.strftime(f"%Y-%m-%d{sep}%H:%M:%S.%f{suffix}")
     else:
         text = utc.isoformat(sep, "microseconds")[:-6] + suffix
-    if value.tzinfo is dt.UTC:
-        _last_utc = (key, text)  # one assignment: another thread sees the old or the new
+    if utc_tz:
+        if len(_utc_texts) >= _UTC_TEXTS_KEPT:
+            _utc_texts.clear()
+        _utc_texts[key] = text
     return text
 
 
-_last_utc: tuple[tuple, str] = ((None, "", ""), "")
+# Bounded: cleared when full (a fan-out needs two entries: its entry's and its row's).
+_UTC_TEXTS_KEPT = 64
+_utc_texts: dict[tuple[dt.datetime, str, str], str] = {}
 
 
 def _default(value: Any) -> Any:
