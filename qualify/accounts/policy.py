@@ -620,6 +620,9 @@ POLICY: dict[str, Rule] = {
     "api:session-close": TRAINING_SESSIONS.form(),
     "api:assignment-read": MY_TRAINING.form(),
     "api:assignment-sign": MY_TRAINING.form(),
+    # The offer is for the caller's own signature; the endpoint it names checks the
+    # caller may sign there (issue 16, P110).
+    "api:signature-reauth": SIGNED_IN,
     "api:on-the-job": TRAINING_SESSIONS.form(),
     # Administration of accounts.
     "web:admin_users": ACCOUNTS,

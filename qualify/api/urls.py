@@ -19,6 +19,7 @@ from qualify.api.views import (
     people,
     ping,
     quality,
+    reauth,
     reports,
     training,
     users,
@@ -215,6 +216,8 @@ urlpatterns = [
         name="assignment-sign",
     ),
     path("on-the-job/", completion.OnTheJobView.as_view(), name="on-the-job"),
+    # Signing through the identity provider instead of a password (issue 16, P110).
+    path("signatures/reauth/", reauth.ReauthOffersView.as_view(), name="signature-reauth"),
     path("certificates/", completion.CertificatesView.as_view(), name="certificates"),
     path(
         "certificates/<int:pk>/verify/",

@@ -231,7 +231,11 @@ def complete_reauth(*, user: Any, config: OidcConfig, http_request: Any) -> Reau
 def redeem(*, user: Any, ticket: str, meaning: str, binding: str) -> Reauthentication:
     """Spend a completed re-authentication for one signature (called by
     `signatures.services.authenticate_signer`, outside any transaction)."""
-    request = ReauthRequest.objects.filter(ticket=ticket or "-", user=user).first()
+    request = ReauthRequest.objects.filter(ticket=ticket or "-").first()
+    if request is not None and request.user_id != user.pk:
+        raise ReauthenticationRefused(
+            "This re-authentication belongs to another person, not the signer."
+        )
     if request is None or request.authenticated_at is None:
         raise ReauthenticationRefused("No completed re-authentication for this signature.")
     if request.redeemed_at is not None:

@@ -9,17 +9,18 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qualify.accounts.models import User
 from qualify.identity import oidc, reauth, saml, services, signing
 from qualify.identity.config import oidc_config
 from qualify.identity.models import SamlInbox
+from qualify.signatures.meanings import get_meaning
 
 log = logging.getLogger("qualify.identity")
 
@@ -164,10 +165,13 @@ def provider_name(request) -> str:
     return signing.provider_name(request.session)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_reauth(request):
     """Any signing dialog's "Re-authenticate to sign" button: start the forced
-    re-authentication for the pending signature its signed offer names."""
+    re-authentication for the pending signature its signed offer names. GET: the
+    page an API client sends its signer to (P110): what is signed, and the button."""
+    if request.method == "GET":
+        return _offer_page(request)
     try:
         pending = signing.read_offer(user=request.user, token=request.POST.get("reauth_for", ""))
     except reauth.ReauthImpossible as error:
@@ -185,6 +189,27 @@ def sign_reauth(request):
     except reauth.ReauthImpossible as error:
         messages.error(request, f"Signature not possible. {error}")
         return HttpResponseRedirect(back)
+
+
+def _offer_page(request):
+    token = request.GET.get("offer", "")
+    pending = None
+    if token:
+        try:
+            pending = signing.read_offer(user=request.user, token=token)
+        except reauth.ReauthImpossible as error:
+            messages.error(request, f"Signature not possible. {error}")
+    return render(
+        request,
+        "identity/sign_reauth.html",
+        {
+            "token": token if pending else "",
+            "pending": pending,
+            "meaning": get_meaning(pending.meaning) if pending else None,
+            "provider": signing.provider_name(request.session),
+            "done": bool(request.GET.get("reauth")),
+        },
+    )
 
 
 def _with_ticket(url: str, ticket: str) -> str:

@@ -10,12 +10,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView
+from qualify.api.signing import SignatureIn, credentials
 from qualify.api.views.signatures import signatures_by_object
 from qualify.api.views.training import RecordOut
 from qualify.assessments import bank as bank_format
 from qualify.assessments import queries, services
 from qualify.assessments.models import Assessment, Attempt, AttemptStatus
-from qualify.signatures.services import Credentials
 from qualify.training.models import TrainingRecord
 
 
@@ -250,13 +250,23 @@ class AttemptSubmitView(ApiView):
         return Response(AttemptOut(attempt).data)
 
 
-class SignIn(serializers.Serializer):
-    password = serializers.CharField(write_only=True, help_text="Your password: your signature.")
-    otp_token = serializers.CharField(required=False, write_only=True)
+class SignIn(SignatureIn):
+    pass
+
+
+def _my_attempt(request, pk: int):
+    attempt = queries.my_attempts(request.user).filter(pk=pk).first()
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    return attempt
 
 
 class AttemptSignView(ApiView):
     serializer_class = SignIn
+    signs = "completed_assessment"
+
+    def signed_object(self, request, pk: int):
+        return _my_attempt(request, pk)
 
     @extend_schema(
         request=SignIn,
@@ -265,20 +275,13 @@ class AttemptSignView(ApiView):
         "the assignment",
     )
     def post(self, request, pk: int):
-        attempt = queries.my_attempts(request.user).filter(pk=pk).first()
-        if attempt is None:
-            raise NotFound("No such attempt.")
+        attempt = _my_attempt(request, pk)
         body = SignIn(data=request.data)
         body.is_valid(raise_exception=True)
         record = services.attempt_sign(
             actor=request.user,
             attempt=attempt,
-            credentials=Credentials(
-                username=request.user.username,
-                password=body.validated_data["password"],
-                otp_token=body.validated_data.get("otp_token"),
-                session=None,
-            ),
+            credentials=credentials(request, body.validated_data, attempt),
         )
         signatures = signatures_by_object(TrainingRecord, [record.pk])
         return Response(

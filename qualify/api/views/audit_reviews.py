@@ -4,8 +4,9 @@ entries it covers, a finding on an entry, and the signature ("reviewed", S1).
 
 Thin: every read and write is `qualify.reports.review`, the same calls the pages make;
 roles are the pages' (AUDIT_REVIEW: QA approvers review and sign, auditors read).
-Signing needs the password of the signed-in user (and the one-time code when enrolled);
-a token's service account never signs."""
+Signing needs the password of the signed-in user (and the one-time code when enrolled),
+or a re-authentication ticket (qualify.api.signing); a token's service account never
+signs."""
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,11 +15,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView, RetrieveView
+from qualify.api.signing import SignatureIn, credentials
 from qualify.api.views.audit import AuditEventOut
 from qualify.org.models import Site
 from qualify.reports import review as service
 from qualify.reports.review_models import AuditReview, AuditReviewFinding
-from qualify.signatures.services import Credentials, signatures_of
+from qualify.signatures.services import signatures_of
 
 
 class FindingOut(serializers.ModelSerializer):
@@ -103,9 +105,7 @@ class FindingIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, help_text="What was found, in words.")
 
 
-class ReviewSignIn(serializers.Serializer):
-    password = serializers.CharField(write_only=True, help_text="Your password: your signature.")
-    otp_token = serializers.CharField(required=False, write_only=True, max_length=12)
+class ReviewSignIn(SignatureIn):
     conclusion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -237,6 +237,10 @@ class FindingsView(ApiView):
 
 class SignView(ApiView):
     serializer_class = ReviewSignIn
+    signs = "reviewed"
+
+    def signed_object(self, request, pk: int):
+        return get_object_or_404(service.reviews(), pk=pk)
 
     @extend_schema(
         request=ReviewSignIn,
@@ -251,12 +255,7 @@ class SignView(ApiView):
         review = service.review_sign(
             actor=request.user,
             review=review,
-            credentials=Credentials(
-                username=request.user.username,
-                password=data["password"],
-                otp_token=data.get("otp_token"),
-                session=None,
-            ),
+            credentials=credentials(request, data, review),
             conclusion=data.get("conclusion", ""),
         )
         return Response(ReviewDetailOut(review).data)

@@ -4,7 +4,8 @@ attendance on one's own device, closing) and the e-learning reading. Each operat
 is an input serializer calling one service; reads go through the training queries.
 
 Signatures: the signed-in caller (a session; a service account never signs) signs
-with their password in the body, as every signing endpoint of the API does. The kiosk
+with their password in the body, or with the ticket of a re-authentication at the
+identity provider for exactly that signature (qualify.api.signing, issue 16). The kiosk
 in the room is a page (web:kiosk), not an API: it takes user ids and passwords from
 whoever stands at it, which an API client never should.
 """
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from qualify.api.base import ApiView, ListView
 from qualify.api.fields import AwareDateTimeField
+from qualify.api.signing import SignatureIn, credentials
 from qualify.api.views.training import RecordOut
 from qualify.org.models import Person
 from qualify.org.queries import people as people_query
@@ -138,21 +140,25 @@ def _certificate(request, pk) -> ExternalCertificate:
 
 
 class CertificateVerifyView(ApiView):
-    serializer_class = PasswordIn
+    serializer_class = SignatureIn
+    signs = "certificate_verified"
+
+    def signed_object(self, request, pk: int):
+        return _certificate(request, pk)
 
     @extend_schema(
-        request=PasswordIn,
+        request=SignatureIn,
         responses={200: CertificateOut},
         summary="Verify a certificate, signing it 'verified': its training record is made",
     )
     def post(self, request, pk: int):
         certificate = _certificate(request, pk)
-        body = PasswordIn(data=request.data)
+        body = SignatureIn(data=request.data)
         body.is_valid(raise_exception=True)
         verified = training.certificate_verify(
             actor=request.user,
             certificate=certificate,
-            credentials=_credentials(request, body.validated_data["password"]),
+            credentials=credentials(request, body.validated_data, certificate),
         )
         return Response(CertificateOut(verified).data)
 
@@ -176,21 +182,25 @@ class CertificateRejectView(ApiView):
 
 
 class CertificateSignView(ApiView):
-    serializer_class = PasswordIn
+    serializer_class = SignatureIn
+    signs = "completed_training"
+
+    def signed_object(self, request, pk: int):
+        return _certificate(request, pk)
 
     @extend_schema(
-        request=PasswordIn,
+        request=SignatureIn,
         responses={201: RecordOut},
         summary="The person signs the record of their verified certificate (completed training)",
     )
     def post(self, request, pk: int):
         certificate = _certificate(request, pk)
-        body = PasswordIn(data=request.data)
+        body = SignatureIn(data=request.data)
         body.is_valid(raise_exception=True)
         record = training.certificate_sign(
             actor=request.user,
             certificate=certificate,
-            credentials=_credentials(request, body.validated_data["password"]),
+            credentials=credentials(request, body.validated_data, certificate),
         )
         return Response(RecordOut(record).data, status=status.HTTP_201_CREATED)
 
@@ -358,21 +368,25 @@ class SessionWindowView(ApiView):
 
 
 class SessionSignView(ApiView):
-    serializer_class = PasswordIn
+    serializer_class = SignatureIn
+    signs = "completed_training"
+
+    def signed_object(self, request, pk: int):
+        return _session(request, pk)
 
     @extend_schema(
-        request=PasswordIn,
+        request=SignatureIn,
         responses={201: RecordOut},
         summary="Sign your attendance on your own device while the signing window is open",
     )
     def post(self, request, pk: int):
         session = _session(request, pk)
-        body = PasswordIn(data=request.data)
+        body = SignatureIn(data=request.data)
         body.is_valid(raise_exception=True)
         record = training.attendance_sign(
             session=session,
             actor=request.user,
-            credentials=_credentials(request, body.validated_data["password"]),
+            credentials=credentials(request, body.validated_data, session),
         )
         return Response(RecordOut(record).data, status=status.HTTP_201_CREATED)
 
@@ -441,28 +455,37 @@ class AssignmentReadView(ApiView):
 # --- read and understand, on-the-job ------------------------------------------------------------
 
 
+def _my_assignment(request, pk: int):
+    assignment = (
+        training_queries.visible_assignments(request.user)
+        .filter(pk=pk, person__user_id=request.user.pk)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound("No such assignment of yours.")
+    return assignment
+
+
 class AssignmentSignView(ApiView):
-    serializer_class = PasswordIn
+    serializer_class = SignatureIn
+    signs = "read_and_understood"
+
+    def signed_object(self, request, pk: int):
+        return _my_assignment(request, pk)
 
     @extend_schema(
-        request=PasswordIn,
+        request=SignatureIn,
         responses={201: RecordOut},
         summary="Read and understand: sign your assignment's document version",
     )
     def post(self, request, pk: int):
-        assignment = (
-            training_queries.visible_assignments(request.user)
-            .filter(pk=pk, person__user_id=request.user.pk)
-            .first()
-        )
-        if assignment is None:
-            raise NotFound("No such assignment of yours.")
-        body = PasswordIn(data=request.data)
+        assignment = _my_assignment(request, pk)
+        body = SignatureIn(data=request.data)
         body.is_valid(raise_exception=True)
         record = training.record_read_and_understood(
             actor=request.user,
             assignment=assignment,
-            credentials=_credentials(request, body.validated_data["password"]),
+            credentials=credentials(request, body.validated_data, assignment),
             # L3: the redline the API offers (GET …/delta/) is computed on the server
             # here too, never taken from the body; the record notes its baseline.
             delta_from=delta_from_for(assignment),
