@@ -21,6 +21,8 @@ NOT_CARRIED = {"csrfmiddlewaretoken", "reauth_for", "reauth"}
 
 
 def approver_named(username: str):
+    if not (username or "").strip():
+        return None
     return (
         get_user_model()
         .objects.filter(username__iexact=(username or "").strip(), is_active=True)
