@@ -124,9 +124,9 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database(variable: str = "QUALIFY_DATABASE_URL") -> dict:
     default_url = f"sqlite:///{VAR_DIR / 'qualify.sqlite3'}"
-    config = dj_database_url.parse(env_str("QUALIFY_DATABASE_URL", default_url))
+    config = dj_database_url.parse(env_str(variable, default_url))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
         # busy_timeout instead of failing mid-transaction; it also serialises
@@ -171,6 +171,16 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# P140: read-only reports may read from a replica (qualify.replica); everything else,
+# every write and every read inside a transaction stays on the primary.
+if env_str("QUALIFY_REPLICA_DATABASE_URL", ""):
+    DATABASES["replica"] = _database("QUALIFY_REPLICA_DATABASE_URL")
+    # Tests have one database: the replica alias reads the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A second database standing in for a replica refuses writes as a standby would.
+        DATABASES["replica"]["OPTIONS"]["options"] = "-c default_transaction_read_only=on"
+DATABASE_ROUTERS = ["qualify.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

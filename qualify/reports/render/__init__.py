@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from qualify import replica
 from qualify.reports.evidence import Citations, Header, build_header, iso_utc, local
 from qualify.reports.registry import ZONE, ReportRequest
 
@@ -96,10 +97,11 @@ def produce(
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     header = build_header(request)
     citations = Citations(header.checkpoint)
-    counted = _count(citations.annotate(request.report.rows(request)), progress)
     hashing = _Hashing(sink)
     writer = {"csv": tabular.write_csv, "xlsx": tabular.write_xlsx, "pdf": pdf.write_pdf}[fmt]
-    rows = writer(request, header, counted, citations, hashing)
+    with replica.report_reads():  # P140: the rows may come from a read replica
+        counted = _count(citations.annotate(request.report.rows(request)), progress)
+        rows = writer(request, header, counted, citations, hashing)
     return Produced(rows=rows, sha256=hashing.digest.hexdigest(), size=hashing.size, header=header)
 
 
