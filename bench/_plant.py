@@ -4,7 +4,8 @@ The medium plant (10,000 people) is bench.qualification's, copied from its SQLit
 file so requests that write (sessions, token use) leave that file as it was; any
 other size is `qualify.seed.scale`'s medium shape scaled to that many people
 (documents a fifth of them, at least 50), built in the benchmark's own database, as
-bench.reports does; small sizes are for the smoke tests. BENCH_DATABASE_URL is used
+bench.reports does, except 50,000, the large plant of `qualify seed --scale large`;
+small sizes are for the smoke tests. BENCH_DATABASE_URL is used
 in place.
 """
 
@@ -34,7 +35,11 @@ def prepare(name: str, people: int, *, fresh: bool = False) -> str:
         if medium:
             qualification.build()
         else:
-            shape = scale.Scale(f"{name}-{people}", people=people, documents=max(people // 5, 50))
+            shape = (
+                scale.SCALES["large"]
+                if people == scale.SCALES["large"].people
+                else scale.Scale(f"{name}-{people}", people=people, documents=max(people // 5, 50))
+            )
             with audit_context(source="cli"):
                 scale.build(shape, seed=42)
     return vendor
