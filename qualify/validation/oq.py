@@ -12,10 +12,17 @@ The environment: the child gets the database URL and nothing else of the
 installation's QUALIFY_* configuration (IQ checks that); its own key folder is
 `oq-var/` in the pack.
 
-The scratch database: pytest-django creates its own test database from the
-installation's settings: in memory for SQLite; for PostgreSQL a database named
-QUALIFY_TEST_DATABASE_NAME (set here to `<name>_validation_oq`), created and dropped
-by the run, so the installation's data is never touched.
+The scratch database: pytest-django's test database, named QUALIFY_TEST_DATABASE_NAME
+(a file `oq-db.sqlite3` in the pack's folder for SQLite; `<name>_validation_oq` on the
+installation's PostgreSQL server), `_gw0`, `_gw1`… per xdist worker. Given a
+migrated template (scratch.py, P121) each worker's database is a copy of it made
+before pytest starts, and pytest reuses it (`--reuse-db`) instead of migrating again;
+the run drops them. Without a template pytest-django creates and migrates its own
+(in memory for SQLite). Either way the installation's data is never touched.
+
+What the full OQ leaves out, and says so (P122): the tests that carry no requirement,
+and the slow tests and browser journeys unless one is the sole evidence of a
+high-risk URS item's requirement (oq_plugin); `left_out` lists each with its reason.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from qualify.validation import scratch
 from qualify.validation.urs import UrsItem
 
 PASSED = "passed"
@@ -64,6 +72,8 @@ class OqResult:
     requirement_status: dict[str, str] = field(default_factory=dict)
     urs_status: dict[str, str] = field(default_factory=dict)
     output_tail: str = ""
+    workers: int = 0
+    left_out: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TestEvidence]:
@@ -82,6 +92,30 @@ def scratch_database_name() -> str | None:
     return f"{db['NAME']}_validation_oq"
 
 
+# Left out of a full OQ unless sole evidence of a high-risk requirement (P122): the
+# slow tests (a minute or more each: fuzzing, the demo seed, backup and restore) and
+# the browser journeys (Chromium against a server on a copy of the demo plant).
+LEAVE_OUT = ("slow", "browser")
+
+
+def default_workers() -> int:
+    """One pytest-xdist worker per processor this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def worker_database_names(base: str, workers: int) -> list[str]:
+    # pytest-django's names: the test database name with `_gw<N>` per xdist worker.
+    return [f"{base}_gw{n}" for n in range(workers)] if workers > 1 else [base]
+
+
+def test_database_name(out: Path) -> str:
+    name = scratch_database_name()
+    return name or str(out / "oq-db.sqlite3")
+
+
 def run_tests(
     *,
     source: Path,
@@ -90,6 +124,10 @@ def run_tests(
     tests: list[str] | None = None,
     workers: int = 0,
     marker: str = "not browser",
+    template: scratch.Template | None = None,
+    leave_out: tuple[str, ...] = (),
+    keep_sole: set[str] | None = None,
+    marked_only: bool = False,
 ) -> tuple[list[str], int, float, str]:
     """Run pytest in a child process; (command, exit code, seconds, output tail)."""
     evidence = out / "oq-evidence.jsonl"
@@ -102,20 +140,29 @@ def run_tests(
         "-p",
         "qualify.validation.oq_plugin",
         f"--oq-evidence={evidence}",
-        "-m",
-        marker,
         "-q",
         "-p",
         "no:cacheprovider",
-        "--create-db",
+        "--reuse-db" if template else "--create-db",
         f"--rootdir={source}",
         "-c",
         str(source / "pyproject.toml"),
     ]
+    if leave_out:
+        # The plugin leaves them out, with a reason per test, instead of `-m`.
+        command += [
+            "--oq-leave-out=" + ",".join(leave_out),
+            "--oq-keep-sole=" + ",".join(sorted(keep_sole or ())),
+            f"--oq-left-out={out / 'oq-left-out.json'}",
+        ]
+    else:
+        command += ["-m", marker]
+    if marked_only:
+        command.append("--oq-marked-only")
     if requirements is not None:
         # An empty selection runs nothing (a requirement ID no test carries).
         command.append("--oq-requirements=" + (",".join(sorted(requirements)) or "-"))
-    if workers:
+    if workers > 1:
         command += ["-n", str(workers)]
     # OQ tests the installed code, not this installation's configuration (that is IQ's):
     # the tests set the settings each one needs from the defaults, so the installation's
@@ -127,9 +174,12 @@ def run_tests(
         if not k.startswith("QUALIFY_") or k == "QUALIFY_DATABASE_URL"
     }
     env["QUALIFY_VAR_DIR"] = str(out / "oq-var")
-    name = scratch_database_name()
-    if name:
-        env["QUALIFY_TEST_DATABASE_NAME"] = name
+    if template is not None:
+        env["QUALIFY_TEST_DATABASE_NAME"] = test_database_name(out)
+        for name in worker_database_names(test_database_name(out), workers):
+            scratch.copy(template, name)
+    elif scratch_database_name():
+        env["QUALIFY_TEST_DATABASE_NAME"] = scratch_database_name()
     env.pop("PYTEST_ADDOPTS", None)
     started = time.monotonic()
     proc = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True, check=False)
@@ -203,11 +253,26 @@ def run_oq(
     selection: str,
     tests: list[str] | None = None,
     workers: int = 0,
+    template: scratch.Template | None = None,
+    leave_out: tuple[str, ...] = (),
 ) -> OqResult:
     out.mkdir(parents=True, exist_ok=True)
+    high = {rid for item in items if item.risk == "high" for rid in item.requirements}
+    left = out / "oq-left-out.json"
+    left.unlink(missing_ok=True)
     command, code, seconds, tail = run_tests(
-        source=source, out=out, requirements=requirements, tests=tests, workers=workers
+        source=source,
+        out=out,
+        requirements=requirements,
+        tests=tests,
+        workers=workers,
+        template=template,
+        leave_out=leave_out,
+        keep_sole=high,
+        # The OQ is the requirement-marked tests, unless the caller named the tests.
+        marked_only=not tests,
     )
+    left_out = json.loads(left.read_text(encoding="utf-8")) if left.is_file() else []
     evidence = read_evidence(out / "oq-evidence.jsonl")
     if tests and requirements is None:
         # An explicit list of tests judges the requirements those tests carry; the
@@ -224,4 +289,20 @@ def run_oq(
         requirement_status=status,
         urs_status=urs_status,
         output_tail=tail,
+        workers=workers,
+        left_out=left_out,
     )
+
+
+def left_out_summary(left_out: list[dict]) -> str:
+    """One line for page 1: how many tests the OQ left out, by reason."""
+    if not left_out:
+        return "none"
+    unmarked = sum(1 for t in left_out if t["reason"].startswith("carries no requirement"))
+    marked = len(left_out) - unmarked
+    parts = []
+    if marked:
+        parts.append(f"{marked} slow or browser tests, none a high-risk item's sole evidence")
+    if unmarked:
+        parts.append(f"{unmarked} tests carrying no requirement")
+    return "; ".join(parts) + " (each listed in section 6 with its reason)"

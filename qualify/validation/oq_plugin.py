@@ -7,13 +7,21 @@ outcome, duration and, for a hypothesis property test, the examples it ran.
 `--oq-requirements=Q1,G3` keeps only the tests of those requirements (for
 `qualify validate --since` and high-risk runs).
 
+The full OQ fits its time (P121, P122): `--oq-marked-only` leaves out the tests that
+carry no requirement (they are evidence of nothing the pack traces), and
+`--oq-leave-out=slow,browser` the tests with those markers, except a test that is the
+sole evidence of a requirement named in `--oq-keep-sole` (the high-risk URS items'):
+one that no other selected test carries. `--oq-left-out=FILE` lists what was left out
+and why, for the pack to say so.
+
 Works under pytest-xdist: what a worker knows of its item (markers, docstring,
 hypothesis statistics) travels in `report.user_properties`, which xdist sends to the
 controller, where the file is written.
 
-Hypothesis statistics: hypothesis's own pytest plugin collects them for every
-@given test (item.hypothesis_statistics, the text `--hypothesis-show-statistics`
-prints); the counts of passing, failing and invalid examples are read from it.
+Hypothesis statistics: hypothesis reports them per @given run to the collector its
+pytest plugin installs around each test; this plugin notes every run of a test (a
+test may run several properties inside it) and sums the counts of passing, failing
+and invalid examples over them, with the number of runs.
 """
 
 from __future__ import annotations
@@ -40,23 +48,94 @@ def pytest_addoption(parser):
         metavar="IDS",
         help="run only the tests of these requirement IDs (comma separated)",
     )
+    group.addoption(
+        "--oq-marked-only",
+        action="store_true",
+        help="leave out the tests that carry no requirement marker",
+    )
+    group.addoption(
+        "--oq-leave-out",
+        metavar="MARKERS",
+        help="leave out tests with these markers (comma separated) unless sole evidence",
+    )
+    group.addoption(
+        "--oq-keep-sole",
+        metavar="IDS",
+        help="requirement IDs whose sole tests are kept whatever their markers",
+    )
+    group.addoption("--oq-left-out", metavar="FILE", help="write what was left out (JSON)")
 
 
 def _requirements(item) -> list[str]:
     return [str(rid) for marker in item.iter_markers("requirement") for rid in marker.args]
 
 
+def _ids(text: str | None) -> set[str]:
+    return {part.strip() for part in (text or "").split(",") if part.strip()}
+
+
+def left_out(items, *, marked_only: bool, markers: set[str], keep_sole: set[str]):
+    """(kept items, [(item, reason)] left out): see the module's docstring."""
+    kept, out = [], []
+    heavy = []
+    for item in items:
+        if marked_only and not _requirements(item):
+            out.append((item, "carries no requirement marker: evidence of nothing traced"))
+        elif markers & {m.name for m in item.iter_markers()}:
+            heavy.append(item)
+        else:
+            kept.append(item)
+    covered = {rid for item in kept for rid in _requirements(item)}
+    for item in heavy:
+        mine = set(_requirements(item))
+        sole = sorted((mine & keep_sole) - covered)
+        if sole:
+            kept.append(item)
+            continue
+        names = ", ".join(sorted(markers & {m.name for m in item.iter_markers()}))
+        high = sorted(mine & keep_sole)
+        reason = f"marked {names}; " + (
+            f"its high-risk requirements ({', '.join(high)}) have other tests in this OQ"
+            if high
+            else "no high-risk URS item depends on it alone"
+            + (f" (requirements {', '.join(sorted(mine))})" if mine else "")
+        )
+        out.append((item, reason))
+    return kept, out
+
+
 def pytest_collection_modifyitems(session, config, items):
     wanted = config.getoption("--oq-requirements")
-    if not wanted:
+    if wanted:
+        ids = _ids(wanted)
+        keep, drop = [], []
+        for item in items:
+            (keep if ids & set(_requirements(item)) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    markers = _ids(config.getoption("--oq-leave-out"))
+    marked_only = config.getoption("--oq-marked-only")
+    if not (markers or marked_only):
         return
-    ids = {part.strip() for part in wanted.split(",") if part.strip()}
-    keep, drop = [], []
-    for item in items:
-        (keep if ids & set(_requirements(item)) else drop).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
+    keep, out = left_out(
+        items,
+        marked_only=marked_only,
+        markers=markers,
+        keep_sole=_ids(config.getoption("--oq-keep-sole")),
+    )
+    if out:
+        config.hook.pytest_deselected(items=[item for item, _ in out])
         items[:] = keep
+    target = config.getoption("--oq-left-out")
+    # Every xdist worker collects the same; the first one writes the list.
+    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    if target and worker == "gw0":
+        rows = [
+            {"nodeid": item.nodeid, "requirements": _requirements(item), "reason": reason}
+            for item, reason in out
+        ]
+        Path(target).write_text(json.dumps(rows, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def examples_run(statistics: str) -> dict[str, int] | None:
@@ -68,6 +147,34 @@ def examples_run(statistics: str) -> dict[str, int] | None:
     return {"passing": passing, "failing": failing, "invalid": invalid}
 
 
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_call(item):
+    # hypothesis's plugin keeps the statistics of the last @given run of a test only;
+    # a test that runs several properties inside it (one per API operation: the fuzz
+    # and schema tests) would report the examples of its last one (P123). trylast: a
+    # wrapper inside hypothesis's, so its own note is still called.
+    try:
+        from hypothesis.statistics import collector, describe_statistics
+    except ImportError:  # pragma: no cover - hypothesis is a test dependency
+        yield
+        return
+    outer = collector.value
+    runs: list[str] = []
+
+    def note(stats):
+        runs.append(describe_statistics(stats))
+        if outer is not None:
+            outer(stats)
+
+    with collector.with_value(note):
+        yield
+    if runs:
+        item.stash[_RUNS] = runs
+
+
+_RUNS = pytest.StashKey[list]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -77,9 +184,13 @@ def pytest_runtest_makereport(item, call):
         report.user_properties.append(("oq_requirements", _requirements(item)))
         report.user_properties.append(("oq_doc", doc))
     elif report.when == "teardown":
-        stats = getattr(item, "hypothesis_statistics", None)
+        runs = item.stash.get(_RUNS, None)
+        stats = "\n".join(runs) if runs else getattr(item, "hypothesis_statistics", None)
         if stats:
-            report.user_properties.append(("oq_hypothesis", examples_run(stats)))
+            counted = examples_run(stats)
+            if counted is not None:
+                counted["runs"] = len(runs) if runs else 1
+            report.user_properties.append(("oq_hypothesis", counted))
             report.user_properties.append(("oq_hypothesis_text", stats))
 
 

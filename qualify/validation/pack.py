@@ -58,6 +58,11 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _over_runs(h: dict) -> str:
+    runs = h.get("runs", 1)
+    return f" over {runs} property runs" if runs > 1 else ""
+
+
 def write_markdown(out: Path, r: dict) -> None:
     verdict = "PASS" if r["passed"] else "FAIL"
     summary = [f"# Validation pack: {verdict}", ""]
@@ -122,11 +127,14 @@ def write_markdown(out: Path, r: dict) -> None:
             h = t["hypothesis"]
             evidence.append(
                 f"- Examples run: {h['passing']} passing, {h['failing']} failing, "
-                f"{h['invalid']} invalid"
+                f"{h['invalid']} invalid{_over_runs(h)}"
             )
         evidence += ["", t["doc"] or "(no docstring)", ""]
         if t["message"]:
             evidence += ["```", t["message"], "```", ""]
+    if oq.get("left_out"):
+        evidence += ["# Left out of this OQ", ""]
+        evidence += [f"- {t['nodeid']}: {t['reason']}" for t in oq["left_out"]]
     (out / "oq-evidence.md").write_text("\n".join(evidence), encoding="utf-8")
     pq = ["# PQ", ""]
     for s in r["pq"]["scenarios"]:
@@ -256,8 +264,10 @@ def write_pdf(out: Path, r: dict) -> Path:
         oq = r["oq"]
         pages.lines(SECTIONS[5], size=12, font=BOLD)
         pages.lines(
-            f"Selection: {oq['selection']}. {len(oq['tests'])} tests in {oq['seconds']:.0f} s, "
-            f"pytest exit code {oq['exit_code']}. Command: {' '.join(oq['command'][2:])}",
+            f"Selection: {oq['selection']}. {len(oq['tests'])} tests in {oq['seconds']:.0f} s "
+            f"on {oq.get('workers') or 1} worker(s), {len(oq.get('left_out', []))} left out "
+            f"(listed at the end of this section), pytest exit code {oq['exit_code']}. "
+            f"Command: {' '.join(oq['command'][2:])}",
             size=7.5,
         )
         pages.lines("Result per URS item", size=9, font=BOLD)
@@ -282,13 +292,19 @@ def write_pdf(out: Path, r: dict) -> Path:
                 h = t["hypothesis"]
                 pages.lines(
                     f"Property test: {h['passing']} passing, {h['failing']} failing, "
-                    f"{h['invalid']} invalid examples run",
+                    f"{h['invalid']} invalid examples run{_over_runs(h)}",
                     size=6.5,
                     indent=8,
                 )
             pages.lines(t["doc"] or "(no docstring)", size=6.5, indent=8)
             if t["message"]:
                 pages.lines(t["message"], size=6, indent=8)
+        if oq.get("left_out"):
+            pages.lines(
+                f"Left out of this OQ ({len(oq['left_out'])} tests) and why", size=9, font=BOLD
+            )
+            for t in oq["left_out"]:
+                pages.lines(f"{t['nodeid']} — {t['reason']}", size=6.5)
         pages.rule()
         pages.lines(SECTIONS[6], size=12, font=BOLD)
         if r["pq"].get("error"):

@@ -36,6 +36,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from qualify.signatures.services import Credentials
+from qualify.validation import scratch
 
 DEMO_PASSWORD = "Qualify-demo-2026!"  # the demo plant's (qualify.seed.logins), a scratch copy
 
@@ -368,11 +369,26 @@ def _scratch_database(folder: Path) -> tuple[str, Callable[[], None]]:
     return f"postgres://{auth}@{host}/{name}", drop
 
 
+def _copy_of(template: scratch.Template, folder: Path) -> str:
+    # The SQLite plant stays in the pack as evidence (as a migrated one does); a
+    # PostgreSQL copy is dropped with the template when the run ends.
+    from django.db import connection
+
+    if template.vendor == "sqlite":
+        return scratch.copy(template, str(folder / "pq-plant.sqlite3"), keep_file=True)
+    return scratch.copy(template, f"{connection.settings_dict['NAME']}_validation_pq")
+
+
 def run_isolated(
-    *, out: Path, scenario_files: list[Path], people_per_function: int | None
+    *,
+    out: Path,
+    scenario_files: list[Path],
+    people_per_function: int | None,
+    template: scratch.Template | None = None,
 ) -> tuple[list[dict], str, float]:
-    """Migrate a scratch database, load the demo plant into it, run the scenarios
-    there (each step in a child `qualify` process); (scenario results, error, seconds)."""
+    """Migrate a scratch database (or copy the run's migrated template), load the demo
+    plant into it, run the scenarios there (each step in a child `qualify` process);
+    (scenario results, error, seconds)."""
     import json
     import os
     import subprocess
@@ -381,7 +397,11 @@ def run_isolated(
     folder = out / "pq"
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    url, cleanup = _scratch_database(folder)
+    if template is None:
+        url, cleanup = _scratch_database(folder)
+        migrate = [["migrate", "--no-input"]]
+    else:
+        url, cleanup, migrate = _copy_of(template, folder), lambda: None, []
     env = {k: v for k, v in os.environ.items() if k not in _OWN_FILES}
     env.update(QUALIFY_DATABASE_URL=url, QUALIFY_VAR_DIR=str(folder / "var"))
     seed = ["seed", "--scale", "demo"]
@@ -389,7 +409,7 @@ def run_isolated(
         seed += ["--people-per-function", str(people_per_function)]
     result_file = folder / "pq-results.json"
     steps = [
-        ["migrate", "--no-input"],
+        *migrate,
         seed,
         [
             "validate_pq",

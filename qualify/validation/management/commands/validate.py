@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import time
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from qualify.validation import iq, oq, pack, pq, releases, spec, urs
+from qualify.validation import iq, oq, pack, pq, releases, scratch, spec, urs
 from qualify.validation.models import ValidationRun
 
 STANDARD_SCENARIOS = Path(pq.__file__).parent / "scenarios" / "standard.yaml"
@@ -49,7 +50,18 @@ class Command(BaseCommand):
             metavar="PATH",
             help="run these test files or node ids instead of the source's tests/",
         )
-        parser.add_argument("--workers", type=int, default=0, help="pytest-xdist workers for OQ")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="pytest-xdist workers for OQ (default: one per processor; 1: none)",
+        )
+        parser.add_argument(
+            "--oq-all",
+            action="store_true",
+            help="run the slow tests and browser journeys in the OQ too (by default they "
+            "are left out, and listed, unless one is a high-risk item's sole evidence)",
+        )
         parser.add_argument("--no-oq", action="store_true", help="leave OQ out (stated as not run)")
         parser.add_argument("--no-pq", action="store_true", help="leave PQ out (stated as not run)")
         parser.add_argument(
@@ -101,40 +113,37 @@ class Command(BaseCommand):
         checks = iq.run_iq(source)
         write(f"IQ: {sum(not c.ok for c in checks)} of {len(checks)} failed")
 
-        if o["no_oq"] or (selected is not None and not selected):
-            oq_result = None
-            write("OQ: not run (" + ("--no-oq" if o["no_oq"] else "nothing to re-test") + ")")
-        else:
-            write(f"OQ ({selection}) …")
-            oq_result = oq.run_oq(
-                source=source,
-                out=out,
-                items=items,
-                requirements=selected,
-                selection=selection,
-                tests=o["oq_tests"],
-                workers=o["workers"],
+        run_oq = not (o["no_oq"] or (selected is not None and not selected))
+        workers = oq.default_workers() if o["workers"] is None else o["workers"]
+        template, template_error = None, ""
+        # One migration for the whole run (P121): the OQ workers' databases and the PQ
+        # plant are copies. A named list of tests (CI's narrow packs) needs no database
+        # of its own making, so it makes none.
+        if scenario_files or (run_oq and not o["oq_tests"]):
+            write("Scratch database template (one migration for OQ and PQ) …")
+            template_started = time.monotonic()
+            try:
+                template = scratch.migrate_template(out / "scratch", self._child_env(out))
+            except RuntimeError as exc:
+                template_error = str(exc)
+            write(f"Scratch template: {time.monotonic() - template_started:.0f} s {template_error}")
+        try:
+            oq_result, scenarios, pq_error, pq_seconds = self._oq_and_pq(
+                o, out, source, items, selected, selection, scenario_files, workers, template
             )
-            write(
-                f"OQ: {len(oq_result.failed)} of {len(oq_result.tests)} tests failed "
-                f"in {oq_result.seconds:.0f} s (pytest exit {oq_result.exit_code})"
-            )
-
-        if scenario_files:
-            write("PQ (scratch copy of the demo plant) …")
-            scenarios, pq_error, pq_seconds = pq.run_isolated(
-                out=out,
-                scenario_files=scenario_files,
-                people_per_function=o["pq_people_per_function"],
-            )
-            write(f"PQ: {len(scenarios)} scenarios in {pq_seconds:.0f} s {pq_error}")
-        else:
-            scenarios, pq_error, pq_seconds = [], "", 0.0
-            write("PQ: not run (--no-pq)")
+        finally:
+            if template is not None:
+                scratch.drop(template)
 
         results, deviations = self._results(
             o, source, items, checks, oq_result, scenarios, pq_error, pq_seconds, selection, started
         )
+        if template_error:
+            # OQ and PQ fell back to migrating their own; a fresh database that does
+            # not migrate is still a deviation.
+            deviations.append(f"Scratch database template: {template_error}")
+            results["deviations"] = deviations
+            results["passed"] = False
         passed = not deviations
         digest = pack.write_results(out, results)
         run, signature_lines, signing_error = self._record(
@@ -158,6 +167,59 @@ class Command(BaseCommand):
             sys.exit(1)
 
     # --- parts ---------------------------------------------------------------------
+
+    @staticmethod
+    def _child_env(out: Path) -> dict[str, str]:
+        # As the OQ's child: the database server, and none of the installation's
+        # files (its keys, its log); migrate runs there with a key folder of its own.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("QUALIFY_") or k == "QUALIFY_DATABASE_URL"
+        }
+        env["QUALIFY_VAR_DIR"] = str(out / "scratch" / "var")
+        return env
+
+    def _oq_and_pq(
+        self, o, out, source, items, selected, selection, scenario_files, workers, template
+    ):
+        write = self.stdout.write
+        run_oq = not (o["no_oq"] or (selected is not None and not selected))
+        if not run_oq:
+            oq_result = None
+            write("OQ: not run (" + ("--no-oq" if o["no_oq"] else "nothing to re-test") + ")")
+        else:
+            write(f"OQ ({selection}) on {workers} workers …")
+            oq_result = oq.run_oq(
+                source=source,
+                out=out,
+                items=items,
+                requirements=selected,
+                selection=selection,
+                tests=o["oq_tests"],
+                workers=workers,
+                template=template,
+                leave_out=() if (o["oq_all"] or o["oq_tests"]) else oq.LEAVE_OUT,
+            )
+            write(
+                f"OQ: {len(oq_result.failed)} of {len(oq_result.tests)} tests failed "
+                f"in {oq_result.seconds:.0f} s (pytest exit {oq_result.exit_code}); "
+                f"{len(oq_result.left_out)} left out (oq-left-out.json)"
+            )
+
+        if scenario_files:
+            write("PQ (scratch copy of the demo plant) …")
+            scenarios, pq_error, pq_seconds = pq.run_isolated(
+                out=out,
+                scenario_files=scenario_files,
+                people_per_function=o["pq_people_per_function"],
+                template=template,
+            )
+            write(f"PQ: {len(scenarios)} scenarios in {pq_seconds:.0f} s {pq_error}")
+        else:
+            scenarios, pq_error, pq_seconds = [], "", 0.0
+            write("PQ: not run (--no-pq)")
+        return oq_result, scenarios, pq_error, pq_seconds
 
     def _signer(self, username: str | None):
         if not username:
@@ -242,6 +304,8 @@ class Command(BaseCommand):
                 "tests": oq_result.tests,
                 "requirement_status": oq_result.requirement_status,
                 "urs_status": oq_result.urs_status,
+                "workers": oq_result.workers,
+                "left_out": oq_result.left_out,
             }
             if oq_result is not None
             else {
@@ -252,6 +316,8 @@ class Command(BaseCommand):
                 "tests": [],
                 "requirement_status": {},
                 "urs_status": {u.id: "NOT RUN" for u in items},
+                "workers": 0,
+                "left_out": [],
             }
         )
         if oq_result is None:
@@ -276,6 +342,7 @@ class Command(BaseCommand):
             "finished_at": timezone.now().isoformat(timespec="seconds"),
             "OQ selection": selection,
             "not run": ", ".join(not_run) or "nothing left out",
+            "OQ tests left out": oq.left_out_summary(oq_part["left_out"]),
             "PQ seconds": round(pq_seconds, 1),
         }
         results = {
