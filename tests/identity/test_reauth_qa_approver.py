@@ -164,3 +164,29 @@ def test_the_qa_approver_re_authenticates_for_a_role_exception(
     assert replay.status_code == 422
     assert "already used" in replay.content.decode()
     assert not RoleException.objects.filter(user=trainer).exists()
+
+
+@pytest.mark.requirement("P100", "P105", "S1", "S2")
+def test_the_qa_approver_re_authenticates_to_end_a_matrix_entry(
+    client, sso, plant, coordinator, qa, settings
+):
+    """P100: ending an entry, the named QA approver re-authenticates as themselves;
+    the ticket is bound to that entry and signs its end ("closed") once."""
+    entry = plant.matrix(plant.requirement("RU-SOP-104", document=plant.document("SOP-104")))
+    _qa_signs_through_provider(client, sso, settings)
+    client.force_login(coordinator)
+    url = reverse("web:coordinator_matrix_end", args=[entry.pk])
+    data = {"reason": "Procedure retired", "qa_username": "qa"}
+    page = client.post(url, data).content.decode()
+    assert 'name="qa_password"' not in page
+    back = _reauthenticate(client, sso, page, "qa")
+    returned = client.get(back["Location"]).content.decode()
+    assert "Procedure retired" in returned
+    tickets = dict(TICKET.findall(returned))
+    assert client.post(url, {**data, **tickets}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.valid_to is not None
+    signature = Signature.objects.get(
+        object_type="training.matrixentry", object_id=str(entry.pk), meaning="closed"
+    )
+    assert signature.signer == qa
