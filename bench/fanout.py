@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import sys
 import time
 
@@ -278,6 +279,7 @@ def main(argv: list[str]) -> list[dict]:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rebuild", action="store_true", help="accepted; each round is new")
     args = parser.parse_args(argv)
+    load_start = os.getloadavg()[0]
 
     # One SQLite file per plant size (the stage is built once per file).
     vendor = _django.setup(NAME if args.people == 5000 else f"{NAME}-{args.people}")
@@ -304,6 +306,7 @@ def main(argv: list[str]) -> list[dict]:
 
     best_approve = best_cpu = float("inf")
     best_ways: dict[str, float] = {}
+    switches = (0, 0)
     created = events = copied_events = 0
     start = time.perf_counter()
     qa.check_password(PASSWORD)
@@ -323,6 +326,7 @@ def main(argv: list[str]) -> list[dict]:
             first = (AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()) + 1
             start = time.perf_counter()
             cpu = time.process_time()
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             docs.version_approve(
                 actor=qa,
                 version=version,
@@ -331,11 +335,16 @@ def main(argv: list[str]) -> list[dict]:
             )
             seconds = time.perf_counter() - start
             cpu = time.process_time() - cpu
+            after = resource.getrusage(resource.RUSAGE_SELF)
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
         created = Assignment.objects.filter(document_version=version).count()
         events = last - first + 1
         ways, copied, copied_events = _copy_rows(connection, first, last, version.pk)
         assert copied == created == args.people, (copied, created)
+        if seconds < best_approve:
+            # Waits told apart (P134): voluntary switches are waits for the disk or a
+            # lock, involuntary ones are the process put aside for another on a busy CPU.
+            switches = (after.ru_nvcsw - usage.ru_nvcsw, after.ru_nivcsw - usage.ru_nivcsw)
         best_approve = min(best_approve, seconds)
         best_cpu = min(best_cpu, cpu)
         for name, floor in ways.items():
@@ -358,6 +367,10 @@ def main(argv: list[str]) -> list[dict]:
             "met": best_approve <= TARGET_SECONDS_50K if args.people >= 50000 else None,
         },
         {"metric": "the same, process CPU, best s", "value": round(best_cpu, 2)},
+        {
+            "metric": "the best run's context switches, voluntary / involuntary",
+            "value": f"{switches[0]:,} / {switches[1]:,}",
+        },
         {"metric": "of which QA's Argon2id password check, ms", "value": round(password_ms)},
         *(
             {
@@ -381,8 +394,8 @@ def main(argv: list[str]) -> list[dict]:
             "value": f"{best_cpu / floor_cpu:.1f}x" if floor_cpu else "-",
         },
         {
-            "metric": "load average (1 min) at the end, CPUs",
-            "value": f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}",
+            "metric": "load average (1 min) at the start and the end, CPUs",
+            "value": f"{load_start:.1f}, {os.getloadavg()[0]:.1f}, {os.cpu_count()}",
         },
     ]
     assert copied_events == events
