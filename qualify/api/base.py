@@ -50,7 +50,13 @@ class ApiView(generics.GenericAPIView):
 
 
 class ListView(ApiView, generics.ListAPIView):
-    pass
+    def get_serializer(self, *args, **kwargs):
+        # P141: the GxP records a list answers with go to the access log, as openings do.
+        if kwargs.get("many") and args:
+            shown = list(args[0])
+            access.note_shown(shown, user=self.request.user, path=self.request.path)
+            args = (shown, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
 
 class RetrieveView(ApiView, generics.RetrieveAPIView):

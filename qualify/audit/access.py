@@ -10,13 +10,16 @@ change trail stays the record of changes:
   key on PostgreSQL; on SQLite every write takes the one write lock anyway);
 * batched: a request notes what it opened (`note()`); the middleware writes the
   request's notes in one INSERT after the view answered (`flush()`). Outside a request
-  (the CLI, a task) a note is written at once.
+  (the CLI, a task) a note is written at once;
+* lists too (`note_shown()`, P141): a list page or API list names every GxP record it
+  showed, one entry each marked `"view": "list"`, so "who saw record X" is one indexed
+  query whether X was opened or only listed.
 
 `verify_access_log()` recomputes the chain and the MACs and names the first bad row.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ from qualify.audit.trail import GENESIS, _db_time, chain_next
 # Another 64-bit advisory lock key than the change trail's (trail.ADVISORY_LOCK_KEY).
 ACCESS_LOCK_KEY = 0x5155414C49465902
 FORMAT = 1
+FORMAT_LIST = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Access:
     object_type: str
     object_id: str
     path: str
+    view: str = "detail"
 
 
 _pending: ContextVar[list[Access] | None] = ContextVar("qualify_access_pending", default=None)
@@ -59,25 +64,46 @@ def is_gxp(obj_or_model: Any) -> bool:
 def note(obj: models.Model, *, user: Any, path: str = "") -> None:
     """Log that ``user`` opened ``obj`` (a GxP record). Inside a request the note waits
     for the request's end; elsewhere it is written at once."""
-    if not is_gxp(obj):
-        return
+    _note_all([obj], user=user, path=path, view="detail")
+
+
+def note_shown(objects: Iterable[models.Model], *, user: Any, path: str = "") -> None:
+    """Log that a list showed ``user`` these records (those that are GxP records)."""
+    _note_all(objects, user=user, path=path, view="list")
+
+
+def _note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: str) -> None:
     ctx = current_context()
     username = getattr(user, "get_username", lambda: "")() if user is not None else ""
-    access = Access(
-        at=timezone.now(),
-        actor_id=getattr(user, "pk", None),
-        actor_username=username,
-        source=ctx.source,
-        request_id=ctx.request_id,
-        object_type=object_type_of(obj),
-        object_id=str(obj.pk),
-        path=path[:300],
-    )
+    at = timezone.now()
+    gxp: dict[type, str | None] = {}
+    notes = []
+    for obj in objects:
+        model = type(obj)
+        if model not in gxp:
+            gxp[model] = object_type_of(obj) if is_gxp(obj) else None
+        if gxp[model] is None:
+            continue
+        notes.append(
+            Access(
+                at=at,
+                actor_id=getattr(user, "pk", None),
+                actor_username=username,
+                source=ctx.source,
+                request_id=ctx.request_id,
+                object_type=gxp[model],
+                object_id=str(obj.pk),
+                path=path[:300],
+                view=view,
+            )
+        )
+    if not notes:
+        return
     batch = _pending.get()
     if batch is None:
-        append_access([access])
+        append_access(notes)
     else:
-        batch.append(access)
+        batch.extend(notes)
 
 
 @contextmanager
@@ -98,9 +124,12 @@ def flush(batch: list[Access]) -> None:
 
 
 def entry_of(seq: int, access: Access) -> str:
+    shown_in_list = {"view": access.view} if access.view != "detail" else {}
     return jcs_bytes(
         {
-            "v": FORMAT,
+            # An opening's entry is as it always was; a list's names its view.
+            "v": FORMAT_LIST if shown_in_list else FORMAT,
+            **shown_in_list,
             "seq": seq,
             "at": access.at.astimezone(dt.UTC).isoformat(),
             "actor_id": access.actor_id,

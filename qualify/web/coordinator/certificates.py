@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from qualify.audit import access
 from qualify.guards import AlreadyDone
 from qualify.signatures.queries import signature_checks
 from qualify.training import queries_completion as queries
@@ -20,14 +21,14 @@ from qualify.web.files import serve_upload
 
 def certificate_list(request):
     rows = queries.certificates(request.user)
+    waiting = list(queries.certificates_waiting(request.user)[:200])
+    decided = list(rows.exclude(status=CertificateStatus.SUBMITTED)[:50])
+    # P141: which records a list showed goes to the access log, as an opening does.
+    access.note_shown([*waiting, *decided], user=request.user, path=request.path)
     return render(
         request,
         "web/coordinator/certificates.html",
-        {
-            "waiting": list(queries.certificates_waiting(request.user)[:200]),
-            "decided": list(rows.exclude(status=CertificateStatus.SUBMITTED)[:50]),
-            "zone": zone_of(request.user),
-        },
+        {"waiting": waiting, "decided": decided, "zone": zone_of(request.user)},
     )
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
+from qualify.audit import access
 from qualify.documents import queries as document_queries
 from qualify.training import queries as training_queries
 from qualify.training.models import Curriculum, CurriculumItem, Requirement
@@ -27,10 +28,13 @@ def requirement_list(request):
     text = request.GET.get("q", "").strip()
     if text:
         rows = rows.filter(Q(code__icontains=text) | Q(title__icontains=text))
+    shown = list(rows[:500])
+    # P141: which records a list showed goes to the access log, as an opening does.
+    access.note_shown(shown, user=request.user, path=request.path)
     return render(
         request,
         "web/coordinator/requirements.html",
-        {"rows": rows[:500], "q": text, "may_manage": request.user.has_perm(MANAGE)},
+        {"rows": shown, "q": text, "may_manage": request.user.has_perm(MANAGE)},
     )
 
 

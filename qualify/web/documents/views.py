@@ -55,6 +55,8 @@ def document_list(request):
         effective = next((v for v in versions if v.state_at(now) == "Effective"), None)
         pending = next((v for v in versions if v.status in ("draft", "in_review")), None)
         table.append({"document": document, "effective": effective, "pending": pending})
+    # P141: which records a list showed goes to the access log, as an opening does.
+    access.note_shown([r["document"] for r in table], user=request.user, path=request.path)
     return render(
         request,
         "web/documents/list.html",

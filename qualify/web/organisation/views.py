@@ -116,6 +116,9 @@ def _listing(request, kind: Kind, rows, template="web/organisation/list.html", *
     filterset = kind.filterset(request.GET or None, queryset=rows, request=request)
     rows = rows.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # P141: which records a list showed goes to the access log, as an opening does.
+    access.note_shown(page.object_list, user=request.user, path=request.path)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -93,6 +93,9 @@ def event_list(request, kind: str):
     if status in ("open", "closed"):
         rows = rows.filter(status="closed") if status == "closed" else rows.exclude(status="closed")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # P141: which records a list showed goes to the access log, as an opening does.
+    access.note_shown(page.object_list, user=request.user, path=request.path)
     return render(
         request,
         "web/quality/list.html",
