@@ -2,7 +2,12 @@
 
 import pytest
 
-pytest_plugins = ["pytester", "tests.plugins.requirements", "tests.plugins.scheduling"]
+pytest_plugins = [
+    "pytester",
+    "tests.plugins.requirements",
+    "tests.plugins.scheduling",
+    "tests.plugins.own_sqlite",
+]
 
 
 @pytest.fixture(autouse=True)

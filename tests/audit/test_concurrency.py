@@ -106,6 +106,7 @@ def test_eight_processes_appending_at_once_on_postgresql_leave_one_chain(tmp_pat
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.mark.own_sqlite
 @pytest.mark.slow
 @pytest.mark.requirement("P4")
 def test_eight_processes_appending_at_once_on_sqlite_leave_one_chain(tmp_path):

@@ -122,6 +122,7 @@ def _seed(tmp: Path, seed: int) -> dict:
     return _fingerprint(tmp / "demo.sqlite3")
 
 
+@pytest.mark.own_sqlite
 @pytest.mark.slow
 @pytest.mark.requirement("P14")
 def test_the_demo_is_the_same_for_the_same_seed(tmp_path):
