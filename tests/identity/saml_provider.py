@@ -28,6 +28,7 @@ USERS = {
     for name, groups in {
         "employee": ["qualify-employee"],
         "operator": ["qualify-employee"],
+        "trainer": ["qualify-employee", "qualify-trainer"],
     }.items()
 }
 

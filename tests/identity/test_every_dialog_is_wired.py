@@ -10,11 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "qualify" / "web"
 
-# (file, function): signatures applied on another person's screen, or one
-# authentication signing several records (docs/identity.md, "Not done yet").
+# (file, function): forms built for a password signer only, where a person who signs
+# through the provider gets another form (docs/identity.md, "Signing on another
+# person's screen").
 EXCEPTIONS = {
     ("trainer/views.py", "on_the_job"),  # the trainee signs on the trainer's screen
-    ("trainer/sessions.py", "session"),  # one close signs every attendee
+    # A password closes for every attendee; a provider signer gets one form per
+    # record (sessions._record_forms), each told its record.
+    ("trainer/sessions.py", "session"),
 }
 
 

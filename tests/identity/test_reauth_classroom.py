@@ -174,3 +174,41 @@ def test_at_the_kiosk_another_person_cannot_re_authenticate_for_the_attendee(
     page = kiosk.get(url + "?signer=employee").content.decode()
     assert not TICKET.search(page)
     assert Enrolment.objects.get(session=session, person=olivia).record_id is None
+
+
+@pytest.mark.requirement("P103", "P58", "S1")
+def test_a_trainer_signed_in_through_saml_closes_with_force_authn_per_record(
+    client, saml_sso, plant
+):
+    """P103 through SAML: each attendee's record has its own ForceAuthn request; the
+    session closes once every record has its ticket, each signature keeping the SAML
+    provider's evidence."""
+    ann, ben = (plant.person(n, job_function=plant.operators) for n in ("Ann", "Ben"))
+    session, window, _ = _open_session(plant, ann, ben)
+    for person in (ann, ben):
+        training.attendance_sign(window=window, credentials=creds(person.user))
+    start = client.get("/identity/saml/login/")
+    form = saml_sso.answer(start["Location"], "trainer")
+    posted = client.post(form["action"], {k: v for k, v in form.items() if k != "action"})
+    client.get(posted["Location"])
+    url = reverse("web:trainer_session", args=[session.pk])
+    page = client.get(url).content.decode()
+    assert 'name="close-password"' not in page
+    for offer in OFFER.findall(page):
+        start = client.post(reverse("identity:sign_reauth"), {"reauth_for": offer})
+        form = saml_sso.answer(start["Location"], "trainer")
+        posted = client.post(form["action"], {k: v for k, v in form.items() if k != "action"})
+        assert "reauth=" in client.get(posted["Location"])["Location"]
+    tickets = dict(TICKET.findall(client.get(url).content.decode()))
+    assert len(tickets) == 2
+    assert client.post(url, {"action": "close", **tickets}).status_code == 302
+    assert ClassSession.objects.get(pk=session.pk).status == SessionStatus.HELD
+    assert not ReauthRequest.objects.filter(ticket__in=tickets.values(), redeemed_at=None).exists()
+    records = Enrolment.objects.filter(session=session).values_list("record_id", flat=True)
+    signatures = Signature.objects.filter(
+        meaning="trained_by", object_id__in=[str(pk) for pk in records]
+    )
+    assert signatures.count() == 2
+    for signature in signatures:
+        event = AuditEvent.objects.get(action="signature.applied", object_id=str(signature.pk))
+        assert event.data["detail"]["authentication"]["reauthentication"]["method"] == "saml"
