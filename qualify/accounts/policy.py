@@ -549,6 +549,8 @@ POLICY: dict[str, Rule] = {
     "identity:saml_login": PUBLIC,
     "identity:saml_acs": PUBLIC,
     "identity:saml_continue": PUBLIC,
+    # The provider's logout messages; a LogoutRequest must carry its signature.
+    "identity:saml_slo": PUBLIC,
     # Issue 16: SCIM provisioning, authenticated by each client's own bearer token.
     "scim:users": SCIM,
     "scim:user": SCIM,
@@ -737,6 +739,7 @@ POLICY: dict[str, Rule] = {
     "web:inspector_document_status": INSPECTION,
     "web:inspector_audit": AUDIT_TRAIL,
     "web:inspector_verify": AUDIT_TRAIL,
+    "web:inspector_verify_run": AUDIT_TRAIL,
     "api:audit-events": AUDIT_TRAIL,
     "api:checkpoints": AUDIT_TRAIL,
     # Webhooks.

@@ -129,3 +129,7 @@ class AccessEvent(models.Model):
     @property
     def data(self) -> dict:
         return json.loads(self.entry)
+
+
+# The inspector page's background verification (P143), kept in its own module.
+from qualify.audit.verification_runs import RunStatus, VerificationRun  # noqa: E402, F401

@@ -15,3 +15,11 @@ def sign_checkpoint() -> int:
     """
     with audit_context(source="task"):
         return checkpoint_create(actor=None).tree_size
+
+
+@task()
+def verify_in_background(run_id: int) -> str:
+    """The inspector page's verification (P143), with its progress on the run."""
+    from qualify.audit.background_verify import verification_execute
+
+    return verification_execute(run_id).status

@@ -32,7 +32,7 @@ is not reported.
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -305,6 +305,7 @@ def scan_events(
     using: str = "default",
     batch_size: int = BATCH_SIZE,
     mac_keys: dict[str, bytes] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ScanState:
     """Stream the events after ``state`` (from seq 1 when None), checking sequence and chain
     and building the tree; the root at each of ``capture_sizes`` lands in ``state.roots``.
@@ -360,6 +361,8 @@ def scan_events(
                 intact = False
             chain = computed if intact else _recheck_chain(state, batch, leaves, chain)
             _check_macs(state, batch, chains if intact else None)
+            if progress is not None:
+                progress(batch[-1][0])
 
             # Capture the root at checkpoint sizes inside this batch, then finish it.
             start = tree.size
@@ -671,12 +674,17 @@ def _changed_since(object_type: str, tree_size: int, using: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def check_live_records(tree_size: int, *, using: str = "default") -> tuple[int, list[Problem]]:
+def check_live_records(
+    tree_size: int, *, using: str = "default", progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[Problem]]:
     """Compare every audited row with the record hash of its latest event up to tree_size,
-    hashed as that event's format hashed it."""
+    hashed as that event's format hashed it. ``progress(models done, models)``."""
     checked = 0
     problems: list[Problem] = []
-    for object_type, model in sorted(audited_models().items()):
+    models_to_check = sorted(audited_models().items())
+    for done, (object_type, model) in enumerate(models_to_check):
+        if progress is not None:
+            progress(done, len(models_to_check))
         with connections[using].cursor() as cursor:
             cursor.execute(_LATEST_HASHES_SQL, [object_type, tree_size])
             latest = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
@@ -708,6 +716,8 @@ def check_live_records(tree_size: int, *, using: str = "default") -> tuple[int, 
         if len(found) > MAX_RECORD_PROBLEMS:
             more = len(found) - MAX_RECORD_PROBLEMS
             problems.append(Problem("record", f"{object_type}: {more} more record(s) not listed"))
+    if progress is not None:
+        progress(len(models_to_check), len(models_to_check))
     for message in security.group_permission_problems():
         problems.append(Problem("record", message, record=message.split(":", 2)[0] + ":"))
     return checked, problems
@@ -773,11 +783,21 @@ def check_triggers(*, using: str = "default") -> list[Problem]:
 # -- all of it -----------------------------------------------------------------------
 
 
+VerifyProgress = Callable[[str, int, int], None]
+
+
+def _last_seq(using: str) -> int:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT MAX(seq) FROM audit_event")
+        return cursor.fetchone()[0] or 0
+
+
 def verify_trail(
     checkpoint_texts: Iterable[str] | Mapping[str, str] = (),
     *,
     using: str = "default",
     verifier_key: str | None = None,
+    progress: VerifyProgress | None = None,
 ) -> VerificationReport:
     """Check chain, MACs, tree, checkpoints (stored, in the checkpoint log, and
     ``checkpoint_texts``), times, triggers and live records.
@@ -785,6 +805,8 @@ def verify_trail(
     ``checkpoint_texts`` are signed checkpoint notes kept elsewhere; a mapping names
     each one (a file name) in the problems. ``verifier_key`` is the public key to trust
     (`--key`); without it the configured or log-pinned key is trusted.
+    ``progress(stage, done, total)`` follows the two long parts: "events" (seq reached
+    of the last seq) and "records" (audited models checked of all).
     """
     if isinstance(checkpoint_texts, Mapping):
         given = list(checkpoint_texts.items())
@@ -802,7 +824,23 @@ def verify_trail(
         if claim is not None:
             claims.append(claim)
 
-    scan = scan_events({claim.size for claim in claims}, using=using, mac_keys=trust.mac_keys)
+    on_events = on_records = None
+    if progress is not None:
+        last_seq = _last_seq(using)
+        progress("events", 0, last_seq)
+
+        def on_events(seq: int) -> None:
+            progress("events", seq, max(seq, last_seq))
+
+        def on_records(done: int, total: int) -> None:
+            progress("records", done, total)
+
+    scan = scan_events(
+        {claim.size for claim in claims},
+        using=using,
+        mac_keys=trust.mac_keys,
+        progress=on_events,
+    )
     problems.extend(scan.problems)
     index_problem = check_indexed_columns(scan.size, using=using)
     if index_problem:
@@ -810,7 +848,9 @@ def verify_trail(
     _check_claims(claims, scan, problems)
     problems.extend(check_times(scan.size, using=using))
     problems.extend(check_triggers(using=using))
-    records_checked, record_problems = check_live_records(scan.size, using=using)
+    records_checked, record_problems = check_live_records(
+        scan.size, using=using, progress=on_records
+    )
     problems.extend(record_problems)
     # First bad place first: problems naming a seq in order, then the rest as found.
     # A missing trigger is reported last: what was done while it was gone comes first.

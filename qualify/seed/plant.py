@@ -94,25 +94,40 @@ class Clock:
             self._traveller = None
 
 
-def load(*, scale: str, seed: int, people_per_function: int | None = None) -> list[str]:
+def load(
+    *,
+    scale: str,
+    seed: int,
+    people_per_function: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[str]:
     """Load the demo plant (through the services) or a scale data set (set-based).
 
-    people_per_function caps the demo's staffing per job function (tests use 1)."""
+    people_per_function caps the demo's staffing per job function (tests use 1);
+    ``progress(steps done, steps, step now)`` follows the steps (P142)."""
     if scale != "demo":
-        return _load_scale(scale, seed)
+        return _load_scale(scale, seed, progress)
     plant = Plant(rng=random.Random(seed), people_per_function=people_per_function)
     clock = Clock()
     try:
         clock.at(START)
         real_now = clock.ceiling
-        _accounts(plant)
-        _organisation(plant, clock)
-        _documents(plant, clock)
-        _requirements_and_matrix(plant, clock)
-        assessments.define(plant, clock)
-        _staff(plant, clock)
-        _initial_training(plant, clock)
-        _history(plant, clock, real_now)
+        steps = [
+            ("accounts", lambda: _accounts(plant)),
+            ("organisation", lambda: _organisation(plant, clock)),
+            ("documents", lambda: _documents(plant, clock)),
+            ("requirements and matrix", lambda: _requirements_and_matrix(plant, clock)),
+            ("assessments", lambda: assessments.define(plant, clock)),
+            ("staff", lambda: _staff(plant, clock)),
+            ("initial training", lambda: _initial_training(plant, clock)),
+            ("20 months of history", lambda: _history(plant, clock, real_now)),
+        ]
+        for done, (name, run) in enumerate(steps):
+            if progress is not None:
+                progress(done, len(steps), name)
+            run()
+        if progress is not None:
+            progress(len(steps), len(steps), "done")
     finally:
         clock.stop()
     plant.summary.append(
@@ -127,7 +142,9 @@ def load(*, scale: str, seed: int, people_per_function: int | None = None) -> li
     return plant.summary
 
 
-def _load_scale(scale: str, seed: int) -> list[str]:
+def _load_scale(
+    scale: str, seed: int, progress: Callable[[int, int, str], None] | None = None
+) -> list[str]:
     """medium or large: bulk-built and audited (qualify.seed.scale), plus the demo
     logins made through the services so someone can sign in and look around."""
     import time
@@ -135,7 +152,7 @@ def _load_scale(scale: str, seed: int) -> list[str]:
     from qualify.seed import scale as scale_data
 
     started = time.perf_counter()
-    built = scale_data.build(scale_data.SCALES[scale], seed=seed)
+    built = scale_data.build(scale_data.SCALES[scale], seed=seed, progress=progress)
     _accounts(Plant(rng=random.Random(seed)))
     seconds = time.perf_counter() - started
     return [

@@ -29,7 +29,7 @@ The qualification benchmark (bench/qualification.py) builds its plant with this 
 
 import datetime as dt
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,9 +108,16 @@ def _audit_rows(model: type[models.Model], pks: Sequence[int], detail: dict) -> 
     return written
 
 
-def build(scale: Scale, *, seed: int, base: dt.datetime = BASE) -> Built:
-    """Build the data set into an empty database (the caller checks it is empty)."""
-    return _Builder(scale, seed=seed, base=base).run()
+def build(
+    scale: Scale,
+    *,
+    seed: int,
+    base: dt.datetime = BASE,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Built:
+    """Build the data set into an empty database (the caller checks it is empty);
+    ``progress(steps done, steps, step now)`` follows the steps."""
+    return _Builder(scale, seed=seed, base=base).run(progress)
 
 
 class _Builder:
@@ -130,14 +137,22 @@ class _Builder:
         self.built.add(label, len(created))
         return created
 
-    def run(self) -> Built:
-        self.organisation()
-        self.documents()
-        self.matrix()
-        self.records()
-        self.signatures()
-        self.requalifications()
-        self.assignments()
+    def run(self, progress: Callable[[int, int, str], None] | None = None) -> Built:
+        steps = [
+            self.organisation,
+            self.documents,
+            self.matrix,
+            self.records,
+            self.signatures,
+            self.requalifications,
+            self.assignments,
+        ]
+        for done, step in enumerate(steps):
+            if progress is not None:
+                progress(done, len(steps), step.__name__)
+            step()
+        if progress is not None:
+            progress(len(steps), len(steps), "done")
         return self.built
 
     def organisation(self) -> None:

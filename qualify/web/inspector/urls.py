@@ -9,4 +9,5 @@ urlpatterns = [
     path("document/<str:number>/", views.document_status, name="inspector_document_status"),
     path("audit/", views.audit_trail, name="inspector_audit"),
     path("audit/verify/", views.audit_verify, name="inspector_verify"),
+    path("audit/verify/<int:pk>/", views.audit_verify_run, name="inspector_verify_run"),
 ]

@@ -6,7 +6,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from qualify.audit.verify import verify_trail
+from qualify import progress
+from qualify.audit.background_verify import verification_start
+from qualify.audit.verification_runs import VerificationRun
 from qualify.documents.queries import document_by_number
 from qualify.org.queries import people
 from qualify.training import engine
@@ -129,7 +131,26 @@ def audit_trail(request):
 
 
 def audit_verify(request):
-    """The whole trail: chain, Merkle tree, checkpoints and live records (A3, A4)."""
-    report = verify_trail()
+    """The whole trail: chain, Merkle tree, checkpoints and live records (A3, A4). A POST
+    queues the verification as a background task (P143) and leads to its progress."""
+    if request.method == "POST":
+        run = verification_start(actor=request.user)
+        return redirect("web:inspector_verify_run", pk=run.pk)
+    latest = VerificationRun.objects.filter(requested_by=request.user).first()
+    return render(request, "web/inspector/verify.html", _run_context(latest))
+
+
+def audit_verify_run(request, pk: int):
+    """One verification's progress, polled by the page until it finishes (htmx)."""
+    run = get_object_or_404(VerificationRun, pk=pk, requested_by=request.user)
     template = "web/inspector/_verify.html" if request.htmx else "web/inspector/verify.html"
-    return render(request, template, {"report": report})
+    return render(request, template, _run_context(run))
+
+
+def _run_context(run) -> dict:
+    if run is None:
+        return {"run": None}
+    return {
+        "run": run,
+        "estimate": progress.estimate_for(run.started_at, timezone.now(), run.done, run.total),
+    }

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
-from qualify import replica
+from qualify import progress, replica
 from qualify.reports import queries, registry, services
 from qualify.reports.evidence import build_header
 from qualify.reports.models import ExportStatus
@@ -97,6 +98,9 @@ def export_status(request, pk: int):
         "report": registry.get(export.report),
         "done": export.status in (ExportStatus.DONE, ExportStatus.FAILED),
         "file_url": reverse("web:report_export_file", args=[export.pk]),
+        "estimate": progress.estimate_for(
+            export.started_at, timezone.now(), export.rows_done, export.rows_estimate
+        ),
     }
     template = "web/reports/_export.html" if request.htmx else "web/reports/export.html"
     return render(request, template, context)

@@ -34,6 +34,7 @@ from qualify.audit.context import audit_context
 from qualify.audit.models import AuditEvent, Checkpoint
 from qualify.audit.services import record
 from qualify.audit.verify import verify_trail
+from qualify.progress import Bar, stream_of
 
 EXPORT_COLUMNS = (
     "seq",
@@ -190,7 +191,8 @@ class Command(BaseCommand):
                 notes.parse_verifier_key(key)
             except notes.NoteError as exc:
                 raise CommandError(f"--key is not a verifier key: {exc}") from exc
-        report = verify_trail(texts, verifier_key=key)
+        with Bar("audit verify", stream=stream_of(self)) as bar:
+            report = verify_trail(texts, verifier_key=key, progress=bar.follow)
         for notice in report.notices:
             self.stdout.write(f"NOTE {notice}")
         for problem in report.problems:

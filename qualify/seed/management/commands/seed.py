@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from qualify.audit.context import audit_context
+from qualify.progress import Bar, stream_of
 from qualify.seed import plant
 
 
@@ -28,10 +29,13 @@ class Command(BaseCommand):
                 self.stdout.write("Database already holds data; seed skipped.")
                 return
             raise CommandError("The database already holds data; seed an empty database.")
-        with audit_context(source="cli"):
+        with audit_context(source="cli"), Bar(f"seed {scale}", stream=stream_of(self)) as bar:
             try:
                 summary = plant.load(
-                    scale=scale, seed=seed, people_per_function=people_per_function
+                    scale=scale,
+                    seed=seed,
+                    people_per_function=people_per_function,
+                    progress=bar.step,
                 )
             except NotImplementedError as exc:
                 raise CommandError(str(exc)) from exc
