@@ -14,5 +14,7 @@ register_actions(
         "identity.oauth.token_issued": "OAuth2 access token issued",
         "identity.settings.changed": "Identity provider setting changed",
         "identity.settings.refused": "Identity provider setting change refused",
+        "identity.logout.by_provider": "Session ended by the identity provider's logout",
+        "identity.logout.refused": "Logout message from the identity provider refused",
     }
 )

@@ -83,6 +83,9 @@ def claims_of_callback(config: OidcConfig, request: Any) -> dict[str, Any]:
     userinfo = token.get("userinfo")
     if not userinfo:
         raise TokenRefused("The identity provider sent no ID token.")
+    # Kept for logout: the provider ends its session without asking only when the
+    # logout names the ID token it issued (id_token_hint).
+    request.qualify_id_token = token.get("id_token", "")
     return dict(userinfo)
 
 

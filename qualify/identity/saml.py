@@ -85,6 +85,7 @@ def saml_config() -> SamlConfig | None:
 
 def _sp_config(config: SamlConfig, request: Any) -> SPConfig:
     acs = request.build_absolute_uri(reverse("identity:saml_acs"))
+    slo = request.build_absolute_uri(reverse("identity:saml_slo"))
     entity = config.entity_id or request.build_absolute_uri(reverse("identity:saml_metadata"))
     sp = SPConfig()
     sp.load(
@@ -96,7 +97,10 @@ def _sp_config(config: SamlConfig, request: Any) -> SPConfig:
             "service": {
                 "sp": {
                     "name": "Qualify",
-                    "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
+                    "endpoints": {
+                        "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
+                        "single_logout_service": [(slo, BINDING_HTTP_REDIRECT)],
+                    },
                     "want_assertions_signed": True,
                     "want_response_signed": False,
                     "allow_unsolicited": False,
@@ -107,6 +111,10 @@ def _sp_config(config: SamlConfig, request: Any) -> SPConfig:
         }
     )
     return sp
+
+
+def sp_client(config: SamlConfig, request: Any) -> Saml2Client:
+    return Saml2Client(_sp_config(config, request))
 
 
 def metadata_xml(config: SamlConfig, request: Any) -> str:

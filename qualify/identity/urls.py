@@ -15,4 +15,5 @@ urlpatterns = [
     path("saml/login/", views.saml_login, name="saml_login"),
     path("saml/acs/", views.saml_acs, name="saml_acs"),
     path("saml/acs/<str:key>/", views.saml_continue, name="saml_continue"),
+    path("saml/slo/", views.saml_slo, name="saml_slo"),
 ]

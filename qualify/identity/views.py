@@ -17,7 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qualify.accounts.models import User
-from qualify.identity import oidc, reauth, saml, services, signing
+from qualify.audit import services as audit
+from qualify.identity import oidc, reauth, saml, saml_logout, services, signing
 from qualify.identity.config import oidc_config
 from qualify.identity.models import SamlInbox
 from qualify.signatures.meanings import get_meaning
@@ -73,7 +74,11 @@ def oidc_callback(request):
     following = request.session.pop("qualify_sso_next", "/")
     # A new session: a login is never a signature (S1), the first signing asks again.
     auth_login(request, user, backend=BACKEND)
-    request.session[SESSION_SSO] = {"provider": config.key, "sub": str(claims.get("sub"))}
+    request.session[SESSION_SSO] = {
+        "provider": config.key,
+        "sub": str(claims.get("sub")),
+        "id_token": getattr(request, "qualify_id_token", ""),
+    }
     return HttpResponseRedirect(_safe_next(request, following))
 
 
@@ -218,16 +223,77 @@ def _with_ticket(url: str, ticket: str) -> str:
 
 @require_POST
 def logout(request):
-    """End the Qualify session, and the provider's too when it offers RP-initiated
-    logout."""
-    config = oidc_config()
-    sso = request.session.get(SESSION_SSO)
+    """End the Qualify session, and the provider's too: OIDC RP-initiated logout
+    (with the ID token as hint) or a SAML LogoutRequest (single logout)."""
+    sso = request.session.get(SESSION_SSO) or {}
     auth_logout(request)
+    if sso.get("provider") == saml.SAML:
+        return _saml_logout(request, sso)
+    config = oidc_config()
     if config is not None and sso:
-        url = oidc.logout_url(config, "", request.build_absolute_uri(reverse("login")))
+        url = oidc.logout_url(
+            config, sso.get("id_token", ""), request.build_absolute_uri(reverse("login"))
+        )
         if url:
             return HttpResponseRedirect(url)
     return redirect("login")
+
+
+SAML_LOGOUT = "qualify_saml_logout"
+
+
+def _saml_logout(request, sso: dict):
+    config = saml.saml_config()
+    if config is None or not sso.get("sub"):
+        return redirect("login")
+    try:
+        started = saml_logout.logout_request(config, request, sso["sub"])
+    except saml.SamlRefused as error:
+        saml_logout.refuse(str(error))
+        messages.error(request, f"Signed out of Qualify, not of the identity provider. {error}")
+        return redirect("login")
+    if started is None:
+        return redirect("login")
+    request_id, location = started
+    # The new, signed-out session remembers the request its answer must name.
+    request.session[SAML_LOGOUT] = request_id
+    return HttpResponseRedirect(location)
+
+
+@require_GET
+def saml_slo(request):
+    """The single logout service: the provider's LogoutResponse to our logout, or a
+    LogoutRequest it started (the person signed out elsewhere)."""
+    config = _saml_config()
+    if "SAMLResponse" in request.GET:
+        outstanding = request.session.pop(SAML_LOGOUT, "")
+        try:
+            saml_logout.check_logout_response(
+                config, request, request.GET["SAMLResponse"], outstanding
+            )
+        except saml.SamlRefused as error:
+            saml_logout.refuse(str(error), user=request.user)
+            messages.error(request, f"Signed out of Qualify, not of the identity provider. {error}")
+            return redirect("login")
+        messages.success(request, f"Signed out of Qualify and of {config.name}.")
+        return redirect("login")
+    try:
+        ended = saml_logout.provider_logout(config, request, request.GET)
+    except saml.SamlRefused as error:
+        saml_logout.refuse(str(error), user=request.user)
+        return HttpResponse(f"Logout refused. {error}", status=400, content_type="text/plain")
+    sso = request.session.get(SESSION_SSO) or {}
+    if sso.get("provider") == saml.SAML and sso.get("sub") == ended.subject:
+        user = request.user
+        auth_logout(request)
+        audit.record(
+            "identity.logout.by_provider",
+            object_type="accounts.user",
+            object_id=user.pk,
+            actor=user,
+            detail={"provider": config.key, "subject": ended.subject},
+        )
+    return HttpResponseRedirect(ended.answer_location)
 
 
 # --- SAML 2.0 ----------------------------------------------------------------------

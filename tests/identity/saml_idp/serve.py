@@ -24,9 +24,12 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import AUTHN_PASSWORD, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import STATUS_SUCCESS
 from saml2.server import Server
+from saml2.sigver import SIG_RSA_SHA256
+from saml2.time_util import in_a_while
 
-STATE: dict = {"mode": "normal", "sp_metadata": None, "sessions": {}}
+STATE: dict = {"mode": "normal", "sp_metadata": None, "sessions": {}, "logouts": []}
 
 
 class _Threaded(socketserver.ThreadingMixIn, WSGIServer):
@@ -75,7 +78,8 @@ def _config(base: str, key_file: str, cert_file: str) -> IdPConfig:
         "service": {
             "idp": {
                 "endpoints": {
-                    "single_sign_on_service": [(f"{base}/sso/redirect", BINDING_HTTP_REDIRECT)]
+                    "single_sign_on_service": [(f"{base}/sso/redirect", BINDING_HTTP_REDIRECT)],
+                    "single_logout_service": [(f"{base}/slo/redirect", BINDING_HTTP_REDIRECT)],
                 },
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                 "policy": {"default": {"lifetime": {"minutes": 5}}},
@@ -130,6 +134,66 @@ def app_for(state: Path, base: str):
         info = server.apply_binding(BINDING_HTTP_POST, str(response), acs, relay, response=True)
         return _page(start_response, info["data"])
 
+    def sp_slo(server) -> tuple[str, str]:
+        sp = next(iter(server.metadata.service_providers()))
+        return sp, server.metadata.single_logout_service(sp, BINDING_HTTP_REDIRECT, "spsso")[0][
+            "location"
+        ]
+
+    def idp_logout(server, username: str, *, sign: bool) -> str:
+        """An IdP-initiated LogoutRequest for the user's session at the SP: the
+        address the browser is sent to (signed with the IdP's key unless asked not)."""
+        sp, destination = sp_slo(server)
+        request_id, request = server.create_logout_request(
+            destination,
+            sp,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=f"saml-{username}"),
+            reason="urn:oasis:names:tc:SAML:2.0:logout:user",
+            expire=in_a_while(minutes=5),
+        )
+        STATE["logouts"].append({"sent": request_id, "username": username})
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            destination,
+            "",
+            sign=sign,
+            sigalg=SIG_RSA_SHA256 if sign else None,
+        )
+        return dict(info["headers"])["Location"]
+
+    def single_logout(start_response, server, query, cookie):
+        if "SAMLResponse" in query:
+            # The SP's answer to an IdP-initiated logout: noted for the tests.
+            answer = server.parse_logout_request_response(
+                query["SAMLResponse"], BINDING_HTTP_REDIRECT
+            ).response
+            STATE["logouts"].append(
+                {
+                    "answered": answer.in_response_to,
+                    "success": answer.status.status_code.value == STATUS_SUCCESS,
+                }
+            )
+            return _page(start_response, "<p>Signed out.</p>")
+        request = server.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+        subject = request.name_id.text
+        # The IdP session of that subject ends: the next sign-in asks again.
+        for sid, (username, _when) in list(STATE["sessions"].items()):
+            if f"saml-{username}" == subject:
+                del STATE["sessions"][sid]
+        STATE["logouts"].append({"received": request.id, "subject": subject})
+        _sp, destination = sp_slo(server)
+        response = server.create_logout_response(request, [BINDING_HTTP_REDIRECT])
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            destination,
+            query.get("RelayState", ""),
+            response=True,
+        )
+        start_response("302 Found", [("Location", dict(info["headers"])["Location"])])
+        return [b""]
+
     def app(environ, start_response):
         server = Server(config=_config(base, key_file, cert_file))
         path = environ["PATH_INFO"]
@@ -142,8 +206,13 @@ def app_for(state: Path, base: str):
             size = int(environ.get("CONTENT_LENGTH") or 0)
             data = json.loads(environ["wsgi.input"].read(size) or b"{}")
             STATE.update({k: v for k, v in data.items() if k in ("mode", "sp_metadata")})
+            answer = {"mode": STATE["mode"], "logouts": STATE["logouts"]}
+            if data.get("logout"):
+                answer["location"] = idp_logout(server, data["logout"], sign=data.get("sign", True))
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps({"mode": STATE["mode"]}).encode()]
+            return [json.dumps(answer).encode()]
+        if path == "/slo/redirect":
+            return single_logout(start_response, server, query, environ.get("HTTP_COOKIE", ""))
         if path == "/sso/redirect":
             saml_request, relay = query.get("SAMLRequest", ""), query.get("RelayState", "")
             request = server.parse_authn_request(saml_request, BINDING_HTTP_REDIRECT).message
