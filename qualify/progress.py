@@ -69,11 +69,15 @@ class Bar:
         self.stage(label, total)
 
     def stage(self, label: str, total: int | None = None) -> None:
+        now = self.clock()
         if getattr(self, "done", 0):  # the stage that ends is shown finished
             self._draw(force=True)
             self._end_line()
+            self.started = now
+        elif not hasattr(self, "started"):
+            self.started = now
+        # else: the stage that ends did nothing, so its time counts for the next one
         self.label, self.total, self.done, self.note = label, total, 0, ""
-        self.started = self.clock()
         self._last_drawn = None
 
     def step(self, done: int, total: int, note: str) -> None:

@@ -412,7 +412,7 @@ def test_only_a_training_coordinator_imports_history(tmp_path, plant, history, e
     assert TrainingRecord.objects.filter(migrated_source="LMS").count() == 0
 
 
-@pytest.mark.requirement("R2", "P17")
+@pytest.mark.requirement("R2", "P17", "P142")
 def test_the_command_prints_progress_the_totals_and_writes_the_report(
     tmp_path, plant, history, capsys
 ):
@@ -434,6 +434,9 @@ def test_the_command_prints_progress_the_totals_and_writes_the_report(
     assert "3010 row(s) read from lms-export.csv" in out
     assert "3000 created, 0 already imported, 10 refused" in out
     assert "line 152: employee_number: no person 'E99999'." in err
+    # P142: the bar on stderr, shown finished with its time.
+    assert "wrote [########################] 3,000/3,000 100%" in err
+    assert "done in" in err
     report = LegacyImport.objects.get()
     assert (tmp_path / "reports" / f"migration-{report.pk}.pdf").read_bytes().startswith(b"%PDF")
 

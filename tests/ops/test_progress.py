@@ -74,9 +74,11 @@ def test_without_a_terminal_a_plain_line_is_written_every_ten_seconds_and_at_the
 
 def test_work_in_stages_shows_each_stage_finished_on_its_own_line():
     """Audit verification reports two stages (events, then record types): the first is
-    shown finished before the second starts."""
+    shown finished before the second starts; time before the first report counts for
+    the first stage's rate."""
     clock, out = Clock(), io.StringIO()
     with progress.Bar("audit verify", stream=out, clock=clock) as bar:
+        clock.now += 1
         bar.follow("events", 0, 20_000)
         clock.now += 1
         bar.follow("events", 20_000, 20_000)
@@ -84,6 +86,7 @@ def test_work_in_stages_shows_each_stage_finished_on_its_own_line():
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("events [")
     finished = next(n for n, line in enumerate(lines) if "20,000/20,000 100%" in line)
+    assert "10,000/s, done in 2.0 s" in lines[finished]
     first_records = next(n for n, line in enumerate(lines) if line.startswith("records ["))
     assert finished < first_records
     assert "3/40" in lines[-1]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
 from qualify.api.legacy import common, report
+from qualify.progress import Bar, stream_of
 
 KINDS = ("people", "documents", "matrix", "training")
 
@@ -79,16 +80,23 @@ def run(command, actor, options) -> None:
         extra["files"] = options["files"]
     if kind == "matrix":
         extra["qa_username"] = options["qa"]
-    outcome = _importer(kind)(
-        actor=actor,
-        path=target,
-        source_system=options["source"],
-        dry_run=options["dry_run"],
-        all_or_nothing=options["all_or_nothing"],
-        progress=lambda message: command.stdout.write(message),
-        encoding=options["encoding"],
-        **extra,
-    )
+    with Bar(f"import {kind}", stream=stream_of(command)) as bar:
+
+        def progress(message: str, *, done: int | None = None, total: int | None = None):
+            command.stdout.write(message)
+            if done is not None:
+                bar.follow(message.split()[0], done, total)  # "checked", then "wrote"
+
+        outcome = _importer(kind)(
+            actor=actor,
+            path=target,
+            source_system=options["source"],
+            dry_run=options["dry_run"],
+            all_or_nothing=options["all_or_nothing"],
+            progress=progress,
+            encoding=options["encoding"],
+            **extra,
+        )
     for line in outcome.lines():
         command.stderr.write(line)
     command.stdout.write(outcome.summary())

@@ -17,9 +17,8 @@ skipped (already imported by an earlier run) and refused; QA verifies it by sign
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +27,13 @@ from qualify.audit import services as audit
 from qualify.guards import require_perm
 from qualify.training.models import LegacyImport
 
-Progress = Callable[[str], None]
+
+class Progress(Protocol):
+    """A message now and then; with the count done and the count to do when known, so
+    the command line can draw a bar with the time left (P142)."""
+
+    def __call__(self, message: str, *, done: int | None = None, total: int | None = None):
+        pass
 
 
 @dataclass

@@ -259,7 +259,7 @@ def import_documents(
     encoding: str = "",
     files: str = "",
 ) -> Outcome:
-    say = progress or (lambda message: None)
+    say = progress or (lambda message, **counts: None)
     outcome = Outcome(
         kind=LegacyKind.DOCUMENTS,
         source_system=source_system or "legacy DMS",
@@ -290,6 +290,6 @@ def import_documents(
             for n, entry in enumerate(ready, start=1):
                 _write(actor, entry, outcome, table)
                 if n % 500 == 0:
-                    say(f"wrote {n} of {len(ready)} documents")
+                    say(f"wrote {n} of {len(ready)} documents", done=n, total=len(ready))
         store_report(outcome, actor=actor)
     return outcome

@@ -126,7 +126,7 @@ def import_matrix(
     qa_username: str = "",
     qa_password: str | None = None,
 ) -> Outcome:
-    say = progress or (lambda message: None)
+    say = progress or (lambda message, **counts: None)
     outcome = Outcome(
         kind=LegacyKind.MATRIX,
         source_system=source_system or "legacy matrix",

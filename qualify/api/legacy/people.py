@@ -40,7 +40,7 @@ def import_people_history(
     progress: Progress | None = None,
     encoding: str = "",
 ) -> Outcome:
-    say = progress or (lambda message: None)
+    say = progress or (lambda message, **counts: None)
     outcome = Outcome(
         kind=LegacyKind.PEOPLE,
         source_system=source_system or "HR",

@@ -237,7 +237,7 @@ def import_training(
     progress: Progress | None = None,
     encoding: str = "",
 ) -> Outcome:
-    say = progress or (lambda message: None)
+    say = progress or (lambda message, **counts: None)
     outcome = Outcome(
         kind=LegacyKind.TRAINING,
         source_system=source_system,
@@ -274,7 +274,7 @@ def import_training(
             else:
                 records.append(record)
         if n % PROGRESS_EVERY == 0:
-            say(f"checked {n} of {outcome.rows_read} rows")
+            say(f"checked {n} of {outcome.rows_read} rows", done=n, total=outcome.rows_read)
     outcome.created = len(records)
     if not outcome.source_system:
         outcome.source_system = ", ".join(sorted({r.migrated_source for r in records})) or "-"
@@ -302,4 +302,4 @@ def _write(records, report, table, actor, say) -> None:
         )
         done = start + len(chunk)
         if done % PROGRESS_EVERY < CHUNK or done == len(records):
-            say(f"wrote {done} of {len(records)} records")
+            say(f"wrote {done} of {len(records)} records", done=done, total=len(records))
