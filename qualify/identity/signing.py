@@ -36,11 +36,21 @@ SALT = "qualify.identity.reauth-offer"
 OFFER_MAX_AGE = 60 * 60  # an offer rendered more than an hour ago is not honoured
 
 
-def provider_config(session: Any) -> Any:
-    """The configuration of the provider this session signed in through (SAML when
-    it says so, else OpenID Connect), or None when none is configured."""
+def provider_config(session: Any, user: Any = None) -> Any:
+    """The configuration of the provider a person re-authenticates at, or None when
+    none is configured: the one this session signed in through (SAML when it says
+    so, else OpenID Connect). Without a sign-in of theirs to go by (a co-signer on
+    someone else's screen, the kiosk: session None), the provider `user`'s account
+    is linked to, OpenID Connect first: their subject is known only there."""
     sso = (session or {}).get(SESSION_SSO) or {}
-    return saml.saml_config() if sso.get("provider") == saml.SAML else oidc_config()
+    if sso.get("provider") == saml.SAML:
+        return saml.saml_config()
+    if sso or user is None:
+        return oidc_config()
+    for config in (oidc_config(), saml.saml_config()):
+        if reauth.may_reauthenticate(user, config):
+            return config
+    return oidc_config()
 
 
 def signs_through_provider(user: Any, session: Any) -> bool:
@@ -49,13 +59,13 @@ def signs_through_provider(user: Any, session: Any) -> bool:
     only when their account is linked to the provider."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if not reauth.may_reauthenticate(user, provider_config(session)):
+    if not reauth.may_reauthenticate(user, provider_config(session, user)):
         return False
     return bool((session or {}).get(SESSION_SSO)) or local_password_disabled(user)
 
 
-def provider_name(session: Any) -> str:
-    config = provider_config(session)
+def provider_name(session: Any, user: Any = None) -> str:
+    config = provider_config(session, user)
     return config.name if config else ""
 
 
@@ -104,7 +114,7 @@ def offer(
     if cosigner:
         data["s"] = signer.pk
     return Offer(
-        provider=provider_name(session),
+        provider=provider_name(None, signer) if cosigner else provider_name(session, user),
         meaning=code,
         ticket=completed_ticket(user=signer or user, meaning=code, subject=subject),
         token=signing.dumps(data, salt=SALT),

@@ -120,30 +120,24 @@ def start_reauth(request, *, meaning: str, obj, return_url: str, signer=None):
     `signer`: another person signing on this screen. The request is theirs, so the
     provider's answer must name their linked subject (they sign in there as
     themselves); the session remembers whose request this state is for."""
-    sso = request.session.get(SESSION_SSO) or {}
     cosigner = signer is not None and signer.pk != request.user.pk
-    if sso.get("provider") == saml.SAML:
-        if cosigner:
-            raise reauth._refused(
-                None,
-                signer,
-                "Signing on another person's screen through the SAML provider is not "
-                "possible yet; sign on your own device.",
-            )
-        return _start_saml_reauth(request, meaning=meaning, obj=obj, return_url=return_url)
-    config = oidc_config()
+    who = signer if cosigner else request.user
+    # A co-signer re-authenticates where their own account is linked, whatever
+    # provider the screen's owner signed in through.
+    config = signing.provider_config(None if cosigner else request.session, who)
+    if isinstance(config, saml.SamlConfig):
+        return _start_saml_reauth(
+            request, meaning=meaning, obj=obj, return_url=return_url, signer=who
+        )
     pending = reauth.request_reauth(
-        user=signer if cosigner else request.user,
+        user=who,
         config=config,
         meaning=meaning,
         obj=obj,
         return_url=return_url,
     )
     if cosigner:
-        request.session[COSIGNERS] = {
-            **request.session.get(COSIGNERS, {}),
-            pending.state: signer.pk,
-        }
+        _remember_cosigner(request, pending.state, signer)
     request.session["qualify_reauth_return"] = return_url
     try:
         return oidc.authorize_redirect(
@@ -157,6 +151,22 @@ def start_reauth(request, *, meaning: str, obj, return_url: str, signer=None):
         )
     except oidc.TokenRefused as error:
         raise reauth._refused(pending, request.user, str(error)) from None
+
+
+def _remember_cosigner(request, state: str, signer) -> None:
+    """Whose request this `state` (OIDC) or request id (SAML) is: the answer must
+    name that person, not the one whose session this is."""
+    request.session[COSIGNERS] = {**request.session.get(COSIGNERS, {}), state: signer.pk}
+
+
+def _cosigner_of(request, state: str):
+    """The co-signer whose request `state` is, forgotten once answered; or None."""
+    cosigners = dict(request.session.get(COSIGNERS, {}))
+    pk = cosigners.pop(state, None)
+    if pk is None:
+        return None
+    request.session[COSIGNERS] = cosigners
+    return User.objects.filter(pk=pk).first()
 
 
 def signs_through_provider(request) -> bool:
@@ -337,16 +347,18 @@ def saml_login(request):
     return HttpResponseRedirect(location)
 
 
-def _start_saml_reauth(request, *, meaning: str, obj, return_url: str):
+def _start_saml_reauth(request, *, meaning: str, obj, return_url: str, signer):
+    """ForceAuthn for `signer`'s one pending signature; the request id is the
+    `state` its answer (InResponseTo) must name."""
     config = saml.saml_config()
     if config is None:
-        raise reauth._refused(None, request.user, "SAML sign-in is not configured.")
+        raise reauth._refused(None, signer, "SAML sign-in is not configured.")
     try:
         request_id, location = saml.authn_request(config, request, force=True)
     except saml.SamlRefused as error:
-        raise reauth._refused(None, request.user, str(error)) from None
+        raise reauth._refused(None, signer, str(error)) from None
     reauth.request_reauth(
-        user=request.user,
+        user=signer,
         config=config,
         meaning=meaning,
         obj=obj,
@@ -354,8 +366,25 @@ def _start_saml_reauth(request, *, meaning: str, obj, return_url: str):
         state=request_id,
     )
     _remember(request, request_id, "reauth")
+    if signer.pk != request.user.pk:
+        _remember_cosigner(request, request_id, signer)
     request.session["qualify_reauth_return"] = return_url
     return HttpResponseRedirect(location)
+
+
+def _reauth_signer_waiting(request, outstanding: dict):
+    """Whose re-authentication an unreadable SAML answer refuses (for the audit
+    record and the way back to the signing page): the signed-in person, or on the
+    kiosk the attendee whose ForceAuthn this browser started; None when this browser
+    waits for no re-authentication (a sign-in)."""
+    waiting = [key for key, purpose in outstanding.items() if purpose == "reauth"]
+    if not waiting:
+        return None
+    if request.user.is_authenticated:
+        return request.user
+    cosigners = request.session.get(COSIGNERS, {})
+    pks = [cosigners[key] for key in waiting if key in cosigners]
+    return User.objects.filter(pk=pks[-1]).first() if pks else None
 
 
 @csrf_exempt
@@ -386,8 +415,9 @@ def saml_continue(request, key: str):
     try:
         answer = saml.parse_response(config, request, raw, outstanding)
     except saml.SamlRefused as error:
-        if request.user.is_authenticated and "reauth" in outstanding.values():
-            reauth._refused(None, request.user, str(error))
+        signer = _reauth_signer_waiting(request, outstanding)
+        if signer is not None:
+            reauth._refused(None, signer, str(error))
             messages.error(request, f"Signature not possible. {error}")
             return HttpResponseRedirect(
                 _safe_next(request, request.session.get("qualify_reauth_return") or "/")
@@ -398,16 +428,20 @@ def saml_continue(request, key: str):
     purpose = outstanding.pop(answer.in_response_to, "")
     request.session[SAML_OUTSTANDING] = outstanding  # each request is answered once
     if purpose == "reauth":
-        if not request.user.is_authenticated:
+        signer = _cosigner_of(request, answer.in_response_to) or request.user
+        # Only the kiosk (nobody signed in) comes back without a session user, for
+        # the attendee whose request its own browser started.
+        if not signer.is_authenticated:
             return redirect("login")
         try:
-            done = reauth.complete_saml_reauth(user=request.user, config=config, answer=answer)
+            done = reauth.complete_saml_reauth(user=signer, config=config, answer=answer)
         except reauth.ReauthImpossible as error:
             messages.error(request, f"Signature not possible. {error}")
             pending = request.session.get("qualify_reauth_return") or "/"
             return HttpResponseRedirect(_safe_next(request, pending))
+        whom = "you" if signer.pk == request.user.pk else signer.username
         messages.success(
-            request, f"{config.name} re-authenticated you. Confirm the signature to apply it."
+            request, f"{config.name} re-authenticated {whom}. Confirm the signature to apply it."
         )
         return HttpResponseRedirect(_with_ticket(_safe_next(request, done.return_url), done.ticket))
     try:

@@ -28,7 +28,7 @@ class ProviderSigning:
             return
         for name in CREDENTIAL_FIELDS:
             self.fields.pop(name, None)
-        name = provider_name(session)
+        name = provider_name(session, user)
         self.fields["reauth_ticket"] = forms.CharField(
             widget=forms.HiddenInput,
             max_length=64,

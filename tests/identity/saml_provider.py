@@ -29,6 +29,7 @@ USERS = {
         "employee": ["qualify-employee"],
         "operator": ["qualify-employee"],
         "trainer": ["qualify-employee", "qualify-trainer"],
+        "qa": ["qualify-employee", "qualify-qa_approver"],
     }.items()
 }
 

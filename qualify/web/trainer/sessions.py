@@ -375,7 +375,7 @@ def _kiosk_page(request, window, form, status, *, reauth=None):
         offer = {
             "attendee": reauth,
             "name": reauth.printed_name or reauth.username,
-            "provider": provider_name(None),
+            "provider": provider_name(None, reauth),
             "ticket": completed_ticket(user=reauth, meaning=COMPLETED, subject=item),
         }
     return render(
