@@ -324,6 +324,7 @@ def measure(rounds: int, only: str | None = None) -> tuple[list[dict], dict]:
                 login = timed_get(anonymous, login_url)
                 login_times.append(login[0])
                 login_cpu.append(login[4])
+            print(f"{url}: {statistics.median(times):.1f} ms", file=sys.stderr, flush=True)
             pages.append(
                 {
                     "page": name,
