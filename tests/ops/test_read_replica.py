@@ -2,15 +2,19 @@
 every write, every read inside a transaction, the audit trail and signatures stay on
 the primary; without a replica nothing changes.
 
-The replica here is a second SQLite file, a copy of the primary taken at one moment,
-so a row added to the primary after the copy shows which database a report read. It
-is not a streaming replica: the lag is frozen, which is what makes the routing
-visible. (PostgreSQL: not run; the test's rows live in its open transaction, which
-pg_dump or a standby cannot see.)
+The replica here lags in a way the test controls, which is what makes the routing
+visible; it is not a streaming replica:
+
+* SQLite: a second file, a copy of the primary taken when the fixture runs (the test's
+  own rows included), so a row the test adds afterwards is only on the primary;
+* PostgreSQL: a second connection to the test's database, read-only as a standby is,
+  which sees only committed rows; the test's rows live in its open transaction, so
+  every row the test adds is only on the primary.
 """
 
 import copy
 import io
+import re
 import sqlite3
 
 import pytest
@@ -23,15 +27,7 @@ from qualify.audit.verify import verify_trail
 from qualify.reports import services
 from tests.quality.plant import Plant
 
-pytestmark = [
-    pytest.mark.requirement("P140"),
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "sqlite",
-        reason="the replica is copied from the test's open transaction, which only the"
-        " primary's own connection can read (SQLite: row by row)",
-    ),
-]
+pytestmark = [pytest.mark.requirement("P140"), pytest.mark.django_db]
 
 
 def _copy_sqlite(target: str) -> dict:
@@ -69,8 +65,13 @@ def plant(admin, coordinator, doc_controller, qa):
 
 @pytest.fixture
 def with_replica(plant, tmp_path):
-    """The "replica" alias, a copy of the primary as it is now."""
-    conf = _copy_sqlite(str(tmp_path / "replica.sqlite3"))
+    """The "replica" alias: what the primary held when the fixture ran (SQLite) or
+    what it has committed (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        conf = copy.deepcopy(connections.settings["default"])
+        conf["OPTIONS"] = {**conf["OPTIONS"], "options": "-c default_transaction_read_only=on"}
+    else:
+        conf = _copy_sqlite(str(tmp_path / "replica.sqlite3"))
     connections.settings[replica.REPLICA] = conf
     # Opened here, since the test case refuses to open a database it was not told of.
     connections[replica.REPLICA].connect()
@@ -103,11 +104,18 @@ def test_a_report_reads_its_rows_from_the_replica_and_its_audit_event_goes_to_th
     with CaptureQueriesContext(with_replica) as on_replica:
         text = _compliance_csv(auditor)
 
-    assert "Ann Before-the-copy" in text
+    from qualify.org.models import Person
+
+    people_on_replica = Person.objects.using(replica.REPLICA)
+    on_replica_names = set(people_on_replica.values_list("full_name", flat=True))
+    assert ("Ann Before-the-copy" in text) == ("Ann Before-the-copy" in on_replica_names)
+    assert "Bob After-the-copy" not in on_replica_names
     assert "Bob After-the-copy" not in text
     assert on_replica.captured_queries, "the report asked the replica nothing"
     asked = [q["sql"].lower() for q in on_replica.captured_queries]
-    assert all(sql.lstrip().startswith("select") for sql in asked)
+    # Only reads: SELECT, or a server-side cursor over one (PostgreSQL's iterator()).
+    reads = [s for s in asked if s.startswith("select") or re.match(r"declare .* for select ", s)]
+    assert reads == asked
     for primary_only in ("audit_", "signatures_", "accounts_", "auth_"):
         assert not [sql for sql in asked if f'"{primary_only}' in sql or f" {primary_only}" in sql]
     written = AuditEvent.objects.filter(seq__gt=events_on_primary)
