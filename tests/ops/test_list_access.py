@@ -97,3 +97,19 @@ def test_a_list_of_no_gxp_records_writes_nothing(auditor):
     """An empty list shows no record, so the access log stays empty."""
     assert session(auditor).get("/documents/").status_code == 200
     assert not AccessEvent.objects.exists()
+
+
+def test_the_inspector_transcript_logs_the_person_and_each_record_it_lists(plant, auditor):
+    """An opening of the person, and each training record of the transcript as listed."""
+    sop = plant.document("SOP-100")
+    plant.approve(plant.revise(sop, "1"))
+    requirement = plant.requirement("RQ-100", document=sop)
+    plant.matrix(requirement)
+    ann = plant.person("Ann Operator", job_function=plant.operators)
+    record = plant.complete(ann, requirement)
+    path = f"/inspector/transcript/{ann.pk}/"
+    assert session(auditor).get(path).status_code == 200
+    assert _shown(path) == {
+        ("org.person", str(ann.pk), "detail"),
+        ("training.trainingrecord", str(record.pk), "list"),
+    }

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify import progress
+from qualify.audit import access
 from qualify.audit.background_verify import verification_start
 from qualify.audit.verification_runs import VerificationRun
 from qualify.documents.queries import document_by_number
@@ -71,15 +72,15 @@ def transcript_find(request):
 
 def transcript(request, pk: int):
     person = get_object_or_404(people(request.user), pk=pk)
+    # U2: only the records of the user's clients' requirements.
+    lines = person_transcript(person, user=request.user)
+    # P141: the person opened and each training record the transcript lists.
+    access.note(person, user=request.user, path=request.path)
+    access.note_shown([line.record for line in lines], user=request.user, path=request.path)
     return render(
         request,
         "web/inspector/transcript.html",
-        {
-            "person": person,
-            # U2: only the records of the user's clients' requirements.
-            "lines": person_transcript(person, user=request.user),
-            "zone": person.site.time_zone,
-        },
+        {"person": person, "lines": lines, "zone": person.site.time_zone},
     )
 
 
