@@ -91,9 +91,31 @@ def test_a_passing_run_gives_a_signed_pack_with_every_section_and_pass_on_page_o
     evidence = {t["nodeid"].split("::")[1]: t for t in results["oq"]["tests"]}
     assert evidence["test_a_sample_property"]["hypothesis"]["passing"] == 25
     assert evidence["test_a_sample_that_passes"]["doc"].startswith("The sample requirement")
+    # URS-19 is high-risk: each of its requirements in the selection is traced to a
+    # passing test, in the results and in the matrix.
+    assert results["oq"]["urs_status"]["URS-19"] == "PASS"
+    passing = "tests/validation/oq_samples/sample_passing.py::test_a_sample_that_passes"
+    assert f"| URS-19 | P60 | {passing} | passed |" in (out / "traceability.md").read_text()
     run = ValidationRun.objects.get()
     assert run.outcome == RunOutcome.PASS
     assert run.pdf_sha256
+
+
+@pytest.mark.requirement("P60", "P62")
+def test_a_high_risk_item_without_a_passing_test_fails_the_pack(production, tmp_path):
+    """Every high-risk URS item must be traced to a passing test. Steps: validate with a
+    selection whose only test of P60 (high-risk URS-19) is skipped; the command exits
+    non-zero; page 1 says FAIL and names URS-19; the matrix shows the skip."""
+    out = tmp_path / "pack"
+    code, _ = validate(out, "sample_skipped.py")
+    assert code == 1
+    first = pages(out)[0]
+    assert "VALIDATION FAIL" in first
+    assert "OQ URS-19: FAIL" in first
+    results = json.loads((out / "results.json").read_text())
+    assert results["oq"]["requirement_status"]["P60"] == "NO TEST"
+    skipped = "tests/validation/oq_samples/sample_skipped.py::test_a_sample_that_is_skipped"
+    assert f"| URS-19 | P60 | {skipped} | skipped |" in (out / "traceability.md").read_text()
 
 
 @pytest.mark.requirement("P60")
