@@ -39,18 +39,18 @@ OFFER_MAX_AGE = 60 * 60  # an offer rendered more than an hour ago is not honour
 def provider_config(session: Any, user: Any = None) -> Any:
     """The configuration of the provider a person re-authenticates at, or None when
     none is configured: the one this session signed in through (SAML when it says
-    so, else OpenID Connect). Without a sign-in of theirs to go by (a co-signer on
-    someone else's screen, the kiosk: session None), the provider `user`'s account
-    is linked to, OpenID Connect first: their subject is known only there."""
+    so, else OpenID Connect: one settings read for a signing dialog).
+    Without a session of theirs to go by (a co-signer on someone else's screen, the
+    kiosk: session None), the provider `user`'s account is linked to, OpenID Connect
+    first: their subject is known only there."""
     sso = (session or {}).get(SESSION_SSO) or {}
     if sso.get("provider") == saml.SAML:
         return saml.saml_config()
-    if sso or user is None:
+    if session is not None or user is None:
         return oidc_config()
-    for config in (oidc_config(), saml.saml_config()):
-        if reauth.may_reauthenticate(user, config):
-            return config
-    return oidc_config()
+    configs = [c for c in (oidc_config(), saml.saml_config()) if c is not None]
+    linked = [c for c in configs if reauth.may_reauthenticate(user, c)]
+    return (linked or configs or [None])[0]
 
 
 def signs_through_provider(user: Any, session: Any) -> bool:
