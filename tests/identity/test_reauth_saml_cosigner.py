@@ -5,6 +5,8 @@ their local password off, re-authenticate there as themselves (ForceAuthn, the
 AuthnInstant checked after the request, their own NameID); the ticket is theirs,
 bound to exactly one pending signature, and signs it once."""
 
+import time
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +119,25 @@ def test_the_coordinator_cannot_answer_the_saml_idp_in_the_qa_approver_s_place(
     refused = client.post(url, data)
     assert refused.status_code == 422
     assert f"Re-authenticate with {NAME} first" in refused.content.decode()
+    assert not MatrixEntry.objects.exists()
+
+
+@pytest.mark.requirement("P106", "S1")
+def test_a_saml_idp_that_ignores_force_authn_for_the_qa_approver_is_refused(
+    client, saml_sso, plant, coordinator, qa, settings
+):
+    """P106: the approver's IdP session answered without asking again (ForceAuthn
+    ignored) reports an AuthnInstant before the request: refused and audited, no
+    ticket, no change."""
+    url, data = _matrix_add(client, saml_sso, plant, coordinator, settings, "RU-SOP-604")
+    time.sleep(1.1)  # the AuthnInstant has whole seconds
+    saml_sso.control(mode="ignore_force")
+    page = client.post(url, data).content.decode()
+    back, _ = reauthenticate(client, saml_sso, OFFER.search(page)[1], "qa")
+    assert "reauth=" not in back["Location"]
+    assert "(ForceAuthn ignored)" in refusal_reason()
+    assert not ReauthRequest.objects.filter(authenticated_at__isnull=False).exists()
+    assert client.post(url, data).status_code == 422
     assert not MatrixEntry.objects.exists()
 
 
