@@ -53,6 +53,23 @@ def test_a_background_export_reports_progress_and_hands_over_the_audited_file(
     assert other.get(status["file"]).status_code == 404
 
 
+@pytest.mark.requirement("P16", "P29")
+def test_a_background_export_asked_for_in_anything_but_a_json_object_is_refused(situation):
+    """A malformed or non-JSON body starts no export: before, a multipart body that
+    parsed to nothing started one with every default (the API fuzz found it)."""
+    api = APIClient()
+    api.force_authenticate(situation.auditor)
+    junk = api.post(
+        "/api/v1/reports/access-rights/",
+        data=b"--b\r\n-1.7e308--b--\r\n",
+        content_type="multipart/form-data; boundary=b",
+    )
+    assert junk.status_code == 415, junk.content
+    number = api.post("/api/v1/reports/access-rights/", data=b"12", content_type="application/json")
+    assert number.status_code == 400, number.content
+    assert not ReportExport.objects.exists()
+
+
 @pytest.mark.requirement("P19")
 def test_every_report_s_columns_are_documented_under_its_name():
     text = DOCS.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from qualify import replica
 from qualify.api.base import ApiView
+from qualify.api.fields import ObjectJSONParser
 from qualify.reports import queries, services
 from qualify.reports.models import ExportStatus
 from qualify.reports.params import BadParameters
@@ -65,6 +66,9 @@ class ReportView(ApiView):
     """One report, named by the URL (each report has its own URL and access rule)."""
 
     report_name = ""
+    # A background export takes its parameters as a JSON object only: a form or multipart
+    # body that parses to nothing would start an export with every default, unasked.
+    parser_classes = [ObjectJSONParser]
 
     def _request(self, request, data):
         try:
