@@ -21,7 +21,7 @@ PAGE_FIGURES = re.compile(
     r"[\d.]+x: [\d.]+ ms median, [\d.]+ ms p99; CPU [\d.]+ ms, [\d.]+x; [\d,]+ B, \d+ queries"
 )
 
-pytestmark = [pytest.mark.requirement("P150"), pytest.mark.slow]
+pytestmark = [pytest.mark.requirement("P150"), pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def _run(module: str, database: Path, *args: str) -> list[dict]:

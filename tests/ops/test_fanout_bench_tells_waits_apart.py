@@ -16,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.requirement("P134", "P89"), pytest.mark.slow]
+pytestmark = [pytest.mark.requirement("P134", "P89"), pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def test_the_fan_out_bench_reports_cpu_switches_and_load_beside_wall_time(tmp_path):
