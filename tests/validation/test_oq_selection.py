@@ -25,6 +25,16 @@ def test_slow_h1_covered_elsewhere():
 def test_slow_sole_evidence_of_h2():
     pass
 
+@pytest.mark.skipif(True, reason="needs another database")
+@pytest.mark.requirement("H3")
+def test_h3_skipped_on_this_database():
+    pass
+
+@pytest.mark.slow
+@pytest.mark.requirement("H3")
+def test_slow_h3_whose_other_test_skips_here():
+    pass
+
 @pytest.mark.browser
 @pytest.mark.requirement("L1")
 def test_browser_of_a_low_risk_requirement():
@@ -61,13 +71,19 @@ def test_slow_and_browser_tests_are_left_out_unless_sole_evidence_of_a_high_risk
     """Steps: the OQ plugin runs a file with a fast and a slow test of high-risk H1, a
     slow test that alone carries high-risk H2, a browser journey of low-risk L1 and a
     test without requirement, leaving out slow and browser tests and keeping the sole
-    evidence of H1 and H2. The fast H1 test and the sole H2 test run; the other three
-    are listed as left out, each with its reason."""
+    evidence of H1 and H2, and a slow test of H3 whose only other test skips on this
+    database. The fast H1 test, the sole H2 test and the slow H3 test run; the other
+    three are listed as left out, each with its reason."""
     result, ran, left_out = run_selection(
-        pytester, "--oq-marked-only", "--oq-leave-out=slow,browser", "--oq-keep-sole=H1,H2"
+        pytester, "--oq-marked-only", "--oq-leave-out=slow,browser", "--oq-keep-sole=H1,H2,H3"
     )
-    result.assert_outcomes(passed=2, deselected=3)
-    assert ran == {"test_fast_h1", "test_slow_sole_evidence_of_h2"}
+    result.assert_outcomes(passed=3, skipped=1, deselected=3)
+    assert ran == {
+        "test_fast_h1",
+        "test_slow_sole_evidence_of_h2",
+        "test_h3_skipped_on_this_database",
+        "test_slow_h3_whose_other_test_skips_here",
+    }
     assert set(left_out) == {
         "test_slow_h1_covered_elsewhere",
         "test_browser_of_a_low_risk_requirement",
@@ -87,7 +103,7 @@ def test_without_leave_out_options_every_test_runs_and_nothing_is_listed(pyteste
     """`qualify validate --oq-all` or a named list of tests: nothing is left out, so the
     list the pack renders is empty."""
     result, ran, left_out = run_selection(pytester, "--oq-marked-only", "--oq-keep-sole=H1")
-    result.assert_outcomes(passed=4, deselected=1)
+    result.assert_outcomes(passed=5, skipped=1, deselected=1)
     assert "test_slow_sole_evidence_of_h2" in ran
     assert list(left_out) == ["test_without_requirement"]
 
