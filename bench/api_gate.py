@@ -20,21 +20,14 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 
 from bench import _django
+from bench._servers import Servers
 
 NAME = "api_gate"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _prepare() -> str:
@@ -85,29 +78,8 @@ def measure(requests: int) -> list[dict]:
     numbers = list(Person.objects.values_list("employee_number", flat=True))
     documents = list(Document.objects.values_list("number", flat=True))
     at = AT.isoformat().replace("+00:00", "Z")
-    port = _free_port()
-    env = {**os.environ, "QUALIFY_API_RATE": "100000000/min"}
-    server = subprocess.Popen(
-        [
-            str(_django.REPO / ".venv" / "bin" / "gunicorn"),
-            "qualify.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        cwd=_django.REPO,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with Servers(1) as servers:
+        port = servers.ports[0]
         for _ in range(20):  # warm up both paths
             _request(port, "GET", "/api/v1/ping/", token)
             _request(
@@ -132,9 +104,6 @@ def measure(requests: int) -> list[dict]:
             )
             batch.append(elapsed)
         answered = len(json.loads(data)["answers"])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     p50 = (_pct(check, 0.5), _pct(ping, 0.5))
     p99 = (_pct(check, 0.99), _pct(ping, 0.99))
     median_batch = statistics.median(batch)

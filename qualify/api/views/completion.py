@@ -432,13 +432,7 @@ class AssignmentReadView(ApiView):
         summary="E-learning: you read the assignment's version in the viewer; its assessment opens",
     )
     def post(self, request, pk: int):
-        assignment = (
-            training_queries.visible_assignments(request.user)
-            .filter(pk=pk, person__user_id=request.user.pk)
-            .first()
-        )
-        if assignment is None:
-            raise NotFound("No such assignment of yours.")
+        assignment = _my_assignment(request, pk)
         reading = training.elearning_read(actor=request.user, assignment=assignment)
         version = reading.document_version
         out = {
