@@ -401,6 +401,26 @@ ORGANISATION = Rule(
 # The header's search box: any signed-in user; each kind of result is searched only
 # when the user's roles read it, through the query that applies their reach.
 SEARCH = Rule("finding people, documents and quality records", signed_in=True, gxp=False)
+# Issue 18: the search behind a form's lookup field, one kind per source
+# (qualify.web.lookup): whoever may submit a form that chooses among those rows, the
+# rows the kind's query function gives them (client restriction and reach).
+LOOKUP_BY_KIND = {
+    # Deviation reports, CAPA training actions, assignments, a person's manager.
+    "people": Rule("choosing people", read=_set(EMPLOYEE, QA_APPROVER, COORDINATOR)),
+    # Deviation reports.
+    "documents": Rule("choosing documents", read=_set(EMPLOYEE, QA_APPROVER)),
+    # Change controls, requirements, assignments.
+    "open-documents": Rule(
+        "choosing documents", read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, COORDINATOR)
+    ),
+    # The matrix, requirements, assignments, CAPA training actions.
+    "requirements": Rule("choosing training requirements", read=_set(COORDINATOR, QA_APPROVER)),
+    # Owners of CAPA actions.
+    "accounts": Rule("choosing an owner", read=_set(QA_APPROVER), client=False),
+    # The deviation a CAPA is raised from.
+    "deviations": Rule("choosing a deviation", read=_set(QA_APPROVER)),
+}
+LOOKUP = Rule("choosing among many rows", by_kind=LOOKUP_BY_KIND)
 # My work (issue 11): each signed-in user's own inbox; every item is read through
 # the query functions of its kind, so it holds only what the user's roles and client
 # restriction reach. Nothing is written there.
@@ -794,6 +814,8 @@ POLICY: dict[str, Rule] = {
     "api:org-person-manager": PEOPLE,
     # Finding things (the header's search box).
     "web:search": SEARCH,
+    # A lookup field's search (issue 18).
+    "web:lookup": LOOKUP,
     # My work: the inbox page and the same list in the API.
     "web:work": MY_WORK,
     "api:me-work": MY_WORK,

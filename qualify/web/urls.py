@@ -22,6 +22,7 @@ AREAS = [
     "validation",
     "content",
     "assessments",
+    "lookup",
 ]
 
 urlpatterns = [
