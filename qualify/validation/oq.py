@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def scratch_database_name() -> str | None:
 # slow tests (a minute or more each: fuzzing, the demo seed, backup and restore) and
 # the browser journeys (Chromium against a server on a copy of the demo plant).
 LEAVE_OUT = ("slow", "browser")
+POLL_SECONDS = 0.5
+
+
+def read_progress(path: Path) -> tuple[int, int | None]:
+    """(tests done, tests to run or None) from the file oq_plugin's `--oq-progress`
+    keeps; (0, None) before the child wrote one. Read here, not imported from the
+    plugin: an installation runs `validate` without pytest importable in this process."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0, None
+    return int(raw.get("done") or 0), raw.get("total")
 
 
 def default_workers() -> int:
@@ -128,8 +141,10 @@ def run_tests(
     leave_out: tuple[str, ...] = (),
     keep_sole: set[str] | None = None,
     marked_only: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> tuple[list[str], int, float, str]:
-    """Run pytest in a child process; (command, exit code, seconds, output tail)."""
+    """Run pytest in a child process; (command, exit code, seconds, output tail).
+    `progress(tests done, tests to run)` is called while it runs."""
     evidence = out / "oq-evidence.jsonl"
     targets = tests or [str(source / "tests")]
     command = [
@@ -181,11 +196,35 @@ def run_tests(
     elif scratch_database_name():
         env["QUALIFY_TEST_DATABASE_NAME"] = scratch_database_name()
     env.pop("PYTEST_ADDOPTS", None)
+    out.mkdir(parents=True, exist_ok=True)
+    progress_file = out / "oq-progress.json"
+    progress_file.unlink(missing_ok=True)
+    command.append(f"--oq-progress={progress_file}")
     started = time.monotonic()
-    proc = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True, check=False)
+    # Output goes to files, not pipes: the parent polls the progress file meanwhile,
+    # and a full pipe would stall the child.
+    with (
+        (out / "oq-stdout.txt").open("w+", encoding="utf-8") as stdout,
+        (out / "oq-stderr.txt").open("w+", encoding="utf-8") as stderr,
+    ):
+        proc = subprocess.Popen(command, cwd=source, env=env, stdout=stdout, stderr=stderr)
+        while True:
+            try:
+                proc.wait(timeout=POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if progress is not None:
+                    progress(*read_progress(progress_file))
+        if progress is not None:
+            progress(*read_progress(progress_file))
+        stdout.seek(0)
+        stderr.seek(0)
+        text_out, text_err = stdout.read(), stderr.read()
+    for name in ("oq-stdout.txt", "oq-stderr.txt"):
+        (out / name).unlink()
     seconds = time.monotonic() - started
-    (out / "oq-pytest-output.txt").write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    (out / "oq-pytest-output.txt").write_text(text_out + "\n" + text_err, encoding="utf-8")
+    tail = "\n".join((text_out + text_err).strip().splitlines()[-15:])
     return command, proc.returncode, seconds, tail
 
 
@@ -255,6 +294,7 @@ def run_oq(
     workers: int = 0,
     template: scratch.Template | None = None,
     leave_out: tuple[str, ...] = (),
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> OqResult:
     out.mkdir(parents=True, exist_ok=True)
     high = {rid for item in items if item.risk == "high" for rid in item.requirements}
@@ -271,6 +311,7 @@ def run_oq(
         keep_sole=high,
         # The OQ is the requirement-marked tests, unless the caller named the tests.
         marked_only=not tests,
+        progress=progress,
     )
     left_out = json.loads(left.read_text(encoding="utf-8")) if left.is_file() else []
     evidence = read_evidence(out / "oq-evidence.jsonl")

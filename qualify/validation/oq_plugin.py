@@ -14,6 +14,10 @@ sole evidence of a requirement named in `--oq-keep-sole` (the high-risk URS item
 one that no other selected test carries. `--oq-left-out=FILE` lists what was left out
 and why, for the pack to say so.
 
+`--oq-progress=FILE` keeps a small JSON file of tests finished and tests to run,
+rewritten at most twice a second, so `qualify validate` can draw a bar and an estimate
+while the OQ runs in its child process (P142).
+
 Works under pytest-xdist: what a worker knows of its item (markers, docstring,
 hypothesis statistics) travels in `report.user_properties`, which xdist sends to the
 controller, where the file is written.
@@ -28,7 +32,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +70,7 @@ def pytest_addoption(parser):
         help="requirement IDs whose sole tests are kept whatever their markers",
     )
     group.addoption("--oq-left-out", metavar="FILE", help="write what was left out (JSON)")
+    group.addoption("--oq-progress", metavar="FILE", help="keep tests done / to run (JSON)")
 
 
 def _requirements(item) -> list[str]:
@@ -241,6 +248,47 @@ class _Evidence:
                 out.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
+class _Progress:
+    """Tests finished against tests to run, for the bar of `qualify validate`."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done = 0
+        self.total: int | None = None
+        self._written = 0.0
+
+    def pytest_collection_finish(self, session):
+        if session.items:  # without xdist the controller collects itself
+            self.total = len(session.items)
+            self._write(force=True)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        # Every worker collects the same selection.
+        self.total = max(self.total or 0, len(ids))
+        self._write(force=True)
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "teardown":
+            self.done += 1
+            self._write()
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self._write(force=True)
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._written < self.INTERVAL:
+            return
+        self._written = now
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".part")
+        partial.write_text(json.dumps({"done": self.done, "total": self.total}), "utf-8")
+        os.replace(partial, self.path)  # a reader never sees half a file
+
+
 def _short(report) -> str:
     if report.outcome == "skipped" and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2])[:500]
@@ -254,3 +302,6 @@ def pytest_configure(config):
     # Under xdist only the controller writes (workers have a `workerinput`).
     if target and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_Evidence(Path(target)), "qualify-oq-evidence")
+    progress = config.getoption("--oq-progress")
+    if progress and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Progress(Path(progress)), "qualify-oq-progress")

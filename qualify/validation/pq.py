@@ -385,10 +385,12 @@ def run_isolated(
     scenario_files: list[Path],
     people_per_function: int | None,
     template: scratch.Template | None = None,
+    progress=None,
 ) -> tuple[list[dict], str, float]:
     """Migrate a scratch database (or copy the run's migrated template), load the demo
     plant into it, run the scenarios there (each step in a child `qualify` process);
-    (scenario results, error, seconds)."""
+    (scenario results, error, seconds). `progress(steps done, steps, what now)` is
+    called before each step and at the end."""
     import json
     import os
     import subprocess
@@ -422,7 +424,9 @@ def run_isolated(
     error = ""
     try:
         with log.open("w", encoding="utf-8") as sink:
-            for step in steps:
+            for done, step in enumerate(steps):
+                if progress is not None:
+                    progress(done, len(steps), f"qualify {step[0]}")
                 sink.write(f"$ qualify {' '.join(step)}\n")
                 sink.flush()
                 proc = subprocess.run(
@@ -437,6 +441,8 @@ def run_isolated(
                     break
     finally:
         cleanup()
+    if progress is not None and not error:
+        progress(len(steps), len(steps), "scenarios run")
     scenarios = []
     if not error:
         if result_file.is_file():

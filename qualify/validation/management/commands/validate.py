@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from qualify.progress import Bar, stream_of
 from qualify.validation import iq, oq, pack, pq, releases, scratch, spec, urs
 from qualify.validation.models import ValidationRun
 
@@ -190,17 +191,19 @@ class Command(BaseCommand):
             write("OQ: not run (" + ("--no-oq" if o["no_oq"] else "nothing to re-test") + ")")
         else:
             write(f"OQ ({selection}) on {workers} workers …")
-            oq_result = oq.run_oq(
-                source=source,
-                out=out,
-                items=items,
-                requirements=selected,
-                selection=selection,
-                tests=o["oq_tests"],
-                workers=workers,
-                template=template,
-                leave_out=() if (o["oq_all"] or o["oq_tests"]) else oq.LEAVE_OUT,
-            )
+            with Bar("OQ tests", stream=stream_of(self)) as bar:
+                oq_result = oq.run_oq(
+                    source=source,
+                    out=out,
+                    items=items,
+                    requirements=selected,
+                    selection=selection,
+                    tests=o["oq_tests"],
+                    workers=workers,
+                    template=template,
+                    leave_out=() if (o["oq_all"] or o["oq_tests"]) else oq.LEAVE_OUT,
+                    progress=lambda done, total: bar.follow("OQ tests", done, total),
+                )
             write(
                 f"OQ: {len(oq_result.failed)} of {len(oq_result.tests)} tests failed "
                 f"in {oq_result.seconds:.0f} s (pytest exit {oq_result.exit_code}); "
@@ -209,12 +212,14 @@ class Command(BaseCommand):
 
         if scenario_files:
             write("PQ (scratch copy of the demo plant) …")
-            scenarios, pq_error, pq_seconds = pq.run_isolated(
-                out=out,
-                scenario_files=scenario_files,
-                people_per_function=o["pq_people_per_function"],
-                template=template,
-            )
+            with Bar("PQ", stream=stream_of(self)) as bar:
+                scenarios, pq_error, pq_seconds = pq.run_isolated(
+                    out=out,
+                    scenario_files=scenario_files,
+                    people_per_function=o["pq_people_per_function"],
+                    template=template,
+                    progress=bar.step,
+                )
             write(f"PQ: {len(scenarios)} scenarios in {pq_seconds:.0f} s {pq_error}")
         else:
             scenarios, pq_error, pq_seconds = [], "", 0.0
