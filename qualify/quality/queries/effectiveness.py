@@ -18,12 +18,14 @@ Reads only, through the same rows for the page and the report.
 """
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
+from qualify.documents.models import Document
+from qualify.org.models import Person
 from qualify.quality.models import CapaAction, CapaActionTarget, Deviation
 
 
@@ -44,38 +46,68 @@ class Effectiveness:
         return self.first_passed / self.assessed if self.assessed else None
 
 
-def _passed(record) -> bool:
-    mark = record.requirement.pass_mark if record.requirement.pass_mark is not None else None
-    mark = mark if mark is not None else record.pass_mark
-    return record.score is not None and mark is not None and record.score >= mark
-
-
 # An assessment app's reader: (records) -> (requirement ids it answers for,
 # {(person, requirement): (row, passed)}); rows carry requirement, trainer, trainer_id.
 AttemptReader = Callable[[QuerySet], tuple[set[int], dict]]
 
+# Each figure is grouped by one column of the visible records: the requirement's
+# document, or the trainer.
+_GROUPS = (("document", "requirement__document_id"), ("trainer", "trainer_id"))
 
-def first_attempts(
-    records: QuerySet, attempts: AttemptReader | None = None
-) -> dict[tuple[int, int], tuple[object, bool]]:
-    """(person, requirement) -> (first attempt, passed). Requirements `attempts`
-    answers for (those with an assessment) are read from its attempt rows; the others
-    from the first scored record."""
-    covered, out = attempts(records) if attempts is not None else (set(), {})
-    out = dict(out)
-    scored = (
-        records.filter(score__isnull=False)
-        .exclude(requirement_id__in=covered)
-        .select_related("requirement")
+
+def first_attempts(records: QuerySet, covered: Iterable[int] = ()) -> QuerySet:
+    """The first scored record of each (person, requirement) among `records`, for the
+    requirements not `covered` by an assessment reader: no scored record of the same
+    pair among them is earlier (by completion time, then id). A failed attempt is a
+    record too. `FIRST_ATTEMPTS` is the one place that reads them."""
+    earlier = records.filter(
+        person_id=OuterRef("person_id"),
+        requirement_id=OuterRef("requirement_id"),
+        score__isnull=False,
+    ).filter(
+        Q(completed_at__lt=OuterRef("completed_at"))
+        | Q(completed_at=OuterRef("completed_at"), pk__lt=OuterRef("pk"))
     )
-    for record in scored.order_by("completed_at", "pk"):
-        key = (record.person_id, record.requirement_id)
-        if key not in out:
-            out[key] = (record, _passed(record))
-    return out
+    return (
+        records.filter(score__isnull=False)
+        .exclude(requirement_id__in=list(covered))
+        .filter(~Exists(earlier))
+        .annotate(mark=Coalesce(F("requirement__pass_mark"), F("pass_mark")))
+    )
 
 
-FIRST_ATTEMPTS: Callable[[QuerySet], dict] = first_attempts
+FIRST_ATTEMPTS: Callable[..., QuerySet] = first_attempts
+# Passed: a score at or above the requirement's pass mark, else the record's own.
+_PASSED = Q(mark__isnull=False, score__gte=F("mark"))
+
+
+class _Rows(dict):
+    """(kind, key) -> Effectiveness, labelled once all keys are known."""
+
+    def add(self, kind: str, key: int, **figures: int) -> None:
+        found = self.get((kind, key))
+        if found is None:
+            found = self[(kind, key)] = Effectiveness(kind, key, "")
+        for name, value in figures.items():
+            setattr(found, name, getattr(found, name) + value)
+
+    def labelled(self) -> list[Effectiveness]:
+        keys = {kind: [k for (g, k) in self if g == kind] for kind, _ in _GROUPS}
+        labels = {
+            ("document", pk): f"{number} {title}"
+            for pk, number, title in Document.objects.filter(pk__in=keys["document"])
+            .order_by()
+            .values_list("pk", "number", "title")
+        }
+        labels.update(
+            (("trainer", pk), name)
+            for pk, name in Person.objects.filter(pk__in=keys["trainer"])
+            .order_by()
+            .values_list("pk", "full_name")
+        )
+        for key, row in self.items():
+            row.label = labels[key]
+        return sorted(self.values(), key=lambda r: (r.kind, r.label, r.key))
 
 
 def effectiveness(
@@ -88,106 +120,107 @@ def effectiveness(
     """Figures per document and per trainer from the visible `records` and
     `deviations` (the caller restricts both). `attempts`: the assessment app's reader
     of first attempts (qualify.assessments.queries.first_attempts; this layer may not
-    import it, so the caller passes it in)."""
+    import it, so the caller passes it in). Issue 18: each figure is one grouped
+    query, so the cost follows the groups, not the records."""
     window = dt.timedelta(days=days)
-    records = records.filter(superseded_by__isnull=True).select_related(
-        "requirement__document", "trainer"
+    records = records.filter(superseded_by__isnull=True).order_by()
+    rows = _Rows()
+    covered, read = attempts(records) if attempts is not None else (set(), {})
+    # Bounded by the attempts at assessments, not by the records.
+    for first, passed in read.values():
+        for kind, key in (
+            ("document", first.requirement.document_id),
+            ("trainer", first.trainer_id),
+        ):
+            if key is not None:
+                rows.add(kind, key, assessed=1, first_passed=int(passed))
+    firsts = FIRST_ATTEMPTS(records, covered)
+    people = Deviation.people.through.objects.filter(deviation__in=deviations)
+    for kind, column in _GROUPS:
+        present = {f"{column}__isnull": False}
+        for key, assessed, passed in _grouped(
+            firsts.filter(**present),
+            column,
+            assessed=Count("pk"),
+            first_passed=Count("pk", filter=_PASSED),
+        ):
+            rows.add(kind, key, assessed=assessed, first_passed=passed)
+        for key, trained in _grouped(
+            records.filter(**present), column, trained=Count("person_id", distinct=True)
+        ):
+            rows.add(kind, key, trained=trained)
+        # Deviations naming a person within N days after their training (on the
+        # document, or by the trainer), each deviation counted once per group.
+        via = f"person__training_records__{column}"
+        involved = people.filter(
+            person__training_records__in=records,
+            person__training_records__completed_at__lte=F("deviation__occurred_at"),
+            person__training_records__completed_at__gt=F("deviation__occurred_at") - window,
+            **(
+                {"deviation__documents": F(via)}
+                if kind == "document"
+                else {f"{via}__isnull": False}
+            ),
+        )
+        for key, count in _grouped(involved, via, deviations=Count("deviation_id", distinct=True)):
+            rows.add(kind, key, deviations=count)
+    _recurrence_per_document(people, rows)
+    _recurrence_per_trainer(records, people, rows)
+    return rows.labelled()
+
+
+def _grouped(rows: QuerySet, column: str, **figures) -> list[tuple]:
+    return list(rows.order_by().values(column).annotate(**figures).values_list(column, *figures))
+
+
+def _recurrence_per_document(people: QuerySet, rows: _Rows) -> None:
+    """CAPA retraining actions whose training was completed, per document of the
+    retraining requirement, and how many saw a deviation on that document naming one
+    of the retrained people afterwards."""
+    later = people.filter(
+        person_id__in=CapaActionTarget.objects.filter(action_id=OuterRef(OuterRef("pk"))).values(
+            "person_id"
+        ),
+        deviation__occurred_at__gt=OuterRef("training_completed_at"),
+        deviation__documents=OuterRef("requirement__document_id"),
     )
-    rows: dict[tuple[str, int], Effectiveness] = {}
-
-    def row(kind: str, key: int, label: str) -> Effectiveness:
-        found = rows.get((kind, key))
-        if found is None:
-            found = rows[(kind, key)] = Effectiveness(kind, key, label)
-        return found
-
-    def groups(record) -> Iterable[Effectiveness]:
-        document = record.requirement.document
-        if document is not None:
-            yield row("document", document.pk, f"{document.number} {document.title}")
-        if record.trainer is not None:
-            yield row("trainer", record.trainer_id, record.trainer.full_name)
-
-    for record, passed in FIRST_ATTEMPTS(records, attempts).values():
-        for group in groups(record):
-            group.assessed += 1
-            group.first_passed += int(passed)
-    # Deviations within N days after a training of the person (on the document, or
-    # by the trainer), each deviation counted once per group.
-    deviation_rows = list(deviations.prefetch_related("people", "documents"))
-    by_person: dict[int, list] = defaultdict(list)
-    for deviation in deviation_rows:
-        for person in deviation.people.all():
-            by_person[person.pk].append(deviation)
-    counted: set[tuple[str, int, int]] = set()
-    trained: set[tuple[str, int, int]] = set()
-    for record in records:
-        for group in groups(record):
-            if (group.kind, group.key, record.person_id) not in trained:
-                trained.add((group.kind, group.key, record.person_id))
-                group.trained += 1
-            for deviation in by_person.get(record.person_id, ()):
-                if not record.completed_at <= deviation.occurred_at < record.completed_at + window:
-                    continue
-                if group.kind == "document" and group.key not in {
-                    d.pk for d in deviation.documents.all()
-                }:
-                    continue
-                if (group.kind, group.key, deviation.pk) not in counted:
-                    counted.add((group.kind, group.key, deviation.pk))
-                    group.deviations += 1
-    # CAPA recurrence after retraining (per document of the retraining requirement).
     actions = CapaAction.objects.filter(
         training_completed_at__isnull=False, requirement__document__isnull=False
-    ).select_related("requirement__document")
-    for action in actions:
-        document = action.requirement.document
-        group = row("document", document.pk, f"{document.number} {document.title}")
-        people = set(action.targets.values_list("person_id", flat=True))
-        group.retrainings += 1
-        if any(
-            deviation.occurred_at > action.training_completed_at
-            and document.pk in {d.pk for d in deviation.documents.all()}
-            for person in people
-            for deviation in by_person.get(person, ())
-        ):
-            group.recurred += 1
-    _recurrence_per_trainer(records, by_person, row)
-    return sorted(rows.values(), key=lambda r: (r.kind, r.label))
+    )
+    for key, retrainings, recurred in _grouped(
+        actions,
+        "requirement__document_id",
+        retrainings=Count("pk"),
+        recurred=Count("pk", filter=Q(Exists(later))),
+    ):
+        rows.add("document", key, retrainings=retrainings, recurred=recurred)
 
 
-def _recurrence_per_trainer(records: QuerySet, by_person: dict, row: Callable) -> None:
+def _recurrence_per_trainer(records: QuerySet, people: QuerySet, rows: _Rows) -> None:
     """P71: CAPA recurrence after retraining per trainer. A CAPA retraining action
     whose training was completed counts once for each trainer who trained one of its
     people (the trainer of the record that completed the person's retraining, among
     the visible `records`); it recurred for that trainer when a person they retrained
     was named afterwards in a deviation, on the retraining's document when it has one
     (the same rule as per document)."""
-    targets = (
-        CapaActionTarget.objects.filter(
-            action__training_completed_at__isnull=False,
-            assignment__record__in=records.filter(trainer__isnull=False),
-        )
-        .select_related("action__requirement", "assignment__record__trainer")
-        .order_by("action_id", "pk")
+    after = people.filter(
+        person_id=OuterRef("person_id"),
+        deviation__occurred_at__gt=OuterRef("action__training_completed_at"),
     )
-    seen: dict[tuple[int, int], bool] = {}  # (trainer, action) -> recurred
-    for target in targets:
-        action, trainer = target.action, target.assignment.record.trainer
-        group = row("trainer", trainer.pk, trainer.full_name)
-        key = (trainer.pk, action.pk)
-        if key not in seen:
-            seen[key] = False
-            group.retrainings += 1
-        document_id = action.requirement.document_id if action.requirement else None
-        recurred = any(
-            deviation.occurred_at > action.training_completed_at
-            and (document_id is None or document_id in {d.pk for d in deviation.documents.all()})
-            for deviation in by_person.get(target.person_id, ())
-        )
-        if recurred and not seen[key]:
-            seen[key] = True
-            group.recurred += 1
+    recurred = Q(Exists(after), action__requirement__document__isnull=True) | Q(
+        Exists(after.filter(deviation__documents=OuterRef("action__requirement__document_id")))
+    )
+    targets = CapaActionTarget.objects.filter(
+        action__training_completed_at__isnull=False,
+        assignment__record__in=records.filter(trainer__isnull=False),
+    )
+    for key, retrainings, hits in _grouped(
+        targets,
+        "assignment__record__trainer_id",
+        retrainings=Count("action_id", distinct=True),
+        recurred=Count("action_id", distinct=True, filter=recurred),
+    ):
+        rows.add("trainer", key, retrainings=retrainings, recurred=hits)
 
 
 def visible_deviations(user) -> QuerySet:
