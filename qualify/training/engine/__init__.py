@@ -8,6 +8,7 @@ PUBLIC API (other modules code against these names):
     document_qualifications(questions, *, as_known_at=None)  # (person, document, at)
     is_qualified(person, requirement, *, at, as_known_at=None) -> bool
     qualified_at_instants(pairs, instants, *, as_known_at=None) -> list[tuple[bool, ...]]
+    lost_between(pairs, before, at, *, as_known_at=None) -> list[bool]   # (person id, req. id)
     required_requirements(person, *, at, as_known_at=None) -> dict[int, list[RequiredBecause]]
     is_compliant(person, *, at) -> bool
 
@@ -51,6 +52,7 @@ __all__ = [
     "document_qualification",
     "is_compliant",
     "is_qualified",
+    "lost_between",
     "qualification",
     "qualifications",
     "qualified_at_instants",
@@ -125,10 +127,35 @@ def qualified_at_instants(
         facts.load(batch)
         evaluator = Evaluator(facts, instances=False)
         answers.extend(
-            tuple(evaluator.answer(person_id, requirement_id, at).qualified for at in instants)
+            tuple(evaluator.qualified(person_id, requirement_id, at) for at in instants)
             for person_id, requirement_id in batch
         )
     return answers
+
+
+def lost_between(
+    pairs: Iterable[tuple[int, int]],
+    before: dt.datetime,
+    at: dt.datetime,
+    *,
+    as_known_at: dt.datetime | None = None,
+) -> list[bool]:
+    """Q4 across a change, for many (person id, requirement id) pairs: qualified at
+    `before` and not at `at`, in order (who loses a qualification when a revision
+    takes effect, G3). From one load of the facts per batch of MAX_PAIRS pairs, as
+    `qualified_at_instants`; `at` is asked only of the pairs qualified at `before`."""
+    _aware("as_known_at", as_known_at)
+    _aware("before", before)
+    _aware("at", at)
+    pairs = list(pairs)
+    lost: list[bool] = []
+    for start in range(0, len(pairs), MAX_PAIRS):
+        batch = pairs[start : start + MAX_PAIRS]
+        facts = Facts(as_known_at)
+        facts.load(batch)
+        qualified = Evaluator(facts, instances=False).qualified
+        lost.extend(qualified(p, r, before) and not qualified(p, r, at) for p, r in batch)
+    return lost
 
 
 def is_qualified(

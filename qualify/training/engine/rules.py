@@ -78,6 +78,26 @@ class Evaluator:
             self._memo[key] = answer
         return answer
 
+    def qualified(self, person_id: int, requirement_id: int, at: dt.datetime) -> bool:
+        """`answer(...).qualified`, for callers that only ask whether. When no record of
+        the pair completed by T was trained on the baseline of the version effective at
+        T, each record has that reason (Q2) besides any other, so none is evidence and no
+        grace applies (Q10 needs expiry alone): no, without checking the records' other
+        rules. That is everyone assigned a new baseline, at the instant it takes effect
+        (G3 with Q4)."""
+        facts = self.facts
+        document_id = facts.requirements[requirement_id].document_id
+        if document_id is not None:
+            effective = facts.effective_version(document_id, at)
+            if effective is None:
+                return False  # Reason.NO_EFFECTIVE_VERSION
+            if not any(
+                record.completed_at <= at and self._baseline_reason(record, effective) is None
+                for record in facts.records.get((person_id, requirement_id), ())
+            ):
+                return False
+        return self.answer(person_id, requirement_id, at).qualified
+
     def _answer(self, person_id, requirement_id, at, **fields) -> RequirementAnswer:
         return RequirementAnswer(
             person=self.facts.people.get(person_id),
@@ -173,26 +193,10 @@ class Evaluator:
     def _check_record(self, person_id, requirement, record: Record, at, effective: Version | None):
         facts = self.facts
         reasons: list[Reason] = []
-        # Q2: the same baseline as the version effective at T.
         if effective is not None:
-            trained_on = facts.version_by_id.get(record.document_version_id)
-            wanted = facts.baseline_id(effective)
-            if trained_on is None:
-                reasons.append(Reason.SUPERSEDED_BASELINE)
-            else:
-                baseline = facts.baseline_id(trained_on)
-                if baseline != wanted:
-                    ours = facts.version_by_id.get(baseline)
-                    theirs = facts.version_by_id.get(wanted)
-                    later = (
-                        ours is not None
-                        and theirs is not None
-                        and ours.document_id == theirs.document_id
-                        and ours.sequence > theirs.sequence
-                    )
-                    reasons.append(
-                        Reason.NOT_YET_EFFECTIVE if later else Reason.SUPERSEDED_BASELINE
-                    )
+            baseline_reason = self._baseline_reason(record, effective)
+            if baseline_reason is not None:
+                reasons.append(baseline_reason)
         # Recurrence.
         if requirement.recurrence_months and not at < add_months(
             record.completed_at, requirement.recurrence_months
@@ -234,6 +238,27 @@ class Evaluator:
                 if not trainer_ok:
                     reasons.append(Reason.TRAINER_NOT_QUALIFIED)
         return ordered(reasons), statuses, trainer_ok
+
+    def _baseline_reason(self, record: Record, effective: Version) -> Reason | None:
+        """Q2: None when the record was trained on the baseline of the version effective
+        at T; else why not."""
+        facts = self.facts
+        trained_on = facts.version_by_id.get(record.document_version_id)
+        if trained_on is None:
+            return Reason.SUPERSEDED_BASELINE
+        baseline = facts.baseline_id(trained_on)
+        wanted = facts.baseline_id(effective)
+        if baseline == wanted:
+            return None
+        ours = facts.version_by_id.get(baseline)
+        theirs = facts.version_by_id.get(wanted)
+        later = (
+            ours is not None
+            and theirs is not None
+            and ours.document_id == theirs.document_id
+            and ours.sequence > theirs.sequence
+        )
+        return Reason.NOT_YET_EFFECTIVE if later else Reason.SUPERSEDED_BASELINE
 
     def _check_signature(self, record, role, user_id, meanings, missing, reasons, statuses):
         mine = [

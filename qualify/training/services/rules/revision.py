@@ -216,9 +216,9 @@ def lost_on_revision(
     requirement an instant before it takes effect and not at that instant (trained on
     the old baseline only) lose the qualification at its effective date.
 
-    Set-based: the engine answers every assigned (person, requirement) pair at the two
-    instants from one load of the facts per batch of its maximum (no Person
-    instances); the losses come by person, then requirement code."""
+    Set-based: the engine answers every assigned (person, requirement) pair from one
+    load of the facts per batch of its maximum (no Person instances,
+    `engine.lost_between`); the losses come by person, then requirement code."""
     if not assigned:
         return []
     effective = version.effective_from
@@ -229,7 +229,7 @@ def lost_on_revision(
         )
     )
     pairs = sorted(assigned, key=lambda pair: (pair[0], codes[pair[1]]))
-    answers = engine.qualified_at_instants(pairs, (just_before, effective))
+    lost = engine.lost_between(pairs, just_before, effective)
     return [
         events.LostQualification(
             person_id=person_id,
@@ -240,6 +240,6 @@ def lost_on_revision(
             assignment_id=assigned[(person_id, requirement_id)].pk,
             reason_text=reason_text,
         )
-        for (person_id, requirement_id), (was, still) in zip(pairs, answers, strict=True)
-        if was and not still
+        for (person_id, requirement_id), gone in zip(pairs, lost, strict=True)
+        if gone
     ]
