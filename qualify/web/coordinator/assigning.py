@@ -20,6 +20,7 @@ from qualify.training.services.records.correction import CORRECTABLE
 from qualify.web.coordinator.assigning_forms import AdHocForm, CancelForm, CorrectionForm
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
 from qualify.web.employee.forms import SignForm
+from qualify.web.lookup import queries as lookup
 
 
 def _people(user, keys: list[str]) -> tuple[list, list[str]]:
@@ -45,11 +46,9 @@ def assignment_new(request):
             "document": request.GET.get("document"),
             "job_function": request.GET.get("job_function"),
         },
-        documents=document_queries.documents(request.user).filter(obsolete_from__isnull=True),
+        documents=lookup.OPEN_DOCUMENTS.rows(request.user),
         curricula=Curriculum.objects.order_by("code"),
-        requirements=training_queries.requirements(request.user)
-        .filter(active=True)
-        .order_by("code"),
+        requirements=lookup.REQUIREMENTS.rows(request.user),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
     )
     set_zone(form, zone)

@@ -4,18 +4,20 @@ pages."""
 from django import forms
 
 from qualify.web.documents.kit import LocalDateTimeField
+from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import LookupField
 
 
 class AdHocForm(forms.Form):
-    document = forms.ModelChoiceField(
+    document = LookupField(
+        source=lookup.OPEN_DOCUMENTS,
         label="Document",
-        queryset=None,
         required=False,
         help_text="Every training requirement linked to it.",
     )
     curriculum = forms.ModelChoiceField(label="Or a curriculum", queryset=None, required=False)
-    requirement = forms.ModelChoiceField(
-        label="Or one training requirement", queryset=None, required=False
+    requirement = LookupField(
+        source=lookup.REQUIREMENTS, label="Or one training requirement", required=False
     )
     people = forms.CharField(
         label="People",
@@ -40,7 +42,6 @@ class AdHocForm(forms.Form):
     def __init__(self, *args, documents, curricula, requirements, job_functions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = documents
-        self.fields["document"].label_from_instance = lambda d: f"{d.number} {d.title}"
         self.fields["curriculum"].queryset = curricula
         self.fields["requirement"].queryset = requirements
         self.fields["job_function"].queryset = job_functions

@@ -3,11 +3,13 @@ from django import forms
 from qualify.training.models import AssignmentStatus, Evidence, Method
 from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
+from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import LookupField
 
 
 class MatrixAddForm(ApproverSigning, forms.Form):
     job_function = forms.ModelChoiceField(label="Job function", queryset=None)
-    requirement = forms.ModelChoiceField(label="Training requirement", queryset=None)
+    requirement = LookupField(source=lookup.REQUIREMENTS, label="Training requirement")
     valid_from = LocalDateTimeField(
         label="Required from", required=False, help_text="Empty means now."
     )
@@ -92,9 +94,9 @@ class RequirementForm(forms.Form):
     code = forms.CharField(label="Code", max_length=60, help_text="Like RU-SOP-014.")
     title = forms.CharField(label="Title", max_length=300)
     method = forms.ChoiceField(label="Training method", choices=Method.choices)
-    document = forms.ModelChoiceField(
+    document = LookupField(
+        source=lookup.OPEN_DOCUMENTS,
         label="Document",
-        queryset=None,
         required=False,
         help_text="Read-and-understand needs one; records are then bound to its versions.",
     )
@@ -125,9 +127,9 @@ class RequirementForm(forms.Form):
         decimal_places=2,
         help_text="Only when an assessment is required.",
     )
-    trainer_requirement = forms.ModelChoiceField(
+    trainer_requirement = LookupField(
+        source=lookup.REQUIREMENTS,
         label="Trainer must be qualified on",
-        queryset=None,
         required=False,
         help_text="Classroom and on-the-job only.",
     )
@@ -141,7 +143,6 @@ class RequirementForm(forms.Form):
     def __init__(self, *args, documents, requirements, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = documents
-        self.fields["document"].label_from_instance = lambda d: f"{d.number} {d.title}"
         self.fields["trainer_requirement"].queryset = requirements
 
 

@@ -7,12 +7,12 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from qualify.audit import access
-from qualify.documents import queries as document_queries
 from qualify.training import queries as training_queries
 from qualify.training.models import Curriculum, CurriculumItem, Requirement
 from qualify.training.services import curriculum_create, curriculum_item_add, requirement_create
 from qualify.web.coordinator.forms import CurriculumForm, CurriculumItemForm, RequirementForm
 from qualify.web.documents.kit import show_errors
+from qualify.web.lookup import queries as lookup
 
 MANAGE = "training.manage_requirements"
 VIEW = "training.view_requirement"
@@ -41,10 +41,8 @@ def requirement_list(request):
 def requirement_new(request):
     form = RequirementForm(
         request.POST or None,
-        documents=document_queries.documents(request.user)
-        .filter(obsolete_from__isnull=True)
-        .order_by("number"),
-        requirements=_requirements(request.user).filter(active=True).order_by("code"),
+        documents=lookup.OPEN_DOCUMENTS.rows(request.user),
+        requirements=lookup.REQUIREMENTS.rows(request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -7,17 +7,17 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.audit import access
 from qualify.org.models import Department, Framework, Site
-from qualify.org.queries import assignments_held, job_assignments, job_functions
+from qualify.org.queries import job_assignments, job_functions
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
 from qualify.training import queries as training_queries
-from qualify.training.models import MatrixEntry, Requirement
+from qualify.training.models import MatrixEntry
 from qualify.training.services import matrix_entry_add, matrix_entry_end
 from qualify.training.services.matrix import ENDING
 from qualify.web.approver_signing import carried_url
@@ -27,8 +27,13 @@ from qualify.web.coordinator.forms import (
     MatrixEndForm,
     MatrixFilterForm,
 )
-from qualify.web.coordinator.queries import compliance_by_framework, matrix_grid
+from qualify.web.coordinator.queries import (
+    compliance_by_framework,
+    job_function_overview,
+    matrix_grid,
+)
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
+from qualify.web.lookup import queries as lookup
 
 MATRIX = "training.change_matrix"
 VIEW_MATRIX = "training.view_matrixentry"
@@ -39,22 +44,7 @@ VIEW_ASSIGNMENTS = "training.view_assignment"
 
 
 def job_function_list(request):
-    now = timezone.now()
-    held = assignments_held(at=now).filter(person__active=True)
-    rows = (
-        job_functions(request.user)
-        .annotate(
-            holders=Count("assignments", filter=Q(assignments__in=held), distinct=True),
-            entries=Count(
-                "matrix_entries",
-                filter=Q(matrix_entries__valid_from__lte=now)
-                & (Q(matrix_entries__valid_to__isnull=True) | Q(matrix_entries__valid_to__gt=now)),
-                distinct=True,
-            ),
-        )
-        .prefetch_related("frameworks")
-        .order_by("code")
-    )
+    rows = job_function_overview(request.user, at=timezone.now())
     return render(request, "web/coordinator/job_functions.html", {"rows": rows})
 
 
@@ -126,9 +116,7 @@ def matrix_add(request):
         request.POST or None,
         initial=_carried(request, MATRIX_ADD_FIELDS),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
-        requirements=restrict(Requirement.objects.filter(active=True), request.user).order_by(
-            "code"
-        ),
+        requirements=lookup.REQUIREMENTS.rows(request.user),
     )
     set_zone(form, zone)
     # Issue 16: the QA approver's signature is bound to the job function the change

@@ -7,6 +7,8 @@ from django import forms
 from qualify.edge import ModelMultipleIdsField
 from qualify.org.models import GatePolicy
 from qualify.web.documents.kit import LocalDateTimeField
+from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import LookupField
 
 REASON = forms.CharField(
     label="Reason for the change",
@@ -120,7 +122,9 @@ class JobChangeForm(forms.Form):
 
 
 class ManagerForm(forms.Form):
-    manager = forms.ModelChoiceField(queryset=None, required=False, empty_label="No manager")
+    manager = LookupField(
+        source=lookup.PEOPLE, required=False, help_text="Untick the current manager for none."
+    )
     reason = REASON
 
     def __init__(self, *args, people, **kwargs):

@@ -18,6 +18,7 @@ from qualify.audit import access
 from qualify.org import filtersets, queries
 from qualify.org import services as org
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
+from qualify.web.lookup import queries as lookup
 from qualify.web.organisation import forms
 
 PAGE_SIZE = 50
@@ -404,7 +405,7 @@ def person_manager(request, pk: int):
     person = _person(request, pk)
     form = forms.ManagerForm(
         request.POST or None,
-        people=queries.people(request.user).filter(active=True).exclude(pk=person.pk),
+        people=lookup.PEOPLE.rows(request.user).exclude(pk=person.pk),
         initial={"manager": person.manager_id},
     )
     return _person_change(

@@ -2,19 +2,17 @@
 clears the "retraining only" flag (E4), and the effectiveness review on its date."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.org.queries import job_functions
-from qualify.org.queries import people as people_query
 from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import ActionKind
 from qualify.quality.services import QualityRefused
-from qualify.training import queries as training_queries
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
+from qualify.web.lookup import queries as lookup
 from qualify.web.quality.forms import EffectivenessReviewForm, QaReviewForm, TrainingActionForm
 
 MANAGE_CAPA = "quality.manage_capa"
@@ -24,12 +22,10 @@ def training_action_new(request, pk: int):
     capa = get_object_or_404(queries.capas(request.user), pk=pk)
     form = TrainingActionForm(
         request.POST or None,
-        requirements=training_queries.requirements(request.user)
-        .filter(active=True)
-        .order_by("code"),
-        people=people_query(request.user).filter(active=True).order_by("full_name"),
+        requirements=lookup.REQUIREMENTS.rows(request.user),
+        people=lookup.PEOPLE.rows(request.user),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
-        owners=get_user_model().objects.filter(is_active=True).order_by("printed_name"),
+        owners=lookup.ACCOUNTS.rows(request.user),
     )
     set_zone(form, user_zone(request.user))
     if request.method == "POST" and form.is_valid():

@@ -11,11 +11,11 @@ from qualify.documents.models import VersionStatus
 from qualify.org.models import Site
 from qualify.org.queries import clients as client_query
 from qualify.org.queries import job_functions
-from qualify.org.queries import people as people_query
 from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import ChangeControl, ChangeControlRevision
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
+from qualify.web.lookup import queries as lookup
 from qualify.web.quality.forms import (
     ChangeControlForm,
     CommentForm,
@@ -27,15 +27,11 @@ MANAGE_CC = "quality.manage_change_control"
 REPORT = "quality.report_deviation"
 
 
-def _open_documents(user):
-    return document_queries.documents(user).filter(obsolete_from__isnull=True).order_by("number")
-
-
 def change_control_new(request):
     form = ChangeControlForm(
         request.POST or None,
         sites=Site.objects.order_by("code"),
-        documents=_open_documents(request.user),
+        documents=lookup.OPEN_DOCUMENTS.rows(request.user),
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
         clients=client_query(request.user),
     )
@@ -126,8 +122,8 @@ def deviation_new(request):
         request.POST or None,
         initial={"site": person.site_id if person else None},
         sites=Site.objects.order_by("code"),
-        people=people_query(request.user).filter(active=True).order_by("full_name"),
-        documents=document_queries.documents(request.user).order_by("number"),
+        people=lookup.PEOPLE.rows(request.user),
+        documents=lookup.DOCUMENTS.rows(request.user),
         clients=client_query(request.user),
     )
     set_zone(form, zone)

@@ -10,6 +10,8 @@ from qualify.quality.models import (
     RootCause,
 )
 from qualify.web.documents.kit import LocalDateTimeField
+from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import LookupField, MultipleLookupField
 
 
 class CloseForm(forms.Form):
@@ -49,11 +51,10 @@ class CapaForm(_ClientChoice, forms.Form):
     root_cause = forms.CharField(
         label="Root cause", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    deviation = forms.ModelChoiceField(
+    deviation = LookupField(
+        source=lookup.DEVIATIONS,
         label="Deviation",
-        queryset=None,
         required=False,
-        empty_label="—",
         help_text="For a CAPA raised from a deviation: the deviation it comes from.",
     )
 
@@ -61,9 +62,6 @@ class CapaForm(_ClientChoice, forms.Form):
         super().__init__(*args, **kwargs)
         self.set_clients(clients)
         self.fields["deviation"].queryset = deviations
-        self.fields["deviation"].label_from_instance = lambda d: f"{d.number}: {d.description}"[
-            :120
-        ]
 
     def clean(self):
         data = super().clean()
@@ -79,13 +77,12 @@ class ActionForm(forms.Form):
         help_text="Training actions are raised by QA with the requirement and people to retrain.",
     )
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 2}))
-    owner = forms.ModelChoiceField(label="Owner", queryset=None)
+    owner = LookupField(source=lookup.ACCOUNTS, label="Owner")
     due_at = LocalDateTimeField(label="Due")
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u.printed_name} ({u.username})"
 
 
 class CompleteForm(forms.Form):
@@ -119,7 +116,9 @@ class ChangeControlForm(_ClientChoice, forms.Form):
     )
     site = forms.ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all")
     client = _client_field()
-    affected_documents = _multi("Affected documents")
+    affected_documents = MultipleLookupField(
+        source=lookup.OPEN_DOCUMENTS, label="Affected documents", required=False
+    )
     affected_job_functions = _multi("Affected job functions")
     planned_effective_date = forms.DateField(
         label="Planned effective date", widget=forms.DateInput(attrs={"type": "date"})
@@ -130,7 +129,6 @@ class ChangeControlForm(_ClientChoice, forms.Form):
         self.set_clients(clients)
         self.fields["site"].queryset = sites
         self.fields["affected_documents"].queryset = documents
-        self.fields["affected_documents"].label_from_instance = lambda d: f"{d.number} {d.title}"
         self.fields["affected_job_functions"].queryset = job_functions
 
 
@@ -173,34 +171,34 @@ class DeviationForm(_ClientChoice, forms.Form):
         required=False,
         help_text="What kind of failure: deviations of one kind are counted for recurrence.",
     )
-    people = _multi("People involved")
-    documents = _multi("Documents involved")
+    people = MultipleLookupField(source=lookup.PEOPLE, label="People involved", required=False)
+    documents = MultipleLookupField(
+        source=lookup.DOCUMENTS, label="Documents involved", required=False
+    )
 
     def __init__(self, *args, sites, people, documents, clients=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_clients(clients)
         self.fields["site"].queryset = sites
         self.fields["people"].queryset = people
-        self.fields["people"].label_from_instance = lambda p: f"{p.full_name} ({p.employee_number})"
         self.fields["documents"].queryset = documents
-        self.fields["documents"].label_from_instance = lambda d: f"{d.number} {d.title}"
 
 
 class TrainingActionForm(forms.Form):
     """G5: retrain people (or every holder of job functions) on a requirement."""
 
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 2}))
-    requirement = forms.ModelChoiceField(label="Requirement to retrain", queryset=None)
-    people = _multi("People to retrain")
+    requirement = LookupField(source=lookup.REQUIREMENTS, label="Requirement to retrain")
+    people = MultipleLookupField(source=lookup.PEOPLE, label="People to retrain", required=False)
     job_functions = _multi("Job functions to retrain", "Every current holder is assigned.")
-    owner = forms.ModelChoiceField(label="Owner", queryset=None)
+    owner = LookupField(source=lookup.ACCOUNTS, label="Owner")
     due_at = LocalDateTimeField(label="Due")
     effectiveness_check = forms.ChoiceField(
         label="Effectiveness check", choices=EffectivenessCheck.choices
     )
-    effectiveness_requirement = forms.ModelChoiceField(
+    effectiveness_requirement = LookupField(
+        source=lookup.REQUIREMENTS,
         label="Requirement that proves effectiveness",
-        queryset=None,
         required=False,
         help_text="Assessment or observation: empty means the requirement retrained.",
     )
@@ -215,10 +213,8 @@ class TrainingActionForm(forms.Form):
         self.fields["requirement"].queryset = requirements
         self.fields["effectiveness_requirement"].queryset = requirements
         self.fields["people"].queryset = people
-        self.fields["people"].label_from_instance = lambda p: f"{p.full_name} ({p.employee_number})"
         self.fields["job_functions"].queryset = job_functions
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u.printed_name} ({u.username})"
 
 
 class QaReviewForm(forms.Form):

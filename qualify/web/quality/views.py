@@ -2,7 +2,6 @@
 training picture and, on closing, the list of what stands in the way (E2)."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -18,6 +17,7 @@ from qualify.quality.queries import work
 from qualify.quality.services import QualityRefused
 from qualify.signatures.queries import signature_checks
 from qualify.web.documents.kit import SigningForm, set_zone, show_errors, user_zone
+from qualify.web.lookup import queries as lookup
 from qualify.web.quality.forms import ActionForm, CapaForm, CloseForm, CommentForm, CompleteForm
 
 VIEW = (
@@ -207,7 +207,7 @@ def event_close(request, kind: str, pk: int):
 def capa_new(request):
     """Raise a CAPA; from a deviation's page (?deviation=<id>) the source, the deviation
     and its client are filled in."""
-    deviations = queries.deviations(request.user).order_by("-occurred_at")
+    deviations = lookup.DEVIATIONS.rows(request.user)
     initial = {}
     raised_from = request.GET.get("deviation", "")
     if raised_from.isdigit() and len(raised_from) < 19:  # a bigint at most
@@ -236,13 +236,9 @@ def capa_new(request):
     return render(request, "web/quality/capa_new.html", {"form": form})
 
 
-def _owners():
-    return get_user_model().objects.filter(is_active=True).order_by("printed_name")
-
-
 def capa_action_new(request, pk: int):
     capa = get_object_or_404(queries.capas(request.user), pk=pk)
-    form = ActionForm(request.POST or None, owners=_owners())
+    form = ActionForm(request.POST or None, owners=lookup.ACCOUNTS.rows(request.user))
     set_zone(form, user_zone(request.user))
     if request.method == "POST" and form.is_valid():
         try:
