@@ -7,10 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qualify.documents.models import Document
 from qualify.quality.models import Deviation
 from qualify.quality.queries.effectiveness import effectiveness
 from qualify.training.models import TrainingRecord
@@ -19,6 +21,8 @@ from tests.quality.test_effectiveness_per_trainer import deviation, retrained  #
 from tests.training.engine_history import History, day
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P161")]
+# The session, the navigation and the ten queries of the figures (20 when written).
+QUERIES_OF_THE_PAGE = 24
 
 MARKS = st.sampled_from([None, Decimal("50"), Decimal("80")])
 SCORES = st.sampled_from([None, Decimal("40"), Decimal("50"), Decimal("85")])
@@ -165,3 +169,32 @@ def test_the_queries_do_not_grow_with_the_records(django_assert_num_queries):
             ("document", size, size),
             ("trainer", size, size),
         ]
+
+
+def test_the_page_shows_fifty_documents_a_page_in_the_same_queries(client, coordinator):
+    """Issue 18: the page lists 50 documents a page (every row is in the report), and
+    asks the same number of queries for 3 documents as for 60."""
+    from django.urls import reverse
+
+    h = History()
+    trainer = h.person("trainer")
+    client.force_login(coordinator)
+    client.get(reverse("web:coordinator_effectiveness"))  # the session's first reads
+    asked = []
+    for size in (3, 60):
+        while Document.objects.count() < size:
+            requirement = h.requirement(h.document(), pass_mark=Decimal("80"))
+            h.record(
+                h.person(), requirement, completed=day(1), score=Decimal("90"), trainer=trainer
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("web:coordinator_effectiveness"), {"days": "30"})
+        asked.append(len(queries))
+        text = page.content.decode()
+        shown = text[text.index("Per document") : text.index("Per trainer")].count("<tr><td>")
+        assert shown == min(size, 50)
+    assert asked[0] == asked[1] <= QUERIES_OF_THE_PAGE
+    assert "Page 1 of 2 (60 rows)" in text
+    last = client.get(reverse("web:coordinator_effectiveness"), {"days": "30", "page": "2"})
+    text = last.content.decode()
+    assert text[text.index("Per document") : text.index("Per trainer")].count("<tr><td>") == 10

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -18,6 +19,8 @@ from qualify.training import queries as training_queries
 from qualify.training.services.paths import onboarding_generate
 from qualify.web.documents.kit import show_errors, user_zone
 from qualify.web.zones import aware
+
+PAGE_SIZE = 50
 
 
 class DaysForm(forms.Form):
@@ -34,14 +37,21 @@ def effectiveness_page(request):
         visible_deviations(request.user),
         days=days,
     )
+    # Issue 18: a page of each table; every row is in the report and its export.
+    documents = Paginator([r for r in rows if r.kind == "document"], PAGE_SIZE)
+    trainers = Paginator([r for r in rows if r.kind == "trainer"], PAGE_SIZE)
+    query = request.GET.copy()
+    for name in ("page", "trainers"):
+        query.pop(name, None)
     return render(
         request,
         "web/coordinator/effectiveness.html",
         {
             "form": form,
             "days": days,
-            "documents": [r for r in rows if r.kind == "document"],
-            "trainers": [r for r in rows if r.kind == "trainer"],
+            "page": documents.get_page(request.GET.get("page")),
+            "trainers": trainers.get_page(request.GET.get("trainers")),
+            "query": query.urlencode(),
         },
     )
 
