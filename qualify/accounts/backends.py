@@ -9,7 +9,9 @@ policy. A user id is matched without regard to case, as it is unique that way (U
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 from django_otp import devices_for_user
 
 from qualify.accounts.models import User
@@ -67,6 +69,32 @@ class LockoutAwareBackend(ModelBackend):
         # Committed on its own, whatever the caller's transaction does next.
         with transaction.atomic(durable=True):
             record_failed_attempt(user=user, context=context)
+
+    def get_user(self, user_id):
+        # The user of every signed-in request: their person and site come in the same
+        # query, as the menu, the zone and the work count read them on every page.
+        try:
+            user = User._default_manager.select_related("person__site").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        # has_perm's answer in one query (Django reads the user's and the groups'
+        # permissions in two), kept on the user for the request as Django does.
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            rows = Permission.objects.all()
+            if not user_obj.is_superuser:
+                rows = rows.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            user_obj._perm_cache = {
+                f"{app_label}.{codename}"
+                for app_label, codename in rows.order_by()
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            }
+        return user_obj._perm_cache
 
     def user_can_authenticate(self, user):
         # Also decides whether a session's user is still signed in on each request,

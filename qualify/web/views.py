@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from qualify.accounts import policy
+
 
 @login_required
 def home(request):
@@ -11,4 +13,5 @@ def home(request):
         return redirect("web:admin_users")
     if user.has_perm("signatures.sign_read_and_understood") and hasattr(user, "person"):
         return redirect("web:employee_training")
-    return render(request, "web/home.html", {})
+    # The role names the access policy read for this request already.
+    return render(request, "web/home.html", {"roles": sorted(policy.user_roles(user))})

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 
+from qualify.accounts.models import User
 from qualify.org.models import Person
 
 
@@ -14,6 +15,11 @@ def zone_of(user) -> str:
     """The zone of the user's site (their person record), else the installation's."""
     if user is None or not getattr(user, "is_authenticated", False):
         return settings.TIME_ZONE
+    if User.person.related.is_cached(user):
+        # The request's user comes with their person and site (LockoutAwareBackend).
+        person = user.person if hasattr(user, "person") else None
+        site = person.site if person is not None else None
+        return (site.time_zone if site is not None else None) or settings.TIME_ZONE
     site_zone = (
         Person.objects.filter(user_id=user.pk, site__isnull=False)
         .values_list("site__time_zone", flat=True)
