@@ -7,15 +7,44 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from qualify.org.models import JobFunction
-from qualify.org.queries import job_assignments, job_functions
+from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
 from qualify.training.grace import InGrace, grace_by_cell, in_grace_on_matrix
 from qualify.training.models import CurriculumItem, MatrixEntry, Requirement
 from qualify.training.queries import ComplianceRow, people_at
+
+
+def _count_per_function(rows: QuerySet) -> Coalesce:
+    """A correlated count of `rows` of the outer job function (0 for none)."""
+    counted = (
+        rows.filter(job_function=OuterRef("pk"))
+        .order_by()
+        .values("job_function")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def job_function_overview(user, *, at: dt.datetime) -> QuerySet[JobFunction]:
+    """The job functions `user` may see, with `holders` (assignments of active people
+    in force at `at`) and `entries` (matrix entries in force at `at`). Issue 18: each a
+    count per job function, not a join of both tables (their product per function)."""
+    held = assignments_held(at=at).filter(person__active=True)
+    in_force = MatrixEntry.objects.filter(
+        Q(valid_from__lte=at) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+    )
+    return (
+        job_functions(user)
+        .annotate(holders=_count_per_function(held), entries=_count_per_function(in_force))
+        .prefetch_related("frameworks")
+        .order_by("code")
+    )
 
 
 @dataclass
