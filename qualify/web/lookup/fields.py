@@ -134,6 +134,11 @@ class _Lookup:
             raise ValidationError(problems, code="no_match")
         return found
 
+    def prepare_value(self, value):
+        if isinstance(value, dict):  # as posted: kept whole for the page shown again
+            return value
+        return super().prepare_value(value)
+
     def _split(self, value) -> tuple[list[str], str]:
         if isinstance(value, dict):
             return _ids(value.get("ids") or []), value.get("text") or ""
