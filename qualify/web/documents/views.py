@@ -3,6 +3,7 @@ review and approval with signatures, the impact preview before approval (G3)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,7 @@ from django.utils import timezone
 from qualify.audit import access
 from qualify.documents import queries, reviews
 from qualify.documents import services as documents
-from qualify.documents.models import VersionStatus
+from qualify.documents.models import DocumentType, VersionStatus
 from qualify.quality.queries import work
 from qualify.signatures.queries import signature_checks
 from qualify.training.services import impact_preview
@@ -31,6 +32,8 @@ APPROVE = "documents.approve_version"
 REVIEW = "signatures.sign_reviewed"
 OBSOLETE = "documents.obsolete_document"
 
+PAGE_SIZE = 50
+
 
 def _document(request, number: str):
     document = queries.document_by_number(number, request.user)
@@ -44,23 +47,39 @@ def _version(request, pk: int):
 
 
 def document_list(request):
+    """Issue 18: one page of the documents, searched by number or title and filtered
+    by type; the versions are read for that page only."""
     now = timezone.now()
     text = request.GET.get("q", "").strip()
-    rows = queries.documents(request.user).prefetch_related("versions")
+    kind = request.GET.get("type", "")
+    rows = queries.documents(request.user).prefetch_related("versions").order_by("number")
     if text:
         rows = rows.filter(Q(number__icontains=text) | Q(title__icontains=text))
+    if kind in DocumentType.values:
+        rows = rows.filter(doc_type=kind)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     table = []
-    for document in rows.order_by("number"):
+    for document in page.object_list:
         versions = list(document.versions.all())
         effective = next((v for v in versions if v.state_at(now) == "Effective"), None)
         pending = next((v for v in versions if v.status in ("draft", "in_review")), None)
         table.append({"document": document, "effective": effective, "pending": pending})
     # P141: which records a list showed goes to the access log, as an opening does.
     access.note_shown([r["document"] for r in table], user=request.user, path=request.path)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "web/documents/list.html",
-        {"rows": table, "q": text, "zone": user_zone(request.user)},
+        {
+            "rows": table,
+            "page": page,
+            "q": text,
+            "type": kind,
+            "types": DocumentType.choices,
+            "query": query.urlencode(),
+            "zone": user_zone(request.user),
+        },
     )
 
 
