@@ -5,6 +5,7 @@ through one account or org service, which checks the permission again."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,11 +24,19 @@ from qualify.web.employee.common import add_errors, zone_of
 ADMIN = "accounts.manage_accounts"
 TRAIL = "audit.view_audit_trail"
 
+PAGE_SIZE = 50
+
 
 def users(request):
     text, status = request.GET.get("q", ""), request.GET.get("status", "")
+    # Issue 18: a page of the accounts; all of them are in the access-rights report.
+    page = Paginator(queries.users(text, status), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "users": queries.users(text, status)[:500],
+        "users": page.object_list,
+        "page": page,
+        "query": query.urlencode(),
         "q": text,
         "status": status,
         "zone": zone_of(request.user),
