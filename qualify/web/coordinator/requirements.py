@@ -3,6 +3,7 @@ items and prerequisites. Each page calls one training service."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -17,6 +18,7 @@ from qualify.web.lookup import queries as lookup
 MANAGE = "training.manage_requirements"
 VIEW = "training.view_requirement"
 VIEW_CURRICULA = "training.view_curriculum"
+PAGE_SIZE = 50
 
 
 def _requirements(user):
@@ -28,13 +30,15 @@ def requirement_list(request):
     text = request.GET.get("q", "").strip()
     if text:
         rows = rows.filter(Q(code__icontains=text) | Q(title__icontains=text))
-    shown = list(rows[:500])
+    # Issue 18: a page of the requirements (it showed the first 500 and no more).
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     # P141: which records a list showed goes to the access log, as an opening does.
     access.note_shown(shown, user=request.user, path=request.path)
     return render(
         request,
         "web/coordinator/requirements.html",
-        {"rows": shown, "q": text, "may_manage": request.user.has_perm(MANAGE)},
+        {"rows": shown, "page": page, "q": text, "may_manage": request.user.has_perm(MANAGE)},
     )
 
 
