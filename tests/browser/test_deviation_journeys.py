@@ -8,12 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.conftest import login
-
-
-def choose(page, label: str, text: str) -> None:
-    field = page.get_by_label(label)
-    value = field.locator("option", has_text=text).first.get_attribute("value")
-    field.select_option(value)
+from tests.browser.lookup import pick
 
 
 @pytest.mark.requirement("Q4", "Q7", "E1", "T3")
@@ -26,8 +21,8 @@ def test_a_deviation_shows_an_untrained_operator_not_qualified(page, app_url):
     page.get_by_label("When it happened").fill(occurred.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("What happened").fill("Sterility test sample drawn by a filling operator")
     page.get_by_label("Batch").fill("B-2026-0917")
-    choose(page, "People involved", "Olivia Ortega")
-    choose(page, "Documents involved", "SOP-045")
+    pick(page, "People involved", "Olivia Ortega", keyboard=True)
+    pick(page, "Documents involved", "SOP-045")
     page.get_by_role("button", name="Report the deviation").click()
     page.get_by_text(re.compile(r"DEV-\d{4}-\d{4} reported")).wait_for()
     page.get_by_role("heading", name="Qualification snapshot").wait_for()
