@@ -178,6 +178,7 @@ def _fan_out(actor: Any, version: DocumentVersion, exception_reason: str) -> lis
     olds = [plan.replaced[pair] for pair in plan.pairs if pair in plan.replaced]
     befores = close_superseded(olds, now=now)
     text = _reason_text(version)
+    source = source_of(version)
     detail = {"document_version": version.pk}
     if plan.exception_needed:
         detail["window_exception_reason"] = exception
@@ -188,7 +189,7 @@ def _fan_out(actor: Any, version: DocumentVersion, exception_reason: str) -> lis
                 requirement_id=req_id,
                 due_at=plan.effective_from,
                 reason=AssignmentReason.REVISION,
-                source=source_of(version),
+                source=source,
                 reason_text=text,
                 document_version_id=version.pk,
             )
