@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from qualify.assessments import services
@@ -339,10 +339,12 @@ def first_attempts(records: QuerySet[TrainingRecord]) -> tuple[set[int], dict]:
     is that person's first attempt. While it is still in progress or waiting for a
     trainer's review it is not counted yet. Only people with a visible record of the
     requirement are read (the caller's client and own-records restriction)."""
+    # Issue 18: asked per assessment (few) rather than listing every record's requirement.
+    of_assessment = records.filter(requirement_id=OuterRef("requirement_id"))
     requirement_ids = set(
-        Assessment.objects.filter(requirement_id__in=records.values("requirement_id")).values_list(
-            "requirement_id", flat=True
-        )
+        Assessment.objects.filter(Exists(of_assessment))
+        .order_by()
+        .values_list("requirement_id", flat=True)
     )
     if not requirement_ids:
         return set(), {}

@@ -136,6 +136,9 @@ def effectiveness(
                 rows.add(kind, key, assessed=1, first_passed=int(passed))
     firsts = FIRST_ATTEMPTS(records, covered)
     people = Deviation.people.through.objects.filter(deviation__in=deviations)
+    # The visible records of the people deviations name: the subquery stays as small
+    # as the deviations (the whole of `records` was materialised even for none).
+    named = records.filter(person_id__in=people.values("person_id"))
     for kind, column in _GROUPS:
         present = {f"{column}__isnull": False}
         for key, assessed, passed in _grouped(
@@ -153,7 +156,7 @@ def effectiveness(
         # document, or by the trainer), each deviation counted once per group.
         via = f"person__training_records__{column}"
         involved = people.filter(
-            person__training_records__in=records,
+            person__training_records__in=named,
             person__training_records__completed_at__lte=F("deviation__occurred_at"),
             person__training_records__completed_at__gt=F("deviation__occurred_at") - window,
             **(
