@@ -72,6 +72,12 @@ def note_shown(objects: Iterable[models.Model], *, user: Any, path: str = "") ->
     _note_all(objects, user=user, path=path, view="list")
 
 
+def note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: str) -> None:
+    """`note` ("detail") or `note_shown` ("list") for a page that found the records
+    itself (qualify.web.shown)."""
+    _note_all(objects, user=user, path=path, view=view)
+
+
 def _note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: str) -> None:
     ctx = current_context()
     username = getattr(user, "get_username", lambda: "")() if user is not None else ""
@@ -102,8 +108,14 @@ def _note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: st
     batch = _pending.get()
     if batch is None:
         append_access(notes)
-    else:
-        batch.extend(notes)
+        return
+    # A record the request already noted (opened by the view, then found again among
+    # what its page showed) is written once, as first noted.
+    noted = {(a.object_type, a.object_id) for a in batch}
+    for a in notes:
+        if (a.object_type, a.object_id) not in noted:
+            noted.add((a.object_type, a.object_id))
+            batch.append(a)
 
 
 @contextmanager
