@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qualify.accounts import roles
+from qualify.audit.models import AccessEvent
 from qualify.documents import services as documents
 from qualify.org import services as org
 from qualify.org.models import Person
@@ -97,6 +98,7 @@ def test_form_pages_render_no_more_options_or_queries_for_more_rows(
         assert html.count("<option") <= 30, url
 
 
+@pytest.mark.requirement("P141")
 def test_the_search_offers_matches_at_most_limit(client, plant):
     for i in range(LIMIT + 5):
         plant.person(f"Many {i}")
@@ -105,11 +107,17 @@ def test_the_search_offers_matches_at_most_limit(client, plant):
     assert page.status_code == 200
     assert page.content.decode().count('role="option"') == LIMIT
     assert b"type more to narrow" in page.content
-    one = client.get(reverse("web:lookup", args=["people"]), {"q": "many 7"}).content.decode()
+    url = reverse("web:lookup", args=["people"])
+    one = client.get(url, {"q": "many 7"}).content.decode()
     wanted = Person.objects.filter(full_name__startswith="Many 7").order_by("full_name", "pk")
     assert re.findall(r'role="option"[^>]*>([^<]*)<', one) == [
         f"{p.full_name} ({p.employee_number})" for p in wanted
     ]
+    # P141: the matches offered are in the access log as seen in a list.
+    logged = AccessEvent.objects.filter(entry__contains='"view":"list"').filter(
+        entry__contains=f'"path":"{url}"'
+    )
+    assert {e.object_id for e in logged} >= {str(p.pk) for p in wanted}
 
 
 @pytest.mark.requirement("P157", "U2")

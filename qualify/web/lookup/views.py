@@ -4,6 +4,7 @@ the signed-in user reaches, as options to pick (an htmx fragment)."""
 from django.http import Http404
 from django.shortcuts import render
 
+from qualify.audit import access
 from qualify.web.lookup.fields import TEXT_SUFFIX
 from qualify.web.lookup.queries import LIMIT, SOURCES
 
@@ -24,6 +25,8 @@ def lookup(request, kind: str):
     if source is None:
         raise Http404("No such lookup.")
     rows = source.search(request.user, _text(request))
+    # P141: the matches offered are a list shown, like the list pages' rows.
+    access.note_shown(rows, user=request.user, path=request.path)
     options = [(str(r.pk), source.label(r)) for r in rows]
     return render(
         request,
