@@ -135,7 +135,12 @@ def effectiveness(
             if key is not None:
                 rows.add(kind, key, assessed=1, first_passed=int(passed))
     firsts = FIRST_ATTEMPTS(records, covered)
-    people = Deviation.people.through.objects.filter(deviation__in=deviations)
+    # The people named in visible deviations. Asked as EXISTS, not IN: SQLite drove
+    # the join from an IN list of deviations and probed every deviation for every
+    # record (31 s with 2,000 deviations on the medium plant; 0.7 s this way).
+    people = Deviation.people.through.objects.filter(
+        Exists(deviations.filter(pk=OuterRef("deviation_id")))
+    )
     # The visible records of the people deviations name: the subquery stays as small
     # as the deviations (the whole of `records` was materialised even for none).
     named = records.filter(person_id__in=people.values("person_id"))
