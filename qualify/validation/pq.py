@@ -379,6 +379,18 @@ def _copy_of(template: scratch.Template, folder: Path) -> str:
     return scratch.copy(template, f"{connection.settings_dict['NAME']}_validation_pq")
 
 
+def plant_database(
+    template: scratch.Template | None, folder: Path
+) -> tuple[str, Callable[[], None], list[list[str]]]:
+    """The PQ plant's database: (URL, cleanup, the `qualify` steps that make its schema).
+    A copy of the run's migrated template needs none; without a template (PQ called on
+    its own, or the template failed to migrate) an empty scratch database is migrated."""
+    if template is None:
+        url, cleanup = _scratch_database(folder)
+        return url, cleanup, [["migrate", "--no-input"]]
+    return _copy_of(template, folder), lambda: None, []
+
+
 def run_isolated(
     *,
     out: Path,
@@ -399,11 +411,7 @@ def run_isolated(
     folder = out / "pq"
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    if template is None:
-        url, cleanup = _scratch_database(folder)
-        migrate = [["migrate", "--no-input"]]
-    else:
-        url, cleanup, migrate = _copy_of(template, folder), lambda: None, []
+    url, cleanup, migrate = plant_database(template, folder)
     env = {k: v for k, v in os.environ.items() if k not in _OWN_FILES}
     env.update(QUALIFY_DATABASE_URL=url, QUALIFY_VAR_DIR=str(folder / "var"))
     seed = ["seed", "--scale", "demo"]
