@@ -48,6 +48,8 @@ def _walk(value: Any, depth: int, seen: set[int], out: list[models.Model]) -> No
         items = value._result_cache or []
     elif isinstance(value, Page):
         items = value.object_list
+        if isinstance(items, QuerySet):
+            items = items._result_cache or []
     elif isinstance(value, dict):
         items = list(value.values())
     elif isinstance(value, list | tuple | set | frozenset):

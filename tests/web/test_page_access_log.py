@@ -138,3 +138,25 @@ def test_a_page_showing_gxp_records_names_them_in_the_access_log(db, world, page
     if not shown:
         pytest.skip(f"{url} shows no GxP record here")
     assert logged, f"{url} shows {len(shown)} GxP records ({sorted(shown)[:3]}…) and logs none"
+
+
+def test_what_a_page_did_not_read_is_not_read_for_the_log(db, rf, employee):
+    """The walk takes only what the template evaluated: an unread queryset or page of
+    one costs no query and names nothing; what was read is noted as listed."""
+    from django.core.paginator import Paginator
+    from django.test.utils import CaptureQueriesContext
+
+    from qualify.org.models import Site
+    from qualify.web.shown import note_context
+
+    site = Site.objects.create(code="DUB", name="Dublin")
+    page = Paginator(Site.objects.order_by("pk"), 10).page(1)
+    request = rf.get("/somewhere/")
+    request.user = employee
+    getattr(employee, "person", None)  # a request's user comes with it (the backend)
+    read = Site.objects.all()
+    list(read)
+    with access.collecting() as batch, CaptureQueriesContext(connection) as queries:
+        note_context({"page": page, "unread": Site.objects.all(), "read": read}, request)
+        assert [(a.object_id, a.view) for a in batch] == [(str(site.pk), "list")]
+    assert queries.captured_queries == []
