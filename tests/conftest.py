@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.plugins.requirements",
     "tests.plugins.scheduling",
     "tests.plugins.own_sqlite",
+    "tests.plugins.reduced_demo",
 ]
 
 

@@ -10,18 +10,21 @@ from qualify.assessments.models import Attempt, AttemptStatus
 from qualify.audit.verify import verify_trail
 from qualify.documents.models import Document, VersionStatus
 from qualify.seed import assessments as seed_assessments
-from qualify.seed import plant
 from qualify.signatures.services import signatures_of
 from qualify.training.engine import qualification
 from qualify.training.models import Assignment, AssignmentStatus, Requirement, TrainingRecord
 from qualify.training.services import elearning
 
-pytestmark = pytest.mark.requirement("P35", "L1", "L2")
+pytestmark = [
+    pytest.mark.requirement("P35", "L1", "L2"),
+    # One load for the module's tests (tests/plugins/reduced_demo.py), on one worker.
+    pytest.mark.xdist_group("reduced-demo-assessments"),
+]
 
 
 @pytest.fixture
-def demo(db):
-    return plant.load(scale="demo", seed=2026, people_per_function=1)
+def demo(reduced_demo):
+    return reduced_demo
 
 
 def test_the_demos_elearning_is_assessed_from_an_approved_question_bank(demo):

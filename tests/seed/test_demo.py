@@ -27,17 +27,21 @@ from qualify.quality.models import (
     Execution,
 )
 from qualify.quality.tasks import run_reminders
-from qualify.seed import plant
 from qualify.training.models import RequalificationOrder
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+# One load for the module's tests (tests/plugins/reduced_demo.py), on one worker.
+ONE_LOAD = pytest.mark.xdist_group("reduced-demo-seed")
+
+
 @pytest.fixture
-def demo(db):
-    return plant.load(scale="demo", seed=2026, people_per_function=1)
+def demo(reduced_demo):
+    return reduced_demo
 
 
+@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("P14")
 @pytest.mark.requirement("A4")
@@ -47,6 +51,7 @@ def test_the_reduced_demo_loads_through_the_services_and_its_trail_verifies(demo
     assert report.tree_size > 1000
 
 
+@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("E2")
 @pytest.mark.requirement("E1")
@@ -73,6 +78,7 @@ def test_the_demo_holds_open_and_closed_quality_events_with_their_training(demo)
     assert Execution.objects.values("batch").distinct().count() == 2
 
 
+@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("P14")
 def test_qualify_scheduler_sends_the_demos_reminders(demo):

@@ -1,0 +1,62 @@
+"""`reduced_demo`: the demo plant on its smallest staffing (one person per job
+function), loaded once per test module and seen by each of its tests as if loaded for
+that test alone.
+
+A load runs the demo's 20 months through the services, about 20 s of processor time,
+and several modules' tests only look at it or change it a little. The module's load
+stays inside a transaction that is rolled back when the module ends; each test runs in
+a savepoint inside it (pytest-django's `db`), so what a test changes is undone before
+the next one, as Django's TestCase.setUpTestData does. The load runs under the
+settings every test gets (tests/conftest.py), with the key and media folders of the
+module, which each test then uses: the demo's audit events carry MACs of that key.
+
+Tests of one module sharing a load are sent to one pytest-xdist worker by
+`xdist_group` (`--dist loadgroup`, .ci/run); with another distribution each worker that
+runs some of them loads the demo once for them, which is correct, only slower.
+"""
+
+import pytest
+
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(scope="module")
+def _reduced_demo_of_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from qualify.seed import plant
+
+    folder = tmp_path_factory.mktemp("reduced-demo")
+    files = {
+        "MEDIA_ROOT": folder / "media",
+        "QUALIFY_SIGNING_KEY": folder / "checkpoint-ed25519.pem",
+    }
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=MD5,
+            TASKS=IMMEDIATE,
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            **files,
+        ),
+    ):
+        atomic = transaction.atomic()
+        # Marked as Django's TestCase marks its class-wide block: the demo signs through
+        # the real service, which refuses to run inside any other open transaction.
+        atomic._from_testcase = True
+        atomic.__enter__()
+        try:
+            yield plant.load(scale="demo", seed=2026, people_per_function=1), files
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def reduced_demo(_reduced_demo_of_module, db, settings):
+    loaded, files = _reduced_demo_of_module
+    for name, value in files.items():
+        setattr(settings, name, value)
+    return loaded
