@@ -71,7 +71,9 @@ def open_pairs(requirement_ids: Iterable[int]) -> dict[tuple[int, int], Assignme
     ids = sorted(set(requirement_ids))
     found: dict[tuple[int, int], Assignment] = {}
     for part in chunks(ids):
-        for a in Assignment.objects.filter(status=OPEN, requirement_id__in=part):
+        # Unordered (P138): the model's order (due_at) made SQLite read every open
+        # assignment of the plant through the (status, due_at) index to skip a sort.
+        for a in Assignment.objects.filter(status=OPEN, requirement_id__in=part).order_by():
             found[(a.person_id, a.requirement_id)] = a
     return found
 
@@ -82,9 +84,9 @@ def _open_keys(requirement_ids: Iterable[int]) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     for part in chunks(ids):
         found.update(
-            Assignment.objects.filter(status=OPEN, requirement_id__in=part).values_list(
-                "person_id", "requirement_id"
-            )
+            Assignment.objects.filter(status=OPEN, requirement_id__in=part)
+            .order_by()  # as in open_pairs (P138)
+            .values_list("person_id", "requirement_id")
         )
     return found
 
