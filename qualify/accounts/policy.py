@@ -419,6 +419,10 @@ LOOKUP_BY_KIND = {
     "accounts": Rule("choosing an owner", read=_set(QA_APPROVER), client=False),
     # The deviation a CAPA is raised from.
     "deviations": Rule("choosing a deviation", read=_set(QA_APPROVER)),
+    # Change controls, CAPA training actions, assignments (250 on the large plant).
+    "job-functions": Rule(
+        "choosing job functions", read=_set(DOCUMENT_CONTROLLER, QA_APPROVER, COORDINATOR)
+    ),
 }
 LOOKUP = Rule("choosing among many rows", by_kind=LOOKUP_BY_KIND)
 # My work (issue 11): each signed-in user's own inbox; every item is read through

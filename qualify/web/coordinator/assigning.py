@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from qualify.documents import queries as document_queries
 from qualify.documents.models import VersionStatus
-from qualify.org.queries import job_functions
 from qualify.org.queries import people as people_query
 from qualify.signatures.services import Credentials
 from qualify.training import queries as training_queries
@@ -49,7 +48,7 @@ def assignment_new(request):
         documents=lookup.OPEN_DOCUMENTS.rows(request.user),
         curricula=Curriculum.objects.order_by("code"),
         requirements=lookup.REQUIREMENTS.rows(request.user),
-        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        job_functions=lookup.JOB_FUNCTIONS.rows(request.user),
     )
     set_zone(form, zone)
     if request.method == "POST" and form.is_valid():

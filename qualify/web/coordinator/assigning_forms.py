@@ -26,9 +26,9 @@ class AdHocForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Employee numbers or user ids, separated by commas, spaces or lines.",
     )
-    job_function = forms.ModelChoiceField(
+    job_function = LookupField(
+        source=lookup.JOB_FUNCTIONS,
         label="And/or everyone holding the job function",
-        queryset=None,
         required=False,
     )
     due_at = LocalDateTimeField(label="Due by")

@@ -67,6 +67,10 @@ def _active_accounts(user):
     return get_user_model().objects.filter(is_active=True)
 
 
+def _active_job_functions(user):
+    return org.job_functions(user).filter(active=True)
+
+
 def _person_label(p) -> str:
     return f"{p.full_name} ({p.employee_number})"
 
@@ -136,6 +140,26 @@ DEVIATIONS = Source(
     label=lambda d: f"{d.number}: {d.description}"[:120],
 )
 
+JOB_FUNCTIONS = Source(
+    name="job-functions",
+    noun="active job function",
+    key_words="job function code",
+    rows=_active_job_functions,
+    search_fields=("code", "name"),
+    key_fields=("code",),
+    order=("code",),
+    label=str,
+)
+
 SOURCES = {
-    s.name: s for s in (PEOPLE, DOCUMENTS, OPEN_DOCUMENTS, REQUIREMENTS, ACCOUNTS, DEVIATIONS)
+    s.name: s
+    for s in (
+        PEOPLE,
+        DOCUMENTS,
+        OPEN_DOCUMENTS,
+        REQUIREMENTS,
+        ACCOUNTS,
+        DEVIATIONS,
+        JOB_FUNCTIONS,
+    )
 }

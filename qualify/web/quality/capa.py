@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from qualify.org.queries import job_functions
 from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import ActionKind
@@ -24,7 +23,7 @@ def training_action_new(request, pk: int):
         request.POST or None,
         requirements=lookup.REQUIREMENTS.rows(request.user),
         people=lookup.PEOPLE.rows(request.user),
-        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        job_functions=lookup.JOB_FUNCTIONS.rows(request.user),
         owners=lookup.ACCOUNTS.rows(request.user),
     )
     set_zone(form, user_zone(request.user))

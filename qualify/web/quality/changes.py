@@ -10,7 +10,6 @@ from qualify.documents import queries as document_queries
 from qualify.documents.models import VersionStatus
 from qualify.org.models import Site
 from qualify.org.queries import clients as client_query
-from qualify.org.queries import job_functions
 from qualify.quality import queries
 from qualify.quality import services as quality
 from qualify.quality.models import ChangeControl, ChangeControlRevision
@@ -32,7 +31,7 @@ def change_control_new(request):
         request.POST or None,
         sites=Site.objects.order_by("code"),
         documents=lookup.OPEN_DOCUMENTS.rows(request.user),
-        job_functions=job_functions(request.user).filter(active=True).order_by("code"),
+        job_functions=lookup.JOB_FUNCTIONS.rows(request.user),
         clients=client_query(request.user),
     )
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,5 @@
 from django import forms
 
-from qualify.edge import ModelMultipleIdsField
 from qualify.quality.models import (
     ActionKind,
     CapaSource,
@@ -91,16 +90,6 @@ class CompleteForm(forms.Form):
     )
 
 
-def _multi(label: str, help_text: str = "") -> forms.ModelMultipleChoiceField:
-    return ModelMultipleIdsField(  # P16: a 20-digit id is refused, not a 500
-        label=label,
-        queryset=None,
-        required=False,
-        help_text=help_text or "Hold Ctrl (or ⌘) to choose several.",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-
-
 class ChangeControlForm(_ClientChoice, forms.Form):
     number = forms.CharField(label="Change control number", help_text="Like CC-2026-031.")
     title = forms.CharField(label="Title", max_length=300)
@@ -119,7 +108,9 @@ class ChangeControlForm(_ClientChoice, forms.Form):
     affected_documents = MultipleLookupField(
         source=lookup.OPEN_DOCUMENTS, label="Affected documents", required=False
     )
-    affected_job_functions = _multi("Affected job functions")
+    affected_job_functions = MultipleLookupField(
+        source=lookup.JOB_FUNCTIONS, label="Affected job functions", required=False
+    )
     planned_effective_date = forms.DateField(
         label="Planned effective date", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -190,7 +181,12 @@ class TrainingActionForm(forms.Form):
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 2}))
     requirement = LookupField(source=lookup.REQUIREMENTS, label="Requirement to retrain")
     people = MultipleLookupField(source=lookup.PEOPLE, label="People to retrain", required=False)
-    job_functions = _multi("Job functions to retrain", "Every current holder is assigned.")
+    job_functions = MultipleLookupField(
+        source=lookup.JOB_FUNCTIONS,
+        label="Job functions to retrain",
+        required=False,
+        help_text="Every current holder is assigned.",
+    )
     owner = LookupField(source=lookup.ACCOUNTS, label="Owner")
     due_at = LocalDateTimeField(label="Due")
     effectiveness_check = forms.ChoiceField(
