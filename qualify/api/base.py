@@ -3,9 +3,11 @@ and roles, qualify.accounts.policy), rate limits, cursor pagination, filters and
 problem+json error format. A 403 on a write is audited (A5)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from rest_framework import authentication, exceptions, generics, pagination, parsers
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from qualify.accounts.policy import audit_forbidden_write
+from qualify.accounts.policy import READ_METHODS, audit_forbidden_write
 from qualify.api.auth import BearerTokenAuthentication, ScopeAndRolePermission, TokenRateThrottle
 from qualify.api.errors import problem_exception_handler
 from qualify.api.fields import ObjectJSONParser, StrictFilterBackend
@@ -51,12 +53,43 @@ class ApiView(generics.GenericAPIView):
             if parser is None:
                 raise exceptions.UnsupportedMediaType(request.content_type)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in READ_METHODS and response.status_code < 400:
+            _note_answered(getattr(response, "data", None), request)
+        return response
+
     def handle_exception(self, exc):
         # A5: a write refused for lack of role, scope or permission is on the record,
         # whether the policy or a service refused it.
         if isinstance(exc, exceptions.PermissionDenied | PermissionDenied):
             audit_forbidden_write(self.request, why=str(getattr(exc, "detail", exc)))
         return super().handle_exception(exc)
+
+
+def _serialized(data, depth: int = 3) -> list:
+    """What the serializers behind an answer were given: `serializer.data` keeps its
+    serializer, whether the answer is that data or holds it in a dict or list."""
+    if depth < 0:
+        return []
+    if isinstance(data, ReturnDict | ReturnList):
+        return [data.serializer.instance]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [instance for value in values for instance in _serialized(value, depth - 1)]
+
+
+def _note_answered(data, request) -> None:
+    """P152: every GET of the API names the GxP records it answered with in the access
+    log (a record alone is an opening, several are a list), as the pages do; the list
+    and retrieve views noted theirs already, and a record is written once a request."""
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    instances = _serialized(data)
+    opened = [i for i in instances if isinstance(i, Model)]
+    listed = [r for i in instances if not isinstance(i, Model) for r in access.shown_in(i)]
+    access.note_all(opened, user=user, path=request.path, view="detail")
+    access.note_all(listed, user=user, path=request.path, view="list")
 
 
 class ListView(ApiView, generics.ListAPIView):

@@ -18,6 +18,7 @@ change trail stays the record of changes:
 `verify_access_log()` recomputes the chain and the MACs and names the first bad row.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page
 from django.db import connections, models, transaction
 from django.utils import timezone
 
@@ -59,6 +61,59 @@ _pending: ContextVar[list[Access] | None] = ContextVar("qualify_access_pending",
 def is_gxp(obj_or_model: Any) -> bool:
     """Records the trail audits are the GxP records whose opening is logged."""
     return object_type_of(obj_or_model) in audited_models()
+
+
+# How far a page's or an answer's data is searched for the records it shows
+# (`shown_in`): a table row's cell's record; and at most so many per collection and
+# per page, which bounds the walk on a large table.
+SHOWN_DEPTH = 4
+SHOWN_PER_COLLECTION = 500
+SHOWN_PER_PAGE = 5_000
+# A signature is part of the record it is bound to (its manifestation, 21 CFR 11.50):
+# the record's entry answers for it.
+PART_OF_ITS_RECORD = frozenset({"signatures.signature"})
+
+
+def shown_in(value: Any, depth: int = SHOWN_DEPTH) -> list[models.Model]:
+    """The GxP records in what a page or an API answer was given: rows of audited
+    models reached through lists, dicts, pages, evaluated querysets (only what was
+    read: the search never queries), dataclasses and the project's own objects."""
+    out: list[models.Model] = []
+    _walk(value, depth, set(), out)
+    return out
+
+
+def _walk(value: Any, depth: int, seen: set[int], out: list[models.Model]) -> None:
+    if depth < 0 or len(out) >= SHOWN_PER_PAGE or value is None or isinstance(value, str | bytes):
+        return
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, models.Model):
+        kind = object_type_of(value) if is_gxp(value) else None
+        if value.pk is not None and kind is not None and kind not in PART_OF_ITS_RECORD:
+            out.append(value)
+        return
+    if isinstance(value, models.QuerySet):
+        items = value._result_cache or []
+    elif isinstance(value, Page):
+        items = value.object_list
+        if isinstance(items, models.QuerySet):
+            items = items._result_cache or []
+    elif isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+    elif type(value).__module__.startswith("qualify.") and hasattr(value, "__dict__"):
+        items = list(vars(value).values())
+    else:
+        return
+    for n, item in enumerate(items):
+        if n >= SHOWN_PER_COLLECTION:
+            break
+        _walk(item, depth - 1, seen, out)
 
 
 def note(obj: models.Model, *, user: Any, path: str = "") -> None:
