@@ -15,11 +15,7 @@ from qualify.training.engine import qualification
 from qualify.training.models import Assignment, AssignmentStatus, Requirement, TrainingRecord
 from qualify.training.services import elearning
 
-pytestmark = [
-    pytest.mark.requirement("P35", "L1", "L2"),
-    # One load for the module's tests (tests/plugins/reduced_demo.py), on one worker.
-    pytest.mark.xdist_group("reduced-demo-assessments"),
-]
+pytestmark = pytest.mark.requirement("P35", "L1", "L2")
 
 
 @pytest.fixture

@@ -10,12 +10,50 @@ the next one, as Django's TestCase.setUpTestData does. The load runs under the
 settings every test gets (tests/conftest.py), with the key and media folders of the
 module, which each test then uses: the demo's audit events carry MACs of that key.
 
-Tests of one module sharing a load are sent to one pytest-xdist worker by
-`xdist_group` (`--dist loadgroup`, .ci/run); with another distribution each worker that
-runs some of them loads the demo once for them, which is correct, only slower.
+Under pytest-xdist (`-n 2`, .ci/run) the modules of SHARED_MODULES go to one worker
+each, whole (`pytest_xdist_make_scheduler` below); every other test is handed out a
+few at a time as before. `xdist_group` with `--dist loadgroup` would say the same, but
+pytest-xdist 3.8 on pytest 9.2 ignores the group (pytest-xdist issue #1386). The
+controller that schedules never imports the tests, so the modules are named here, and
+collection fails when a test using the fixture is in a module not named. Elsewhere (a
+worker given only some of a module's tests) each worker loads the demo once for them:
+correct, only slower.
 """
 
 import pytest
+
+SHARED_MODULES = frozenset({"tests/seed/test_demo.py", "tests/assessments/test_demo.py"})
+
+
+def pytest_collection_modifyitems(session, config, items):
+    stray = sorted(
+        {
+            item.nodeid.split("::", 1)[0]
+            for item in items
+            if "reduced_demo" in getattr(item, "fixturenames", ())
+        }
+        - SHARED_MODULES
+    )
+    if stray:
+        raise pytest.UsageError(
+            f"{', '.join(stray)} use reduced_demo: add them to SHARED_MODULES "
+            "(tests/plugins/reduced_demo.py) so their tests share one load"
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_MODULES else nodeid
+
+    return SharedModules(config, log)
+
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

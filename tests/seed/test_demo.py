@@ -32,16 +32,11 @@ from qualify.training.models import RequalificationOrder
 REPO = Path(__file__).resolve().parents[2]
 
 
-# One load for the module's tests (tests/plugins/reduced_demo.py), on one worker.
-ONE_LOAD = pytest.mark.xdist_group("reduced-demo-seed")
-
-
 @pytest.fixture
 def demo(reduced_demo):
     return reduced_demo
 
 
-@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("P14")
 @pytest.mark.requirement("A4")
@@ -51,7 +46,6 @@ def test_the_reduced_demo_loads_through_the_services_and_its_trail_verifies(demo
     assert report.tree_size > 1000
 
 
-@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("E2")
 @pytest.mark.requirement("E1")
@@ -78,7 +72,6 @@ def test_the_demo_holds_open_and_closed_quality_events_with_their_training(demo)
     assert Execution.objects.values("batch").distinct().count() == 2
 
 
-@ONE_LOAD
 @pytest.mark.slow
 @pytest.mark.requirement("P14")
 def test_qualify_scheduler_sends_the_demos_reminders(demo):
