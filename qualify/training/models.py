@@ -230,6 +230,10 @@ class Assignment(models.Model):
             # Issue 18: the assignments page's first 50 in this order, read from the
             # index instead of sorting every assignment.
             models.Index(fields=["due_at", "id"], name="assignment_due_order"),
+            # One person's open assignments in due order (employee home, person page):
+            # without it SQLite walks assignment_status_due over every open assignment
+            # of the plant and filters the person out of them.
+            models.Index(fields=["person", "status", "due_at"], name="assignment_person_open_due"),
         ]
         permissions = [("assign_training", "Can assign training individually")]
 
