@@ -110,6 +110,8 @@ TEMPLATES = [
     {
         # Django's, noting in the access log the GxP records each page shows (P152).
         "BACKEND": "qualify.web.shown.Templates",
+        # The alias Django's own backend has: DRF's error page asks engines["django"].
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
