@@ -44,8 +44,14 @@ VIEW_ASSIGNMENTS = "training.view_assignment"
 
 
 def job_function_list(request):
-    rows = job_function_overview(request.user, at=timezone.now())
-    return render(request, "web/coordinator/job_functions.html", {"rows": rows})
+    # Issue 18 (P167): a page of the job functions; each shown row's counts are
+    # correlated subqueries, so the page's cost follows the page, not the plant.
+    page = Paginator(job_function_overview(request.user, at=timezone.now()), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "web/coordinator/job_functions.html", {"rows": page.object_list, "page": page}
+    )
 
 
 def matrix(request):
