@@ -19,9 +19,7 @@ import re
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
 from django.test import Client as PageClient
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -33,6 +31,7 @@ from qualify.org import services as org
 from qualify.quality import services as quality
 from qualify.training import services as training
 from qualify.training.models import Assignment, Method, TrainingRecord
+from tests.module_world import rolled_back
 from tests.personas import PERSONAS, make_user
 from tests.quality.plant import Plant, creds
 
@@ -361,16 +360,8 @@ def _the_modules_key(settings, module_key):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, module_key):
-    with django_db_blocker.unblock(), override_settings(QUALIFY_SIGNING_KEY=module_key):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        # Like a TestCase's own block: durable blocks inside (refusals) stay allowed.
-        connection.atomic_blocks[-1]._from_testcase = True
-        try:
-            yield World()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker, QUALIFY_SIGNING_KEY=module_key):
+        yield World()
 
 
 def _client(world, persona, api: bool):

@@ -61,35 +61,22 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 @pytest.fixture(scope="module")
 def _reduced_demo_of_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.db import transaction
-    from django.test.utils import override_settings
-
     from qualify.seed import plant
+    from tests.module_world import rolled_back
 
     folder = tmp_path_factory.mktemp("reduced-demo")
     files = {
         "MEDIA_ROOT": folder / "media",
         "QUALIFY_SIGNING_KEY": folder / "checkpoint-ed25519.pem",
     }
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=MD5,
-            TASKS=IMMEDIATE,
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-            **files,
-        ),
+    with rolled_back(
+        django_db_blocker,
+        PASSWORD_HASHERS=MD5,
+        TASKS=IMMEDIATE,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        **files,
     ):
-        atomic = transaction.atomic()
-        # Marked as Django's TestCase marks its class-wide block: the demo signs through
-        # the real service, which refuses to run inside any other open transaction.
-        atomic._from_testcase = True
-        atomic.__enter__()
-        try:
-            yield plant.load(scale="demo", seed=2026, people_per_function=1), files
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        yield plant.load(scale="demo", seed=2026, people_per_function=1), files
 
 
 @pytest.fixture

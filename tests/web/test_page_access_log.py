@@ -12,15 +12,16 @@ import dataclasses
 
 import pytest
 from django.core.paginator import Page
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models.query import QuerySet
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from qualify.accounts import policy
 from qualify.audit import access
 from qualify.audit.models import AccessEvent
 from qualify.audit.registry import object_type_of
+from tests.module_world import rolled_back
 from tests.test_access_policy import World
 from tests.web.test_page_queries import PAGES, _kwargs, _page_id, _persona
 
@@ -91,15 +92,8 @@ def _the_modules_key(settings, module_key):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, module_key):
-    with django_db_blocker.unblock(), override_settings(QUALIFY_SIGNING_KEY=module_key):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        connection.atomic_blocks[-1]._from_testcase = True
-        try:
-            yield World()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker, QUALIFY_SIGNING_KEY=module_key):
+        yield World()
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ The world is built once for the module inside a transaction rolled back at the e
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from qualify.accounts import policy
 from qualify.audit import access
 from qualify.documents import services as documents
 from qualify.quality import services as quality
+from tests.module_world import rolled_back
 from tests.test_access_policy import PATTERNS, World
 
 pytestmark = [pytest.mark.requirement("P151"), pytest.mark.slow]
@@ -208,18 +209,11 @@ def _the_modules_key(settings, module_key):
 @pytest.fixture(scope="module")
 def measured(django_db_setup, django_db_blocker, module_key):
     """The world, each page's queries on it as built, then the world grown."""
-    with django_db_blocker.unblock(), override_settings(QUALIFY_SIGNING_KEY=module_key):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        connection.atomic_blocks[-1]._from_testcase = True
-        try:
-            world = World()
-            few = {_page_id(page): _queries(world, page) for page in PAGES}
-            _grow(world)
-            yield world, few
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker, QUALIFY_SIGNING_KEY=module_key):
+        world = World()
+        few = {_page_id(page): _queries(world, page) for page in PAGES}
+        _grow(world)
+        yield world, few
 
 
 @pytest.mark.parametrize(
