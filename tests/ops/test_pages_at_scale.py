@@ -81,6 +81,36 @@ def test_the_matrix_pages_its_rows(coordinator, plant):
     assert nonsense.page.number == 1
 
 
+def test_the_matrix_pages_its_job_function_columns(client, coordinator, plant):
+    """A large plant has hundreds of job functions: the grid shows them a column page at
+    a time, in code order, with the requirements that have an entry under them."""
+    functions = [
+        org.job_function_create(
+            actor=coordinator, code=f"JF{n:02d}", name=f"F {n}", site=plant.site
+        )
+        for n in range(4)
+    ]
+    for n, function in enumerate(functions):
+        _requirements(plant, 1, function, prefix=f"R{n}")
+    first = matrix_grid(coordinator, at=_now(), per_column_page=3)
+    assert [jf.code for jf in first.functions] == ["JF00", "JF01", "JF02"]
+    assert [r.code for r, _ in first.rows] == ["R0-000", "R1-000", "R2-000"]
+    assert first.column_page.paginator.num_pages == 2  # JF03 and OP on the second
+    second = matrix_grid(coordinator, at=_now(), per_column_page=3, columns=2)
+    assert [jf.code for jf in second.functions] == ["JF03", "OP"]
+    assert [r.code for r, _ in second.rows] == ["R3-000"]
+    (cell, empty) = second.rows[0][1]
+    assert cell.entry.job_function == functions[3]
+    assert empty is None
+    assert (
+        matrix_grid(coordinator, at=_now(), per_column_page=3, columns="x").column_page.number == 1
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("web:coordinator_matrix")).content.decode()
+    assert "JF00" in page  # 5 job functions fit on one column page of 25
+    assert "Next job functions" not in page
+
+
 def test_the_matrix_page_reads_as_many_queries_for_many_rows_as_for_few(
     client,
     coordinator,

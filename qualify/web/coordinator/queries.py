@@ -61,12 +61,13 @@ class Cell:
 
 @dataclass
 class MatrixPage:
-    """One page of the matrix: the columns (job functions) after the filters, and the
-    rows (requirements) of this page with a cell per column."""
+    """One page of the matrix: the columns (job functions) of this column page after the
+    filters, and the rows (requirements) of this page with a cell per column."""
 
     functions: list[JobFunction]
     rows: list[tuple[Requirement, list[Cell | None]]]
     page: Page
+    column_page: Page
 
 
 def matrix_grid(
@@ -79,12 +80,17 @@ def matrix_grid(
     job_function=None,
     page: int | str | None = 1,
     per_page: int = 50,
+    columns: int | str | None = 1,
+    per_column_page: int = 25,
 ) -> MatrixPage:
     """The entries in force at `at` as a grid of requirements (rows) by the visible job
     functions (columns), filtered by site, department, framework and job function, one
     page of rows at a time (issue 18: no page renders the whole grid; the full grid is
-    the `matrix` report). The grid is first built from plain values; model rows are
-    read only for the page shown, so the number of queries does not grow with it."""
+    the `matrix` report). Columns are paged too: a large plant has hundreds of job
+    functions, and 50 rows by all of them is tens of thousands of cells; the rows are
+    the requirements with an entry under the job functions of the column page shown.
+    The grid is first built from plain values; model rows are read only for the page
+    shown, so the number of queries does not grow with it."""
     functions_qs = job_functions(user).filter(active=True)
     if site is not None:
         functions_qs = functions_qs.filter(Q(site=site) | Q(department__site=site))
@@ -94,7 +100,9 @@ def matrix_grid(
         functions_qs = functions_qs.filter(frameworks=framework)
     if job_function is not None:
         functions_qs = functions_qs.filter(pk=job_function.pk)
-    functions = list(functions_qs.distinct().order_by("code"))
+    column_page = Paginator(list(functions_qs.distinct().order_by("code")), per_column_page)
+    column_page = column_page.get_page(columns)
+    functions = list(column_page.object_list)
     column = {jf.pk: i for i, jf in enumerate(functions)}
     entries = list(
         MatrixEntry.objects.filter(job_function__in=column, valid_from__lte=at)
@@ -138,7 +146,7 @@ def matrix_grid(
             graced = grace.get((requirement_id, functions[index].pk), [])
             row[index] = Cell(rows_of[entry_pk], via, graced)
         rows.append((requirements[requirement_id], row))
-    return MatrixPage(functions, rows, shown)
+    return MatrixPage(functions, rows, shown, column_page)
 
 
 def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:

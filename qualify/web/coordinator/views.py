@@ -72,9 +72,13 @@ def matrix(request):
         framework=filters.get("framework"),
         job_function=filters.get("job_function"),
         page=request.GET.get("page"),
+        columns=request.GET.get("columns"),
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # Another column page has other rows: it starts again at the first page of rows.
+    filters_only = query.copy()
+    filters_only.pop("columns", None)
     return render(
         request,
         "web/coordinator/matrix.html",
@@ -83,7 +87,9 @@ def matrix(request):
             "functions": grid.functions,
             "rows": grid.rows,
             "page": grid.page,
+            "column_page": grid.column_page,
             "query": query.urlencode(),
+            "filters_query": filters_only.urlencode(),
             "zone": user_zone(request.user),
         },
     )
