@@ -119,21 +119,17 @@ def _walk(value: Any, depth: int, seen: set[int], out: list[models.Model]) -> No
 def note(obj: models.Model, *, user: Any, path: str = "") -> None:
     """Log that ``user`` opened ``obj`` (a GxP record). Inside a request the note waits
     for the request's end; elsewhere it is written at once."""
-    _note_all([obj], user=user, path=path, view="detail")
+    note_all([obj], user=user, path=path, view="detail")
 
 
 def note_shown(objects: Iterable[models.Model], *, user: Any, path: str = "") -> None:
     """Log that a list showed ``user`` these records (those that are GxP records)."""
-    _note_all(objects, user=user, path=path, view="list")
+    note_all(objects, user=user, path=path, view="list")
 
 
 def note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: str) -> None:
-    """`note` ("detail") or `note_shown` ("list") for a page that found the records
-    itself (qualify.web.shown)."""
-    _note_all(objects, user=user, path=path, view=view)
-
-
-def _note_all(objects: Iterable[models.Model], *, user: Any, path: str, view: str) -> None:
+    """The one writer behind `note` ("detail") and `note_shown` ("list"), also called
+    by pages and API answers that found the records themselves (qualify.web.shown)."""
     ctx = current_context()
     username = getattr(user, "get_username", lambda: "")() if user is not None else ""
     at = timezone.now()
