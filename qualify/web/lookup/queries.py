@@ -71,6 +71,10 @@ def _active_job_functions(user):
     return org.job_functions(user).filter(active=True)
 
 
+def _active_departments(user):
+    return org.departments(user).filter(active=True)
+
+
 def _person_label(p) -> str:
     return f"{p.full_name} ({p.employee_number})"
 
@@ -150,6 +154,18 @@ JOB_FUNCTIONS = Source(
     order=("code",),
     label=str,
 )
+# Departments carry no client (U2): organisation structure, the same for every user
+# who may fill a form that names one (60 on the large plant).
+DEPARTMENTS = Source(
+    name="departments",
+    noun="active department",
+    key_words="department code",
+    rows=_active_departments,
+    search_fields=("code", "name", "site__code"),
+    key_fields=("code",),
+    order=("site__code", "code"),
+    label=str,
+)
 
 SOURCES = {
     s.name: s
@@ -161,5 +177,6 @@ SOURCES = {
         ACCOUNTS,
         DEVIATIONS,
         JOB_FUNCTIONS,
+        DEPARTMENTS,
     )
 }
