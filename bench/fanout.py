@@ -7,17 +7,24 @@
 Plant (built once, by bulk_create: it is the stage, not what is measured): one site, one
 job function held by N people (5,000 by default) since last year. Each round adds a
 document whose revision 1 is in force and trained (a read-and-understand requirement in
-the matrix of that job function, one record per person on revision 1), then drafts,
-submits and reviews revision 2 through the services. Measured:
+the matrix of that job function, one record per person on revision 1; nine in ten of
+them signed by the trainee, so those people are qualified until revision 2 takes effect
+and lose the qualification then, Q4; the tenth is unsigned), then drafts, submits and
+reviews revision 2 through the services. Measured:
 
 * `documents.services.version_approve` of revision 2, effective in 31 days: QA's
   password check (Argon2id), the approval, its signature, and G3 in the same
-  transaction: N assignments, N + 3 audit events and the qualifications lost (Q4);
-  wall and process CPU time;
+  transaction: N assignments, N + 3 audit events and the qualifications lost (Q4:
+  the notice task queued at the commit, one row naming every loss); wall and process
+  CPU time;
 * the floor, in the same run: one transaction INSERTing the very rows the approval
-  wrote (the assignment rows and the audit event rows, read back, counted equal) into
-  twin tables with the same columns and indexes, three ways: executemany, multi-row
-  INSERT statements of 500 rows, and on PostgreSQL COPY. The fastest is the floor.
+  wrote (the assignment rows, the audit event rows and the notice task's row, read
+  back, counted equal) into twin tables with the same columns and indexes, three ways:
+  executemany, multi-row INSERT statements of 500 rows, and on PostgreSQL COPY. The
+  fastest is the floor.
+
+The bench checks the approval's answer against the plant it built: every holder got
+an assignment, and exactly the holders of a signed record lost the qualification.
 
 Beside wall times: process CPU, the approval's voluntary and involuntary context
 switches (on a shared host most of the wall is waiting for a CPU) and, on PostgreSQL
@@ -43,6 +50,10 @@ NAME = "fanout"
 TARGET_RATIO = 4.0
 TARGET_SECONDS_50K = 15.0
 ROWS_PER_STATEMENT = 500
+# One holder in UNSIGNED_EVERY has an unsigned record (not qualified, loses nothing).
+UNSIGNED_EVERY = 10
+TASK_TABLE = "django_tasks_database_dbtaskresult"
+LOSS_TASK = "qualify.quality.tasks.notify_losses"
 PASSWORD = "Bench-fanout-2026!"
 EVENT_COLUMNS = (
     "seq, recorded_at, actor_id, action, object_type, object_id, request_id, record_hash,"
@@ -119,12 +130,18 @@ def _stage(people: int):
 
 
 def _document_in_force(round_no: int, function, owner):
-    """Document with revision 1 in force, in the matrix, trained by every holder."""
+    """Document with revision 1 in force, in the matrix, trained by every holder, the
+    record signed by all but every UNSIGNED_EVERY-th of them; returns the document and
+    the ids of the people who hold a signed record (qualified until revision 2)."""
     from django.db import transaction
     from django.utils import timezone
 
+    from qualify.accounts.models import User
     from qualify.documents.models import Document, DocumentVersion
     from qualify.org.models import JobAssignment
+    from qualify.signatures.meanings import READ_AND_UNDERSTOOD
+    from qualify.signatures.models import Signature
+    from qualify.signatures.services import content_hash
     from qualify.training.models import MatrixEntry, Requirement, TrainingRecord
 
     now = timezone.now()
@@ -164,7 +181,7 @@ def _document_in_force(round_no: int, function, owner):
         people = JobAssignment.objects.filter(job_function=function).values_list(
             "person_id", "person__user_id"
         )
-        TrainingRecord.objects.bulk_create(
+        records = TrainingRecord.objects.bulk_create(
             [
                 TrainingRecord(
                     person_id=person_id,
@@ -180,7 +197,30 @@ def _document_in_force(round_no: int, function, owner):
             ],
             batch_size=2000,
         )
-    return document
+        signed = [r for i, r in enumerate(records) if i % UNSIGNED_EVERY]
+        names = dict(
+            User.objects.filter(pk__in={r.entered_by_id for r in signed}).values_list(
+                "pk", "username"
+            )
+        )
+        object_type = TrainingRecord._meta.label_lower
+        Signature.objects.bulk_create(
+            [
+                Signature(
+                    signer_id=r.entered_by_id,
+                    username=names[r.entered_by_id],
+                    printed_name=names[r.entered_by_id],
+                    signed_at=r.completed_at,
+                    meaning=READ_AND_UNDERSTOOD.code,
+                    object_type=object_type,
+                    object_id=str(r.pk),
+                    content_hash=content_hash(r),
+                )
+                for r in signed
+            ],
+            batch_size=2000,
+        )
+    return document, {r.person_id for r in signed}
 
 
 def _server_cpu(connection) -> float | None:
@@ -207,7 +247,7 @@ def _server_cpu_since(connection, before: float | None) -> float | None:
 
 def _twin_tables(cursor, vendor: str) -> None:
     time_type = "timestamp with time zone" if vendor == "postgresql" else "datetime"
-    for table in ("bench_fanout_event", "bench_fanout_assignment"):
+    for table in ("bench_fanout_event", "bench_fanout_assignment", "bench_fanout_task"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(
         "CREATE TABLE bench_fanout_event (seq bigint NOT NULL PRIMARY KEY,"
@@ -233,6 +273,14 @@ def _twin_tables(cursor, vendor: str) -> None:
         "CREATE UNIQUE INDEX bench_fa_open ON bench_fanout_assignment (person_id, requirement_id)"
         " WHERE status = 'open'"
     )
+    # The loss notices' task row (Q4): the queue's table, its columns and indexes.
+    cursor.execute(f"CREATE TABLE bench_fanout_task AS SELECT * FROM {TASK_TABLE} WHERE 1 = 0")
+    cursor.execute(
+        "CREATE INDEX bench_ft_ready ON bench_fanout_task"
+        " (status, priority DESC, run_after, enqueued_at) WHERE status = 'READY'"
+    )
+    cursor.execute("CREATE INDEX bench_ft_queue ON bench_fanout_task (queue_name)")
+    cursor.execute("CREATE INDEX bench_ft_backend ON bench_fanout_task (backend_name)")
 
 
 def _insert_executemany(cursor, table, columns, rows) -> None:
@@ -258,14 +306,46 @@ def _insert_copy(cursor, table, columns, rows) -> None:
             copy.write_row(row)
 
 
+def _answer(connection, version_pk: int, since) -> tuple[set[int], set[int]]:
+    """Who the approval assigned and who it told of a lost qualification, from the rows
+    it wrote (the assignments and the notice task queued at its commit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT person_id FROM training_assignment WHERE document_version_id = %s",
+            [version_pk],
+        )
+        assigned = {person_id for (person_id,) in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT args_kwargs FROM {TASK_TABLE} WHERE task_path = %s AND enqueued_at >= %s",
+            [LOSS_TASK, since],
+        )
+        lost = [
+            item["person"]
+            for (args_kwargs,) in cursor.fetchall()
+            for item in _json(args_kwargs)["args"][0]
+        ]
+    assert len(lost) == len(set(lost)), "a loss told twice"
+    return assigned, set(lost)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _copy_rows(
-    connection, first_seq: int, last_seq: int, version_pk: int
+    connection, first_seq: int, last_seq: int, version_pk: int, since
 ) -> tuple[dict[str, float], int, int]:
     """Read back what the approval wrote; INSERT it into the twins in one transaction,
     each way; return the seconds of each way and the row counts."""
     from django.db import transaction
 
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM {TASK_TABLE} WHERE task_path = %s AND enqueued_at >= %s",
+            [LOSS_TASK, since],
+        )
+        task_columns = [c[0] for c in cursor.description]
+        tasks = cursor.fetchall()
         cursor.execute(
             f"SELECT {EVENT_COLUMNS} FROM audit_event WHERE seq BETWEEN %s AND %s ORDER BY seq",
             [first_seq, last_seq],
@@ -289,6 +369,8 @@ def _copy_rows(
         with transaction.atomic(), connection.cursor() as cursor:
             insert(cursor, "bench_fanout_assignment", columns, assignments)
             insert(cursor, "bench_fanout_event", event_columns, events)
+            if tasks:
+                insert(cursor, "bench_fanout_task", task_columns, tasks)
         seconds[name] = time.perf_counter() - start
         seconds[f"{name}, process CPU"] = time.process_time() - cpu
         server = _server_cpu_since(connection, server)
@@ -299,8 +381,11 @@ def _copy_rows(
             assert cursor.fetchone()[0] == len(assignments)
             cursor.execute("SELECT COUNT(*) FROM bench_fanout_event")
             assert cursor.fetchone()[0] == len(events)
+            cursor.execute("SELECT COUNT(*) FROM bench_fanout_task")
+            assert cursor.fetchone()[0] == len(tasks)
             cursor.execute("DELETE FROM bench_fanout_assignment")
             cursor.execute("DELETE FROM bench_fanout_event")
+            cursor.execute("DELETE FROM bench_fanout_task")
     return seconds, len(assignments), len(events)
 
 
@@ -346,7 +431,7 @@ def main(argv: list[str]) -> list[dict]:
     password_ms = (time.perf_counter() - start) * 1000
     for round_no in range(args.runs):
         with audit_context(source="cli"):
-            document = _document_in_force(round_no, function, author)
+            document, qualified = _document_in_force(round_no, function, author)
             version = docs.version_draft(
                 actor=author,
                 document=document,
@@ -357,6 +442,7 @@ def main(argv: list[str]) -> list[dict]:
             docs.version_submit(actor=author, version=version, credentials=creds(author))
             docs.version_review(actor=reviewer, version=version, credentials=creds(reviewer))
             first = (AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()) + 1
+            since = timezone.now()
             server = _server_cpu(connection)
             start = time.perf_counter()
             cpu = time.process_time()
@@ -374,8 +460,12 @@ def main(argv: list[str]) -> list[dict]:
         last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
         created = Assignment.objects.filter(document_version=version).count()
         events = last - first + 1
-        ways, copied, copied_events = _copy_rows(connection, first, last, version.pk)
+        ways, copied, copied_events = _copy_rows(connection, first, last, version.pk, since)
         assert copied == created == args.people, (copied, created)
+        assigned, lost = _answer(connection, version.pk, since)
+        holders = set(function.assignments.values_list("person_id", flat=True))
+        assert assigned == holders, "not every holder was assigned the revision"
+        assert lost == qualified, (len(lost), len(qualified))
         if seconds < best_approve:
             # Waits told apart (P134): voluntary switches are waits for the disk or a
             # lock, involuntary ones are the process put aside for another on a busy CPU.
@@ -399,6 +489,10 @@ def main(argv: list[str]) -> list[dict]:
             "value": f"{created:,}",
         },
         {"metric": "audit events written by the approval", "value": f"{events:,}"},
+        {
+            "metric": "qualifications lost (Q4, signed records of revision 1)",
+            "value": f"{len(lost):,}",
+        },
         {
             "metric": "version_approve with G3 fan-out, one transaction, best s",
             "value": round(best_approve, 2),

@@ -16,7 +16,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.requirement("P134", "P89"), pytest.mark.slow, pytest.mark.own_sqlite]
+pytestmark = [
+    pytest.mark.requirement("P134", "P89", "P180"),
+    pytest.mark.slow,
+    pytest.mark.own_sqlite,
+]
 
 
 def test_the_fan_out_bench_reports_cpu_switches_and_load_beside_wall_time(tmp_path):
@@ -38,6 +42,9 @@ def test_the_fan_out_bench_reports_cpu_switches_and_load_beside_wall_time(tmp_pa
     rows = {row["metric"]: row["value"] for row in json.loads(done.stdout.splitlines()[-1])}
     assert rows["people retrained by the revision (assignments created)"] == "6"
     assert rows["audit events written by the approval"] == "9"  # six, and three of the approval
+    # Every holder but the first (unsigned record) was qualified on revision 1 and loses
+    # it; the bench checks who, against the plant it built.
+    assert rows["qualifications lost (Q4, signed records of revision 1)"] == "5"
     assert rows["the same, process CPU, best s"] >= 0
     assert re.fullmatch(
         r"[\d,]+ / [\d,]+", rows["the best run's context switches, voluntary / involuntary"]
