@@ -8,7 +8,7 @@ from qualify.web.lookup.fields import LookupField
 
 
 class MatrixAddForm(ApproverSigning, forms.Form):
-    job_function = forms.ModelChoiceField(label="Job function", queryset=None)
+    job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function")
     requirement = LookupField(source=lookup.REQUIREMENTS, label="Training requirement")
     valid_from = LocalDateTimeField(
         label="Required from", required=False, help_text="Empty means now."

@@ -34,6 +34,7 @@ from qualify.web.coordinator.queries import (
 )
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
 from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import TEXT_SUFFIX
 
 MATRIX = "training.change_matrix"
 VIEW_MATRIX = "training.view_matrixentry"
@@ -110,11 +111,15 @@ MATRIX_END_FIELDS = ("valid_to", "reason", "qa_username")
 
 
 def _carried(request, names: tuple[str, ...]) -> dict:
-    return {name: request.GET[name] for name in names if request.GET.get(name)}
-
-
-def _pk(value) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    carried = {name: request.GET[name] for name in names if request.GET.get(name)}
+    for name in names:
+        # A lookup's typed key comes back beside its ticked id, as posted.
+        if request.GET.get(name + TEXT_SUFFIX):
+            carried[name] = {
+                "ids": request.GET.getlist(name),
+                "text": request.GET[name + TEXT_SUFFIX],
+            }
+    return carried
 
 
 def _qa_actor(username: str):
@@ -135,9 +140,7 @@ def matrix_add(request):
     # is about (the entry exists only once signed).
     form.approver_through_provider(
         meaning="approved",
-        subject=form.fields["job_function"]
-        .queryset.filter(pk=_pk((request.POST or request.GET).get("job_function")))
-        .first(),
+        subject=form.fields["job_function"].named(request.POST or request.GET, "job_function"),
         return_url=carried_url(request.path, request.POST or request.GET),
     )
     if request.method == "POST" and form.is_valid():

@@ -171,6 +171,14 @@ class LookupField(_Lookup, forms.ModelChoiceField):
     def has_changed(self, initial, data):
         return True
 
+    def named(self, data, name: str):
+        """The row `data` names in this field (ticked id or typed key), or None: for a
+        page that must know it before the whole form is valid (a signature bound to it)."""
+        try:
+            return self.clean(self.widget.value_from_datadict(data, {}, name))
+        except ValidationError:
+            return None
+
 
 class MultipleLookupField(_Lookup, ModelMultipleIdsField):
     """Several rows: the ticked ones and those the text box names."""

@@ -72,7 +72,7 @@ class JobFunctionForm(forms.Form):
     code = forms.CharField(max_length=40)
     name = forms.CharField(max_length=200)
     site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="None")
+    department = LookupField(source=lookup.DEPARTMENTS, required=False)
     client = forms.ModelChoiceField(queryset=None, required=False, empty_label="In-house")
     frameworks = ModelMultipleIdsField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
@@ -95,7 +95,7 @@ class PersonForm(forms.Form):
     full_name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
     site = forms.ModelChoiceField(queryset=None)
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="None")
+    department = LookupField(source=lookup.DEPARTMENTS, required=False)
     employed_from = LocalDateTimeField(required=False, help_text="Leave empty for now.")
 
     def __init__(self, *args, sites, departments, **kwargs):
@@ -111,7 +111,7 @@ class JobChangeForm(forms.Form):
         empty_label="None (an additional job)",
         label="Job that ends when the new one starts",
     )
-    job_function = forms.ModelChoiceField(queryset=None, label="New job function")
+    job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="New job function")
     effective = LocalDateTimeField(label="Effective from")
     reason = REASON
 
