@@ -46,8 +46,11 @@ def _refusal_reason() -> str:
 
 
 @pytest.mark.requirement("P100", "P105", "S1", "S2")
+@pytest.mark.parametrize(
+    "named_by", ["id", pytest.param("code", marks=pytest.mark.requirement("P174"))]
+)
 def test_the_qa_approver_re_authenticates_for_a_matrix_change_once(
-    client, sso, plant, coordinator, qa, settings
+    client, sso, plant, coordinator, qa, settings, named_by
 ):
     """P100: named on the coordinator's screen, a QA approver who signs through the
     provider gets no password field but the provider's re-authentication as
@@ -60,12 +63,16 @@ def test_the_qa_approver_re_authenticates_for_a_matrix_change_once(
     client.force_login(coordinator)
     url = reverse("web:coordinator_matrix_add")
     data = {
-        "job_function": plant.operators.pk,
         "requirement": first.pk,
         "window_days": "14",
         "reason": "Operators clear the line",
         "qa_username": "qa",
     }
+    # P174: the job function the signature is bound to, ticked or typed.
+    if named_by == "id":
+        data["job_function"] = plant.operators.pk
+    else:
+        data["job_function__q"] = plant.operators.code.lower()
     named = client.post(url, data)
     assert named.status_code == 422
     page = named.content.decode()
@@ -76,11 +83,14 @@ def test_the_qa_approver_re_authenticates_for_a_matrix_change_once(
     assert "&reauth=" in back["Location"]
     returned = client.get(back["Location"]).content.decode()
     assert "Operators clear the line" in returned
+    if named_by == "code":
+        assert f'value="{plant.operators.code.lower()}"' in returned
     tickets = dict(TICKET.findall(returned))
     assert list(tickets) == ["reauth_ticket"]
     done = client.post(url, {**data, **tickets})
     assert done.status_code == 302, done.content.decode()
     entry = MatrixEntry.objects.get(requirement=first)
+    assert entry.job_function == plant.operators
     signature = Signature.objects.get(object_type="training.matrixentry", object_id=str(entry.pk))
     assert (signature.signer, signature.meaning) == (qa, "approved")
     event = AuditEvent.objects.get(action="signature.applied", object_id=str(signature.pk))
