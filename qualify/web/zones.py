@@ -62,3 +62,12 @@ def in_zone(value: dt.datetime | None, zone: str | None) -> str:
     if label == "UTC":
         return f"{local:%Y-%m-%d %H:%M} UTC"
     return f"{local:%Y-%m-%d %H:%M} ({label})"
+
+
+def clock_in_zone(value: dt.datetime | None, zone: str | None) -> str:
+    """The time of day to the second, the zone named: "10:00:07 (Europe/Dublin, IST)"."""
+    if value is None:
+        return ""
+    local = value.astimezone(zoneinfo.ZoneInfo(zone or "UTC"))
+    label = zone_label(zone, value)
+    return f"{local:%H:%M:%S} UTC" if label == "UTC" else f"{local:%H:%M:%S} ({label})"

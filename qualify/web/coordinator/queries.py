@@ -1,6 +1,6 @@
 """Reads the coordinator's pages need beyond qualify.training.queries: the matrix as a
-grid (with who is in grace, qualify.training.grace) and compliance by framework.
-Client restriction (U2) applies to both."""
+grid (with who is in grace, qualify.training.grace), compliance by framework and the
+compliance dashboard's four groupings. Client restriction (U2) applies to all."""
 
 import datetime as dt
 from collections import defaultdict
@@ -10,8 +10,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from qualify.accounts import policy
+from qualify.audit.memo import while_unchanged
 from qualify.org.models import JobFunction
 from qualify.org.queries import assignments_held, job_assignments, job_functions
+from qualify.org.scoping import restricted_clients
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
 from qualify.training.grace import InGrace, grace_by_cell, in_grace_on_matrix
@@ -179,3 +182,52 @@ def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:
         ),
         key=lambda row: row.name,
     )
+
+
+# Issue 18 (P171): how long the dashboard's figures stand when nothing is recorded;
+# an assignment falls overdue with time alone, so the figures are taken again after it.
+DASHBOARD_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    taken_at: dt.datetime
+    groups: list[tuple[str, list[ComplianceRow]]]
+
+
+def _dashboard_scope(user) -> tuple:
+    """What besides the records the figures depend on: the user's clients (U2) and
+    their reach on assignments (the framework figure is judged on the assignments they
+    may see); a reach short of all is the user's own, so it is not shared."""
+    clients = restricted_clients(user)
+    level = policy.reach(user, policy.ASSIGNMENTS)
+    return (
+        None if clients is None else tuple(sorted(clients)),
+        level,
+        None if level == policy.ALL else user.pk,
+    )
+
+
+def compliance_groups(user, *, at: dt.datetime) -> list[tuple[str, list[ComplianceRow]]]:
+    """Q6 by site, department, job function and framework at `at`, as `user` sees it."""
+    summary = training_queries.compliance_summary
+    return [
+        ("Site", summary(by="site", at=at, user=user)),
+        ("Department", summary(by="department", at=at, user=user)),
+        ("Job function", summary(by="job_function", at=at, user=user)),
+        ("Framework", compliance_by_framework(at=at, user=user)),
+    ]
+
+
+def compliance_dashboard(user) -> Dashboard:
+    """The dashboard's figures now, remembered while nothing is recorded in the audit
+    trail and for at most DASHBOARD_SECONDS (qualify.audit.memo), shared by the users
+    who see the same (U2). Issue 18: four GROUP BYs over the plant are at their floor;
+    what a page view can save is doing them again for an unchanged plant."""
+    taken_at, groups = while_unchanged(
+        "compliance-dashboard",
+        _dashboard_scope(user),
+        lambda at: compliance_groups(user, at=at),
+        seconds=DASHBOARD_SECONDS,
+    )
+    return Dashboard(taken_at, groups)

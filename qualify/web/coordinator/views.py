@@ -28,7 +28,7 @@ from qualify.web.coordinator.forms import (
     MatrixFilterForm,
 )
 from qualify.web.coordinator.queries import (
-    compliance_by_framework,
+    compliance_dashboard,
     job_function_overview,
     matrix_grid,
 )
@@ -320,21 +320,9 @@ def assignments(request):
 
 
 def dashboard(request):
-    now = timezone.now()
-    groups = [
-        ("Site", training_queries.compliance_summary(by="site", at=now, user=request.user)),
-        (
-            "Department",
-            training_queries.compliance_summary(by="department", at=now, user=request.user),
-        ),
-        (
-            "Job function",
-            training_queries.compliance_summary(by="job_function", at=now, user=request.user),
-        ),
-        ("Framework", compliance_by_framework(at=now, user=request.user)),
-    ]
+    figures = compliance_dashboard(request.user)
     return render(
         request,
         "web/coordinator/dashboard.html",
-        {"groups": groups, "now": now, "zone": user_zone(request.user)},
+        {"groups": figures.groups, "taken_at": figures.taken_at, "zone": user_zone(request.user)},
     )

@@ -17,6 +17,12 @@ def in_zone(value: dt.datetime | None, zone_name: str = "UTC") -> str:
 
 
 @register.filter
+def clock_in_zone(value: dt.datetime | None, zone_name: str = "UTC") -> str:
+    """T3: the time of day to the second in the site's zone, the zone named."""
+    return zones.clock_in_zone(value, zone_name)
+
+
+@register.filter
 def zone_name(zone: str | None) -> str:
     """T3: a zone as people read it: "Europe/Dublin, IST"; "UTC" alone."""
     return zones.zone_label(zone)
