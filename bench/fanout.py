@@ -320,9 +320,10 @@ def _answer(connection, version_pk: int, since) -> tuple[set[int], set[int]]:
             [LOSS_TASK, since],
         )
         lost = [
-            item["person"]
+            person
             for (args_kwargs,) in cursor.fetchall()
-            for item in _json(args_kwargs)["args"][0]
+            for group in _json(args_kwargs)["args"][0]  # P181: the people as a column
+            for person in group["people"]
         ]
     assert len(lost) == len(set(lost)), "a loss told twice"
     return assigned, set(lost)

@@ -82,11 +82,31 @@ def notify_requalification(person_id: int, requirement_id: int, source: str) -> 
     return _requalification_notice(person, requirement, source)
 
 
+def _loss_items(groups: list[dict]) -> list[dict]:
+    """One item per loss from the groups handlers.qualification_lost_at_once queues
+    (shared fields once, the people, requirements and assignments as columns); a task
+    queued before the groups holds the items themselves."""
+    items = []
+    for group in groups:
+        if "people" not in group:
+            items.append(group)
+            continue
+        shared = {k: group[k] for k in ("cause", "lost_at", "label", "what")}
+        columns = (group["people"], group["requirements"], group["assignments"])
+        for person, requirement, assignment in zip(*columns, strict=True):
+            items.append(
+                {**shared, "person": person, "requirement": requirement, "assignment": assignment}
+            )
+    return items
+
+
 @task()
 def notify_losses(items: list[dict]) -> int:
     """Qualifications lost, told at once (queued after the commit of the change by
-    handlers.qualification_lost_at_once). Each item: person, requirement, cause,
-    lost_at (ISO), assignment, label (what revoked it), what (the version)."""
+    handlers.qualification_lost_at_once), in groups (`_loss_items`). Each loss: person,
+    requirement, cause, lost_at (ISO), assignment, label (what revoked it), what (the
+    version)."""
+    items = _loss_items(items)
     people = Person.objects.select_related("manager").in_bulk({i["person"] for i in items})
     requirements = Requirement.objects.in_bulk({i["requirement"] for i in items})
     sent = 0

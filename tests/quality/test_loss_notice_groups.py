@@ -1,0 +1,71 @@
+"""The qualifications a change ends are queued for notice in groups (P181): the fields
+the losses of one change share (cause, instant, label, text) once, the people,
+requirements and assignments as columns, so the queue's cost does not grow by a dict
+per person. Each loss is still told once, and a task queued in the earlier shape (one
+dict per loss) is still told."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from qualify.quality.tasks import notify_losses
+
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P181", "Q4", "G3")]
+
+
+def _lost_mail():
+    return [m for m in mail.outbox if m.subject.startswith("Qualification lost")]
+
+
+def test_a_revisions_losses_are_queued_as_one_group_and_each_is_told(
+    plant, django_capture_on_commit_callbacks
+):
+    document = plant.document("SOP-014", "Line clearance")
+    plant.approve(plant.revise(document, "5"))
+    requirement = plant.requirement("SOP-014-RU", document=document)
+    plant.matrix(requirement, window_days=30)
+    first = plant.person("Sean Operator", job_function=plant.operators)
+    second = plant.person("Aoife Operator", job_function=plant.operators)
+    plant.complete(first, requirement)
+    plant.complete(second, requirement)
+    effective = timezone.now() + dt.timedelta(days=31)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        plant.approve(plant.revise(document, "6"), effective_from=effective)
+    [queued] = [c for c in callbacks if getattr(c, "func", None) == notify_losses.enqueue]
+    [group] = queued.args[0]
+    assert sorted(zip(group["people"], group["requirements"], strict=True)) == sorted(
+        [(first.pk, requirement.pk), (second.pk, requirement.pk)]
+    )
+    assert len(group["assignments"]) == 2
+    assert (group["cause"], group["what"]) == ("revision", "SOP-014 revised to rev 6")
+    assert dt.datetime.fromisoformat(group["lost_at"]) == effective
+
+    for callback in callbacks:
+        callback()
+    told = _lost_mail()
+    assert sorted(m.to[0] for m in told) == sorted([first.email, second.email])
+    assert all("SOP-014 revised to rev 6" in m.body for m in told)
+
+
+def test_a_task_queued_as_one_item_per_loss_is_still_told(plant):
+    document = plant.document("SOP-020", "Gowning")
+    plant.approve(plant.revise(document, "1"))
+    requirement = plant.requirement("SOP-020-RU", document=document)
+    operator = plant.person("Sean Operator")
+    mail.outbox.clear()
+    item = {
+        "person": operator.pk,
+        "requirement": requirement.pk,
+        "cause": "revision",
+        "lost_at": (timezone.now() + dt.timedelta(days=31)).isoformat(),
+        "assignment": 4711,
+        "label": "documents.documentversion:1",
+        "what": "SOP-020 revised to rev 2",
+    }
+    assert notify_losses.call([item]) == 1
+    [told] = _lost_mail()
+    assert told.to[0] == operator.email
+    assert "SOP-020 revised to rev 2" in told.body
