@@ -104,6 +104,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "qualify.urls"
+# Issue 18 (P177): Django's form renderer, its selects written without a template per option.
+FORM_RENDERER = "qualify.web.rendering.FormRenderer"
 WSGI_APPLICATION = "qualify.wsgi.application"
 
 TEMPLATES = [

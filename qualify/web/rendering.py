@@ -1,0 +1,87 @@
+"""Issue 18: Django's form renderer, with its select widget built in Python.
+
+Django renders a select through three templates, the option and attribute ones once per
+option: on a filter form of a few sites, departments and job functions that was a fifth
+of the page (the assignments page, medium plant). `FormRenderer` writes the same markup
+as those templates, character for character (tests/web/test_form_rendering.py compares
+them), and hands every other widget, and any select whose options use another template,
+to Django's templates as before.
+"""
+
+from pathlib import Path
+
+import django.forms
+from django.forms.renderers import DjangoTemplates
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import stringformat
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeData, mark_safe
+
+DJANGO_WIDGETS = Path(django.forms.__file__).parent / "templates"
+SELECT = "django/forms/widgets/select.html"
+OPTION = "django/forms/widgets/select_option.html"
+
+# What a template's {{ value }} reads besides the value: autoescape on, the defaults.
+_CONTEXT = Context(autoescape=True)
+
+
+def _shown(value) -> str:
+    """`{{ value }}`."""
+    return render_value_in_context(value, _CONTEXT)
+
+
+def _shown_as_text(value) -> str:
+    """`{{ value|stringformat:'s' }}` (the filter keeps a safe string safe)."""
+    text = stringformat(value, "s")
+    return _shown(mark_safe(text) if isinstance(value, SafeData) else text)
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html."""
+    out = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        out.append(f" {_shown(name)}")
+        if value is not True:
+            out.append(f'="{_shown_as_text(value)}"')
+    return "".join(out)
+
+
+def select_html(widget: dict) -> str | None:
+    """django/forms/widgets/select.html for this widget context, or None when an option
+    asks for another template."""
+    out = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            out.append(f'\n  <optgroup label="{_shown(group_name)}">')
+        for option in options:
+            if option["template_name"] != OPTION:
+                return None
+            out.append(
+                f'\n  <option value="{_shown_as_text(option["value"])}"'
+                f"{_attrs(option['attrs'])}>{_shown(option['label'])}</option>\n"
+            )
+        if group_name:
+            out.append("\n  </optgroup>")
+    out.append("\n</select>")
+    # The renderer strips what a template renders (BaseRenderer.render).
+    return "".join(out).strip()
+
+
+class FormRenderer(DjangoTemplates):
+    @cached_property
+    def _selects_are_djangos(self) -> bool:
+        # An app overriding the select or option template keeps its template.
+        return all(
+            Path(self.get_template(name).origin.name) == DJANGO_WIDGETS / name
+            for name in (SELECT, OPTION, "django/forms/widgets/attrs.html")
+        )
+
+    def render(self, template_name, context, request=None):
+        if template_name == SELECT and self._selects_are_djangos:
+            html = select_html(context["widget"])
+            if html is not None:
+                return html
+        return super().render(template_name, context, request=request)
