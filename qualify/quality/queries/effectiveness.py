@@ -20,6 +20,7 @@ Reads only, through the same rows for the page and the report.
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -94,7 +95,7 @@ class _Rows(dict):
     def labelled(self) -> list[Effectiveness]:
         keys = {kind: [k for (g, k) in self if g == kind] for kind, _ in _GROUPS}
         labels = {
-            ("document", pk): f"{number} {title}"
+            ("document", pk): _document_label(number, title)
             for pk, number, title in Document.objects.filter(pk__in=keys["document"])
             .order_by()
             .values_list("pk", "number", "title")
@@ -116,14 +117,21 @@ def effectiveness(
     *,
     days: int = 90,
     attempts: AttemptReader | None = None,
+    documents: Iterable[int] | None = None,
+    trainers: Iterable[int] | None = None,
 ) -> list[Effectiveness]:
     """Figures per document and per trainer from the visible `records` and
     `deviations` (the caller restricts both). `attempts`: the assessment app's reader
     of first attempts (qualify.assessments.queries.first_attempts; this layer may not
     import it, so the caller passes it in). Issue 18: each figure is one grouped
-    query, so the cost follows the groups, not the records."""
+    query, so the cost follows the groups, not the records.
+
+    `documents` and `trainers`, when given, are the only keys of that kind to answer
+    for (a page of `subjects`): every grouped query is filtered by them, so a page
+    costs what its rows cost; each of their rows is the full answer's row."""
     window = dt.timedelta(days=days)
     records = records.filter(superseded_by__isnull=True).order_by()
+    only = {"document": _keys(documents), "trainer": _keys(trainers)}
     rows = _Rows()
     covered, read = attempts(records) if attempts is not None else (set(), {})
     # Bounded by the attempts at assessments, not by the records.
@@ -132,7 +140,7 @@ def effectiveness(
             ("document", first.requirement.document_id),
             ("trainer", first.trainer_id),
         ):
-            if key is not None:
+            if key is not None and (only[kind] is None or key in only[kind]):
                 rows.add(kind, key, assessed=1, first_passed=int(passed))
     firsts = FIRST_ATTEMPTS(records, covered)
     # The people named in visible deviations. Asked as EXISTS, not IN: SQLite drove
@@ -146,6 +154,10 @@ def effectiveness(
     named = records.filter(person_id__in=people.values("person_id"))
     for kind, column in _GROUPS:
         present = {f"{column}__isnull": False}
+        if only[kind] is not None:
+            # Filtered after the first attempt is chosen among all of a person's
+            # records: an earlier attempt under another trainer still comes first.
+            present[f"{column}__in"] = only[kind]
         for key, assessed, passed in _grouped(
             firsts.filter(**present),
             column,
@@ -161,7 +173,7 @@ def effectiveness(
         # document, or by the trainer), each deviation counted once per group.
         via = f"person__training_records__{column}"
         involved = people.filter(
-            person__training_records__in=named,
+            person__training_records__in=named if only[kind] is None else named.filter(**present),
             person__training_records__completed_at__lte=F("deviation__occurred_at"),
             person__training_records__completed_at__gt=F("deviation__occurred_at") - window,
             **(
@@ -172,16 +184,88 @@ def effectiveness(
         )
         for key, count in _grouped(involved, via, deviations=Count("deviation_id", distinct=True)):
             rows.add(kind, key, deviations=count)
-    _recurrence_per_document(people, rows)
-    _recurrence_per_trainer(records, people, rows)
+    _recurrence_per_document(people, rows, only["document"])
+    _recurrence_per_trainer(records, people, rows, only["trainer"])
     return rows.labelled()
+
+
+def _keys(given: Iterable[int] | None) -> set[int] | None:
+    return None if given is None else set(given)
+
+
+def _document_label(number: str, title: str) -> str:
+    return f"{number} {title}"
+
+
+class Subject(NamedTuple):
+    label: str
+    key: int
+
+
+@dataclass
+class Subjects:
+    """The documents and trainers the full answer of `effectiveness` has rows for, in
+    its order (label, key), without their figures (issue 18): a page takes its keys
+    from here and asks `figures` for those keys only."""
+
+    records: QuerySet
+    documents: list[Subject]
+    trainers: list[Subject]
+    read: tuple  # the attempts reader's answer, asked once for both steps
+
+    def figures(
+        self, deviations: QuerySet, *, days: int, documents: Iterable[int], trainers: Iterable[int]
+    ) -> list[Effectiveness]:
+        return effectiveness(
+            self.records,
+            deviations,
+            days=days,
+            attempts=lambda _records: self.read,
+            documents=documents,
+            trainers=trainers,
+        )
+
+
+def subjects(records: QuerySet, *, attempts: AttemptReader | None = None) -> Subjects:
+    """Who has a row in `effectiveness(records, ...)`, from one query per kind that
+    asks whether a row exists (EXISTS on an index) rather than computing its figures.
+    Every figure of a row comes from one of these, whatever the deviations and days:
+
+    - a document: a visible current record of one of its requirements (people trained;
+      first attempts, assessment attempts and records named by deviations are such
+      records), or a completed CAPA retraining on it (counted whatever the records);
+    - a trainer: a visible current record they trained (first attempts, records named
+      by deviations and CAPA retrainings per trainer are such records), or the trainer
+      of a first assessment attempt (its own record, which need not be visible)."""
+    current = records.filter(superseded_by__isnull=True).order_by()
+    read = attempts(current) if attempts is not None else (set(), {})
+    attempted: dict[str, set[int]] = {"document": set(), "trainer": set()}
+    for first, _passed in read[1].values():
+        if first.requirement.document_id is not None:
+            attempted["document"].add(first.requirement.document_id)
+        if first.trainer_id is not None:
+            attempted["trainer"].add(first.trainer_id)
+    documents = Document.objects.filter(
+        Exists(current.filter(requirement__document_id=OuterRef("pk")))
+        | Exists(_retraining_actions().filter(requirement__document_id=OuterRef("pk")))
+        | Q(pk__in=attempted["document"])
+    ).values_list("pk", "number", "title")
+    trainers = Person.objects.filter(
+        Exists(current.filter(trainer_id=OuterRef("pk"))) | Q(pk__in=attempted["trainer"])
+    ).values_list("pk", "full_name")
+    return Subjects(
+        records,
+        sorted(Subject(_document_label(number, title), pk) for pk, number, title in documents),
+        sorted(Subject(name, pk) for pk, name in trainers),
+        read,
+    )
 
 
 def _grouped(rows: QuerySet, column: str, **figures) -> list[tuple]:
     return list(rows.order_by().values(column).annotate(**figures).values_list(column, *figures))
 
 
-def _recurrence_per_document(people: QuerySet, rows: _Rows) -> None:
+def _recurrence_per_document(people: QuerySet, rows: _Rows, only: set[int] | None) -> None:
     """CAPA retraining actions whose training was completed, per document of the
     retraining requirement, and how many saw a deviation on that document naming one
     of the retrained people afterwards."""
@@ -192,9 +276,9 @@ def _recurrence_per_document(people: QuerySet, rows: _Rows) -> None:
         deviation__occurred_at__gt=OuterRef("training_completed_at"),
         deviation__documents=OuterRef("requirement__document_id"),
     )
-    actions = CapaAction.objects.filter(
-        training_completed_at__isnull=False, requirement__document__isnull=False
-    )
+    actions = _retraining_actions()
+    if only is not None:
+        actions = actions.filter(requirement__document_id__in=only)
     for key, retrainings, recurred in _grouped(
         actions,
         "requirement__document_id",
@@ -204,7 +288,17 @@ def _recurrence_per_document(people: QuerySet, rows: _Rows) -> None:
         rows.add("document", key, retrainings=retrainings, recurred=recurred)
 
 
-def _recurrence_per_trainer(records: QuerySet, people: QuerySet, rows: _Rows) -> None:
+def _retraining_actions() -> QuerySet:
+    """The CAPA retraining actions counted per document: completed, on a document.
+    Not restricted by the visible records (each gives its document a row)."""
+    return CapaAction.objects.filter(
+        training_completed_at__isnull=False, requirement__document__isnull=False
+    )
+
+
+def _recurrence_per_trainer(
+    records: QuerySet, people: QuerySet, rows: _Rows, only: set[int] | None
+) -> None:
     """P71: CAPA recurrence after retraining per trainer. A CAPA retraining action
     whose training was completed counts once for each trainer who trained one of its
     people (the trainer of the record that completed the person's retraining, among
@@ -218,9 +312,11 @@ def _recurrence_per_trainer(records: QuerySet, people: QuerySet, rows: _Rows) ->
     recurred = Q(Exists(after), action__requirement__document__isnull=True) | Q(
         Exists(after.filter(deviation__documents=OuterRef("action__requirement__document_id")))
     )
+    trained = records.filter(trainer__isnull=False)
+    if only is not None:
+        trained = trained.filter(trainer_id__in=only)
     targets = CapaActionTarget.objects.filter(
-        action__training_completed_at__isnull=False,
-        assignment__record__in=records.filter(trainer__isnull=False),
+        action__training_completed_at__isnull=False, assignment__record__in=trained
     )
     for key, retrainings, hits in _grouped(
         targets,

@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from qualify.assessments.queries import first_attempts
-from qualify.quality.queries.effectiveness import effectiveness, visible_deviations
+from qualify.quality.queries.effectiveness import (
+    Subjects,
+    effectiveness,
+    subjects,
+    visible_deviations,
+)
 from qualify.reports import scope
 from qualify.reports.registry import Column, Param, Report, ReportRequest, register
 
@@ -16,6 +21,13 @@ def training_effectiveness(records, deviations, *, days: int = 90):
     """The figures the page and the report show: quality's effectiveness with first
     attempts read from assessment attempts where a requirement has an assessment."""
     return effectiveness(records, deviations, days=days, attempts=first_attempts)
+
+
+def training_effectiveness_subjects(records) -> Subjects:
+    """The rows of `training_effectiveness` without their figures, for a page of them:
+    `.figures(deviations, days=..., documents=..., trainers=...)` answers for a page's
+    keys with the same function and the same attempts."""
+    return subjects(records, attempts=first_attempts)
 
 
 def _days(request: ReportRequest) -> int:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from qualify.org.queries import people as people_query
 from qualify.quality.queries.effectiveness import visible_deviations
-from qualify.reports.library.training_effectiveness import training_effectiveness
+from qualify.reports.library.training_effectiveness import training_effectiveness_subjects
 from qualify.training import paths
 from qualify.training import queries as training_queries
 from qualify.training.services.paths import onboarding_generate
@@ -32,14 +32,19 @@ def effectiveness_page(request):
     days = 90
     if form.is_bound and form.is_valid() and form.cleaned_data["days"]:
         days = form.cleaned_data["days"]
-    rows = training_effectiveness(
-        training_queries.training_records(request.user),
+    # Issue 18: a page of each table; every row is in the report and its export. The
+    # figures are asked for the page's documents and trainers only.
+    subjects = training_effectiveness_subjects(training_queries.training_records(request.user))
+    page = Paginator(subjects.documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    trainers = Paginator(subjects.trainers, PAGE_SIZE).get_page(request.GET.get("trainers"))
+    rows = subjects.figures(
         visible_deviations(request.user),
         days=days,
+        documents=[s.key for s in page],
+        trainers=[s.key for s in trainers],
     )
-    # Issue 18: a page of each table; every row is in the report and its export.
-    documents = Paginator([r for r in rows if r.kind == "document"], PAGE_SIZE)
-    trainers = Paginator([r for r in rows if r.kind == "trainer"], PAGE_SIZE)
+    page.object_list = [r for r in rows if r.kind == "document"]
+    trainers.object_list = [r for r in rows if r.kind == "trainer"]
     query = request.GET.copy()
     for name in ("page", "trainers"):
         query.pop(name, None)
@@ -49,8 +54,8 @@ def effectiveness_page(request):
         {
             "form": form,
             "days": days,
-            "page": documents.get_page(request.GET.get("page")),
-            "trainers": trainers.get_page(request.GET.get("trainers")),
+            "page": page,
+            "trainers": trainers,
             "query": query.urlencode(),
         },
     )
