@@ -34,20 +34,51 @@ def _count_per_function(rows: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def job_function_overview(user, *, at: dt.datetime) -> QuerySet[JobFunction]:
-    """The job functions `user` may see, with `holders` (assignments of active people
-    in force at `at`) and `entries` (matrix entries in force at `at`). Issue 18: each a
-    count per job function, not a join of both tables (their product per function)."""
+def _with_counts(functions: QuerySet[JobFunction], at: dt.datetime) -> QuerySet[JobFunction]:
     held = assignments_held(at=at).filter(person__active=True)
     in_force = MatrixEntry.objects.filter(
         Q(valid_from__lte=at) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
     )
-    return (
-        job_functions(user)
-        .annotate(holders=_count_per_function(held), entries=_count_per_function(in_force))
-        .prefetch_related("frameworks")
-        .order_by("code")
+    return functions.annotate(
+        holders=_count_per_function(held), entries=_count_per_function(in_force)
     )
+
+
+def job_function_overview(user, *, at: dt.datetime) -> QuerySet[JobFunction]:
+    """The job functions `user` may see, with `holders` (assignments of active people
+    in force at `at`) and `entries` (matrix entries in force at `at`). Issue 18: each a
+    count per job function, not a join of both tables (their product per function)."""
+    return _with_counts(job_functions(user), at).prefetch_related("frameworks").order_by("code")
+
+
+# Issue 18 (P179): how long a page's counts stand when nothing is recorded; a job
+# assignment or matrix entry comes into force or ends with time alone.
+OVERVIEW_SECONDS = 60
+OVERVIEW_PAGE_SIZE = 50
+
+
+def _counts(ids: tuple[int, ...], at: dt.datetime) -> dict[int, tuple[int, int]]:
+    rows = _with_counts(JobFunction.objects.filter(pk__in=ids), at).order_by()
+    return {row[0]: row[1:] for row in rows.values_list("pk", "holders", "entries")}
+
+
+def job_function_overview_page(user, number) -> tuple[dt.datetime, Page]:
+    """Page `number` of `job_function_overview(user, at=taken_at)`: its rows now, their
+    counts remembered while the audit trail's head stands and for at most
+    OVERVIEW_SECONDS (qualify.audit.memo). Issue 18: the holders of 50 job functions
+    are most of the plant's job assignments; a page view need not count them again.
+    The counts of a job function are the same for every user; which job functions a
+    user sees (U2) is read on every view, and the memo is keyed by them."""
+    rows = job_functions(user).prefetch_related("frameworks").order_by("code")
+    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(number)
+    page.object_list = list(page.object_list)
+    ids = tuple(jf.pk for jf in page.object_list)
+    taken_at, counts = while_unchanged(
+        "job-function-counts", ids, lambda at: _counts(ids, at), seconds=OVERVIEW_SECONDS
+    )
+    for jf in page.object_list:
+        jf.holders, jf.entries = counts[jf.pk]
+    return taken_at, page
 
 
 @dataclass

@@ -29,7 +29,7 @@ from qualify.web.coordinator.forms import (
 )
 from qualify.web.coordinator.queries import (
     compliance_dashboard,
-    job_function_overview,
+    job_function_overview_page,
     matrix_grid,
 )
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
@@ -45,13 +45,18 @@ VIEW_ASSIGNMENTS = "training.view_assignment"
 
 
 def job_function_list(request):
-    # Issue 18 (P167): a page of the job functions; each shown row's counts are
+    # Issue 18 (P167, P179): a page of the job functions; each shown row's counts are
     # correlated subqueries, so the page's cost follows the page, not the plant.
-    page = Paginator(job_function_overview(request.user, at=timezone.now()), 50).get_page(
-        request.GET.get("page")
-    )
+    taken_at, page = job_function_overview_page(request.user, request.GET.get("page"))
     return render(
-        request, "web/coordinator/job_functions.html", {"rows": page.object_list, "page": page}
+        request,
+        "web/coordinator/job_functions.html",
+        {
+            "rows": page.object_list,
+            "page": page,
+            "taken_at": taken_at,
+            "zone": user_zone(request.user),
+        },
     )
 
 
