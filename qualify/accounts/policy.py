@@ -425,6 +425,10 @@ LOOKUP_BY_KIND = {
     ),
     # A new person's and a job function's department (60 on the large plant).
     "departments": Rule("choosing a department", read=_set(COORDINATOR), client=False),
+    # A new document's owner: document controllers and QA approvers.
+    "document-owners": Rule(
+        "choosing a document's owner", read=_set(DOCUMENT_CONTROLLER), client=False
+    ),
 }
 LOOKUP = Rule("choosing among many rows", by_kind=LOOKUP_BY_KIND)
 # My work (issue 11): each signed-in user's own inbox; every item is read through

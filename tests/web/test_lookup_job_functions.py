@@ -1,7 +1,8 @@
-"""Job functions and departments chosen through lookup fields (issue 18, P174): the
-matrix change, a person's change of job, a new person and a job function take an id
-(a ticked match) or an exact code typed without JavaScript, refuse an unknown code by
-name, and refuse a job function of another client as if it did not exist (U2)."""
+"""Job functions, departments and document owners chosen through lookup fields
+(issue 18, P174, P175): the matrix change, a person's change of job, a new person, a
+job function and a new document take an id (a ticked match) or an exact key typed
+without JavaScript, refuse an unknown key by name, and refuse a job function of another
+client as if it did not exist (U2)."""
 
 import datetime as dt
 import zoneinfo
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qualify.accounts import roles
+from qualify.documents.models import Document
 from qualify.org import services as org
 from qualify.org.models import JobAssignment, JobFunction, Person
 from qualify.training.models import MatrixEntry
@@ -162,3 +164,33 @@ def test_a_departments_code_names_it_and_one_code_on_two_sites_is_refused(
     )
     assert made.status_code == 302, made.content.decode()
     assert JobFunction.objects.get(code="PACKER").department.code == "PACK"
+
+
+@pytest.mark.requirement("P175")
+def test_a_new_documents_owner_is_named_by_user_id_and_must_control_documents(
+    client, doc_controller, qa, coordinator
+):
+    from tests.web.test_new_document_pages import form_data
+
+    client.force_login(doc_controller)
+    page = client.get(reverse("web:document_new")).content.decode()
+    # The controller is the owner unless someone else is named; no list of accounts.
+    assert f'name="owner" value="{doc_controller.pk}" checked' in page
+    assert qa.username not in page
+    refused = client.post(
+        reverse("web:document_new"), form_data(owner="", owner__q=coordinator.username)
+    )
+    assert refused.status_code == 422
+    assert refused.context["form"].errors["owner"] == [
+        "No document controller or QA approver you may choose has the user id "
+        f"{coordinator.username}."
+    ]
+    by_id = client.post(reverse("web:document_new"), form_data(owner=coordinator.pk))
+    assert by_id.status_code == 422
+    made = client.post(
+        reverse("web:document_new"), form_data(owner="", owner__q=qa.username.upper())
+    )
+    assert made.status_code == 302
+    assert Document.objects.get().owner == qa
+    found = client.get(reverse("web:lookup", args=["document-owners"]), {"q": qa.username})
+    assert qa.username in found.content.decode()

@@ -12,6 +12,7 @@ from qualify.org import queries as org_queries
 from qualify.web.documents.forms import NewDocumentForm, PeriodicReviewForm, ReviewRevisionForm
 from qualify.web.documents.kit import SigningForm, show_errors, user_zone
 from qualify.web.documents.views import _document
+from qualify.web.lookup import queries as lookup
 
 DOCUMENT_FIELDS = (
     "doc_type",
@@ -32,7 +33,7 @@ def document_new(request):
         request.POST or None,
         request.FILES or None,
         initial={"owner": request.user.pk},
-        owners=queries.possible_owners(),
+        owners=lookup.DOCUMENT_OWNERS.rows(request.user),
         sites=org_queries.sites(request.user).filter(active=True),
         clients=org_queries.clients(request.user).filter(active=True),
         frameworks=org_queries.frameworks(request.user).filter(active=True),

@@ -2,6 +2,8 @@ from django import forms
 
 from qualify.documents.models import DocumentType
 from qualify.web.documents.kit import LocalDateTimeField
+from qualify.web.lookup import queries as lookup
+from qualify.web.lookup.fields import LookupField
 
 
 class RevisionForm(forms.Form):
@@ -83,7 +85,7 @@ class NewDocumentForm(forms.Form):
         help_text="Empty: the next number of the type's scheme (such as SOP-001).",
     )
     title = forms.CharField(label="Title", max_length=300)
-    owner = forms.ModelChoiceField(label="Owner", queryset=None)
+    owner = LookupField(source=lookup.DOCUMENT_OWNERS, label="Owner")
     site = forms.ModelChoiceField(
         label="Site", queryset=None, required=False, empty_label="all sites"
     )
@@ -114,7 +116,6 @@ class NewDocumentForm(forms.Form):
     def __init__(self, *args, owners, sites, clients, frameworks, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u.printed_name} ({u.username})"
         self.fields["site"].queryset = sites
         self.fields["client"].queryset = clients
         self.fields["frameworks"].queryset = frameworks

@@ -154,6 +154,17 @@ JOB_FUNCTIONS = Source(
     order=("code",),
     label=str,
 )
+# Accounts carry no client (U2); the same rule as the API's owner by user id.
+DOCUMENT_OWNERS = Source(
+    name="document-owners",
+    noun="document controller or QA approver",
+    key_words="user id",
+    rows=lambda user: documents.possible_owners(),
+    search_fields=("printed_name", "username"),
+    key_fields=("username",),
+    order=("printed_name", "username"),
+    label=lambda u: f"{u.printed_name} ({u.username})",
+)
 # Departments carry no client (U2): organisation structure, the same for every user
 # who may fill a form that names one (60 on the large plant).
 DEPARTMENTS = Source(
@@ -178,5 +189,6 @@ SOURCES = {
         DEVIATIONS,
         JOB_FUNCTIONS,
         DEPARTMENTS,
+        DOCUMENT_OWNERS,
     )
 }
