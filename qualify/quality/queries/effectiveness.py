@@ -228,7 +228,7 @@ class Subjects:
 
 def subjects(records: QuerySet, *, attempts: AttemptReader | None = None) -> Subjects:
     """Who has a row in `effectiveness(records, ...)`, from one query per kind that
-    asks whether a row exists (EXISTS on an index) rather than computing its figures.
+    asks whether a row exists (EXISTS) rather than computing its figures.
     Every figure of a row comes from one of these, whatever the deviations and days:
 
     - a document: a visible current record of one of its requirements (people trained;
@@ -239,9 +239,9 @@ def subjects(records: QuerySet, *, attempts: AttemptReader | None = None) -> Sub
       of a first assessment attempt (its own record, which need not be visible)."""
     current = records.filter(superseded_by__isnull=True).order_by()
     read = attempts(current) if attempts is not None else (set(), {})
-    # The same records, "not superseded" asked as NOT EXISTS: PostgreSQL reads the
-    # LEFT JOIN ... IS NULL above as one row in 80,000 and hashed every record once
-    # per probe query instead of probing the index.
+    # The same records, "not superseded" asked as NOT EXISTS: PostgreSQL estimated
+    # the LEFT JOIN ... IS NULL above at 1 row of 80,000 and JIT-compiled the plan
+    # it chose for so few (2.8 s on the medium plant).
     corrected = records.model.objects.filter(supersedes=OuterRef("pk"))
     probed = records.filter(~Exists(corrected)).order_by()
     attempted: dict[str, set[int]] = {"document": set(), "trainer": set()}
@@ -250,9 +250,9 @@ def subjects(records: QuerySet, *, attempts: AttemptReader | None = None) -> Sub
             attempted["document"].add(first.requirement.document_id)
         if first.trainer_id is not None:
             attempted["trainer"].add(first.trainer_id)
-    # Asked in the select list, a probe per document (or per person who trained
-    # anyone), not as an OR of EXISTS in WHERE: PostgreSQL made that a hashed subplan
-    # over every record and JIT-compiled it (2.8 s on the medium plant).
+    # The EXISTS in the select list, not OR-ed in WHERE (which PostgreSQL can only
+    # hash): SQLite probes the indexes per document; PostgreSQL probes or hashes the
+    # current records once, by cost (on the medium plant it hashes them).
     documents = Document.objects.annotate(
         trained=Exists(probed.filter(requirement__document_id=OuterRef("pk"))),
         retrained=Exists(_retraining_actions().filter(requirement__document_id=OuterRef("pk"))),
