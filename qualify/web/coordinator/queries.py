@@ -134,9 +134,12 @@ def matrix_grid(
         functions_qs = functions_qs.filter(frameworks=framework)
     if job_function is not None:
         functions_qs = functions_qs.filter(pk=job_function.pk)
-    column_page = Paginator(list(functions_qs.distinct().order_by("code")), per_column_page)
-    column_page = column_page.get_page(columns)
-    functions = list(column_page.object_list)
+    # Issue 18: the column pager counts every visible job function; only the 25 shown
+    # are read as rows.
+    ordered_functions = functions_qs.distinct().order_by("code").values_list("pk", flat=True)
+    column_page = Paginator(list(ordered_functions), per_column_page).get_page(columns)
+    shown_functions = JobFunction.objects.in_bulk(list(column_page.object_list))
+    functions = column_page.object_list = [shown_functions[pk] for pk in column_page.object_list]
     column = {jf.pk: i for i, jf in enumerate(functions)}
     entries = list(
         MatrixEntry.objects.filter(job_function__in=column, valid_from__lte=at)

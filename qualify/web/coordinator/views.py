@@ -27,6 +27,7 @@ from qualify.web.coordinator.forms import (
     MatrixEndForm,
     MatrixFilterForm,
 )
+from qualify.web.coordinator.matrix_cells import cell_rows
 from qualify.web.coordinator.queries import (
     compliance_dashboard,
     job_function_overview_page,
@@ -85,18 +86,19 @@ def matrix(request):
     # Another column page has other rows: it starts again at the first page of rows.
     filters_only = query.copy()
     filters_only.pop("columns", None)
+    zone = user_zone(request.user)
     return render(
         request,
         "web/coordinator/matrix.html",
         {
             "form": form,
             "functions": grid.functions,
-            "rows": grid.rows,
+            "rows": cell_rows(grid.rows, zone=zone, may_end=request.user.has_perm(MATRIX)),
             "page": grid.page,
             "column_page": grid.column_page,
             "query": query.urlencode(),
             "filters_query": filters_only.urlencode(),
-            "zone": user_zone(request.user),
+            "zone": zone,
         },
     )
 
