@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from qualify.audit import services as audit
 
@@ -120,6 +120,16 @@ def build(
     return _Builder(scale, seed=seed, base=base).run(progress)
 
 
+def _analyze() -> None:
+    """PostgreSQL plans from table statistics, which a bulk load leaves stale until
+    autovacuum gets to it (or never, where it is off): the pages of a just-built plant
+    were planned as if its tables were empty. SQLite keeps no statistics unless asked,
+    and its plans were tuned without them, so it is left as it is."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class _Builder:
     def __init__(self, scale: Scale, *, seed: int, base: dt.datetime) -> None:
         self.scale, self.base = scale, base
@@ -151,6 +161,7 @@ class _Builder:
             if progress is not None:
                 progress(done, len(steps), step.__name__)
             step()
+        _analyze()
         if progress is not None:
             progress(len(steps), len(steps), "done")
         return self.built

@@ -147,3 +147,19 @@ def test_large_is_several_million_records():
     assert large.people * large.records_per_person >= 2_000_000
     medium = dataclasses.asdict(scale.SCALES["medium"])
     assert (medium["people"], medium["documents"]) == (10_000, 2_000)
+
+
+@pytest.mark.requirement("P183")
+def test_a_built_data_set_leaves_postgresql_with_statistics_of_its_tables():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no planner statistics unless asked; its plans assume none")
+    scale.build(TINY, seed=5)
+    with connection.cursor() as cursor:
+        # ANALYZE writes pg_class.reltuples in the transaction; never analyzed is -1.
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [TrainingRecord._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == TINY.people * TINY.records_per_person
