@@ -3,7 +3,11 @@ user id order (it showed the first 500 and said nothing of the rest), the search
 status filter and the live search's fragment keep the pager, and the queries do not
 grow with the accounts."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qualify.accounts.models import User
@@ -58,3 +62,20 @@ def test_the_page_asks_the_same_queries_for_few_accounts_as_for_many(client, adm
         assert len(usernames(page)) == min(total, 50)
         asked.append(queries)
     assert asked[0] == asked[1] <= QUERIES_OF_THE_PAGE
+
+
+@pytest.mark.requirement("P151")
+def test_an_accounts_page_reads_its_roles_once(client, admin, employee):
+    """Issue 18: the account's role names come from the groups read with it."""
+    client.force_login(admin)
+    client.get(reverse("web:admin_user", args=[employee.pk]))  # the session's first reads
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("web:admin_user", args=[employee.pk]))
+    assert page.status_code == 200
+    of_the_account = re.compile(rf'"user_id" (= |IN \(){employee.pk}\b')
+    read_groups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"auth_group"' in q["sql"] and of_the_account.search(q["sql"])
+    ]
+    assert len(read_groups) == 1

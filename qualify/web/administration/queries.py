@@ -17,7 +17,8 @@ def user(pk: int) -> User:
     found = get_object_or_404(
         User.objects.prefetch_related("groups", "client_access__client"), pk=pk
     )
-    found.role_names = sorted(found.groups.values_list("name", flat=True))
+    # From the prefetched groups: values_list would ask the database again.
+    found.role_names = sorted(group.name for group in found.groups.all())
     found.clients = [access.client for access in found.client_access.all()]
     found.otp_enrolled = TOTPDevice.objects.filter(user=found, confirmed=True).exists()
     return found
