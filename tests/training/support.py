@@ -86,7 +86,7 @@ class Plant:
 
     # --- documents -----------------------------------------------------------------------------
 
-    def document(self, number: str, *, effective_from=None):
+    def document(self, number: str, *, effective_from=None, client=None):
         """A document with revision 1 approved and in force (from yesterday by default)."""
         document = documents.document_create(
             actor=self.doc_controller,
@@ -95,6 +95,7 @@ class Plant:
             doc_type="sop",
             owner=self.doc_controller,
             site=self.site,
+            client=client,
         )
         self.revise(document, "1", effective_from=effective_from or timezone.now() - DAY)
         return document

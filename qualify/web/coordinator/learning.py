@@ -7,20 +7,15 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.org.queries import people as people_query
-from qualify.quality.queries.effectiveness import visible_deviations
-from qualify.reports.library.training_effectiveness import training_effectiveness_subjects
 from qualify.training import paths
-from qualify.training import queries as training_queries
 from qualify.training.services.paths import onboarding_generate
+from qualify.web.coordinator import queries
 from qualify.web.documents.kit import show_errors, user_zone
 from qualify.web.zones import aware
-
-PAGE_SIZE = 50
 
 
 class DaysForm(forms.Form):
@@ -32,19 +27,13 @@ def effectiveness_page(request):
     days = 90
     if form.is_bound and form.is_valid() and form.cleaned_data["days"]:
         days = form.cleaned_data["days"]
-    # Issue 18: a page of each table; every row is in the report and its export. The
-    # figures are asked for the page's documents and trainers only.
-    subjects = training_effectiveness_subjects(training_queries.training_records(request.user))
-    page = Paginator(subjects.documents, PAGE_SIZE).get_page(request.GET.get("page"))
-    trainers = Paginator(subjects.trainers, PAGE_SIZE).get_page(request.GET.get("trainers"))
-    rows = subjects.figures(
-        visible_deviations(request.user),
+    # Issue 18: a page of each table; every row is in the report and its export.
+    taken_at, documents, trainers = queries.effectiveness_page(
+        request.user,
         days=days,
-        documents=[s.key for s in page],
-        trainers=[s.key for s in trainers],
+        documents=request.GET.get("page"),
+        trainers=request.GET.get("trainers"),
     )
-    page.object_list = [r for r in rows if r.kind == "document"]
-    trainers.object_list = [r for r in rows if r.kind == "trainer"]
     query = request.GET.copy()
     for name in ("page", "trainers"):
         query.pop(name, None)
@@ -54,8 +43,10 @@ def effectiveness_page(request):
         {
             "form": form,
             "days": days,
-            "page": page,
-            "trainers": trainers,
+            "page": documents.page(),
+            "trainers": trainers.page(),
+            "taken_at": taken_at,
+            "zone": user_zone(request.user),
             "query": query.urlencode(),
         },
     )

@@ -15,6 +15,8 @@ from qualify.audit.memo import while_unchanged
 from qualify.org.models import JobFunction
 from qualify.org.queries import assignments_held, job_assignments, job_functions
 from qualify.org.scoping import restricted_clients
+from qualify.quality.queries.effectiveness import visible_deviations
+from qualify.reports.library.training_effectiveness import training_effectiveness_subjects
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
 from qualify.training.grace import InGrace, grace_by_cell, in_grace_on_matrix
@@ -229,17 +231,22 @@ class Dashboard:
     groups: list[tuple[str, list[ComplianceRow]]]
 
 
-def _dashboard_scope(user) -> tuple:
-    """What besides the records the figures depend on: the user's clients (U2) and
-    their reach on assignments (the framework figure is judged on the assignments they
-    may see); a reach short of all is the user's own, so it is not shared."""
+def view_scope(user, area: str) -> tuple:
+    """What besides the records a remembered answer depends on: the user's clients (U2)
+    and their reach on `area` (policy); a reach short of all is the user's own, so it
+    is not shared."""
     clients = restricted_clients(user)
-    level = policy.reach(user, policy.ASSIGNMENTS)
+    level = policy.reach(user, area)
     return (
         None if clients is None else tuple(sorted(clients)),
         level,
         None if level == policy.ALL else user.pk,
     )
+
+
+def _dashboard_scope(user) -> tuple:
+    # The framework figure is judged on the assignments the user may see.
+    return view_scope(user, policy.ASSIGNMENTS)
 
 
 def compliance_groups(user, *, at: dt.datetime) -> list[tuple[str, list[ComplianceRow]]]:
@@ -265,3 +272,54 @@ def compliance_dashboard(user) -> Dashboard:
         seconds=DASHBOARD_SECONDS,
     )
     return Dashboard(taken_at, groups)
+
+
+# Issue 18: how long a page of effectiveness figures stands when nothing is recorded.
+EFFECTIVENESS_SECONDS = 60
+EFFECTIVENESS_PAGE_SIZE = 50
+
+
+@dataclass
+class Table:
+    """One page of a table: how many rows the whole table has, which page, its rows."""
+
+    count: int
+    number: int
+    rows: list
+
+    def page(self) -> Page:
+        shown = Paginator(range(self.count), EFFECTIVENESS_PAGE_SIZE).get_page(self.number)
+        shown.object_list = self.rows
+        return shown
+
+
+def _effectiveness_tables(user, days: int, documents, trainers) -> tuple[Table, Table]:
+    subjects = training_effectiveness_subjects(training_queries.training_records(user))
+    tables = []
+    pages = []
+    for rows, number in ((subjects.documents, documents), (subjects.trainers, trainers)):
+        page = Paginator(rows, EFFECTIVENESS_PAGE_SIZE).get_page(number)
+        pages.append([s.key for s in page])
+        tables.append(Table(len(rows), page.number, []))
+    figures = subjects.figures(
+        visible_deviations(user), days=days, documents=pages[0], trainers=pages[1]
+    )
+    for table, kind in zip(tables, ("document", "trainer"), strict=True):
+        table.rows = [r for r in figures if r.kind == kind]
+    return tables[0], tables[1]
+
+
+def effectiveness_page(user, *, days: int, documents, trainers) -> tuple[dt.datetime, Table, Table]:
+    """Page `documents` of the per-document table and page `trainers` of the per-trainer
+    table of training effectiveness as `user` sees it (the report's figures, asked for
+    the pages' rows only, P168), remembered while the audit trail's head stands and for
+    at most EFFECTIVENESS_SECONDS (qualify.audit.memo), shared by users who see the same
+    records and deviations (U2)."""
+    scope = (view_scope(user, policy.RECORDS), days, documents, trainers)
+    taken_at, (by_document, by_trainer) = while_unchanged(
+        "effectiveness-page",
+        scope,
+        lambda _at: _effectiveness_tables(user, days, documents, trainers),
+        seconds=EFFECTIVENESS_SECONDS,
+    )
+    return taken_at, by_document, by_trainer
