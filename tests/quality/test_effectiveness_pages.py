@@ -3,7 +3,6 @@ documents and trainers, in the same order, as the full answer (the report), and 
 figures it asks for a page's keys only are exactly the full answer's rows for them;
 the figures of other keys are not computed, so the page's cost follows the page."""
 
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -12,16 +11,20 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualify.documents.models import Document
 from qualify.org.models import Person
 from qualify.quality.models import Deviation
 from qualify.quality.queries import effectiveness as module
 from qualify.quality.queries.effectiveness import effectiveness, subjects
 from qualify.training.models import Requirement, TrainingRecord
 from qualify.web.coordinator import queries as coordinator_queries
-from tests.quality.test_effectiveness_grouped import build, figures, history_spec
+from tests.quality.test_effectiveness_grouped import (
+    build,
+    documents_trained,
+    figures,
+    history_spec,
+)
 from tests.quality.test_effectiveness_per_trainer import deviation, retrained  # noqa: F401
-from tests.training.engine_history import History, day
+from tests.training.engine_history import History
 from tests.web.query_counts import fewest_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P168")]
@@ -120,11 +123,7 @@ def test_the_page_computes_figures_for_its_own_rows_only(client, coordinator, mo
     client.get(url)  # the session's first reads
     asked = []
     for size in (3, 60):
-        while Document.objects.count() < size:
-            requirement = h.requirement(h.document(), pass_mark=Decimal("80"))
-            h.record(
-                h.person(), requirement, completed=day(1), score=Decimal("90"), trainer=trainer
-            )
+        documents_trained(h, trainer, size)
         asked.append(fewest_queries(client, url, {"days": "30"})[1])
     assert asked[0] == asked[1]
     computed = set()
