@@ -50,7 +50,11 @@ def job_function_overview(user, *, at: dt.datetime) -> QuerySet[JobFunction]:
     """The job functions `user` may see, with `holders` (assignments of active people
     in force at `at`) and `entries` (matrix entries in force at `at`). Issue 18: each a
     count per job function, not a join of both tables (their product per function)."""
-    return _with_counts(job_functions(user), at).prefetch_related("frameworks").order_by("code")
+    return _with_counts(_overview_rows(user), at)
+
+
+def _overview_rows(user) -> QuerySet[JobFunction]:
+    return job_functions(user).prefetch_related("frameworks").order_by("code")
 
 
 # Issue 18 (P179): how long a page's counts stand when nothing is recorded; a job
@@ -71,8 +75,7 @@ def job_function_overview_page(user, number) -> tuple[dt.datetime, Page]:
     are most of the plant's job assignments; a page view need not count them again.
     The counts of a job function are the same for every user; which job functions a
     user sees (U2) is read on every view, and the memo is keyed by them."""
-    rows = job_functions(user).prefetch_related("frameworks").order_by("code")
-    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(number)
+    page = Paginator(_overview_rows(user), OVERVIEW_PAGE_SIZE).get_page(number)
     page.object_list = list(page.object_list)
     ids = tuple(jf.pk for jf in page.object_list)
     taken_at, counts = while_unchanged(
