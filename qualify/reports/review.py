@@ -260,8 +260,10 @@ def _mail(due: Due, recipients: list[str]) -> None:
 
 
 def send_overdue_reminders(now: dt.datetime) -> dict[str, int]:
-    """Daily job: one mail to the QA approvers per overdue scope and day."""
+    """Daily job: one mail to the QA approvers per overdue scope and day (the plant's
+    day, TIME_ZONE, not UTC's)."""
     sent = 0
+    day = timezone.localdate(now)
     recipients = _reviewers()
     for due in due_reviews():
         if not due.overdue(now):
@@ -269,7 +271,7 @@ def send_overdue_reminders(now: dt.datetime) -> dict[str, int]:
         try:
             with transaction.atomic():
                 AuditReviewReminder.objects.create(
-                    scope_key=due.key, day=now.date(), sent_at=now, recipients=len(recipients)
+                    scope_key=due.key, day=day, sent_at=now, recipients=len(recipients)
                 )
                 if recipients:
                     transaction.on_commit(partial(_mail, due, recipients))

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from qualify.accounts import roles
 from qualify.audit.models import AuditEvent
@@ -125,7 +126,9 @@ def test_an_overdue_review_is_reminded_once_a_day(qa, settings, django_capture_o
     settings.QUALIFY_AUDIT_REVIEW_DAYS = 30
     start = AuditEvent.objects.order_by("seq").first().recorded_at
     not_yet = start + dt.timedelta(days=29)
-    overdue = start + dt.timedelta(days=31)
+    # Early in the plant's day, so that two hours later is still the same day whatever
+    # the hour the test runs at (it once ran at 22:00 and the second run was tomorrow).
+    overdue = timezone.localtime(start + dt.timedelta(days=31)).replace(hour=1, minute=0)
 
     with django_capture_on_commit_callbacks(execute=True):
         scheduler.run_daily(now=not_yet)
@@ -143,6 +146,25 @@ def test_an_overdue_review_is_reminded_once_a_day(qa, settings, django_capture_o
         scheduler.run_daily(now=overdue + dt.timedelta(days=1))  # the next day: again
     assert len(mail.outbox) == 2
     assert AuditReviewReminder.objects.count() == 2
+
+
+@pytest.mark.requirement("A1")
+def test_the_day_of_a_reminder_is_the_plants_day_not_utcs(
+    qa, settings, django_capture_on_commit_callbacks
+):
+    settings.QUALIFY_AUDIT_REVIEW_DAYS = 30
+    settings.TIME_ZONE = "Europe/Berlin"
+    start = AuditEvent.objects.order_by("seq").first().recorded_at
+    berlin = timezone.localtime(start + dt.timedelta(days=32))
+    # The clock reads UTC (as the server's does); the plant's day is Berlin's.
+    just_after_midnight = berlin.replace(hour=0, minute=30).astimezone(dt.UTC)  # UTC: yesterday
+    later_that_night = berlin.replace(hour=2, minute=0).astimezone(dt.UTC)  # UTC: today
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduler.run_daily(now=just_after_midnight)
+        scheduler.run_daily(now=later_that_night)
+    assert len(mail.outbox) == 1
+    assert AuditReviewReminder.objects.get().day == berlin.date()
 
 
 @pytest.mark.requirement("A1")
