@@ -16,6 +16,7 @@ at the end, so the audit trail of other modules never sees it.
 
 import datetime as dt
 import re
+from functools import cached_property
 
 import pytest
 from django.core.files.base import ContentFile
@@ -291,10 +292,12 @@ class World:
     def client_of(self, persona):
         return RESTRICTED.get(persona)
 
-    def sample_kwargs(self, view_name: str, params: dict, kind: str | None):
-        """Arguments naming an in-house object (or the employee's own) for a URL."""
+    @cached_property
+    def _kwargs_by_name(self) -> dict[str, dict]:
+        """The URLs whose arguments are one particular object: read once per world (the
+        walk asks for them on each of its ~340 URLs, for each persona)."""
         house = self.documents["HOUSE"]
-        by_name = {
+        return {
             "api:person": {"employee_number": self.people["HOUSE"].employee_number},
             "api:person-deactivate": {"employee_number": self.people["HOUSE"].employee_number},
             "web:employee_assignment": {"pk": self.employee_assignment.pk},
@@ -316,8 +319,12 @@ class World:
             "web:quality_cc_link": {"pk": self.change_controls["HOUSE"].pk},
             "web:quality_batch": {"batch": self.batches["HOUSE"]},
         }
-        if view_name in by_name:
-            return by_name[view_name]
+
+    def sample_kwargs(self, view_name: str, params: dict, kind: str | None):
+        """Arguments naming an in-house object (or the employee's own) for a URL."""
+        house = self.documents["HOUSE"]
+        if view_name in self._kwargs_by_name:
+            return self._kwargs_by_name[view_name]
         kwargs = {}
         converters = params
         for param in params:
@@ -381,6 +388,7 @@ def test_every_url_answers_each_persona_as_its_rule_says(db, world, persona):
     """GET and POST on every URL: allowed or refused exactly as declared."""
     wrong = []
     user = world.users.get(persona)
+    clients = {api: _client(world, persona, api) for api in (False, True)}
     for _route, name, params in PATTERNS:
         kinds = ["capas", "deviations", "change-controls"] if "kind" in params else [None]
         for kind in kinds:
@@ -389,7 +397,11 @@ def test_every_url_answers_each_persona_as_its_rule_says(db, world, persona):
             rule = policy.rule_for(name, kwargs)
             api = url.startswith("/api/")
             for method in ("GET", "POST"):
-                client = _client(world, persona, api)
+                client = clients[api]
+                if user is not None and "_auth_user_id" not in client.session:
+                    # A POST signed the persona out (logout, password change): sign in
+                    # again, as a fresh client per request did, only when needed.
+                    client = clients[api] = _client(world, persona, api)
                 response = getattr(client, method.lower())(url)
                 status = response.status_code
                 if rule.public:
