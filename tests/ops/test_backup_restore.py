@@ -83,12 +83,12 @@ class Installation:
             _pg_admin(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
 
 
-@pytest.fixture
-def installations(tmp_path):
+@pytest.fixture(scope="module")
+def installations(tmp_path_factory):
     made = []
 
     def make(name):
-        made.append(Installation(tmp_path / name, connection.vendor))
+        made.append(Installation(tmp_path_factory.mktemp("installation") / name, connection.vendor))
         return made[-1]
 
     yield make
@@ -96,8 +96,11 @@ def installations(tmp_path):
         installation.drop()
 
 
-@pytest.mark.slow
-def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, installations):
+@pytest.fixture(scope="module")
+def backed_up(installations, tmp_path_factory):
+    """One installation set up through the command line, checkpointed, with one uploaded
+    file, and its backup: both tests read it (a migration in a subprocess is the costliest
+    step of each)."""
     source = installations("source")
     source.run("migrate", "--no-input")
     source.run(
@@ -115,11 +118,16 @@ def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, insta
     source.run("audit", "checkpoint")
     (source.folder / "media").mkdir(exist_ok=True)
     (source.folder / "media" / "sop.txt").write_text("an uploaded file\n")
-    before = source.roots()
-    assert int(before[0]) > 0
-
-    backup = tmp_path / "backup"
+    roots = source.roots()
+    backup = tmp_path_factory.mktemp("backup") / "backup"
     made = source.run("backup", "--out", str(backup)).stdout
+    return roots, backup, made
+
+
+@pytest.mark.slow
+def test_backup_then_restore_elsewhere_verifies_with_equal_roots(backed_up, installations):
+    before, backup, made = backed_up
+    assert int(before[0]) > 0
     assert f"{before[0]} events, root {before[1]}" in made
     assert (backup / "manifest.json").is_file()
     assert (backup / "keys" / "site-key.pem").is_file()
@@ -138,14 +146,10 @@ def test_backup_then_restore_elsewhere_verifies_with_equal_roots(tmp_path, insta
 
 
 @pytest.mark.slow
-def test_a_backup_that_does_not_match_is_refused_and_leaves_nothing(tmp_path, installations):
-    source = installations("source")
-    source.run("migrate", "--no-input")
-    source.run("audit", "keygen")
-    source.run("audit", "baseline", "--reason", "backup test")
-    backup = tmp_path / "backup"
-    source.run("backup", "--out", str(backup), "--no-media")
-
+def test_a_backup_that_does_not_match_is_refused_and_leaves_nothing(
+    tmp_path, backed_up, installations
+):
+    _, backup, _ = backed_up
     altered = tmp_path / "altered"
     shutil.copytree(backup, altered)
     database = next(p for p in altered.iterdir() if p.name.startswith("database."))
@@ -154,7 +158,7 @@ def test_a_backup_that_does_not_match_is_refused_and_leaves_nothing(tmp_path, in
         byte = handle.read(1)
         handle.seek(200)
         handle.write(bytes([byte[0] ^ 0xFF]))
-    target = installations("target")
+    target = installations("empty-target")
     refused = target.run("restore", str(altered), check=False)
     assert refused.returncode != 0
     assert "does not match its SHA-256" in refused.stderr
