@@ -1,6 +1,6 @@
-"""P16: schemathesis with every check it has, in process (WSGI), against the served
-schema, with valid (positive) and invalid (negative) data: no server error, every
-negative input refused, every response as the schema says.
+"""P16 (and P12's conformance): schemathesis with every check it has, in process (WSGI),
+against the served schema, with valid (positive) and invalid (negative) data: no server
+error, every negative input refused, every response as the schema says.
 
 Bounded: QUALIFY_FUZZ_EXAMPLES examples per operation and mode (default 12), with a
 fixed seed (about 50 s of CPU for both modes), so a failure can be replayed.
@@ -79,7 +79,10 @@ def _fuzz(api_schema, token, mode: GenerationMode) -> list[str]:
 
 
 @pytest.mark.slow
-def test_valid_input_never_gives_a_server_error(api_schema, token):
+@pytest.mark.requirement("P12")
+def test_valid_input_never_gives_a_server_error_and_every_answer_matches_the_schema(
+    api_schema, token
+):
     failures = _fuzz(api_schema, token, GenerationMode.POSITIVE)
     assert not failures, "\n\n".join(failures)
 
