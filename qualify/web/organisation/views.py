@@ -84,9 +84,8 @@ def _rows(kind: str, user):
         "department": queries.departments,
         "client": queries.clients,
         "framework": queries.frameworks,
-        "job_function": lambda u: (
-            queries.job_functions(u).prefetch_related("frameworks").order_by("code")
-        ),
+        # The list shows no frameworks; a detail page reads its own in one query.
+        "job_function": lambda u: queries.job_functions(u).order_by("code"),
     }[kind](user)
 
 
