@@ -14,19 +14,20 @@ from djangosaml2's user backend.
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
 from saml2.time_util import str_to_time
 
 from qualify.identity import provider_settings
 from qualify.identity.config import _role_pairs, allowed_domains
+
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
 
 SAML = "saml"
 
@@ -83,7 +84,11 @@ def saml_config() -> SamlConfig | None:
     )
 
 
-def _sp_config(config: SamlConfig, request: Any) -> SPConfig:
+def _sp_config(config: SamlConfig, request: Any) -> "SPConfig":
+    # pysaml2's config, client and metadata load its XML schemas on import (about
+    # 0.9 s): imported on use, not with the module, which every process loads.
+    from saml2.config import SPConfig
+
     acs = request.build_absolute_uri(reverse("identity:saml_acs"))
     slo = request.build_absolute_uri(reverse("identity:saml_slo"))
     entity = config.entity_id or request.build_absolute_uri(reverse("identity:saml_metadata"))
@@ -113,11 +118,15 @@ def _sp_config(config: SamlConfig, request: Any) -> SPConfig:
     return sp
 
 
-def sp_client(config: SamlConfig, request: Any) -> Saml2Client:
+def sp_client(config: SamlConfig, request: Any) -> "Saml2Client":
+    from saml2.client import Saml2Client  # on use: see _sp_config
+
     return Saml2Client(_sp_config(config, request))
 
 
 def metadata_xml(config: SamlConfig, request: Any) -> str:
+    from saml2.metadata import entity_descriptor
+
     return str(entity_descriptor(_sp_config(config, request)))
 
 
@@ -125,7 +134,7 @@ def authn_request(
     config: SamlConfig, request: Any, *, force: bool, relay_state: str = ""
 ) -> tuple[str, str]:
     """(request id, the provider's address to redirect to)."""
-    client = Saml2Client(_sp_config(config, request))
+    client = sp_client(config, request)
     idps = list(client.metadata.identity_providers())
     if len(idps) != 1:
         raise SamlRefused("The SAML metadata must name exactly one identity provider.")
@@ -164,7 +173,7 @@ def parse_response(config: SamlConfig, request: Any, raw: str, outstanding: dict
     """Validate the provider's SAMLResponse against the outstanding request ids."""
     if not raw:
         raise SamlRefused("The identity provider sent no SAML response.")
-    client = Saml2Client(_sp_config(config, request))
+    client = sp_client(config, request)
     try:
         response = client.parse_authn_request_response(raw, BINDING_HTTP_POST, outstanding)
     except Exception as error:  # pysaml2 raises many kinds, each a refusal

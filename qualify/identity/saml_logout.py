@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from saml2 import BINDING_HTTP_REDIRECT
-from saml2 import request as saml_request
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.samlp import STATUS_SUCCESS
-from saml2.sigver import RSACrypto
 from saml2.time_util import in_a_while
 
 from qualify.audit import services as audit
@@ -103,6 +101,9 @@ def provider_logout(config: SamlConfig, request: Any, query: Any) -> ProviderLog
     # pysaml2 checks a Redirect-binding signature through the SP's own key backend;
     # Qualify signs nothing, so it has none: the check itself needs only the
     # provider's certificate from the metadata.
+    from saml2 import request as saml_request  # on use: see saml._sp_config
+    from saml2.sigver import RSACrypto
+
     client.sec.sec_backend = client.sec.sec_backend or RSACrypto(None)
     receivers = client.config.endpoint("single_logout_service", BINDING_HTTP_REDIRECT, "sp")
     parsed = saml_request.LogoutRequest(client.sec, receivers, client.config.attribute_converters)
