@@ -85,8 +85,9 @@ def saml_config() -> SamlConfig | None:
 
 
 def _sp_config(config: SamlConfig, request: Any) -> "SPConfig":
-    # pysaml2's config, client and metadata load its XML schemas on import (about
-    # 0.9 s): imported on use, not with the module, which every process loads.
+    # pysaml2's config, client and metadata load its XML schemas on import (0.65 s of
+    # CPU at each process's start): imported on use, not with this module, which the
+    # URL conf, and so every process, loads.
     from saml2.config import SPConfig
 
     acs = request.build_absolute_uri(reverse("identity:saml_acs"))
