@@ -54,7 +54,11 @@ class _AwareFormField(forms.CharField):
         try:
             return parse_aware(value)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="invalid") from None
+            # The reason quotes the input, and django-filter formats a message with
+            # `%`: as a parameter, a "%" typed in the value is text, not a format.
+            raise forms.ValidationError(
+                "%(reason)s", code="invalid", params={"reason": str(exc)}
+            ) from None
 
 
 class AwareDateTimeFilter(django_filters.Filter):
