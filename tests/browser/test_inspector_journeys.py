@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 
@@ -24,5 +25,8 @@ def test_the_inspectors_question_is_answered_with_the_evidence(page, app_url):
     # From the evidence to the document's audit trail, with its verification status.
     page.goto(f"{app_url}/documents/SOP-014/")
     page.locator("#main").get_by_role("link", name="Audit trail").click()
-    assert page.get_by_text(re.compile(r"Verification of this record:\s*intact")).is_visible()
-    assert page.get_by_role("cell", name="document.created").is_visible()
+    # expect() waits for the page the click opens; is_visible() looked at once, and on a
+    # loaded CI host it once looked before the audit page had arrived.
+    verified = page.get_by_text(re.compile(r"Verification of this record:\s*intact"))
+    expect(verified).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("cell", name="document.created")).to_be_visible()
