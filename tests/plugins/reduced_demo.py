@@ -23,6 +23,10 @@ correct, only slower.
 import pytest
 
 SHARED_MODULES = frozenset({"tests/seed/test_demo.py"})
+# Other modules whose module-scoped setup costs more than their tests: kept on one
+# worker too (the backups' installation is migrated and set up in subprocesses; split,
+# each worker did it again, a minute of a loaded CI host).
+ONE_WORKER_MODULES = SHARED_MODULES | {"tests/ops/test_backup_restore.py"}
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -50,7 +54,7 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedModules(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module in SHARED_MODULES else nodeid
+            return module if module in ONE_WORKER_MODULES else nodeid
 
     return SharedModules(config, log)
 
