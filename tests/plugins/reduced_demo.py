@@ -91,7 +91,9 @@ def reduced_demo(_reduced_demo_of_module, db, settings):
     # The checkpoint log is a file beside the key, outside the rollback: a test that
     # signs a checkpoint (the scheduler does) would leave the next test a log signed for
     # events its database no longer has. It is put back as the module's load left it.
-    log = files["QUALIFY_SIGNING_KEY"].with_name("audit-checkpoints.log")
+    from qualify.audit.checkpoint_log import log_path
+
+    log = log_path()  # the module's key is set above: the log beside it
     before = log.read_bytes() if log.exists() else None
     yield loaded
     if before is None:
