@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "qualify.accounts.middleware.IdleExpiryNoticeMiddleware",
+    "qualify.accounts.middleware.SlidingSessionMiddleware",
     # U4: a password past its maximum age must be changed before anything else.
     "qualify.accounts.middleware.PasswordExpiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -222,7 +223,9 @@ QUALIFY_BASE_URL = env_str("QUALIFY_BASE_URL", "http://localhost:8000").rstrip("
 QUALIFY_LOCKOUT_THRESHOLD = env_int("QUALIFY_LOCKOUT_THRESHOLD", 5)
 QUALIFY_IDLE_MINUTES = env_int("QUALIFY_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = QUALIFY_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the expiry slides with activity: an idle timeout
+# The expiry slides with activity (an idle timeout), the session written at most once a
+# minute: qualify.accounts.middleware.SlidingSessionMiddleware.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("QUALIFY_SECURE_COOKIES", False)
@@ -502,3 +505,10 @@ if env_str("QUALIFY_REDIS_URL"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Issue 18: /metrics answers the loopback address, or anyone with this bearer token.
 QUALIFY_METRICS_TOKEN = env_str("QUALIFY_METRICS_TOKEN", "")
+# Issue 18: request latency buckets a page can fall in. django-prometheus's default
+# (17 buckets up to 75 s) gives every view 17 series, ten of them above gunicorn's
+# 60 s timeout or unreadable for pages answered in milliseconds; the scrape's size
+# and time grow with views x buckets.
+PROMETHEUS_LATENCY_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf")
+)  # fmt: skip

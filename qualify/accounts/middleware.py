@@ -6,8 +6,11 @@ but whose session is gone was therefore idle too long: it gets a message, which 
 login page it is redirected to shows. A logout deletes the cookie, so it never counts.
 """
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
@@ -27,6 +30,33 @@ class IdleExpiryNoticeMiddleware:
                     "sign in again.",
                 )
         return self.get_response(request)
+
+
+# U1 (P184): how often, at most, a signed-in session is written to slide its expiry.
+SLIDE_SECONDS = 60
+SLID_AT = "_qualify_slid_at"
+
+
+class SlidingSessionMiddleware:
+    """U1: the idle expiry slides with use, writing the session at most once a
+    SLIDE_SECONDS (Django's SESSION_SAVE_EVERY_REQUEST wrote it on every request: a
+    page view took the database's write lock and a commit). A session therefore ends
+    between QUALIFY_IDLE_MINUTES less SLIDE_SECONDS and QUALIFY_IDLE_MINUTES after its
+    last request: sooner, never later. A session changed by the request is written
+    anyway, and notes the time too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or SESSION_KEY not in session:
+            return response  # anonymous, or signed out by this request
+        now = int(time.time())
+        if session.modified or now - session.get(SLID_AT, 0) >= SLIDE_SECONDS:
+            session[SLID_AT] = now
+        return response
 
 
 # Where a person whose password has expired may still go: the page to change it,
