@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qualify.accounts.middleware import SLIDE_SECONDS
-
 from tests.personas import PASSWORD
 
 pytestmark = [pytest.mark.requirement("U1")]
@@ -48,9 +47,7 @@ def _session_writes(client, url: str) -> int:
 
 @pytest.mark.django_db
 @pytest.mark.requirement("P184")
-def test_a_session_is_written_at_most_once_a_minute_and_ends_sooner_never_later(
-    client, employee
-):
+def test_a_session_is_written_at_most_once_a_minute_and_ends_sooner_never_later(client, employee):
     with time_machine.travel(START, tick=False) as clock:
         client.post("/accounts/login/", {"username": "employee", "password": PASSWORD})
         clock.shift(dt.timedelta(seconds=SLIDE_SECONDS - 1))
