@@ -5,12 +5,19 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
 
 from qualify.accounts.roles import DOCUMENT_CONTROLLER, QA_APPROVER
 from qualify.audit.registry import object_type_of
 from qualify.documents import reviews, timeline
-from qualify.documents.models import Document, DocumentVersion, PeriodicReview, VersionStatus
+from qualify.documents.models import (
+    Document,
+    DocumentType,
+    DocumentVersion,
+    PeriodicReview,
+    VersionStatus,
+)
 from qualify.org.scoping import restrict
 from qualify.signatures.models import Signature
 
@@ -52,6 +59,41 @@ def versions(user: Any) -> QuerySet[DocumentVersion]:
     return restrict(
         DocumentVersion.objects.select_related("document", "author"), user, "document__client"
     )
+
+
+LIST_PAGE_SIZE = 50
+
+
+def document_list_page(
+    user: Any, *, text: str = "", kind: str = "", number=1, at: dt.datetime
+) -> tuple[Page, list[dict]]:
+    """One page of the documents `user` may see, searched by number or title and of
+    type `kind`, each row with the version effective at `at` and the one being worked
+    on. Issue 18: only the versions that can be either are read (not the superseded
+    ones, most of a long-lived document's), and only the columns the list shows;
+    which one is effective is still `state_at`'s answer."""
+    versions = DocumentVersion.objects.filter(
+        Q(status=VersionStatus.APPROVED) & (Q(effective_to__isnull=True) | Q(effective_to__gt=at))
+        | Q(status__in=(VersionStatus.DRAFT, VersionStatus.IN_REVIEW))
+    ).only("document_id", "revision", "sequence", "status", "effective_from", "effective_to")
+    rows = (
+        restrict(Document.objects.select_related("client"), user)
+        .only("number", "title", "doc_type", "obsolete_from", "client")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+        .order_by("number")
+    )
+    if text:
+        rows = rows.filter(Q(number__icontains=text) | Q(title__icontains=text))
+    if kind in DocumentType.values:
+        rows = rows.filter(doc_type=kind)
+    page = Paginator(rows, LIST_PAGE_SIZE).get_page(number)
+    table = []
+    for document in page.object_list:
+        shown = list(document.versions.all())
+        effective = next((v for v in shown if v.state_at(at) == "Effective"), None)
+        pending = next((v for v in shown if v.status in ("draft", "in_review")), None)
+        table.append({"document": document, "effective": effective, "pending": pending})
+    return page, table
 
 
 def document_by_number(number: str, user: Any = None) -> Document | None:

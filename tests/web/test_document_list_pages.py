@@ -5,7 +5,7 @@ progress read for that page only, in queries that do not grow with the documents
 import pytest
 from django.urls import reverse
 
-from qualify.documents.models import Document
+from qualify.documents.models import Document, DocumentVersion, VersionStatus
 from tests.training.engine_history import History
 from tests.web.query_counts import fewest_queries
 
@@ -65,3 +65,21 @@ def test_the_page_asks_the_same_queries_for_three_documents_as_for_ninety(client
         assert len(numbers(page)) == min(total, 50)
         asked.append(queries)
     assert asked[0] == asked[1] <= QUERIES_OF_THE_PAGE
+
+
+def test_a_row_shows_the_version_in_force_and_the_one_worked_on_not_those_superseded(
+    client, doc_controller
+):
+    h = History()
+    document = h.document(versions=((0, True), (10, True), (20, True, None, VersionStatus.DRAFT)))
+    DocumentVersion.objects.filter(document=document, sequence=1).update(
+        effective_to=h.version(document, 2).effective_from
+    )
+    client.force_login(doc_controller)
+    page = client.get(reverse("web:documents")).content.decode()
+    row = page.split(f">{document.number}</a>")[1].split("</tr>")[0]
+    assert 'rev 2 <span class="badge good">Effective</span>' in row
+    assert (
+        f'href="{reverse("web:document_version", args=[h.version(document, 3).pk])}">rev 3' in row
+    )
+    assert "rev 1" not in row

@@ -3,8 +3,6 @@ review and approval with signatures, the impact preview before approval (G3)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,9 +30,6 @@ APPROVE = "documents.approve_version"
 REVIEW = "signatures.sign_reviewed"
 OBSOLETE = "documents.obsolete_document"
 
-PAGE_SIZE = 50
-
-
 def _document(request, number: str):
     document = queries.document_by_number(number, request.user)
     if document is None:
@@ -49,21 +44,11 @@ def _version(request, pk: int):
 def document_list(request):
     """Issue 18: one page of the documents, searched by number or title and filtered
     by type; the versions are read for that page only."""
-    now = timezone.now()
     text = request.GET.get("q", "").strip()
     kind = request.GET.get("type", "")
-    rows = queries.documents(request.user).prefetch_related("versions").order_by("number")
-    if text:
-        rows = rows.filter(Q(number__icontains=text) | Q(title__icontains=text))
-    if kind in DocumentType.values:
-        rows = rows.filter(doc_type=kind)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    table = []
-    for document in page.object_list:
-        versions = list(document.versions.all())
-        effective = next((v for v in versions if v.state_at(now) == "Effective"), None)
-        pending = next((v for v in versions if v.status in ("draft", "in_review")), None)
-        table.append({"document": document, "effective": effective, "pending": pending})
+    page, table = queries.document_list_page(
+        request.user, text=text, kind=kind, number=request.GET.get("page"), at=timezone.now()
+    )
     # P141: which records a list showed goes to the access log, as an opening does.
     access.note_shown([r["document"] for r in table], user=request.user, path=request.path)
     query = request.GET.copy()
