@@ -155,10 +155,11 @@ def assignments(
     if department is not None:
         qs = qs.filter(person__department=department)
     if job_function is not None:
-        held = JobAssignment.objects.filter(
-            effective_dated(at, None), job_function=job_function, person_id=OuterRef("person_id")
-        )
-        qs = qs.filter(Exists(held))
+        # Issue 18: the holders are read once, not probed per assignment (a correlated
+        # EXISTS that SQLite ran through the job function's index for each of 20,000
+        # open assignments: 600 ms against 7 ms on the medium plant).
+        held = JobAssignment.objects.filter(effective_dated(at, None), job_function=job_function)
+        qs = qs.filter(person_id__in=held.values("person_id"))
     return qs.order_by("due_at", "pk")
 
 

@@ -67,6 +67,13 @@ def test_matrix_change_with_reason_and_qa_signature_assigns_the_holders(
         {"job_function": plant.operators.pk, "status": "open"},
     )
     assert b"RU-SOP-008" in listed.content
+    # Issue 18: the job function is chosen by search; its code typed in works as its id.
+    typed = client.get(
+        reverse("web:coordinator_assignments"),
+        {"job_function__q": plant.operators.code, "status": "open"},
+    )
+    assert b"RU-SOP-008" in typed.content
+    assert b'<select name="job_function"' not in typed.content
     nothing = client.get(reverse("web:coordinator_assignments"), {"overdue": "yes"})
     assert b"RU-SOP-008" not in nothing.content
     person = client.get(reverse("web:coordinator_person", args=[holder.pk]))

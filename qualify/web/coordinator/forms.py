@@ -49,10 +49,14 @@ class MatrixEndForm(ApproverSigning, forms.Form):
     )
 
 
+# Issue 18: the filters choose a job function by search (a lookup field), not from a
+# select of every job function: a large plant has hundreds, rendered on every view.
+
+
 class AssignmentFilterForm(forms.Form):
     site = forms.ModelChoiceField(label="Site", queryset=None, required=False)
     department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
-    job_function = forms.ModelChoiceField(label="Job function", queryset=None, required=False)
+    job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
     status = forms.ChoiceField(
         label="Status", choices=[("", "any"), *list(AssignmentStatus.choices)], required=False
     )
@@ -78,7 +82,7 @@ class MatrixFilterForm(forms.Form):
     site = forms.ModelChoiceField(label="Site", queryset=None, required=False)
     department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
     framework = forms.ModelChoiceField(label="Framework", queryset=None, required=False)
-    job_function = forms.ModelChoiceField(label="Job function", queryset=None, required=False)
+    job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
 
     def __init__(self, *args, sites, departments, frameworks, job_functions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -309,7 +309,6 @@ def assignments(request):
             "due_before": due_before,
         }
     rows = training_queries.assignments(**filters, user=request.user)
-    rows = rows.select_related("person__site", "document_version__document")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
