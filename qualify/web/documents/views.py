@@ -30,6 +30,7 @@ APPROVE = "documents.approve_version"
 REVIEW = "signatures.sign_reviewed"
 OBSOLETE = "documents.obsolete_document"
 
+
 def _document(request, number: str):
     document = queries.document_by_number(number, request.user)
     if document is None:
