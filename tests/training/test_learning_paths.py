@@ -203,6 +203,7 @@ def test_the_coordinator_makes_an_onboarding_plan_on_the_page(client, plant, ind
     page = client.get(url).content.decode()
     assert "A-RU" in page
     assert "B-RU" in page
+    assert "Progress: 0 of 2 done (0%)" in page
     assert OnboardingPlan.objects.get(person=person).steps.count() == 2
     bad = client.post(url, {"starts_on": "not a date"})
     assert bad.status_code == 422

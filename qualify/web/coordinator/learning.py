@@ -84,7 +84,9 @@ def onboarding(request, pk: int):
         {
             "person": person,
             "plan": plan,
-            "path": paths.learning_path(person),
+            # Only a plan's progress line reads it: without a plan the page shows none
+            # of it (nor are its records noted as shown, P152).
+            "path": paths.learning_path(person) if plan else None,
             "form": form,
             "zone": zone,
         },
