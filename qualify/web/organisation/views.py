@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from qualify.audit import access
@@ -97,6 +98,18 @@ def _cell(obj: Any, path: str) -> str:
     return str(obj)
 
 
+def _rows_shown(kind: Kind, page) -> list[tuple]:
+    """(object, its page's address, first cell, other cells) per row. Issue 18: built
+    here, the template's row is flat; a loop over the cells testing for the first,
+    and the address put together by filters, cost a fifth of a 50-row page."""
+    detail = f"web:org_{kind.slug}"
+    rows = []
+    for obj in page:
+        first, *rest = [_cell(obj, path) for _, path in kind.columns]
+        rows.append((obj, reverse(detail, args=[obj.pk]), first, rest))
+    return rows
+
+
 def _may(request, permission: str) -> bool:
     return request.user.has_perm(permission)
 
@@ -126,7 +139,7 @@ def _listing(request, kind: Kind, rows, template="web/organisation/list.html", *
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "rows": [(obj, [_cell(obj, path) for _, path in kind.columns]) for obj in page],
+        "rows": _rows_shown(kind, page),
         **extra,
     }
     return render(request, template, context, status=400 if filterset.errors else 200)
