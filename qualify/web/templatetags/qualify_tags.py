@@ -39,3 +39,11 @@ def utc(value: dt.datetime | None) -> str:
 def markdown(text: str):
     """A text or Markdown version's content as formatted, escaped HTML."""
     return render_markdown(text)
+
+
+@register.simple_tag
+def assignment_rows(assignments, zone: str, now):
+    """Issue 18: an assignments table's rows, made in Python (see the module)."""
+    from qualify.web.coordinator.assignment_rows import assignment_rows as rows
+
+    return rows(assignments, zone=zone, now=now)
