@@ -19,7 +19,7 @@ from qualify.web.zones import in_zone
 _PLACEHOLDER = 987654321
 _OVERDUE = mark_safe(' <span class="badge bad">overdue</span>')
 _ROW = (
-    "\n  <tr><td>{} <small>{}</small></td><td><a href=\"{}\">{}</a>{}</td><td>{}</td>"
+    '\n  <tr><td>{} <small>{}</small></td><td><a href="{}">{}</a>{}</td><td>{}</td>'
     "\n    <td>{}</td>"
     "\n    <td>{}{}</td></tr>\n  "
 )
