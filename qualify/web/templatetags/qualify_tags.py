@@ -47,3 +47,11 @@ def assignment_rows(assignments, zone: str, now):
     from qualify.web.coordinator.assignment_rows import assignment_rows as rows
 
     return rows(assignments, zone=zone, now=now)
+
+
+@register.simple_tag
+def user_rows(users):
+    """Issue 18: the accounts table's rows, made in Python (see the module)."""
+    from qualify.web.administration.user_rows import user_rows as rows
+
+    return rows(users)

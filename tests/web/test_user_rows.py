@@ -1,0 +1,64 @@
+"""P186: the accounts table's rows are made in Python
+(qualify.web.administration.user_rows) with the markup the template gave, byte for
+byte: the user id linked, the printed name, the roles (or "none"), deactivated, locked
+or active, the clients (or "all") and whether the account may sign; text escaped."""
+
+import pytest
+from django.template import engines
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from qualify.accounts.models import User
+from qualify.accounts.queries import users
+from qualify.org import services as org
+from tests.personas import make_user
+
+pytestmark = [pytest.mark.requirement("P186"), pytest.mark.django_db]
+
+# The table as web/administration/_users_table.html was before its rows were made in
+# Python.
+TEMPLATE = """{% load qualify_tags %}<table class="list" id="users-table">
+  <thead><tr><th scope="col">User id</th><th scope="col">Name</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Clients</th><th scope="col">May sign</th></tr></thead>
+  <tbody>{% for u in users %}
+  <tr>
+    <td><a href="{% url 'web:admin_user' u.pk %}">{{ u.username }}</a></td>
+    <td>{{ u.printed_name }}</td>
+    <td>{% for g in u.groups.all %}{{ g.name }}{% if not forloop.last %}, {% endif %}{% empty %}<span class="muted">none</span>{% endfor %}</td>
+    <td>{% if not u.is_active %}<span class="badge">deactivated</span>{% elif u.locked_at %}<span class="badge bad">locked</span>{% else %}<span class="badge good">active</span>{% endif %}</td>
+    <td>{% for a in u.client_access.all %}{{ a.client.code }}{% if not forloop.last %}, {% endif %}{% empty %}<span class="muted">all</span>{% endfor %}</td>
+    <td>{% if u.may_sign %}yes{% else %}<span class="muted">no</span>{% endif %}</td>
+  </tr>{% empty %}<tr><td colspan="6" class="muted">No user matches.</td></tr>{% endfor %}</tbody>
+  {% if page.paginator.num_pages > 1 %}<tfoot><tr><td colspan="6">{% include "web/coordinator/_pager.html" %}</td></tr></tfoot>{% endif %}
+</table>
+"""  # noqa: E501
+
+
+def _both(rows):
+    context = {"users": rows, "page": None}
+    before = engines["django"].from_string(TEMPLATE).render(context)
+    after = render_to_string("web/administration/_users_table.html", context)
+    return before, after
+
+
+def test_the_rows_are_the_templates_markup_byte_for_byte(admin):
+    make_user("signer", "employee", "qa_approver", printed_name='Ann <O\'Neil> & "Co"')
+    make_user("unverified", may_sign=False)
+    User.objects.filter(pk=make_user("locked", "employee").pk).update(locked_at=timezone.now())
+    User.objects.filter(pk=make_user("gone", "employee").pk).update(is_active=False)
+    restricted = make_user("restricted", "employee", "training_coordinator")
+    for code in ("ACM", "B<2>"):
+        client = org.client_create(actor=admin, code=code, name=code)
+        org.client_access_grant(actor=admin, user=restricted, client=client, reason="work")
+    before, after = _both(list(users()))
+    assert after == before
+    assert after.count("<tr>") == 1 + User.objects.count()
+    assert "Ann &lt;O&#x27;Neil&gt; &amp; &quot;Co&quot;" in after
+    assert "ACM, B&lt;2&gt;" in after
+    for shown in ("deactivated", "locked", '<span class="muted">none</span>', "employee, "):
+        assert shown in after
+
+
+def test_no_rows_say_so_as_before():
+    before, after = _both([])
+    assert after == before
+    assert "No user matches." in after
