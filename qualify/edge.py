@@ -192,6 +192,17 @@ def parse_aware(text: str) -> dt.datetime:
 MAX_ID = 2**63 - 1
 
 
+def whole_number(value: Any) -> int | None:
+    """`value` as a whole number when it is written as one: ASCII digits, at most MAX_ID;
+    None for anything else. str.isdigit() alone also takes "²" and other digits int()
+    refuses with a ValueError (a server error where input was only wrong)."""
+    text = "" if value is None else str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     """Django's ModelMultipleChoiceField, but an id no database can hold (a 20-digit
     number) is an invalid choice like any other unknown id, not a server error."""
@@ -199,7 +210,7 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for item in value:
             text = str(item).strip()
-            if text.lstrip("-").isdigit() and abs(int(text)) > MAX_ID:
+            if whole_number(text.lstrip("-")) is None and text.lstrip("-").isdigit():
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

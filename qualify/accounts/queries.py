@@ -14,6 +14,7 @@ from typing import Any
 from qualify.accounts.models import RoleException, User
 from qualify.accounts.roles import ROLES
 from qualify.audit.models import AuditEvent
+from qualify.edge import whole_number
 
 ROLE_EVENTS = ("account.created", "account.roles.changed")
 CLIENT_EVENTS = ("org.client_access.granted", "org.client_access.revoked")
@@ -174,8 +175,8 @@ def find_user(text: str) -> User | None:
     if not text:
         return None
     found = User.objects.filter(username__iexact=text).first()
-    if found is None and text.isdigit():
-        found = User.objects.filter(pk=int(text)).first()
+    if found is None and whole_number(text) is not None:
+        found = User.objects.filter(pk=whole_number(text)).first()
     return found
 
 

@@ -40,6 +40,7 @@ from qualify.audit.canonical import jcs_sha256_hex
 from qualify.documents import queries as document_queries
 from qualify.documents import services as documents
 from qualify.documents.models import Document, DocumentType, DocumentVersion, VersionStatus
+from qualify.edge import whole_number
 from qualify.guards import AlreadyDone, require_perm, require_reason
 from qualify.org.models import Person
 from qualify.org.scoping import check_client
@@ -560,8 +561,7 @@ def _parsed_answers(attempt: Attempt, items: list[AttemptItem], answers: Any) ->
     by_position = {item.position: item for item in items}
     parsed: dict[int, Any] = {}
     for raw_key, raw in answers.items():
-        key = str(raw_key).strip().lstrip("q")
-        position = int(key) if key.isdigit() else None
+        position = whole_number(str(raw_key).strip().lstrip("q"))
         if position not in by_position:
             raise ValidationError(
                 f"An answer was sent for question {raw_key!r}, which this attempt did not draw; "
@@ -707,7 +707,7 @@ def attempt_review(
         open_items = {item.position: item for item in items if item.correct is None}
         given = {}
         for key, value in (verdicts or {}).items():
-            position = int(str(key).lstrip("q")) if str(key).lstrip("q").isdigit() else None
+            position = whole_number(str(key).lstrip("q"))
             if position not in open_items:
                 raise ValidationError(f"Question {key} is not a free-text answer to review.")
             given[position] = bool(value)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
 from qualify.api.legacy import common, report
+from qualify.edge import whole_number
 from qualify.progress import Bar, stream_of
 
 KINDS = ("people", "documents", "matrix", "training")
@@ -50,7 +51,7 @@ def run(command, actor, options) -> None:
     if kind in ("verify", "report"):
         from qualify.training.models import LegacyImport
 
-        found = LegacyImport.objects.filter(pk=target if str(target).isdigit() else None).first()
+        found = LegacyImport.objects.filter(pk=whole_number(target)).first()
         if found is None:
             raise CommandError(f"No migration report {target!r}.")
         if kind == "verify":

@@ -38,6 +38,7 @@ from qualify.audit import services as audit
 from qualify.documents.models import Document, DocumentType, DocumentVersion, VersionStatus
 from qualify.documents.queries import possible_owners
 from qualify.documents.uploads import check_upload
+from qualify.edge import whole_number
 from qualify.guards import require_perm
 from qualify.training.models import LegacyKind
 
@@ -128,7 +129,7 @@ def _check(actor, table, files: _Files, now):
                     "in Qualify."
                 )
             interval = row.get("review_interval_months", "")
-            if interval and (not interval.isdigit() or not 1 <= int(interval) <= 120):
+            if interval and not 1 <= (whole_number(interval) or 0) <= 120:
                 raise ValueError("review_interval_months: a whole number from 1 to 120.")
             content, checked = b"", None
             name = row.get("file", "")

@@ -24,6 +24,7 @@ from django.db import transaction
 from qualify.api.csv_import import Refused, _messages
 from qualify.api.legacy.common import Outcome, Progress, store_report
 from qualify.api.legacy.reading import attested_time, read_table
+from qualify.edge import whole_number
 from qualify.guards import require_perm
 from qualify.org.models import JobFunction
 from qualify.org.scoping import restrict
@@ -82,7 +83,7 @@ def _check(actor, table, default_reason):
             except ValueError as exc:
                 raise ValueError(f"valid_from: {exc}") from None
             window = row.get("window_days", "") or "30"
-            if not window.isdigit() or int(window) < 1:
+            if (whole_number(window) or 0) < 1:
                 raise ValueError("window_days: give a whole number of days, 1 or more.")
             key = (
                 job_function.pk,

@@ -37,6 +37,7 @@ from qualify.accounts.services import (
     user_update_profile,
 )
 from qualify.audit import services as audit
+from qualify.edge import whole_number
 from qualify.identity.models import ExternalIdentity, ScimClient
 from qualify.org import services as org
 from qualify.org.models import Person, Site
@@ -420,7 +421,9 @@ def group_patch(*, client: ScimClient, group: Group, operations: Any) -> Group:
             continue
         else:
             raise ScimError(400, f"Unsupported group operation {op!r}.", "invalidSyntax")
-        for user in User.objects.filter(pk__in=[i for i in ids if i.isdigit()]).order_by("pk"):
+        for user in User.objects.filter(
+            pk__in=[n for n in map(whole_number, ids) if n is not None]
+        ).order_by("pk"):
             roles = set(user.groups.values_list("name", flat=True))
             if kind == "remove":
                 roles.discard(group.name)

@@ -19,6 +19,7 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
 from qualify.accounts.models import User
+from qualify.edge import whole_number
 from qualify.identity.models import ExternalIdentity
 from qualify.identity.scim import discovery, services
 from qualify.identity.scim.services import ScimError
@@ -142,8 +143,11 @@ def _page(request, queryset, render) -> JsonResponse:
 
 
 def _user(pk: str) -> User:
+    number = whole_number(pk)
     user = (
-        User.objects.filter(pk=int(pk), is_service_account=False).first() if pk.isdigit() else None
+        User.objects.filter(pk=number, is_service_account=False).first()
+        if number is not None
+        else None
     )
     if user is None:
         raise ScimError(404, f"No user {pk}.")
@@ -151,7 +155,8 @@ def _user(pk: str) -> User:
 
 
 def _group(pk: str) -> Group:
-    group = Group.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    number = whole_number(pk)
+    group = Group.objects.filter(pk=number).first() if number is not None else None
     if group is None:
         raise ScimError(404, f"No group {pk}.")
     return group

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from qualify.audit import services as audit
 from qualify.documents.models import Document
+from qualify.edge import whole_number
 from qualify.guards import AlreadyDone
 from qualify.org.models import Client, Person, Site
 from qualify.quality import events
@@ -79,7 +80,8 @@ def deviation_create(
 def next_number(at: dt.datetime) -> str:
     prefix = f"DEV-{at:%Y}-"
     taken = Deviation.objects.filter(number__startswith=prefix).values_list("number", flat=True)
-    last = max((int(n[len(prefix) :]) for n in taken if n[len(prefix) :].isdigit()), default=0)
+    numbers = (whole_number(n[len(prefix) :]) for n in taken)
+    last = max((n for n in numbers if n is not None), default=0)
     return f"{prefix}{last + 1:04d}"
 
 

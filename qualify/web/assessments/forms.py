@@ -3,6 +3,7 @@
 from django import forms
 
 from qualify.assessments import queries
+from qualify.edge import whole_number
 
 
 class BankForm(forms.Form):
@@ -66,7 +67,7 @@ class DefineForm(forms.Form):
             if not line.strip():
                 continue
             topic, sep, number = line.rpartition(":")
-            if not sep or not topic.strip() or not number.strip().isdigit():
+            if not sep or not topic.strip() or whole_number(number) is None:
                 raise forms.ValidationError(f"Write 'Topic: number', not {line.strip()!r}.")
             counts[topic.strip()] = int(number)
         if not counts:

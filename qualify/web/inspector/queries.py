@@ -14,6 +14,7 @@ from qualify.audit.services import record_hash_of
 from qualify.audit.trail import GENESIS, chain_next
 from qualify.documents import queries as document_queries
 from qualify.documents.models import Document
+from qualify.edge import whole_number
 from qualify.org import queries as org_queries
 from qualify.org.scoping import restricted_clients
 from qualify.quality import queries as quality_queries
@@ -61,8 +62,7 @@ def visible_record(user: Any, object_type: str, object_id: str) -> Any | None:
 
 
 def _int(value: Any) -> int | None:
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return whole_number(value)
 
 
 # -- finding a record by the name people use -----------------------------------------

@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from qualify.edge import MAX_ID, ModelMultipleIdsField
+from qualify.edge import ModelMultipleIdsField, whole_number
 from qualify.web.lookup.queries import Source
 
 TEXT_SUFFIX = "__q"
@@ -61,7 +61,7 @@ class LookupWidget(forms.Widget):
             ids, text = _ids(value), ""
         else:
             ids, text = _ids([value]), ""
-        ids = [i for i in ids if i.isdigit() and int(i) <= MAX_ID][:MAX_KEYS]
+        ids = [i for i in ids if whole_number(i) is not None][:MAX_KEYS]
         chosen = []
         if ids:
             # The labels of what is chosen only: one query, however many rows exist.
@@ -163,7 +163,7 @@ class LookupField(_Lookup, forms.ModelChoiceField):
             return obj
         if len(ids) > 1:
             raise ValidationError(f"Choose one {self.source.noun} only.", code="one_only")
-        if ids and not (ids[0].isdigit() and int(ids[0]) <= MAX_ID):
+        if ids and whole_number(ids[0]) is None:
             # P16: an id no database holds is an invalid choice, not a server error.
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().clean(ids[0] if ids else None)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.audit import access
+from qualify.edge import whole_number
 from qualify.org.queries import clients as client_query
 from qualify.quality import queries
 from qualify.quality import services as quality
@@ -210,8 +211,8 @@ def capa_new(request):
     deviations = lookup.DEVIATIONS.rows(request.user)
     initial = {}
     raised_from = request.GET.get("deviation", "")
-    if raised_from.isdigit() and len(raised_from) < 19:  # a bigint at most
-        deviation = deviations.filter(pk=int(raised_from)).first()
+    if whole_number(raised_from) is not None:
+        deviation = deviations.filter(pk=whole_number(raised_from)).first()
         if deviation is not None:
             initial = {
                 "source": CapaSource.DEVIATION,

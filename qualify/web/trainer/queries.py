@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from qualify.edge import whole_number
 from qualify.org import queries as org_queries
 from qualify.org.models import Person
 from qualify.training import queries as training_queries
@@ -16,8 +17,8 @@ def requirements(user, method: str) -> QuerySet[Requirement]:
 def requirement(user, pk, method: str) -> Requirement:
     """404 for another client's requirement or one of another method."""
     found = (
-        training_queries.requirements(user).filter(method=method, pk=pk).first()
-        if str(pk).isdigit()
+        training_queries.requirements(user).filter(method=method, pk=whole_number(pk)).first()
+        if whole_number(pk) is not None
         else None
     )
     if found is None:
@@ -43,7 +44,8 @@ def search_people(user, text: str, limit: int = 15) -> list[Person]:
 
 def person(user, pk) -> Person:
     """A trainee the trainer may see (U2), else 404."""
-    found = people(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    number = whole_number(pk)
+    found = people(user).filter(pk=number).first() if number is not None else None
     if found is None:
         raise Http404("No such person.")
     return found

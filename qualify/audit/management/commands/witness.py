@@ -20,14 +20,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from qualify.audit import notes, witness
+from qualify.edge import whole_number
 
 
 def _listen(text: str) -> tuple[str, int]:
     host, colon, port = text.rpartition(":")
     host = host.strip("[]")
-    if not colon or not host or not port.isdigit() or int(port) > 65535:
+    number = whole_number(port)
+    if not colon or not host or number is None or number > 65535:
         raise CommandError(f"--listen is HOST:PORT, e.g. 127.0.0.1:8081, not {text!r}")
-    return host, int(port)
+    return host, number
 
 
 def _name(text: str) -> str:
