@@ -219,6 +219,7 @@ def test_page_and_api_list_the_same_work_and_the_page_reads_a_bounded_number_of_
     for n in range(3):
         plant.matrix(plant.requirement(f"RU-{n}", document=plant.document(f"SOP-10{n}")))
     login(client, employee)
+    client.get(reverse("web:work"))  # the session's first write (P184) is not the page's
     with django_assert_max_num_queries(30) as few:
         client.get(reverse("web:work"))
     for n in range(3, 15):
