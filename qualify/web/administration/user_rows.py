@@ -8,12 +8,11 @@ address is reversed once per table. The markup is the template's, byte for byte
 so the access log still names each one shown (P152).
 """
 
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-# A pk no account has, replaced per row: the URL pattern takes any integer.
-_PLACEHOLDER = 987654321
+from qualify.web.rendering import addresses
+
 _ROW = (
     "\n  <tr>"
     '\n    <td><a href="{}">{}</a></td>'
@@ -39,8 +38,7 @@ def _joined(names: list[str], empty: SafeString) -> SafeString:
 def user_rows(users) -> SafeString:
     """The <tr> elements of web/administration/_users_table.html for `users` (read
     with their groups and client access), "" for none."""
-    address = reverse("web:admin_user", args=[_PLACEHOLDER])
-    placeholder = str(_PLACEHOLDER)
+    address = addresses("web:admin_user")
     rows = []
     for u in users:
         if not u.is_active:
@@ -52,7 +50,7 @@ def user_rows(users) -> SafeString:
         rows.append(
             format_html(
                 _ROW,
-                address.replace(placeholder, str(u.pk)),
+                address(u.pk),
                 u.username,
                 u.printed_name,
                 _joined([g.name for g in u.groups.all()], _NO_ROLES),

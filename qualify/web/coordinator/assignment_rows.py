@@ -8,15 +8,13 @@ once per table. The markup is the template's, byte for byte
 the page's context, so the access log still names each one shown (P152).
 """
 
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from qualify.training.models import AssignmentStatus
+from qualify.web.rendering import addresses
 from qualify.web.zones import in_zone
 
-# A pk no assignment has, replaced per row: the URL pattern takes any integer.
-_PLACEHOLDER = 987654321
 _OVERDUE = mark_safe(' <span class="badge bad">overdue</span>')
 _ROW = (
     '\n  <tr><td>{} <small>{}</small></td><td><a href="{}">{}</a>{}</td><td>{}</td>'
@@ -28,8 +26,7 @@ _ROW = (
 def assignment_rows(assignments, *, zone: str, now) -> SafeString:
     """The <tr> elements of web/coordinator/_assignment_table.html for `assignments`
     (read with their person, requirement and document version), "" for none."""
-    address = reverse("web:coordinator_assignment", args=[_PLACEHOLDER])
-    placeholder = str(_PLACEHOLDER)
+    address = addresses("web:coordinator_assignment")
     rows = []
     for a in assignments:
         version = (
@@ -43,7 +40,7 @@ def assignment_rows(assignments, *, zone: str, now) -> SafeString:
                 _ROW,
                 a.person.full_name,
                 a.person.employee_number,
-                address.replace(placeholder, str(a.pk)),
+                address(a.pk),
                 a.requirement.code,
                 version,
                 a.reason_text or a.get_reason_display(),

@@ -7,15 +7,13 @@ format_html call (escaping as the template did) and the "end" address is reverse
 once per page. The markup is the template's, byte for byte.
 """
 
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from qualify.web.coordinator.queries import Cell
+from qualify.web.rendering import addresses
 from qualify.web.zones import in_zone
 
-# A pk no entry has, replaced per cell: the URL pattern takes any integer.
-_PLACEHOLDER = 987654321
 _EMPTY = mark_safe('<td class="cell"></td>')
 
 
@@ -37,7 +35,7 @@ def _cell(cell: Cell | None, zone: str, end_url: str | None) -> SafeString:
         parts.append(
             format_html(
                 ' <a class="end" href="{}" aria-label="End {}">end</a>',
-                end_url.replace(str(_PLACEHOLDER), str(entry.pk)),
+                end_url(entry.pk),
                 entry,
             )
         )
@@ -60,7 +58,7 @@ def _cell(cell: Cell | None, zone: str, end_url: str | None) -> SafeString:
 def cell_rows(rows, *, zone: str, may_end: bool) -> list[tuple[object, SafeString]]:
     """(requirement, its cells' markup) for each row of a MatrixPage; `may_end` says
     whether each cell links to ending its entry (the user may change the matrix)."""
-    end_url = reverse("web:coordinator_matrix_end", args=[_PLACEHOLDER]) if may_end else None
+    end_url = addresses("web:coordinator_matrix_end") if may_end else None
     # Each cell is escaped markup already: a row is their concatenation.
     return [
         (requirement, mark_safe("".join([_cell(c, zone, end_url) for c in cells])))
