@@ -216,6 +216,11 @@ def test_pagination_and_bulk(client, entra):
     assert page["totalResults"] >= 5
     assert page["itemsPerPage"] == 2
     assert page["startIndex"] == 3
+    # P16: past the last row, however far, is an empty page, not a server error.
+    far = client.get(f"/scim/v2/Users?startIndex={10**30}&count=2", **auth)
+    assert far.status_code == 200
+    assert far.json()["Resources"] == []
+    assert client.get("/scim/v2/Users?startIndex=²", **auth).status_code == 400
 
 
 @pytest.mark.requirement("P56")

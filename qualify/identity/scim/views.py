@@ -19,7 +19,7 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
 from qualify.accounts.models import User
-from qualify.edge import whole_number
+from qualify.edge import MAX_ID, whole_number
 from qualify.identity.models import ExternalIdentity
 from qualify.identity.scim import discovery, services
 from qualify.identity.scim.services import ScimError
@@ -125,7 +125,8 @@ def _node_q(node: Any, fields: dict[str, str | None], provider: str) -> Q:
 
 def _page(request, queryset, render) -> JsonResponse:
     try:
-        start = max(1, int(request.GET.get("startIndex", 1)))
+        # An offset past what a database integer holds is a server error on SQLite.
+        start = min(MAX_ID, max(1, int(request.GET.get("startIndex", 1))))
         count = min(MAX_COUNT, max(0, int(request.GET.get("count", MAX_COUNT))))
     except ValueError:
         raise ScimError(400, "startIndex and count are whole numbers.", "invalidValue") from None
