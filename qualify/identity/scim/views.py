@@ -125,7 +125,7 @@ def _node_q(node: Any, fields: dict[str, str | None], provider: str) -> Q:
 
 def _page(request, queryset, render) -> JsonResponse:
     try:
-        # An offset past what a database integer holds is a server error on SQLite.
+        # SQLite refuses an offset past what a database integer holds (OverflowError).
         start = min(MAX_ID, max(1, int(request.GET.get("startIndex", 1))))
         count = min(MAX_COUNT, max(0, int(request.GET.get("count", MAX_COUNT))))
     except ValueError:
