@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Issue 18 (P187): the user's roles, clients and permissions in one statement.
+    "qualify.org.access_facts.AccessFactsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "qualify.accounts.middleware.IdleExpiryNoticeMiddleware",
     "qualify.accounts.middleware.SlidingSessionMiddleware",

@@ -108,14 +108,18 @@ class Rule:
         return self
 
 
+# Where a request's user keeps its role names (qualify.org.access_facts fills it too).
+ROLES_ATTRIBUTE = "_qualify_roles"
+
+
 def user_roles(user: Any) -> frozenset[str]:
     """The role names a user holds, read once per request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_qualify_roles", None)
+    cached = getattr(user, ROLES_ATTRIBUTE, None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._qualify_roles = cached
+        setattr(user, ROLES_ATTRIBUTE, cached)
     return cached
 
 
