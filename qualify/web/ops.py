@@ -131,10 +131,10 @@ def _registry():
 
 
 REGISTRY.register(QualifyCollector())
-# A `_created` series per labelled counter and histogram (when each series began) is
-# OpenMetrics' and unread by a Prometheus scrape of the text format; it made a third of
-# the lines. The multiprocess collector gives none either, so one server and several
-# now answer alike.
+# A `_created` sample per labelled counter and histogram (when each series began) is,
+# in the text format scraped here, one more series per label set that nothing of ours
+# reads. The multiprocess collector gives none either, so one server and several now
+# answer alike.
 disable_created_metrics()
 
 
