@@ -210,7 +210,8 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for item in value:
             text = str(item).strip()
-            if whole_number(text.lstrip("-")) is None and text.lstrip("-").isdigit():
+            digits = text.lstrip("-")
+            if digits.isdigit() and whole_number(digits) is None:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

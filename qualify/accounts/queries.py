@@ -175,8 +175,9 @@ def find_user(text: str) -> User | None:
     if not text:
         return None
     found = User.objects.filter(username__iexact=text).first()
-    if found is None and whole_number(text) is not None:
-        found = User.objects.filter(pk=whole_number(text)).first()
+    number = whole_number(text)
+    if found is None and number is not None:
+        found = User.objects.filter(pk=number).first()
     return found
 
 

@@ -91,7 +91,8 @@ def document_list_page(
     for document in page.object_list:
         shown = list(document.versions.all())
         effective = next((v for v in shown if v.state_at(at) == "Effective"), None)
-        pending = next((v for v in shown if v.status in ("draft", "in_review")), None)
+        worked_on = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
+        pending = next((v for v in shown if v.status in worked_on), None)
         table.append({"document": document, "effective": effective, "pending": pending})
     return page, table
 

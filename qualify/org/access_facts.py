@@ -11,6 +11,7 @@ same places the three functions look first; nothing else changes: the answers ar
 ones those functions give (tests/org/test_access_facts.py compares them).
 """
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,7 @@ from qualify.org.scoping import CACHE_ATTRIBUTE as CLIENTS_ATTRIBUTE
 PERMISSIONS_ATTRIBUTE = "_perm_cache"
 
 
+@cache  # the tables' names are fixed while the process runs; made once, not per request
 def _statement(with_permissions: bool) -> str:
     user = get_user_model()
     user_groups = user.groups.through._meta.db_table

@@ -15,6 +15,7 @@ from django.forms.renderers import DjangoTemplates
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import stringformat
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeData, mark_safe
 
@@ -93,8 +94,6 @@ _PLACEHOLDER = "987654321"
 
 def addresses(url_name: str):
     """A function pk -> reverse(url_name, args=[pk]), reversing once (issue 18: a table
-    of 50 rows reversed its row's address 50 times, a tenth of the page)."""
-    from django.urls import reverse
-
-    template = reverse(url_name, args=[int(_PLACEHOLDER)])
+    of 50 rows reversed its row's address 50 times)."""
+    template = reverse(url_name, args=[_PLACEHOLDER])
     return lambda pk: template.replace(_PLACEHOLDER, str(pk))

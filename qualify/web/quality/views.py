@@ -211,8 +211,9 @@ def capa_new(request):
     deviations = lookup.DEVIATIONS.rows(request.user)
     initial = {}
     raised_from = request.GET.get("deviation", "")
-    if whole_number(raised_from) is not None:
-        deviation = deviations.filter(pk=whole_number(raised_from)).first()
+    number = whole_number(raised_from)
+    if number is not None:
+        deviation = deviations.filter(pk=number).first()
         if deviation is not None:
             initial = {
                 "source": CapaSource.DEVIATION,

@@ -16,9 +16,10 @@ def requirements(user, method: str) -> QuerySet[Requirement]:
 
 def requirement(user, pk, method: str) -> Requirement:
     """404 for another client's requirement or one of another method."""
+    number = whole_number(pk)
     found = (
-        training_queries.requirements(user).filter(method=method, pk=whole_number(pk)).first()
-        if whole_number(pk) is not None
+        training_queries.requirements(user).filter(method=method, pk=number).first()
+        if number is not None
         else None
     )
     if found is None:
