@@ -26,6 +26,10 @@ from tests.browser.demo_plant import app_env
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 DEMO_PASSWORD = "Qualify-demo-2026!"
+# How long a page action or an expect() waits. Generous because CI runs the browser
+# beside the rest of the suite on two cores: a page answered in 0.1 s alone has been
+# seen to take seconds there. A passing step never waits this long.
+TIMEOUT_MS = 20_000
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,8 +132,9 @@ def app_url(demo_database, tmp_path):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -152,7 +157,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 
@@ -161,7 +166,10 @@ def login(page, app_url: str, username: str, password: str = DEMO_PASSWORD) -> N
     page.goto(f"{app_url}/accounts/login/")
     page.get_by_label("User id").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    # The answer (the next page, or the form again with its error) is waited for here:
+    # a check made at once could read the login page that was being left.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, login
 from tests.browser.lookup import pick
@@ -32,4 +33,4 @@ def test_a_coordinator_adds_a_requirement_to_a_job_function_and_its_holders_are_
     page.goto(f"{app_url}/coordinator/assignments/?status=open")
     pick(page, "Job function", "CLEAN", "CLEAN Cleanroom cleaner")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("cell", name=re.compile("RU-SOP-008")).count() >= 1
+    expect(page.get_by_role("cell", name=re.compile("RU-SOP-008")).first).to_be_visible()

@@ -6,6 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.lookup import pick
@@ -27,5 +28,5 @@ def test_a_deviation_shows_an_untrained_operator_not_qualified(page, app_url):
     page.get_by_text(re.compile(r"DEV-\d{4}-\d{4} reported")).wait_for()
     page.get_by_role("heading", name="Qualification snapshot").wait_for()
     row = page.locator("table.list tbody tr", has_text="Olivia Ortega")
-    assert row.get_by_text("SOP-045").is_visible()
-    assert row.locator(".badge.bad", has_text="not qualified").count() == 2
+    expect(row.get_by_text("SOP-045")).to_be_visible()
+    expect(row.locator(".badge.bad", has_text="not qualified")).to_have_count(2)

@@ -6,6 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, login
 
@@ -40,9 +41,8 @@ def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(
     signing(page, "doccontrol")
     page.get_by_role("button", name="Sign and submit for review").click()
     page.get_by_text("Submitted for review, signed as author.").wait_for()
-    assert page.get_by_text(
-        re.compile(r"Signed by Dmitri Dubois \(doccontrol\).*Authored")
-    ).is_visible()
+    authored = re.compile(r"Signed by Dmitri Dubois \(doccontrol\).*Authored")
+    expect(page.get_by_text(authored)).to_be_visible()
     version_url = page.url
     logout(page)
 
@@ -58,9 +58,9 @@ def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(
     page.goto(version_url)
     page.get_by_role("link", name="Go to approval (impact preview)").click()
     impact = page.locator("#impact")
-    assert impact.get_by_text(re.compile(r"will be assigned")).is_visible()
-    assert impact.get_by_text("FILL-OP").is_visible()
-    assert impact.get_by_text("CRK").first.is_visible()
+    expect(impact.get_by_text(re.compile(r"will be assigned"))).to_be_visible()
+    expect(impact.get_by_text("FILL-OP")).to_be_visible()
+    expect(impact.get_by_text("CRK").first).to_be_visible()
     # Effective after the training window (and after any revision already due to take
     # effect); the preview is redrawn for the chosen date (htmx).
     effective = dt.datetime.now(ZoneInfo("Europe/Dublin")) + dt.timedelta(days=60)
@@ -70,9 +70,11 @@ def test_a_revision_is_uploaded_reviewed_approved_after_its_impact_and_assigned(
     signing(page, "qa")
     page.get_by_role("button", name="Sign and approve").click()
     page.get_by_text("approved, signed").wait_for()
-    assert page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Approved")).is_visible()
+    expect(
+        page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Approved"))
+    ).to_be_visible()
     logout(page)
 
     login(page, app_url, "operator")
     page.goto(f"{app_url}/employee/")
-    assert page.get_by_text(f"SOP-014 revised to rev {revision}").first.is_visible()
+    expect(page.get_by_text(f"SOP-014 revised to rev {revision}").first).to_be_visible()

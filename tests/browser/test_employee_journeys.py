@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, login
 
@@ -20,8 +21,8 @@ def test_an_operator_signs_a_read_and_understand(page, app_url):
     else:
         pytest.fail("no open read-and-understand assignment")
     assignment_url = page.url
-    assert page.locator(".document-text, iframe.document-frame").first.is_visible()
-    assert page.get_by_text("By signing you confirm you have read and understood").is_visible()
+    expect(page.locator(".document-text, iframe.document-frame").first).to_be_visible()
+    expect(page.get_by_text("By signing you confirm you have read and understood")).to_be_visible()
     page.get_by_label("User id").fill("operator")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign: read and understood").click()
@@ -32,4 +33,4 @@ def test_an_operator_signs_a_read_and_understand(page, app_url):
         .startswith("Signed by Olivia Ortega (operator)")
     )
     page.goto(f"{app_url}/employee/")
-    assert page.locator(f'a[href="{assignment_url.removeprefix(app_url)}"]').count() == 0
+    expect(page.locator(f'a[href="{assignment_url.removeprefix(app_url)}"]')).to_have_count(0)

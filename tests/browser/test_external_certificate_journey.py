@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import files
 from tests.browser.conftest import DEMO_PASSWORD, login
@@ -21,8 +22,12 @@ def _open_signing_attempt(page, app_url) -> None:
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_url(re.compile(r"/trainer/sessions/\d+/$"))
     page.get_by_label("Find a person").fill("coordinator")
-    page.get_by_role("button", name="Search").click()
-    page.locator("#search-results button", has_text="Enrol").first.click()
+    # Whole-page forms, each waited for: "Open signing" is on the page before the
+    # enrolment too, and clicking it early would leave the session without an attendee.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    with page.expect_navigation():
+        page.locator("#search-results button", has_text="Enrol").first.click()
     page.get_by_role("button", name="Open signing").click()
 
 
@@ -38,14 +43,15 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
     roles = admin.get_by_role("region", name="Roles", exact=True)
     roles.get_by_label("Trainer").check()
     roles.get_by_label("Reason").fill("Becomes a line trainer")
-    roles.get_by_role("button", name="Save roles").click()
-    admin.wait_for_load_state()
+    # The answer is waited for before the browser closes, or the save could be cut off.
+    with admin.expect_navigation():
+        roles.get_by_role("button", name="Save roles").click()
     admin.context.close()
 
     # Not yet qualified to train: signing for a session is refused.
     login(page, app_url, "operator")
     _open_signing_attempt(page, app_url)
-    assert page.get_by_text("was not qualified on TRN-TRAINER").is_visible()
+    expect(page.get_by_text("was not qualified on TRN-TRAINER")).to_be_visible()
 
     # She submits her certificate.
     page.goto(f"{app_url}/employee/certificates/new/")
@@ -58,7 +64,7 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
         {"name": "ttt.txt", "mimeType": "text/plain", "buffer": b"I passed, honestly."}
     )
     page.get_by_role("button", name="Submit for verification").click()
-    assert page.get_by_text("A certificate is a PDF or an image").is_visible()
+    expect(page.get_by_text("A certificate is a PDF or an image")).to_be_visible()
     page.get_by_label("Completed on").fill((dt.date.today() - dt.timedelta(days=3)).isoformat())
     page.get_by_label("Certificate (PDF or image)").set_input_files(
         {"name": "ttt.pdf", "mimeType": "application/pdf", "buffer": files.pdf("TTT passed")}
@@ -66,7 +72,7 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
     page.get_by_role("button", name="Submit for verification").click()
     page.wait_for_url(re.compile(r"/employee/certificates/\d+/$"))
     certificate_url = page.url
-    assert page.locator("#certificate-status").inner_text() == "Submitted, awaiting verification"
+    expect(page.locator("#certificate-status")).to_have_text("Submitted, awaiting verification")
 
     # The coordinator verifies it against the original and signs.
     coordinator = browser.new_context().new_page()
@@ -76,7 +82,7 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
     coordinator.get_by_label("User id").fill("coordinator")
     coordinator.get_by_label("Password").fill(DEMO_PASSWORD)
     coordinator.get_by_role("button", name="Sign: verified").click()
-    assert coordinator.locator("#certificate-status").inner_text() == "Verified"
+    expect(coordinator.locator("#certificate-status")).to_have_text("Verified")
     assert (
         coordinator.locator(".manifestation")
         .first.inner_text()
@@ -93,5 +99,5 @@ def test_a_coordinator_verifies_an_external_certificate_and_the_person_becomes_a
 
     # Now a qualified trainer: the same step succeeds.
     _open_signing_attempt(page, app_url)
-    assert page.get_by_text("Signing is open until").first.is_visible()
-    assert page.locator("#kiosk-address").is_visible()
+    expect(page.get_by_text("Signing is open until").first).to_be_visible()
+    expect(page.locator("#kiosk-address")).to_be_visible()

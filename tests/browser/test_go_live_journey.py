@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import TIMEOUT_MS, login
 from tests.browser.lookup import pick
 from tests.files import pdf
 
@@ -46,7 +47,7 @@ def new_page(browser):
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(TIMEOUT_MS)
         return page
 
     yield make
@@ -93,7 +94,7 @@ def set_password_from_mail(installation, new_page, address: str, username: str):
     page.goto(link)
     # The token leaves the address at once (no history, no Referer).
     assert urlsplit(page.url).query == ""
-    assert page.get_by_text(f"Account: {username}").is_visible()
+    expect(page.get_by_text(f"Account: {username}")).to_be_visible()
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("New password again").fill(PASSWORD)
     page.get_by_role("button", name="Set password").click()
@@ -145,8 +146,8 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
 
     # 1. First run: the login page of the empty installation says what to do.
     page.goto(f"{url}/accounts/login/")
-    assert page.get_by_text("This installation has no accounts yet.").is_visible()
-    assert page.locator("code", has_text="qualify setup").is_visible()
+    expect(page.get_by_text("This installation has no accounts yet.")).to_be_visible()
+    expect(page.locator("code", has_text="qualify setup")).to_be_visible()
     fresh_installation.qualify(
         "setup", "--no-input", "--username=ada", "--name=Ada Admin",
         "--email=ada@plant.example", "--installation=Limerick fill-finish",
@@ -154,7 +155,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
         QUALIFY_SETUP_PASSWORD=PASSWORD,
     )  # fmt: skip
     page.goto(f"{url}/accounts/login/")
-    assert page.get_by_text("This installation has no accounts yet.").count() == 0
+    expect(page.get_by_text("This installation has no accounts yet.")).to_have_count(0)
 
     # 2. The administrator signs in and builds the plant's structure.
     admin = page
@@ -269,10 +270,10 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     quinn.get_by_role("button", name="Sign and approve").click()
     quinn.get_by_text("approved, signed").wait_for()
     approved = re.compile(r"Signed by Quinn Approver \(quinn\).*Approved")
-    assert quinn.get_by_text(approved).is_visible()
+    expect(quinn.get_by_text(approved)).to_be_visible()
     menu(quinn, "Documents")
     row = quinn.locator("tr", has=quinn.get_by_role("link", name="SOP-001", exact=True))
-    assert row.get_by_text("Effective").is_visible()
+    expect(row.get_by_text("Effective")).to_be_visible()
 
     # 8. The coordinator defines the read-and-understand and requires it of the job
     #    function, approved by QA on the coordinator's screen: both holders assigned (G1).
@@ -308,7 +309,7 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     verify_identity(admin, url, "olga", "Passport checked by HR on the first day")
     acknowledge_policy(olga, url)
     olga.goto(assignment_url)
-    assert olga.locator(".document-text, iframe.document-frame").first.is_visible()
+    expect(olga.locator(".document-text, iframe.document-frame").first).to_be_visible()
     sign(olga, "olga")
     olga.get_by_role("button", name="Sign: read and understood").click()
     olga.wait_for_url(re.compile(r"/employee/records/\d+/$"))
@@ -323,12 +324,12 @@ def test_a_plant_goes_live_from_an_empty_database_to_a_qualified_operator(
     audrey.get_by_role("button", name="Answer").click()
     answer = audrey.locator("section.answer")
     answer.wait_for()
-    assert answer.get_by_role("heading", name="Yes: qualified").is_visible()
-    assert answer.get_by_text("Version in force then: rev 1").is_visible()
+    expect(answer.get_by_role("heading", name="Yes: qualified")).to_be_visible()
+    expect(answer.get_by_text("Version in force then: rev 1")).to_be_visible()
     evidence = answer.locator(".manifestation").first.inner_text()
     assert "Signed by Olga Operator (olga)" in evidence
     assert "read and understood" in evidence.lower()
-    assert answer.locator(".badge", has_text=re.compile("^valid$")).count() == 1
+    expect(answer.locator(".badge", has_text=re.compile("^valid$"))).to_have_count(1)
     # Otto holds the same job and was assigned, but has not trained: not qualified.
     audrey.get_by_label(re.compile("^Person")).fill("E1002")
     audrey.get_by_role("button", name="Answer").click()

@@ -17,10 +17,10 @@ def test_the_inspectors_question_is_answered_with_the_evidence(page, app_url):
     page.get_by_role("button", name="Answer").click()
     answer = page.locator("section.answer")
     answer.wait_for()
-    assert answer.get_by_role("heading", name=re.compile(r"^(Yes|No):")).is_visible()
-    assert answer.get_by_text(re.compile(r"Version in force then: rev \d+")).is_visible()
-    assert answer.get_by_text(re.compile(r"Signed by .* meaning: ")).first.is_visible()
-    assert answer.locator(".badge", has_text=re.compile("^(valid|broken)$")).count() >= 1
+    expect(answer.get_by_role("heading", name=re.compile(r"^(Yes|No):"))).to_be_visible()
+    expect(answer.get_by_text(re.compile(r"Version in force then: rev \d+"))).to_be_visible()
+    expect(answer.get_by_text(re.compile(r"Signed by .* meaning: ")).first).to_be_visible()
+    expect(answer.locator(".badge", has_text=re.compile("^(valid|broken)$")).first).to_be_visible()
 
     # From the evidence to the document's audit trail, with its verification status.
     page.goto(f"{app_url}/documents/SOP-014/")
@@ -28,5 +28,5 @@ def test_the_inspectors_question_is_answered_with_the_evidence(page, app_url):
     # expect() waits for the page the click opens; is_visible() looked at once, and on a
     # loaded CI host it once looked before the audit page had arrived.
     verified = page.get_by_text(re.compile(r"Verification of this record:\s*intact"))
-    expect(verified).to_be_visible(timeout=15_000)
+    expect(verified).to_be_visible()
     expect(page.get_by_role("cell", name="document.created")).to_be_visible()

@@ -4,6 +4,7 @@ the action is verified."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, login
 from tests.browser.lookup import pick
@@ -37,19 +38,21 @@ def test_a_capa_refuses_to_close_then_closes(page, app_url):
 
     # E2: closing is not offered while the action is open, and the page says what is open
     # before anyone types a password.
-    assert page.get_by_text("Closing is offered once nothing above is open.").is_visible()
-    assert page.get_by_role("button", name="Sign and close").count() == 0
-    assert page.locator("ul.refusal li").count() >= 1
+    expect(page.get_by_text("Closing is offered once nothing above is open.")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign and close")).to_have_count(0)
+    expect(page.locator("ul.refusal li").first).to_be_visible()
 
     page.get_by_role("link", name="Complete and verify").click()
     page.get_by_label("Verification comment").fill("Interlock fitted and tested")
     signing(page, "qa")
     page.get_by_role("button", name="Sign and complete").click()
     page.get_by_text("Action completed and verified, signed.").wait_for()
-    assert page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Verified")).is_visible()
+    expect(
+        page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Verified"))
+    ).to_be_visible()
 
     page.get_by_label("Closing comment").fill("Interlock fitted; nothing left open")
     signing(page, "qa")
     page.get_by_role("button", name="Sign and close").click()
     page.get_by_text("CAPA-2026-901 closed, signed.").wait_for()
-    assert page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Closed")).is_visible()
+    expect(page.get_by_text(re.compile(r"Signed by Quinn Adebayo \(qa\).*Closed"))).to_be_visible()

@@ -4,6 +4,7 @@ against the version the operator was last trained on, and the operator signs."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, login
 
@@ -26,11 +27,11 @@ def test_a_revised_sop_shows_its_redline_and_the_operator_signs(page, app_url):
     redline = page.locator("#redline")
     heading = redline.get_by_role("heading", level=2).inner_text()
     assert re.match(r"Changes since rev \S+, the version you were last trained on", heading)
-    assert redline.locator("ins").first.is_visible()
-    assert redline.locator("del").first.is_visible()
+    expect(redline.locator("ins").first).to_be_visible()
+    expect(redline.locator("del").first).to_be_visible()
     # Changed sections come first, then the whole document.
-    assert page.locator(".redline-section").count() >= 1
-    assert page.locator("#doc-title").is_visible()
+    expect(page.locator(".redline-section").first).to_be_visible()
+    expect(page.locator("#doc-title")).to_be_visible()
     since = re.search(r"Changes since rev (\S+),", heading).group(1)
     page.get_by_label("User id").fill("operator")
     page.get_by_label("Password").fill(DEMO_PASSWORD)

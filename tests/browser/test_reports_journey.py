@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.reports.pdftext import pdf_text
@@ -43,7 +44,7 @@ def test_the_auditor_takes_away_the_answer_and_the_employee_file_as_pdf(page, ap
     page.get_by_role("button", name="Show").click()
     answer = page.locator("section.panel", has=page.get_by_role("heading", name="Answer"))
     answer.wait_for()
-    assert answer.get_by_text("Yes: qualified").is_visible()
+    expect(answer.get_by_text("Yes: qualified")).to_be_visible()
 
     text = pdf_text(_download_pdf(page))
     assert "Report: Was this person qualified? [qualified]" in text

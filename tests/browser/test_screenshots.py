@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, REPO, login
+from tests.browser.conftest import DEMO_PASSWORD, REPO, TIMEOUT_MS, login
 
 pytestmark = pytest.mark.screenshots
 
@@ -51,7 +51,7 @@ def open_reading(page, app_url: str) -> None:
 def test_key_pages(browser, app_url):
     terminal = browser.new_context(viewport=TERMINAL)
     page = terminal.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
 
     # A revision of SOP-014 routed to QA, who sees its impact before approving it;
     # the operator then finds it in their training.
@@ -136,7 +136,7 @@ def test_key_pages(browser, app_url):
     # At phone width: the operator's training and the page that signs it.
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     login(page, app_url, "operator")
     page.goto(f"{app_url}/employee/")
     shot(page, "09-phone-my-training")

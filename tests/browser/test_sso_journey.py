@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import REPO, _env, _free_port, _wait_for
 from tests.identity import provider as idp
@@ -81,12 +82,12 @@ def test_an_operator_signs_in_through_the_provider_and_signs_with_reauthenticati
             break
     else:
         pytest.fail("no open read-and-understand assignment offered for signing")
-    assert page.get_by_label("Password").count() == 0  # no local password asked
+    expect(page.get_by_label("Password")).to_have_count(0)  # no local password asked
     page.get_by_role("button", name="Re-authenticate with Example IdP to sign").click()
     # prompt=login: the provider asks for the credentials again, despite its session.
     _sign_in_at_provider(page)
     page.wait_for_url(re.compile(r"\?reauth="))
-    assert page.get_by_text("re-authenticated you for this signature").is_visible()
+    expect(page.get_by_text("re-authenticated you for this signature")).to_be_visible()
     page.get_by_role("button", name="Sign: read and understood").click()
     page.wait_for_url(re.compile(r"/employee/records/\d+/$"))
     assert (

@@ -12,8 +12,9 @@ from collections import deque
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import _env, login
+from tests.browser.conftest import TIMEOUT_MS, _env, login
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
 
@@ -117,7 +118,7 @@ def test_no_planted_script_runs_for_any_role(browser, app_url, tmp_path):
     for username in ROLES:
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(TIMEOUT_MS)
         dialogs, violations = [], []
         page.on("dialog", lambda d, dialogs=dialogs: (dialogs.append(d.message), d.dismiss()))
         page.on(
@@ -150,7 +151,7 @@ def test_a_stored_html_file_is_never_served_as_a_page(browser, app_url, tmp_path
         login(page, app_url, "doccontrol")
         page.goto(f"{app_url}/documents/version/{version}/")
         link = page.locator(f"a[href='/documents/version/{version}/file/']")
-        assert link.count() == 1
+        expect(link).to_have_count(1)
         response = page.request.get(f"{app_url}/documents/version/{version}/file/")
         assert response.status == 200
         assert response.headers["x-content-type-options"] == "nosniff"
