@@ -225,7 +225,12 @@ class Assignment(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="assignment_status_due"),
+            # created_at too: "open at T and due before T" (overdue_at) is then counted
+            # from the index alone, not by reading each open assignment's row (20,000
+            # overdue on the medium plant: 7.8 -> 2.4 ms on SQLite, issue 18).
+            models.Index(
+                fields=["status", "due_at", "created_at"], name="assignment_status_due_created"
+            ),
             models.Index(fields=["source"], name="assignment_source"),
             # Issue 18: the assignments page's first 50 in this order, read from the
             # index instead of sorting every assignment.

@@ -2,6 +2,7 @@
 people and their job history, assignments with filters, the compliance dashboard."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from qualify.org.models import Department, Framework, Site
 from qualify.org.queries import job_assignments, job_functions
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
+from qualify.paging import KeysFirstPaginator
 from qualify.training import queries as training_queries
 from qualify.training.models import MatrixEntry
 from qualify.training.services import matrix_entry_add, matrix_entry_end
@@ -297,9 +299,7 @@ def assignments(request):
         zone = user_zone(request.user)
         due_before = None
         if data["due_before"]:
-            import zoneinfo
-
-            due_before = dt.datetime.combine(data["due_before"], dt.time(), zoneinfo.ZoneInfo(zone))
+            due_before = dt.datetime.combine(data["due_before"], dt.time(), ZoneInfo(zone))
         filters = {
             "site": data["site"],
             "department": data["department"],
@@ -309,7 +309,7 @@ def assignments(request):
             "due_before": due_before,
         }
     rows = training_queries.assignments(**filters, user=request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
