@@ -173,9 +173,13 @@ def matrix_grid(
     shown = Paginator(ordered, per_page).get_page(page)
     requirements = Requirement.objects.in_bulk(list(shown.object_list))
     wanted = {cells[r][c][0] for r in shown.object_list for c in cells[r]}
-    rows_of = MatrixEntry.objects.select_related(
-        "curriculum", "job_function", "requirement"
-    ).in_bulk(list(wanted))
+    rows_of = MatrixEntry.objects.select_related("curriculum").in_bulk(list(wanted))
+    # An entry's job function is its column's and its requirement its row's, both read
+    # above: joining them again made three more model rows per cell.
+    for entry in rows_of.values():
+        entry.job_function = shown_functions[entry.job_function_id]
+        if entry.requirement_id is not None:
+            entry.requirement = requirements[entry.requirement_id]
     # Q10 (P70): who is in grace in the cells shown, the one query the API also calls;
     # no read at all when no requirement on the page allows grace.
     grace = grace_by_cell(
