@@ -13,6 +13,7 @@ Hazard: numbers are compared case-insensitively everywhere ("sop-001" is SOP-001
 
 import re
 import string
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +41,22 @@ def scheme_for(doc_type: str) -> str | None:
     return schemes().get(doc_type)
 
 
+def unfit_for_address(number: str) -> str:
+    """Why `number` cannot name a document, or "". A number is part of the document's
+    address (/documents/<number>/): a "/" would split it, and a number of dots only
+    would be read as a step up the path by every browser. Anything else is quoted."""
+    if "/" in number:
+        return (
+            'A document number cannot hold "/": it is part of the document\'s address. '
+            'Use "-" or "." instead.'
+        )
+    if not number.strip("."):
+        return "A document number cannot be dots only: it is part of the document's address."
+    if any(unicodedata.category(c) == "Cc" for c in number):
+        return "A document number cannot hold control characters."
+    return ""
+
+
 def _pattern(scheme: str) -> re.Pattern[str]:
     """A regular expression matching the numbers of a scheme, the sequence as group 1."""
     parts = list(string.Formatter().parse(scheme))
@@ -47,6 +64,10 @@ def _pattern(scheme: str) -> re.Pattern[str]:
     if fields != ["seq"]:
         raise ImproperlyConfigured(
             f"Document numbering scheme {scheme!r} must have exactly one {{seq}} field."
+        )
+    if "/" in scheme:
+        raise ImproperlyConfigured(
+            f'Document numbering scheme {scheme!r} holds "/", which no document number may.'
         )
     regex = "".join(
         re.escape(literal) + (r"(\d+)" if name is not None else "") for literal, name, _, _ in parts

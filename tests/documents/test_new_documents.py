@@ -3,10 +3,12 @@ case (obsolete documents included), introduced with a first version that goes th
 review and approval like any revision; periodic review due dates, reminders, a signed
 "reviewed, no change" or a new revision."""
 
+from urllib.parse import quote
+
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qualify.documents import numbering, queries, reminders, reviews, services
@@ -64,6 +66,41 @@ def test_a_number_is_unique_without_regard_to_case(doc_controller):
         new(doc_controller, number=" sop-007 ")
     assert "already used" in refused.value.message_dict["number"][0]
     assert Document.objects.count() == 1
+
+
+@pytest.mark.requirement("P189")
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("QA/SOP/001", 'cannot hold "/"'),
+        ("..", "dots only"),
+        ("SOP\x07001", "control characters"),
+    ],
+)
+def test_a_number_that_cannot_be_part_of_an_address_is_refused(doc_controller, number, words):
+    with pytest.raises(ValidationError) as refused:
+        new(doc_controller, number=number)
+    assert words in refused.value.message_dict["number"][0]
+    assert Document.objects.count() == 0
+
+
+@pytest.mark.requirement("P189")
+@pytest.mark.parametrize("number", ["SOP 001", "SOP#1", "SOP?1", "SOP%1", "SOP.1.2", "Ü-1"])
+def test_a_number_with_other_signs_is_listed_and_opens(client, doc_controller, number):
+    # Anything but "/" and dots only is quoted in the address and comes back whole.
+    document = new(doc_controller, number=number)
+    client.force_login(doc_controller)
+    listed = client.get("/documents/")
+    assert listed.status_code == 200
+    assert f'href="{quote(f"/documents/{number}/", safe="/")}"' in listed.content.decode()
+    assert client.get(f"/documents/{quote(number, safe='')}/").context["document"] == document
+
+
+@pytest.mark.requirement("P189")
+def test_a_scheme_that_would_number_documents_with_a_slash_is_refused(settings):
+    settings.QUALIFY_DOCUMENT_NUMBERING = {"sop": "QA/SOP/{seq:03d}"}
+    with pytest.raises(ImproperlyConfigured):
+        numbering.next_number("sop")
 
 
 @pytest.mark.requirement("Q1", "A1")

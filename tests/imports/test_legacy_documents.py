@@ -43,6 +43,8 @@ def export(tmp_path, owner, *, documents_count=200):
             "BAD-4,Nobody,sop,nobody,1,2020-01-01T00:00Z,,,\n"
         ),
         "doc_type": f"BAD-5,Memo,memo,{owner},1,2020-01-01T00:00Z,,,\n",
+        # P189: a number is part of the document's address.
+        'cannot hold "/"': f"QA/SOP/6,Slashed,sop,{owner},1,2020-01-01T00:00Z,,,\n",
     }
     expected = {}
     for words, line in bad.items():
@@ -54,7 +56,7 @@ def export(tmp_path, owner, *, documents_count=200):
     return path, archive, expected
 
 
-@pytest.mark.requirement("Q1", "T2", "R2", "P18")
+@pytest.mark.requirement("Q1", "T2", "R2", "P18", "P189")
 def test_documents_and_their_past_versions_are_imported_in_force_one_after_the_other(
     tmp_path, plant
 ):

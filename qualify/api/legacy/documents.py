@@ -36,6 +36,7 @@ from qualify.api.legacy.common import Outcome, Progress, store_report
 from qualify.api.legacy.reading import attested_time, read_table
 from qualify.audit import services as audit
 from qualify.documents.models import Document, DocumentType, DocumentVersion, VersionStatus
+from qualify.documents.numbering import unfit_for_address
 from qualify.documents.queries import possible_owners
 from qualify.documents.uploads import check_upload
 from qualify.edge import whole_number
@@ -103,6 +104,8 @@ def _check(actor, table, files: _Files, now):
             number = row.get("number", "")
             if not number or len(number) > 40:
                 raise ValueError("number: give the document number (at most 40 characters).")
+            if unfit_for_address(number):
+                raise ValueError(f"number: {unfit_for_address(number)}")
             revision = row.get("revision", "")
             if not revision or len(revision) > 20:
                 raise ValueError("revision: give the revision (at most 20 characters).")

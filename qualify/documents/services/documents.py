@@ -35,6 +35,9 @@ def _check_number(number: str, doc_type: str, actor: Any, *, exclude_pk: int | N
             raise ValidationError(
                 {"number": "This document type has no numbering scheme: type the number."}
             )
+    problem = numbering.unfit_for_address(number)
+    if problem:
+        raise ValidationError({"number": problem})
     existing = numbering.taken_by(number, exclude_pk=exclude_pk)
     if existing is not None:
         visible = may_access_client(actor, existing.client_id)
