@@ -9,6 +9,7 @@ to Django's templates as before.
 """
 
 from pathlib import Path
+from urllib.parse import quote
 
 import django.forms
 from django.forms.renderers import DjangoTemplates
@@ -17,6 +18,7 @@ from django.template.base import render_value_in_context
 from django.template.defaultfilters import stringformat
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeData, mark_safe
 
 DJANGO_WIDGETS = Path(django.forms.__file__).parent / "templates"
@@ -90,6 +92,8 @@ class FormRenderer(DjangoTemplates):
 
 # A pk no row has, replaced per row: the URL patterns given take any integer.
 _PLACEHOLDER = "987654321"
+# What reverse() leaves unquoted in a path (django.urls.resolvers).
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
 def addresses(url_name: str):
@@ -97,3 +101,10 @@ def addresses(url_name: str):
     of 50 rows reversed its row's address 50 times)."""
     template = reverse(url_name, args=[_PLACEHOLDER])
     return lambda pk: template.replace(_PLACEHOLDER, str(pk))
+
+
+def text_addresses(url_name: str):
+    """As `addresses`, for a URL whose argument is text (a document number): the text
+    quoted as reverse() quotes it (P189 keeps "/" out of such text)."""
+    template = reverse(url_name, args=[_PLACEHOLDER])
+    return lambda text: template.replace(_PLACEHOLDER, quote(str(text), safe=_URL_SAFE))

@@ -50,6 +50,14 @@ def assignment_rows(assignments, zone: str, now):
 
 
 @register.simple_tag
+def document_rows(rows, zone: str):
+    """Issue 18: the documents list's rows, made in Python (see the module)."""
+    from qualify.web.documents.document_rows import document_rows as made
+
+    return made(rows, zone=zone)
+
+
+@register.simple_tag
 def user_rows(users):
     """Issue 18: the accounts table's rows, made in Python (see the module)."""
     from qualify.web.administration.user_rows import user_rows as rows
