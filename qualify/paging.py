@@ -20,7 +20,21 @@ class KeysFirstPaginator(Paginator):
     def __init__(self, object_list: QuerySet, per_page: int, **kwargs) -> None:
         if not isinstance(object_list, QuerySet) or not object_list.ordered:
             raise TypeError("KeysFirstPaginator pages an ordered queryset")
+        if object_list.query.annotations:
+            raise TypeError("KeysFirstPaginator reads rows by key: annotations would be lost")
         super().__init__(object_list, per_page, **kwargs)
+
+    def _rows(self, keys: list) -> QuerySet:
+        """The rows of `keys` with the list's joins, deferrals and prefetches, read by
+        key alone: the keys came through the list's filters (client restriction
+        included), and repeating the filters let SQLite choose to walk them again (the
+        open assignments of a site: 28 ms where the keys alone take 0.3 ms). The
+        rows' order is the keys', so the database need not sort them either."""
+        source = self.object_list
+        rows = source.model._base_manager.using(source.db).filter(pk__in=keys).order_by()
+        rows.query.select_related = source.query.select_related
+        rows.query.deferred_loading = source.query.deferred_loading
+        return rows.prefetch_related(*source._prefetch_related_lookups)
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
@@ -29,7 +43,6 @@ class KeysFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        # The rows' own order is the keys'; the database need not sort them again.
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+        rows = {row.pk: row for row in self._rows(keys)}
         # A key whose row is gone by now (a deleted draft) is left out, not an error.
         return self._get_page([rows[key] for key in keys if key in rows], number, self)

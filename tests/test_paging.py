@@ -4,6 +4,7 @@ answer row for row, and its order sorted without the rows' other columns."""
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from qualify.org.models import Person, Site
@@ -58,6 +59,14 @@ def test_a_page_is_its_count_its_keys_and_its_rows(people):
     assert "LIMIT 5" in keys
     assert '"org_person"."email"' in rows
     assert "ORDER BY" not in rows
+    # Read by key alone: the list's filter is not walked again for the page's rows.
+    assert '"org_person"."site_id" =' not in rows.split("WHERE")[1]
+
+
+def test_a_list_with_annotations_is_refused(people):
+    # Its rows are read again by key, without what the list computed per row.
+    with pytest.raises(TypeError):
+        KeysFirstPaginator(people.annotate(n=Count("pk")).order_by("pk"), 5)
 
 
 def test_an_empty_list_is_one_empty_page(people):
