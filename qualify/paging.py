@@ -44,5 +44,5 @@ class KeysFirstPaginator(Paginator):
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         rows = {row.pk: row for row in self._rows(keys)}
-        # A key whose row is gone by now (a deleted draft) is left out, not an error.
+        # A row deleted between the two reads is left out, not an error.
         return self._get_page([rows[key] for key in keys if key in rows], number, self)

@@ -104,8 +104,9 @@ def _check(actor, table, files: _Files, now):
             number = row.get("number", "")
             if not number or len(number) > 40:
                 raise ValueError("number: give the document number (at most 40 characters).")
-            if unfit_for_address(number):
-                raise ValueError(f"number: {unfit_for_address(number)}")
+            unfit = unfit_for_address(number)
+            if unfit:
+                raise ValueError(f"number: {unfit}")
             revision = row.get("revision", "")
             if not revision or len(revision) > 20:
                 raise ValueError("revision: give the revision (at most 20 characters).")

@@ -5,21 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0005_section_notes'),
-        ('org', '0006_person_person_name'),
-        ('training', '0008_assignment_assignment_person_open_due'),
+        ("documents", "0005_section_notes"),
+        ("org", "0006_person_person_name"),
+        ("training", "0008_assignment_assignment_person_open_due"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='assignment',
-            name='assignment_status_due',
+            model_name="assignment",
+            name="assignment_status_due",
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['status', 'due_at', 'created_at'], name='assignment_status_due_created'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["status", "due_at", "created_at"], name="assignment_status_due_created"
+            ),
         ),
     ]
