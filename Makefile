@@ -33,7 +33,7 @@ demo: install
 serve: install
 	$(BIN)/qualify migrate --no-input
 	$(BIN)/qualify collectstatic --no-input
-	$(BIN)/gunicorn qualify.wsgi --bind $(HOST):$(PORT) --workers 2
+	$(BIN)/gunicorn qualify.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

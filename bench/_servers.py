@@ -33,6 +33,8 @@ class Servers:
                 "1",
                 "--log-level",
                 "warning",
+                # One control socket per user by default: a second server logged an error.
+                "--no-control-socket",
             ]
             self.processes.append(subprocess.Popen(command, cwd=_django.REPO, env=env))
         for port in self.ports:

@@ -130,11 +130,14 @@ def test_two_app_servers_and_two_workers_on_one_database(tmp_path):
                         "2",
                         "--threads",
                         "2",
+                        # Every gunicorn of a user shares one control socket by default
+                        # (~/.gunicorn/gunicorn.ctl): the second server logged an error.
+                        "--no-control-socket",
                     ],
                     cwd=ROOT,
                     env=shared.env,
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stderr=(tmp_path / f"server-{port}.log").open("w"),
                 )
             )
         for _ in range(2):
@@ -206,6 +209,10 @@ def test_two_app_servers_and_two_workers_on_one_database(tmp_path):
         found = re.search(r"audit trail intact; (\d+) events", out)
         assert found, out
         assert int(found.group(1)) > len(acknowledged)  # a creation event per person, more
+        for port in ports:
+            log = (tmp_path / f"server-{port}.log").read_text()
+            assert "control socket" not in log.lower(), log
+            assert "control server" not in log.lower(), log
     finally:
         shared.drop()
 

@@ -157,6 +157,7 @@ def test_a_postgresql_restart_under_load_gives_503s_never_500_and_service_return
                 "2",
                 "--timeout",
                 "30",
+                "--no-control-socket",
             ],
             env=env,
             cwd=REPO,
