@@ -309,6 +309,8 @@ def _insert_copy(cursor, table, columns, rows) -> None:
 def _answer(connection, version_pk: int, since) -> tuple[set[int], set[int]]:
     """Who the approval assigned and who it told of a lost qualification, from the rows
     it wrote (the assignments and the notice task queued at its commit)."""
+    from qualify.quality.tasks import ids_of
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT person_id FROM training_assignment WHERE document_version_id = %s",
@@ -323,7 +325,7 @@ def _answer(connection, version_pk: int, since) -> tuple[set[int], set[int]]:
             person
             for (args_kwargs,) in cursor.fetchall()
             for group in _json(args_kwargs)["args"][0]  # P181: the people as a column
-            for person in group["people"]
+            for person in ids_of(group["people"])
         ]
     assert len(lost) == len(set(lost)), "a loss told twice"
     return assigned, set(lost)

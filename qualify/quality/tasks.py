@@ -82,6 +82,21 @@ def notify_requalification(person_id: int, requirement_id: int, source: str) -> 
     return _requalification_notice(person, requirement, source)
 
 
+LOSS_COLUMNS = ("people", "requirements", "assignments")
+
+
+def ids_text(ids: list[int]) -> str:
+    """Ids as the text `ids_of` reads: decimal numbers separated by commas."""
+    return ",".join(map(str, ids))
+
+
+def ids_of(column: str | list[int]) -> list[int]:
+    """A column of ids as `ids_text` wrote it, or as a list (a task queued before)."""
+    if isinstance(column, str):
+        return [int(i) for i in column.split(",")] if column else []
+    return list(column)
+
+
 def _loss_items(groups: list[dict]) -> list[dict]:
     """One item per loss from the groups handlers.qualification_lost_at_once queues
     (shared fields once, the people, requirements and assignments as columns); a task
@@ -92,7 +107,7 @@ def _loss_items(groups: list[dict]) -> list[dict]:
             items.append(group)
             continue
         shared = {k: group[k] for k in ("cause", "lost_at", "label", "what")}
-        columns = (group["people"], group["requirements"], group["assignments"])
+        columns = [ids_of(group[column]) for column in LOSS_COLUMNS]
         for person, requirement, assignment in zip(*columns, strict=True):
             items.append(
                 {**shared, "person": person, "requirement": requirement, "assignment": assignment}

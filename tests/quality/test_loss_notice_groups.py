@@ -1,8 +1,8 @@
 """The qualifications a change ends are queued for notice in groups (P181): the fields
 the losses of one change share (cause, instant, label, text) once, the people,
-requirements and assignments as columns, so the queue's cost does not grow by a dict
-per person. Each loss is still told once, and a task queued in the earlier shape (one
-dict per loss) is still told."""
+requirements and assignments as columns, each one text of ids, so the queue's cost does
+not grow by a dict or a number per person. Each loss is still told once, and a task
+queued in an earlier shape (one dict per loss, or the columns as lists) is still told."""
 
 import datetime as dt
 
@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from qualify.quality.tasks import notify_losses
+from qualify.quality.tasks import ids_of, notify_losses
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P181", "Q4", "G3")]
 
@@ -36,10 +36,13 @@ def test_a_revisions_losses_are_queued_as_one_group_and_each_is_told(
         plant.approve(plant.revise(document, "6"), effective_from=effective)
     [queued] = [c for c in callbacks if getattr(c, "func", None) == notify_losses.enqueue]
     [group] = queued.args[0]
-    assert sorted(zip(group["people"], group["requirements"], strict=True)) == sorted(
+    # The columns are texts: the queue normalises a text as one value.
+    assert all(isinstance(group[c], str) for c in ("people", "requirements", "assignments"))
+    people, requirements = ids_of(group["people"]), ids_of(group["requirements"])
+    assert sorted(zip(people, requirements, strict=True)) == sorted(
         [(first.pk, requirement.pk), (second.pk, requirement.pk)]
     )
-    assert len(group["assignments"]) == 2
+    assert len(ids_of(group["assignments"])) == 2
     assert (group["cause"], group["what"]) == ("revision", "SOP-014 revised to rev 6")
     assert dt.datetime.fromisoformat(group["lost_at"]) == effective
 
@@ -69,3 +72,30 @@ def test_a_task_queued_as_one_item_per_loss_is_still_told(plant):
     [told] = _lost_mail()
     assert told.to[0] == operator.email
     assert "SOP-020 revised to rev 2" in told.body
+
+
+def test_a_task_queued_with_the_columns_as_lists_is_still_told(plant):
+    document = plant.document("SOP-021", "Gowning")
+    plant.approve(plant.revise(document, "1"))
+    requirement = plant.requirement("SOP-021-RU", document=document)
+    operator = plant.person("Sean Operator")
+    mail.outbox.clear()
+    group = {
+        "cause": "revision",
+        "lost_at": (timezone.now() + dt.timedelta(days=31)).isoformat(),
+        "label": "documents.documentversion:1",
+        "what": "SOP-021 revised to rev 2",
+        "people": [operator.pk],
+        "requirements": [requirement.pk],
+        "assignments": [4712],
+    }
+    assert notify_losses.call([group]) == 1
+    [told] = _lost_mail()
+    assert told.to[0] == operator.email
+
+
+@pytest.mark.parametrize("ids", [[], [7], [3, 1, 2, 40000]])
+def test_a_column_of_ids_reads_back_as_written(ids):
+    from qualify.quality.tasks import ids_text
+
+    assert ids_of(ids_text(ids)) == ids
