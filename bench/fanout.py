@@ -309,7 +309,7 @@ def _insert_copy(cursor, table, columns, rows) -> None:
 def _answer(connection, version_pk: int, since) -> tuple[set[int], set[int]]:
     """Who the approval assigned and who it told of a lost qualification, from the rows
     it wrote (the assignments and the notice task queued at its commit)."""
-    from qualify.quality.tasks import ids_of
+    from qualify.quality.ids import ids_of
 
     with connection.cursor() as cursor:
         cursor.execute(

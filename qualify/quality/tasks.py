@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from qualify.org.models import Person
+from qualify.quality.ids import ids_of
 from qualify.quality.models import Notification, ReminderDigest
 from qualify.quality.models.reminders import NoticeKind
 from qualify.training.models import Assignment, AssignmentReason, AssignmentStatus, Requirement
@@ -83,18 +84,6 @@ def notify_requalification(person_id: int, requirement_id: int, source: str) -> 
 
 
 LOSS_COLUMNS = ("people", "requirements", "assignments")
-
-
-def ids_text(ids: list[int]) -> str:
-    """Ids as the text `ids_of` reads: decimal numbers separated by commas."""
-    return ",".join(map(str, ids))
-
-
-def ids_of(column: str | list[int]) -> list[int]:
-    """A column of ids as `ids_text` wrote it, or as a list (a task queued before)."""
-    if isinstance(column, str):
-        return [int(i) for i in column.split(",")] if column else []
-    return list(column)
 
 
 def _loss_items(groups: list[dict]) -> list[dict]:

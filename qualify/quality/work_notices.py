@@ -15,6 +15,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from qualify.org.models import Person
+from qualify.quality.ids import ids_of, ids_text
 from qualify.training.events import assignment_created
 from qualify.training.models import Assignment, AssignmentStatus, RequalificationOrder
 
@@ -23,24 +24,34 @@ def inbox_url() -> str:
     return f"{settings.QUALIFY_BASE_URL}{reverse('web:work')}"
 
 
+# Assignments read per statement: a revision's fan-out names tens of thousands.
+IDS_PER_READ = 10_000
+
+
 @task()
-def notify_new_work(assignment_ids: list[int]) -> int:
-    """Mail each person the open assignments among `assignment_ids` (those completed or
-    cancelled meanwhile are left out); returns how many mails were sent."""
+def notify_new_work(assignment_ids: str | list[int]) -> int:
+    """Mail each person the open assignments among `assignment_ids` (`ids.ids_text`, or
+    a list from a task queued before; those completed or cancelled meanwhile are left
+    out); returns how many mails were sent."""
     # A requalification order's assignment is told at once by its own notice
     # (tasks.notify_requalification): not a second time here.
     ordered = RequalificationOrder.objects.filter(
         person=OuterRef("person"), requirement=OuterRef("requirement"), source=OuterRef("source")
     )
-    rows = (
-        Assignment.objects.filter(pk__in=assignment_ids, status=AssignmentStatus.OPEN)
-        .exclude(Exists(ordered))
-        .select_related("requirement")
-        .order_by("due_at", "pk")
-    )
+    wanted = ids_of(assignment_ids)
     by_person: dict[int, list[Assignment]] = defaultdict(list)
-    for a in rows:
-        by_person[a.person_id].append(a)
+    for start in range(0, len(wanted), IDS_PER_READ):
+        rows = (
+            Assignment.objects.filter(
+                pk__in=wanted[start : start + IDS_PER_READ], status=AssignmentStatus.OPEN
+            )
+            .exclude(Exists(ordered))
+            .select_related("requirement")
+        )
+        for a in rows:
+            by_person[a.person_id].append(a)
+    for assignments in by_person.values():
+        assignments.sort(key=lambda a: (a.due_at, a.pk))
     people = Person.objects.filter(pk__in=by_person, active=True).exclude(email="")
     sent = 0
     for person in people:
@@ -66,7 +77,7 @@ def notify_new_work(assignment_ids: list[int]) -> int:
 
 @assignment_created.connect
 def new_work_after_commit(*, actor, assignments, **kwargs) -> None:
-    ids = [a.pk for a in assignments]
+    ids = ids_text([a.pk for a in assignments])
     transaction.on_commit(partial(notify_new_work.enqueue, ids), robust=True)
 
 

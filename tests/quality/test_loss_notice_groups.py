@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from qualify.quality.tasks import ids_of, notify_losses
+from qualify.quality.ids import ids_of, ids_text
+from qualify.quality.tasks import notify_losses
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("P181", "Q4", "G3")]
 
@@ -96,6 +97,4 @@ def test_a_task_queued_with_the_columns_as_lists_is_still_told(plant):
 
 @pytest.mark.parametrize("ids", [[], [7], [3, 1, 2, 40000]])
 def test_a_column_of_ids_reads_back_as_written(ids):
-    from qualify.quality.tasks import ids_text
-
     assert ids_of(ids_text(ids)) == ids
