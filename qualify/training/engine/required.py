@@ -45,11 +45,8 @@ def required_requirements(
 ) -> dict[int, list[RequiredBecause]]:
     """Q5: requirement id -> why P must hold it at T (as known at K)."""
     why: dict[int, list[RequiredBecause]] = defaultdict(list)
-    functions = set(
-        held_job_functions(person, at=at, as_known_at=as_known_at).values_list(
-            "job_function_id", flat=True
-        )
-    )
+    # The job functions held, as a subquery: one statement (one round trip) for both.
+    functions = held_job_functions(person, at=at, as_known_at=as_known_at).values("job_function_id")
     entries = list(
         MatrixEntry.objects.filter(
             effective_dated(at, as_known_at), job_function_id__in=functions
