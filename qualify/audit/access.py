@@ -9,7 +9,7 @@ change trail stays the record of changes:
   with a MAC from the site key (A6), under a lock of its own (another advisory lock
   key on PostgreSQL; on SQLite every write takes the one write lock anyway);
 * batched: a request notes what it opened (`note()`); the middleware writes the
-  request's notes in one INSERT after the view answered (`flush()`). Outside a request
+  request's notes in one write after the view answered (`flush()`). Outside a request
   (the CLI, a task) a note is written at once;
 * lists too (`note_shown()`, P141): a list page or API list names every GxP record it
   showed, one entry each marked `"view": "list"`, so "who saw record X" is one indexed
@@ -34,12 +34,13 @@ from qualify.audit import keys
 from qualify.audit.canonical import jcs_bytes
 from qualify.audit.context import current_context
 from qualify.audit.registry import audited_models, object_type_of
-from qualify.audit.trail import GENESIS, _db_time, chain_next
+from qualify.audit.trail import GENESIS, _db_time, chain_next, write_rows
 
 # Another 64-bit advisory lock key than the change trail's (trail.ADVISORY_LOCK_KEY).
 ACCESS_LOCK_KEY = 0x5155414C49465902
 FORMAT = 1
 FORMAT_LIST = 2
+_COLUMNS = "seq, recorded_at, actor_id, object_type, object_id, request_id, entry, chain_hash, mac"
 
 
 @dataclass(frozen=True)
@@ -234,12 +235,7 @@ def append_access(batch: list[Access], using: str = "default") -> list[int]:
                     keys.event_mac(kid, mac_key, bytes.fromhex(chain)),
                 )
             )
-        cursor.executemany(
-            "INSERT INTO audit_access_event (seq, recorded_at, actor_id, object_type,"
-            " object_id, request_id, entry, chain_hash, mac)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+        write_rows(cursor, connection.vendor, "audit_access_event", _COLUMNS, rows)
     return [row[0] for row in rows]
 
 

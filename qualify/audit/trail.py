@@ -15,6 +15,7 @@ format 1 event may follow a format 2 event.
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,6 @@ _COLUMNS = (
     "seq, recorded_at, actor_id, action, object_type, object_id, request_id, record_hash,"
     " entry, chain_hash, mac"
 )
-# On PostgreSQL an append of this many events or more is written with COPY.
-COPY_FROM = 100
 # An arbitrary 64-bit constant naming "the audit chain" among advisory locks.
 ADVISORY_LOCK_KEY = 0x5155414C49465901
 GENESIS = "0" * 64
@@ -232,17 +231,36 @@ def append_events(events: list[PendingEvent], using: str = "default") -> list[in
                     mac,
                 )
             )
-        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-            # A fan-out's thousands of events: COPY, PostgreSQL's bulk path. The rows
-            # are the ones INSERT would write; the append-only triggers (no UPDATE,
-            # DELETE or TRUNCATE) and the advisory lock are unchanged.
-            with cursor.cursor.copy(f"COPY audit_event ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(
-                f"INSERT INTO audit_event ({_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+        write_rows(cursor, connection.vendor, "audit_event", _COLUMNS, rows)
     return [row[0] for row in rows]
+
+
+def write_rows(cursor: Any, vendor: str, table: str, columns: str, rows: list[tuple]) -> None:
+    """Write an append's rows: on PostgreSQL with COPY, its bulk path, whatever their
+    number; elsewhere one INSERT run for each row. The rows are the ones INSERT would
+    write; the append-only triggers (no UPDATE, DELETE or TRUNCATE) and the locks are
+    the same either way. Issue 18: measured on PostgreSQL, COPY took less wall and
+    CPU time than executemany from one row up (an access-log batch of 20 rows:
+    1.6-2.8 ms against 3.9-5.5 ms; a trail append of 3 events: 0.7-1.4 against
+    1.3-1.6 ms); on SQLite executemany was the fastest way tried."""
+    if not rows:
+        return
+    if vendor == "postgresql":
+        statement = f"COPY {table} ({columns}) FROM STDIN"
+        start = time.monotonic()
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection = cursor.db
+        if connection.queries_logged:
+            # Django's cursor does not see a COPY: logged as its statements are, so
+            # query counts (tests, debug tools) still count the write.
+            connection.queries_log.append(
+                {
+                    "sql": f"{statement} -- {len(rows)} rows",
+                    "time": f"{time.monotonic() - start:.3f}",
+                }
+            )
+        return
+    values = ", ".join(["%s"] * len(rows[0]))
+    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)
