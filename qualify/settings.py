@@ -154,6 +154,23 @@ def _database(variable: str = "QUALIFY_DATABASE_URL") -> dict:
     if config["ENGINE"] == "django.db.backends.postgresql":
         # Fail fast while the server is down rather than hang the worker.
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        # Issue 18: the planner's cost of reading a page at random. PostgreSQL's default
+        # (4) models spinning disks, and with it a page of 50 rows was joined by reading
+        # whole tables (2,000 requirements, 4,000 versions) rather than by their keys;
+        # PostgreSQL's documentation suggests 1.1 for solid-state storage. Set when each
+        # connection starts (no round trip); empty leaves the server's own value (a
+        # pooler that refuses startup options: set it on the server instead).
+        cost = env_str("QUALIFY_DB_RANDOM_PAGE_COST", "1.1")
+        if cost:
+            try:
+                valid = 0 < float(cost) < float("inf")
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValueError(
+                    f"QUALIFY_DB_RANDOM_PAGE_COST must be a positive number, got {cost!r}"
+                )
+            config["OPTIONS"]["options"] = f"-c random_page_cost={float(cost)}"
         # Issue 18: QUALIFY_DB_POOL="MIN:MAX" (e.g. "2:8") gives each process a psycopg
         # pool instead of one kept connection per thread; Django checks connections
         # out per request and needs CONN_MAX_AGE 0 with a pool.
@@ -187,7 +204,10 @@ if env_str("QUALIFY_REPLICA_DATABASE_URL", ""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
         # A second database standing in for a replica refuses writes as a standby would.
-        DATABASES["replica"]["OPTIONS"]["options"] = "-c default_transaction_read_only=on"
+        read_only = "-c default_transaction_read_only=on"
+        DATABASES["replica"]["OPTIONS"]["options"] = " ".join(
+            filter(None, [DATABASES["replica"]["OPTIONS"].get("options"), read_only])
+        )
 DATABASE_ROUTERS = ["qualify.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
