@@ -54,12 +54,17 @@ def test_a_revisions_losses_are_queued_as_one_group_and_each_is_told(
     assert all("SOP-014 revised to rev 6" in m.body for m in told)
 
 
-def test_a_task_queued_as_one_item_per_loss_is_still_told(plant):
-    document = plant.document("SOP-020", "Gowning")
+def _operator_on_a_procedure(plant, number):
+    document = plant.document(number, "Gowning")
     plant.approve(plant.revise(document, "1"))
-    requirement = plant.requirement("SOP-020-RU", document=document)
+    requirement = plant.requirement(f"{number}-RU", document=document)
     operator = plant.person("Sean Operator")
     mail.outbox.clear()
+    return operator, requirement
+
+
+def test_a_task_queued_as_one_item_per_loss_is_still_told(plant):
+    operator, requirement = _operator_on_a_procedure(plant, "SOP-020")
     item = {
         "person": operator.pk,
         "requirement": requirement.pk,
@@ -76,11 +81,7 @@ def test_a_task_queued_as_one_item_per_loss_is_still_told(plant):
 
 
 def test_a_task_queued_with_the_columns_as_lists_is_still_told(plant):
-    document = plant.document("SOP-021", "Gowning")
-    plant.approve(plant.revise(document, "1"))
-    requirement = plant.requirement("SOP-021-RU", document=document)
-    operator = plant.person("Sean Operator")
-    mail.outbox.clear()
+    operator, requirement = _operator_on_a_procedure(plant, "SOP-021")
     group = {
         "cause": "revision",
         "lost_at": (timezone.now() + dt.timedelta(days=31)).isoformat(),
