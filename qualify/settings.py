@@ -170,7 +170,12 @@ def _database(variable: str = "QUALIFY_DATABASE_URL") -> dict:
                 raise ValueError(
                     f"QUALIFY_DB_RANDOM_PAGE_COST must be a positive number, got {cost!r}"
                 )
-            config["OPTIONS"]["options"] = f"-c random_page_cost={float(cost)}"
+            # After any options the address gave, so those are kept.
+            config["OPTIONS"]["options"] = " ".join(
+                filter(
+                    None, [config["OPTIONS"].get("options"), f"-c random_page_cost={float(cost)}"]
+                )
+            )
         # Issue 18: QUALIFY_DB_POOL="MIN:MAX" (e.g. "2:8") gives each process a psycopg
         # pool instead of one kept connection per thread; Django checks connections
         # out per request and needs CONN_MAX_AGE 0 with a pool.

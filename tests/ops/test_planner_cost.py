@@ -31,6 +31,12 @@ def test_another_cost_is_taken_and_an_empty_one_leaves_the_servers(monkeypatch):
     assert "options" not in _options(monkeypatch, PG, "")
 
 
+def test_options_given_in_the_database_address_are_kept(monkeypatch):
+    url = PG + "?options=-c%20search_path%3Dqualify"
+    options = _options(monkeypatch, url, None)["options"]
+    assert options == "-c search_path=qualify -c random_page_cost=1.1"
+
+
 @pytest.mark.parametrize("cost", ["fast", "0", "-1", "nan", "inf"])
 def test_a_cost_that_is_not_a_positive_number_is_refused(monkeypatch, cost):
     with pytest.raises(ValueError, match="QUALIFY_DB_RANDOM_PAGE_COST"):
