@@ -22,6 +22,7 @@ from qualify.audit.registry import (
     record_state,
     security_state_of,
 )
+from qualify.audit.shapes import created_texts
 from qualify.audit.trail import PendingEvent, append_events
 
 SYSTEM_USERNAME = "system"
@@ -164,9 +165,21 @@ def pending_created(
     shared_plain = jcs_plain(
         [actor_id, username, name, action, object_type, request_id, detail, at]
     )
+    states = list(states)
+    # A fan-out's states differ in a few integers: their texts from one template each.
+    texts = created_texts(states) if shared_plain else None
     events = []
-    for state in states:
-        plain = shared_plain and jcs_plain(state)
+    for n, state in enumerate(states):
+        changes_text = None
+        if texts is not None:
+            state_text, changes_text = texts[n]
+            plain = True
+            record_hash = hashlib.sha256(state_text.encode("utf-8")).hexdigest()
+        else:
+            plain = shared_plain and jcs_plain(state)
+            record_hash = (
+                sha256_hex(state) if plain else hashlib.sha256(jcs_bytes(state)).hexdigest()
+            )
         events.append(
             PendingEvent(
                 recorded_at=at,
@@ -179,11 +192,10 @@ def pending_created(
                 changes={key: [None, value] for key, value in state.items()},
                 reason="",
                 request_id=request_id,
-                record_hash=(
-                    sha256_hex(state) if plain else hashlib.sha256(jcs_bytes(state)).hexdigest()
-                ),
+                record_hash=record_hash,
                 detail=detail,
                 jcs_checked=plain,
+                changes_text=changes_text,
             )
         )
     return events

@@ -52,6 +52,9 @@ class PendingEvent:
     # standard encoder's text as its RFC 8785 text (`canonical.jcs_plain`), so each
     # entry is not walked again (P131). Not part of the event: never compared.
     jcs_checked: bool = field(default=False, compare=False, repr=False)
+    # `canonical_json(changes)`, when a builder made it already (audit.shapes): the
+    # entry takes it as is. Not part of the event either.
+    changes_text: str | None = field(default=None, compare=False, repr=False)
 
 
 def entry_of(seq: int, event: PendingEvent, version: int = FORMAT) -> str:
@@ -85,9 +88,10 @@ def entries_of(first_seq: int, events: list[PendingEvent]) -> list[str]:
             out.append(entry_of(seq, event))
             continue
         head, after_changes, after_id, after_hash, tail = parts
+        changes = event.changes_text
         out.append(
             head
-            + canonical_json(event.changes)
+            + (canonical_json(event.changes) if changes is None else changes)
             + after_changes
             + _string(event.object_id)
             + after_id

@@ -48,7 +48,7 @@ def _labels(sources: set[str]) -> dict[str, str]:
 def qualification_lost_at_once(*, actor, losses, **kwargs) -> None:
     """Issue 4: requalification orders and qualifications lost are notified at once,
     after the commit of the change (no mail for a change that rolls back)."""
-    from qualify.quality.ids import ids_text
+    from qualify.ids import ids_text
     from qualify.quality.tasks import LOSS_COLUMNS, notify_losses
 
     labels = _labels({loss.source for loss in losses if loss.cause == REQUALIFICATION})

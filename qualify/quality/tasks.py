@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from qualify.org.models import Person
-from qualify.quality.ids import ids_of
+from qualify.ids import ids_of
 from qualify.quality.models import Notification, ReminderDigest
 from qualify.quality.models.reminders import NoticeKind
 from qualify.training.models import Assignment, AssignmentReason, AssignmentStatus, Requirement

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from qualify.org.models import Person
-from qualify.quality.ids import ids_of, ids_text
+from qualify.ids import ids_of, ids_text
 from qualify.training.events import assignment_created
 from qualify.training.models import Assignment, AssignmentStatus, RequalificationOrder
 

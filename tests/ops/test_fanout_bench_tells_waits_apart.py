@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
-    pytest.mark.requirement("P134", "P89", "P180"),
+    pytest.mark.requirement("P134", "P89", "P180", "P196"),
     pytest.mark.slow,
     pytest.mark.own_sqlite,
 ]
@@ -45,6 +45,8 @@ def test_the_fan_out_bench_reports_cpu_switches_and_load_beside_wall_time(tmp_pa
     # Every holder but the first (unsigned record) was qualified on revision 1 and loses
     # it; the bench checks who, against the plant it built.
     assert rows["qualifications lost (Q4, signed records of revision 1)"] == "5"
+    # Found after the commit by the task the approval queued (P196), timed beside it.
+    assert rows["after the commit, the losses task (Q4 for every pair, P196), best s"] >= 0
     assert rows["the same, process CPU, best s"] >= 0
     assert re.fullmatch(
         r"[\d,]+ / [\d,]+", rows["the best run's context switches, voluntary / involuntary"]

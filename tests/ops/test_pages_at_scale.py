@@ -128,6 +128,35 @@ def test_the_matrix_page_reads_as_many_queries_for_many_rows_as_for_few(
     assert b"MORE-011" in page.content
 
 
+@pytest.mark.requirement("P195")
+def test_the_matrix_reads_its_rows_requirements_without_a_parameter_for_each(coordinator, plant):
+    """The requirements under a column page are hundreds on a large plant; given to the
+    database as ids, the driver quoted each into the statement (PostgreSQL)."""
+    from django.db import connection
+
+    from qualify.training import services as training
+
+    _requirements(plant, 12)
+    via = plant.requirement("VIA-000", method=Method.EXTERNAL)
+    curriculum = training.curriculum_create(actor=coordinator, code="CUR", title="Basics")
+    training.curriculum_item_add(actor=coordinator, curriculum=curriculum, requirement=via)
+    plant.matrix(curriculum=curriculum)
+    sizes = []
+
+    def parameters(execute, sql, params, many, context):
+        sizes.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(parameters):
+        grid = matrix_grid(coordinator, at=_now(), per_page=2)
+    assert grid.page.paginator.count == 13  # the twelve and the one through the curriculum
+    assert [r.code for r, _ in grid.rows] == ["RU-000", "RU-001"]
+    # The page's two rows and their two cells are named by id; not all thirteen.
+    assert sizes and max(sizes) < 12
+    last = matrix_grid(coordinator, at=_now(), per_page=2, page=7)
+    assert [(r.code, cells[0].via_curriculum) for r, cells in last.rows] == [("VIA-000", True)]
+
+
 def _now():
     from django.utils import timezone
 

@@ -24,3 +24,43 @@ def test_a_page_in_name_order_is_not_a_sort_of_everyone():
         plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
     assert "TEMP B-TREE FOR ORDER BY" not in plan
     assert "person_name" in plan
+
+
+@pytest.mark.requirement("P194")
+def test_a_text_search_finds_people_by_name_number_or_user_id(admin, coordinator, site):
+    from qualify.org import services
+    from qualify.org.filtersets import PersonFilter
+    from tests.personas import PERSONAS, make_user
+
+    account = make_user("ops-kim", *PERSONAS["employee"])
+    kim = services.person_create(
+        actor=coordinator, employee_number="E-1", full_name="Kim Park", site=site, user=account
+    )
+    lee = services.person_create(
+        actor=coordinator, employee_number="OPS-KIM-2", full_name="Lee Roy", site=site
+    )
+    ann = services.person_create(
+        actor=coordinator, employee_number="E-3", full_name="Ann Opsahl", site=site
+    )
+    services.person_create(actor=coordinator, employee_number="E-4", full_name="Bo", site=site)
+
+    def found(text):
+        rows = PersonFilter({"q": text}, queryset=Person.objects.all()).qs
+        return set(rows)
+
+    assert found("ops-KIM") == {kim, lee}  # the user id, the employee number
+    assert found("  OPS ") == {kim, lee, ann}  # and the name, letter case ignored
+    assert found("park") == {kim}
+    assert found("nobody") == set()
+
+
+@pytest.mark.requirement("P194")
+def test_a_text_search_reads_user_ids_as_a_subquery_not_a_join_of_everyone():
+    from qualify.org.filtersets import PersonFilter
+
+    rows = PersonFilter({"q": "Person 1"}, queryset=Person.objects.all()).qs.order_by("full_name")
+    sql = str(rows[:50].query)
+    # Joined to their users before the filter, every person was read and sorted on
+    # PostgreSQL (a hash join), where the name index could give the page at once.
+    assert "JOIN" not in sql.upper()
+    assert 'FROM "accounts_user" U0 WHERE' in sql

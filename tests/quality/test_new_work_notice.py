@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from qualify.quality import work_notices
-from qualify.quality.ids import ids_of
+from qualify.ids import ids_of
 from qualify.training.models import Assignment, Method
 from qualify.training.services import assignment_create_individual
 

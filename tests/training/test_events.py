@@ -1,6 +1,7 @@
 """The training hooks other layers react to: assignments created (once per fan-out)
-and qualifications lost (a requalification order; a revision for those qualified on
-the old baseline), fired in the transaction of the change."""
+and qualifications lost (a requalification order, in the transaction of the change; a
+revision, for those qualified on the old baseline, by a task queued at its commit, as
+known at the approval)."""
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qualify.documents.models import VersionStatus
-from qualify.training import events
+from qualify.training import engine, events
 from qualify.training import services as training
 from qualify.training.models import AssignmentReason
 from qualify.training.services import rules
@@ -75,13 +76,17 @@ def test_a_requalification_order_fires_qualification_lost(plant, sop, heard):
 
 
 @pytest.mark.requirement("G3", "Q2", "Q4")
-def test_a_revision_loses_only_those_qualified_on_the_old_baseline(plant, sop, heard):
+def test_a_revision_loses_only_those_qualified_on_the_old_baseline(
+    plant, sop, heard, django_capture_on_commit_callbacks
+):
     plant.matrix(sop)
     trained = plant.person("Trained", job_function=plant.operators)
     plant.read(trained, sop)
     plant.person("Never trained", job_function=plant.operators)
     effective = timezone.now() + 40 * DAY
-    plant.revise(sop.document, "2", effective_from=effective)
+    with django_capture_on_commit_callbacks(execute=True):
+        plant.revise(sop.document, "2", effective_from=effective)
+        assert heard["lost"] == []  # asked after the approval's commit
     [fired] = heard["lost"]
     [loss] = fired["losses"]
     assert loss.person_id == trained.pk
@@ -89,12 +94,38 @@ def test_a_revision_loses_only_those_qualified_on_the_old_baseline(plant, sop, h
     assert loss.lost_at == effective
 
     heard["lost"].clear()
-    plant.revise(sop.document, "3", retraining_required=False, effective_from=effective + DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        plant.revise(sop.document, "3", retraining_required=False, effective_from=effective + DAY)
     assert heard["lost"] == []  # an editorial change keeps the baseline (Q2)
 
 
+@pytest.mark.requirement("G3", "Q4", "P196")
+def test_a_revisions_losses_are_those_known_at_its_approval(
+    plant, sop, heard, django_capture_on_commit_callbacks
+):
+    """Told after the commit, the losses are still the approval's: a requalification
+    order issued between the approval and the task (which revokes the old baseline's
+    qualification before the revision could) changes nothing of them."""
+    plant.matrix(sop)
+    trained = plant.person("Trained", job_function=plant.operators)
+    plant.read(trained, sop)
+    effective = timezone.now() + 40 * DAY
+    with django_capture_on_commit_callbacks() as queued:
+        plant.revise(sop.document, "2", effective_from=effective)
+    training.requalification_order(
+        actor=plant.qa, person=trained, requirement=sop, reason="Wrong line clearance"
+    )
+    pair = [(trained.pk, sop.pk)]
+    assert engine.lost_between(pair, effective - DAY, effective) == [False]  # as known now
+    heard["lost"].clear()
+    for callback in queued:
+        callback()
+    [fired] = heard["lost"]
+    assert [(x.person_id, x.cause) for x in fired["losses"]] == [(trained.pk, events.REVISION)]
+
+
 @pytest.mark.requirement("G3")
-def test_losses_are_computed_set_based(plant, heard):
+def test_losses_are_computed_set_based(plant, heard, django_capture_on_commit_callbacks):
     """Queries do not grow with the number of people who lose the qualification."""
 
     def fan_out_queries(count: int, number: str) -> int:
@@ -114,7 +145,10 @@ def test_losses_are_computed_set_based(plant, heard):
         version.refresh_from_db()
         heard["lost"].clear()
         with CaptureQueriesContext(connection) as queries:
-            rules.on_version_approved(actor=plant.qa, version=version)
+            with django_capture_on_commit_callbacks() as queued:
+                rules.on_version_approved(actor=plant.qa, version=version)
+            for callback in queued:  # the losses' task, not the notices it queues
+                callback()
         assert len(heard["lost"][0]["losses"]) == count
         return len(queries)
 

@@ -328,7 +328,7 @@ def test_losses_are_the_engines_per_document_answer(plant, sop):
         plant.read(person, second)
     version = _approved_without_fan_out(plant, sop.document, "2", timezone.now() + 40 * DAY)
     created = rules.on_version_approved(actor=plant.qa, version=version)
-    assigned = {(a.person_id, a.requirement_id): a for a in created}
+    assigned = {(a.person_id, a.requirement_id): a.pk for a in created}
     losses = rules.lost_on_revision(version, assigned)
     expected = _reference_losses(version, assigned)
     assert [(x.person_id, x.requirement_id) for x in losses] == expected

@@ -93,7 +93,7 @@ def test_a_revision_taking_effect_takes_the_qualification_of_the_trained_only(pl
     # Before it takes effect nobody loses anything; the approval's own check agrees.
     assert engine.lost_between(pairs, timezone.now(), timezone.now() + DAY) == [False] * 6
     assigned = {
-        (a.person_id, a.requirement_id): a
+        (a.person_id, a.requirement_id): a.pk
         for a in Assignment.objects.filter(document_version=version)
     }
     losses = rules.lost_on_revision(version, assigned)

@@ -5,13 +5,16 @@ approver, and the qualifications lost on the old baseline (Q4).
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from qualify.documents.models import DocumentVersion
 from qualify.gcpause import cycle_collection_paused
+from qualify.ids import ids_text
 from qualify.org.models import JobFunction, Site
 from qualify.training import engine, events
 from qualify.training.models import Assignment, AssignmentReason, Requirement
@@ -201,28 +204,82 @@ def _fan_out(actor: Any, version: DocumentVersion, exception_reason: str) -> lis
     )
     successors = {(a.person_id, a.requirement_id): a for a in created}
     link_superseded(olds, befores, successors, actor=actor, reason=f"Superseded: {text}")
-    losses = lost_on_revision(version, successors, reason_text=text)
-    if losses:
-        events.qualification_lost.fire(actor=actor, losses=losses)
+    queue_losses_on_revision(version, successors, actor=actor, known_at=now, reason_text=text)
     return created
+
+
+def queue_losses_on_revision(
+    version: DocumentVersion,
+    assigned: dict[tuple[int, int], Assignment],
+    *,
+    actor: Any,
+    known_at: dt.datetime,
+    reason_text: str,
+) -> None:
+    """Who of the people just assigned loses a qualification (`lost_on_revision`) is
+    asked after the commit, by the task `training.tasks.losses_on_revision`, as known
+    at the approval (`known_at`). Issue 18: for 50,000 people the engine's answer was
+    two fifths of the approval, all of it holding the audit trail's lock, which every
+    other GxP write of the plant waits for; the losses are told after the commit
+    anyway (notices, webhooks). The pairs go as columns of ids (`qualify.ids`)."""
+    if not assigned:
+        return
+    from qualify.training.tasks import losses_on_revision
+
+    pairs = sorted(assigned)
+    arguments = {
+        "version": version.pk,
+        "actor": getattr(actor, "pk", None),
+        "known_at": known_at.isoformat(),
+        "effective": version.effective_from.isoformat(),
+        "reason_text": reason_text,
+        "people": ids_text([p for p, _ in pairs]),
+        "requirements": ids_text([r for _, r in pairs]),
+        "assignments": ids_text([assigned[pair].pk for pair in pairs]),
+    }
+    transaction.on_commit(partial(losses_on_revision.enqueue, **arguments), robust=True)
+
+
+def tell_losses_on_revision(
+    version: DocumentVersion,
+    assigned: dict[tuple[int, int], int],
+    *,
+    actor: Any,
+    effective: dt.datetime,
+    known_at: dt.datetime,
+    reason_text: str,
+) -> int:
+    """The losses of `queue_losses_on_revision`'s pairs, fired as
+    `training.events.qualification_lost` in a transaction of their own (the notices
+    and webhooks it makes commit together); how many."""
+    losses = lost_on_revision(
+        version, assigned, reason_text=reason_text, effective=effective, as_known_at=known_at
+    )
+    if losses:
+        with transaction.atomic():
+            events.qualification_lost.fire(actor=actor, losses=losses)
+    return len(losses)
 
 
 def lost_on_revision(
     version: DocumentVersion,
-    assigned: dict[tuple[int, int], Assignment],
+    assigned: dict[tuple[int, int], int],
     *,
     reason_text: str = "",
+    effective: dt.datetime | None = None,
+    as_known_at: dt.datetime | None = None,
 ) -> list[events.LostQualification]:
-    """Q4 after G3: of the people just assigned the version, those qualified on a
-    requirement an instant before it takes effect and not at that instant (trained on
-    the old baseline only) lose the qualification at its effective date.
+    """Q4 after G3: of the people assigned the version (pair -> assignment id), those
+    qualified on a requirement an instant before it takes effect (`effective`, by
+    default its effective date now) and not at that instant (trained on the old
+    baseline only) lose the qualification then, as known at `as_known_at`.
 
     Set-based: the engine answers every assigned (person, requirement) pair from one
     load of the facts per batch of its maximum (no Person instances,
     `engine.lost_between`); the losses come by person, then requirement code."""
     if not assigned:
         return []
-    effective = version.effective_from
+    effective = effective or version.effective_from
     just_before = effective - dt.timedelta(microseconds=1)
     codes = dict(
         Requirement.objects.filter(pk__in=sorted({r for _, r in assigned})).values_list(
@@ -230,7 +287,7 @@ def lost_on_revision(
         )
     )
     pairs = sorted(assigned, key=lambda pair: (pair[0], codes[pair[1]]))
-    lost = engine.lost_between(pairs, just_before, effective)
+    lost = engine.lost_between(pairs, just_before, effective, as_known_at=as_known_at)
     return [
         events.LostQualification(
             person_id=person_id,
@@ -238,7 +295,7 @@ def lost_on_revision(
             lost_at=effective,
             cause=events.REVISION,
             source=source_of(version),
-            assignment_id=assigned[(person_id, requirement_id)].pk,
+            assignment_id=assigned[(person_id, requirement_id)],
             reason_text=reason_text,
         )
         for (person_id, requirement_id), gone in zip(pairs, lost, strict=True)
