@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from qualify.org.models import Person
 from qualify.ids import ids_of
+from qualify.org.models import Person
 from qualify.quality.models import Notification, ReminderDigest
 from qualify.quality.models.reminders import NoticeKind
 from qualify.training.models import Assignment, AssignmentReason, AssignmentStatus, Requirement

@@ -14,8 +14,8 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django_tasks import task
 
-from qualify.org.models import Person
 from qualify.ids import ids_of, ids_text
+from qualify.org.models import Person
 from qualify.training.events import assignment_created
 from qualify.training.models import Assignment, AssignmentStatus, RequalificationOrder
 

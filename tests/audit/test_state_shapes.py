@@ -30,9 +30,7 @@ def states_of_one_shape(draw):
     """States with the same keys: integer members that vary, the others shared objects
     (a few alternatives each, as a fan-out's states hold the very same objects)."""
     int_keys = draw(st.lists(KEYS, min_size=1, max_size=4, unique=True))
-    other_keys = draw(
-        st.lists(KEYS.filter(lambda k: k not in int_keys), max_size=4, unique=True)
-    )
+    other_keys = draw(st.lists(KEYS.filter(lambda k: k not in int_keys), max_size=4, unique=True))
     choices = {key: draw(st.lists(SHARED, min_size=1, max_size=2)) for key in other_keys}
     count = draw(st.integers(min_value=1, max_value=6))
     states = []

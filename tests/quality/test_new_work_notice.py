@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from qualify.quality import work_notices
 from qualify.ids import ids_of
+from qualify.quality import work_notices
 from qualify.training.models import Assignment, Method
 from qualify.training.services import assignment_create_individual
 
