@@ -37,8 +37,9 @@ REQUALIFICATION = "requalification"  # Q4: an order revokes it (G5)
 REVISION = "revision"  # G3: a retraining-required version ends the baseline P held
 
 # Fired where the system knows people lose a qualification: a requalification order
-# (one loss), and a retraining-required revision approved (everyone qualified on the
-# old baseline, computed set-based), in the transaction of the change.
+# (one loss), in the transaction of the change; a retraining-required revision approved
+# (everyone qualified on the old baseline, computed set-based), by the task queued at the
+# approval's commit (training.tasks.losses_on_revision), in a transaction of its own.
 # kwargs: actor, losses (list[LostQualification], not empty)
 # Quality subscribes to notify the people at once (after commit); the API to webhooks.
 qualification_lost = Hook("training.qualification_lost")
