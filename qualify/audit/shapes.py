@@ -36,12 +36,12 @@ def created_texts(states: list[dict[str, Any]]) -> list[tuple[str, str]] | None:
     holes = sorted(key for key, value in first.items() if type(value) is int)
     fixed = [key for key in first if type(first[key]) is not int]
     width = len(first)
-    templates: dict[tuple[int, ...], tuple[list[str], list[str]] | None] = {}
+    templates: dict[tuple[int, ...], tuple[str, str] | None] = {}
     out = []
     for state in states:
         if len(state) != width or state.keys() != keys:
             return None
-        values = [state[key] for key in holes]
+        values = tuple([state[key] for key in holes])
         for value in values:
             if type(value) is not int or not -JCS_INT <= value <= JCS_INT:
                 return None
@@ -51,12 +51,13 @@ def created_texts(states: list[dict[str, Any]]) -> list[tuple[str, str]] | None:
         template = templates[signature]
         if template is None:
             return None
-        digits = [str(value) for value in values]
-        out.append((_join(template[0], digits), _join(template[1], digits)))
+        # An int's %d is its decimal digits, its JSON text.
+        out.append((template[0] % values, template[1] % values))
     return out
 
 
-def _template(state: dict[str, Any], holes: list[str]) -> tuple[list[str], list[str]] | None:
+def _template(state: dict[str, Any], holes: list[str]) -> tuple[str, str] | None:
+    """The state's two texts as %-formats with a %d per hole, or None (see above)."""
     probe = dict(state)
     for n, key in enumerate(holes):
         probe[key] = _STAND_IN.format(n)
@@ -67,7 +68,7 @@ def _template(state: dict[str, Any], holes: list[str]) -> tuple[list[str], list[
     change_parts = _cut(canonical_json(changes), len(holes))
     if state_parts is None or change_parts is None:
         return None
-    return state_parts, change_parts
+    return _format(state_parts), _format(change_parts)
 
 
 def _cut(text: str, count: int) -> list[str] | None:
@@ -86,9 +87,5 @@ def _cut(text: str, count: int) -> list[str] | None:
     return parts
 
 
-def _join(parts: list[str], digits: list[str]) -> str:
-    out = [parts[0]]
-    for piece, text in zip(parts[1:], digits, strict=True):
-        out.append(text)
-        out.append(piece)
-    return "".join(out)
+def _format(parts: list[str]) -> str:
+    return "%d".join(part.replace("%", "%%") for part in parts)

@@ -94,3 +94,9 @@ def test_a_shared_member_equal_but_of_another_type_gets_its_own_template():
     first = {"id": 1, "flag": False}
     second = {"id": 2, "flag": 0}
     assert created_texts([first, second]) == [_expected(first), _expected(second)]
+
+
+def test_a_member_holding_format_signs_is_written_as_it_is():
+    """The template is a %-format: a member's own % signs stay text."""
+    states = [{"id": n, "note": "100% done %d %s %%", "person_id": 7} for n in (1, 2)]
+    assert created_texts(states) == [_expected(state) for state in states]
