@@ -46,14 +46,30 @@ class Among(Expression):
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
-        if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s)", [*params, self.ids]
-        if connection.vendor == "sqlite":
-            return f"{sql} IN (SELECT value FROM json_each(%s))", [*params, ids_json(self.ids)]
+        if connection.vendor in ONE_PARAMETER:
+            condition = ids_condition(connection.vendor, "%s")
+            return f"{sql} {condition}", [*params, ids_parameter(connection.vendor, self.ids)]
         if not self.ids:
             return "1 = 0", []
         return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
 
 
-def ids_json(ids: list[int]) -> str:
+# The databases that take a list of ids as one parameter, and how.
+ONE_PARAMETER = {
+    "postgresql": "= ANY({})",
+    "sqlite": "IN (SELECT value FROM json_each({}))",
+}
+
+
+def ids_condition(vendor: str, placeholder: str) -> str:
+    """The condition "IN (ids)" after a column, its ids one parameter at `placeholder`
+    (`ids_parameter` gives its value); the engine's own statements use it too."""
+    return ONE_PARAMETER[vendor].format(placeholder)
+
+
+def ids_parameter(vendor: str, ids) -> list[int] | str:
+    """An array on PostgreSQL; on SQLite one JSON text."""
+    ids = list(ids)
+    if vendor == "postgresql":
+        return ids
     return "[" + ",".join(map(str, ids)) + "]"

@@ -25,6 +25,7 @@ from django.db.models.base import ModelState
 from django.utils.dateparse import parse_datetime
 
 from qualify.documents.models import Document, DocumentVersion
+from qualify.ids import ids_condition, ids_parameter
 from qualify.org.models import Person, Site
 from qualify.signatures.models import Signature
 from qualify.training.models import RequalificationOrder, Requirement, TrainingRecord
@@ -148,9 +149,8 @@ def _unrolled(converter, connection):
 
 def _ids(ids, arrays: bool, **fixed) -> tuple[str, dict]:
     """The condition "column IN (ids)" (after the column) and its parameters."""
-    if arrays:
-        return "= ANY(%(ids)s)", dict(fixed, ids=list(ids))
-    return "IN (SELECT value FROM json_each(%(ids)s))", dict(fixed, ids=json.dumps(list(ids)))
+    vendor = "postgresql" if arrays else "sqlite"
+    return ids_condition(vendor, "%(ids)s"), dict(fixed, ids=ids_parameter(vendor, ids))
 
 
 def _pairs(pairs, arrays: bool, **fixed) -> tuple[str, dict]:
