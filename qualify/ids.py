@@ -7,6 +7,8 @@ one text they are one value. A statement's list of ids is one parameter likewise
 (`Among`).
 """
 
+import json
+
 from django.db.models import BooleanField, Expression, F
 
 
@@ -68,8 +70,9 @@ def ids_condition(vendor: str, placeholder: str) -> str:
 
 
 def ids_parameter(vendor: str, ids) -> list[int] | str:
-    """An array on PostgreSQL; on SQLite one JSON text."""
+    """An array on PostgreSQL; on SQLite one JSON text (a missing id, None, is null:
+    the engine asks for the users of people who may have none)."""
     ids = list(ids)
     if vendor == "postgresql":
         return ids
-    return "[" + ",".join(map(str, ids)) + "]"
+    return json.dumps(ids, separators=(",", ":"))
