@@ -73,7 +73,10 @@ def main() -> None:
     server = make_server(
         "127.0.0.1", 0, get_wsgi_application(), server_class=_Threaded, handler_class=_Quiet
     )
-    (state / "port").write_text(str(server.server_port))
+    # Written aside, then renamed: the test waiting for the file never reads it empty
+    # (it once read "" on a loaded host and asked port 80).
+    (state / "port.tmp").write_text(str(server.server_port))
+    (state / "port.tmp").replace(state / "port")
     server.serve_forever()
 
 

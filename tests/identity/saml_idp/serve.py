@@ -258,7 +258,9 @@ def main() -> None:
     )
     port = server.server_port
     server.set_app(app_for(state, f"http://127.0.0.1:{port}"))
-    (state / "port").write_text(str(port))
+    # Written aside, then renamed: the test waiting for the file never reads it empty.
+    (state / "port.tmp").write_text(str(port))
+    (state / "port.tmp").replace(state / "port")
     server.serve_forever()
 
 
