@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from qualify.accounts import policy
@@ -103,20 +103,30 @@ def person_transcript(person: Person, *, user: Any = None) -> list[TranscriptLin
     manifestation and validity (S1), oldest first. With `user`, only the records that
     user may see (U2: those of their clients' requirements)."""
     rows = TrainingRecord.objects.all() if user is None else training_records(user)
+    # Issue 18: no join for the person (known) nor for the correcting record (its id
+    # as a subquery): PostgreSQL planned the seven-way join longer than it ran it.
+    corrected_by = TrainingRecord.objects.filter(supersedes=OuterRef("pk")).values("pk")[:1]
     records = list(
         rows.filter(person=person)
-        .select_related("requirement", "document_version__document", "trainer", "superseded_by")
+        .select_related(None)
+        .select_related("requirement", "document_version__document", "trainer")
+        .annotate(corrected_by=Subquery(corrected_by))
         .order_by("completed_at", "pk")
     )
+    by_pk = {record.pk: record for record in records}
     by_record = defaultdict(list)
     signatures = Signature.objects.filter(
-        object_type=TrainingRecord._meta.label_lower, object_id__in=[str(r.pk) for r in records]
+        object_type=TrainingRecord._meta.label_lower, object_id__in=[str(pk) for pk in by_pk]
     ).order_by("signed_at", "pk")
     for signature in signatures:
         by_record[signature.object_id].append(signature)
     lines = []
     for record in records:
-        superseded_by = getattr(record, "superseded_by", None)
+        record.person = person
+        superseded_by = None
+        if record.corrected_by is not None:
+            # A correction the user may not see (another trainer's) is shown by its id.
+            superseded_by = by_pk.get(record.corrected_by) or TrainingRecord(pk=record.corrected_by)
         checks = [verify_signature(s, record) for s in by_record[str(record.pk)]]
         lines.append(TranscriptLine(record, superseded_by, checks))
     return lines

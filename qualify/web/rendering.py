@@ -29,7 +29,7 @@ OPTION = "django/forms/widgets/select_option.html"
 _CONTEXT = Context(autoescape=True)
 
 
-def _shown(value) -> str:
+def shown(value) -> str:
     """`{{ value }}`."""
     return render_value_in_context(value, _CONTEXT)
 
@@ -37,7 +37,7 @@ def _shown(value) -> str:
 def _shown_as_text(value) -> str:
     """`{{ value|stringformat:'s' }}` (the filter keeps a safe string safe)."""
     text = stringformat(value, "s")
-    return _shown(mark_safe(text) if isinstance(value, SafeData) else text)
+    return shown(mark_safe(text) if isinstance(value, SafeData) else text)
 
 
 def _attrs(attrs: dict) -> str:
@@ -46,7 +46,7 @@ def _attrs(attrs: dict) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {_shown(name)}")
+        out.append(f" {shown(name)}")
         if value is not True:
             out.append(f'="{_shown_as_text(value)}"')
     return "".join(out)
@@ -55,16 +55,16 @@ def _attrs(attrs: dict) -> str:
 def select_html(widget: dict) -> str | None:
     """django/forms/widgets/select.html for this widget context, or None when an option
     asks for another template."""
-    out = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{shown(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{_shown(group_name)}">')
+            out.append(f'\n  <optgroup label="{shown(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION:
                 return None
             out.append(
                 f'\n  <option value="{_shown_as_text(option["value"])}"'
-                f"{_attrs(option['attrs'])}>{_shown(option['label'])}</option>\n"
+                f"{_attrs(option['attrs'])}>{shown(option['label'])}</option>\n"
             )
         if group_name:
             out.append("\n  </optgroup>")

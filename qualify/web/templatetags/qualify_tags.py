@@ -58,6 +58,14 @@ def document_rows(rows, zone: str):
 
 
 @register.simple_tag
+def transcript_rows(lines, zone: str):
+    """Issue 18: a person's transcript's rows, made in Python (see the module)."""
+    from qualify.web.inspector.transcript_rows import transcript_rows as made
+
+    return made(lines, zone=zone)
+
+
+@register.simple_tag
 def user_rows(users):
     """Issue 18: the accounts table's rows, made in Python (see the module)."""
     from qualify.web.administration.user_rows import user_rows as rows
