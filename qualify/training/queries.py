@@ -98,11 +98,16 @@ class TranscriptLine:
     signatures: list  # SignatureCheck (signature, valid, reason)
 
 
-def person_transcript(person: Person, *, user: Any = None) -> list[TranscriptLine]:
+def person_transcript(
+    person: Person, *, user: Any = None, record: int | None = None
+) -> list[TranscriptLine]:
     """Every training record of P, corrections included (R1), with each signature's
     manifestation and validity (S1), oldest first. With `user`, only the records that
-    user may see (U2: those of their clients' requirements)."""
+    user may see (U2: those of their clients' requirements); with `record`, only the
+    record of that id (its line as in the whole transcript)."""
     rows = TrainingRecord.objects.all() if user is None else training_records(user)
+    if record is not None:
+        rows = rows.filter(pk=record)
     # Issue 18: no join for the person (known) nor for the correcting record (its id
     # as a subquery): PostgreSQL planned the seven-way join longer than it ran it.
     corrected_by = TrainingRecord.objects.filter(supersedes=OuterRef("pk")).values("pk")[:1]

@@ -208,3 +208,33 @@ def test_a_correction_the_reader_may_not_see_is_named_by_its_number(plant):  # n
         [line] = queries.person_transcript(person, user=plant.coordinator)
     assert line.record == first
     assert line.superseded_by.pk == correction.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.requirement("R1", "P15")
+def test_an_employees_record_page_reads_that_record_alone(client, plant):  # noqa: F811
+    person = plant.person("Olivia", job_function=plant.operators)
+    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
+    correction = training.record_correct(
+        actor=person.user,
+        record=first,
+        reason="Wrong terminal",
+        credentials=creds(person.user),
+        notes="Read at the line terminal",
+    )
+    client.force_login(person.user)
+    url = reverse("web:employee_record", args=[first.pk])
+    page = client.get(url)
+    assert page.context["line"].record == first
+    assert page.context["line"].superseded_by.pk == correction.pk
+    assert f"record {correction.pk}</a>".encode() in page.content
+    assert page.context["line"].signatures[0].valid
+    client.get(url)
+    before = _statements(client, url)
+    plant.read(person, plant.requirement("RU-2", document=plant.document("SOP-2")))
+    client.get(url)
+    assert _statements(client, url) == before
+    other = plant.read(
+        plant.person("Omar"), plant.requirement("RU-3", document=plant.document("SOP-3"))
+    )
+    assert client.get(reverse("web:employee_record", args=[other.pk])).status_code == 404

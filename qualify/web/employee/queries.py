@@ -103,6 +103,15 @@ def my_records(user) -> tuple[object, list]:
     return person, lines
 
 
+def my_record(user, pk: int) -> tuple[object, object]:
+    """One of the person's records as its line of `my_records`, or None."""
+    person = person_of(user)
+    if person is None:
+        return None, None
+    lines = training_queries.person_transcript(person, user=user, record=pk)
+    return person, lines[0] if lines else None
+
+
 @dataclass(frozen=True)
 class QualificationLine:
     requirement: Requirement

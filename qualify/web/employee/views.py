@@ -101,8 +101,7 @@ def my_records(request):
 
 
 def my_record(request, pk: int):
-    person, lines = queries.my_records(request.user)
-    line = next((line for line in lines if line.record.pk == pk), None)
+    person, line = queries.my_record(request.user, pk)
     if line is None:
         raise Http404("No such record.")
     return render(
