@@ -18,6 +18,7 @@ from qualify.org.scoping import restrict
 from qualify.signatures.models import Signature
 from qualify.signatures.queries import verify_signature
 from qualify.training.engine.required import effective_dated, open_at, overdue_at
+from qualify.training.engine.sql import VERSION_DEFERRED
 from qualify.training.models import Assignment, MatrixEntry, Requirement, TrainingRecord
 
 GROUPINGS = {
@@ -115,6 +116,8 @@ def person_transcript(
         rows.filter(person=person)
         .select_related(None)
         .select_related("requirement", "document_version__document", "trainer")
+        # A version's text (the whole procedure) is not a transcript's to show.
+        .defer(*(f"document_version__{name}" for name in VERSION_DEFERRED))
         .annotate(corrected_by=Subquery(corrected_by))
         .order_by("completed_at", "pk")
     )

@@ -184,6 +184,8 @@ def test_the_transcript_names_a_correction_in_one_read_of_the_records(
     assert [line.record.pk for line in lines if line.superseded_by] == [first.pk]
     assert all(line.record.person == person for line in lines)
     assert all(line.signatures and line.signatures[0].valid for line in lines)
+    # The procedure's text is not read for a transcript line.
+    assert "content_text" in lines[0].record.document_version.get_deferred_fields()
     three = _statements(client, url)
     plant.read(person, plant.requirement("RU-3", document=plant.document("SOP-3")))
     client.get(url)  # what the page remembers between requests is read again after a write
