@@ -100,15 +100,18 @@ class TranscriptLine:
 
 
 def person_transcript(
-    person: Person, *, user: Any = None, record: int | None = None
+    person: Person, *, user: Any = None, record: int | None = None, requirement: int | None = None
 ) -> list[TranscriptLine]:
     """Every training record of P, corrections included (R1), with each signature's
     manifestation and validity (S1), oldest first. With `user`, only the records that
-    user may see (U2: those of their clients' requirements); with `record`, only the
-    record of that id (its line as in the whole transcript)."""
+    user may see (U2: those of their clients' requirements); with `record` or
+    `requirement`, only the record of that id or the records of that requirement (each
+    line as in the whole transcript)."""
     rows = TrainingRecord.objects.all() if user is None else training_records(user)
     if record is not None:
         rows = rows.filter(pk=record)
+    if requirement is not None:
+        rows = rows.filter(requirement_id=requirement)
     # Issue 18: no join for the person (known) nor for the correcting record (its id
     # as a subquery): PostgreSQL planned the seven-way join longer than it ran it.
     corrected_by = TrainingRecord.objects.filter(supersedes=OuterRef("pk")).values("pk")[:1]

@@ -240,3 +240,26 @@ def test_an_employees_record_page_reads_that_record_alone(client, plant):  # noq
         plant.person("Omar"), plant.requirement("RU-3", document=plant.document("SOP-3"))
     )
     assert client.get(reverse("web:employee_record", args=[other.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.requirement("R1")
+def test_a_records_page_shows_its_correction_chain_and_no_other_record(client, plant):  # noqa: F811
+    person = plant.person("Olivia", job_function=plant.operators)
+    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
+    other = plant.read(person, plant.requirement("RU-2", document=plant.document("SOP-2")))
+    correction = training.record_correct(
+        actor=person.user,
+        record=first,
+        reason="Wrong terminal",
+        credentials=creds(person.user),
+        notes="Read at the line terminal",
+    )
+    client.force_login(plant.coordinator)
+    for shown in (first, correction):
+        page = client.get(reverse("web:coordinator_record", args=[shown.pk]))
+        chain = page.context["chain"]
+        assert [line.record.pk for line in chain] == [first.pk, correction.pk]
+        assert chain[0].superseded_by.pk == correction.pk
+        assert chain[1].superseded_by is None
+        assert f"Record {other.pk}".encode() not in page.content

@@ -144,8 +144,11 @@ def _record(request, pk: int):
 
 def _chain(request, record) -> list:
     """Every record of the correction chain `record` belongs to, oldest first, as
-    transcript lines (signatures checked): both records stay visible (R1)."""
-    lines = training_queries.person_transcript(record.person, user=request.user)
+    transcript lines (signatures checked): both records stay visible (R1). A correction
+    is of the same person and requirement (record_correct), so only those are read."""
+    lines = training_queries.person_transcript(
+        record.person, user=request.user, requirement=record.requirement_id
+    )
     by_pk = {line.record.pk: line for line in lines}
     first = record
     while first.supersedes_id and first.supersedes_id in by_pk:
