@@ -1,5 +1,5 @@
 """P198: a person's transcript's rows are made in Python
-(qualify.web.inspector.transcript_rows) with the markup the templates gave, byte for
+(qualify.web.transcript_rows) with the markup the templates gave, byte for
 byte: completion and recording times in the zone, "late", the requirement, the version
 (or a dash), method, evidence, score, trainer, "corrected by", the correction's reason,
 and each signature's manifestation with its validity and comment; text escaped. The
@@ -146,6 +146,45 @@ def test_no_rows_say_so_as_before():
     before, after = _both([])
     assert after == before
     assert "No training records." in after
+
+
+# The table body of web/employee/my_records.html before its rows were made in Python,
+# with web/employee/_manifestations.html as it is.
+OWN_BEFORE = """{% load qualify_tags %}<tbody>{% for line in lines %}{% with r=line.record %}
+  <tr{% if line.superseded_by %} class="superseded"{% endif %}>
+    <td><a href="{% url 'web:employee_record' r.pk %}">{{ r.requirement.code }}</a><br><span class="muted">{{ r.requirement.title }}</span>
+      {% if line.superseded_by %}<br><span class="badge warn">corrected by record {{ line.superseded_by.pk }}</span>{% endif %}
+      {% if r.supersedes_id %}<br><span class="badge">corrects record {{ r.supersedes_id }}: {{ r.correction_reason }}</span>{% endif %}</td>
+    <td>{{ r.document_version|default:"—" }}</td>
+    <td>{{ r.completed_at|in_zone:zone }}{% if r.late_entry %} <span class="badge warn">late entry</span>{% endif %}</td>
+    <td>{{ r.get_method_display }}{% if r.trainer %}<br><span class="muted">trainer {{ r.trainer.full_name }}</span>{% endif %}{% if r.score is not None %}<br>score {{ r.score }} / pass {{ r.pass_mark }}{% endif %}</td>
+    <td>{% include "web/employee/_manifestations.html" with checks=line.signatures %}</td>
+  </tr>{% endwith %}{% endfor %}</tbody>"""  # noqa: E501
+OWN = Path(__file__).parents[2] / "qualify/web/templates/web/employee/my_records.html"
+
+
+def test_an_employees_rows_are_the_templates_markup_byte_for_byte():
+    lines = _lines()
+    lines[1].record.supersedes_id = 7
+    now = re.search(r"<tbody>.*</tbody>", OWN.read_text(), re.S)
+    context = {"lines": lines, "zone": "America/New_York"}
+    render = engines["django"].from_string
+    before = render(OWN_BEFORE).render(context)
+    after = render("{% load qualify_tags %}" + now[0]).render(context)
+    assert after == before
+    assert after.count("<tr") == 3
+    assert 'href="/employee/records/12345/"' in after
+    assert "corrected by record 1234567" in after
+    assert "corrects record 7: Typo in the &lt;score&gt; &amp; date" in after
+    assert "SOP-&lt;14&gt; &amp; &#x27;x&#x27; rev 6" in after
+    assert after.count("\u2014") == 2  # no version on two records
+    assert "score 85.50 / pass 80" in after
+    assert "score 0 / pass None" in after
+    assert "trainer Tom &lt;Trainer&gt; &amp; Co" in after
+    assert after.count("late entry") == 1
+    assert after.count("No signature.") == 1
+    assert "broken: changed &lt;x&gt;" in after
+    assert "(America/New_York, EDT)" in after
 
 
 def _statements(client, url) -> int:

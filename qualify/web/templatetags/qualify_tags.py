@@ -60,7 +60,15 @@ def document_rows(rows, zone: str):
 @register.simple_tag
 def transcript_rows(lines, zone: str):
     """Issue 18: a person's transcript's rows, made in Python (see the module)."""
-    from qualify.web.inspector.transcript_rows import transcript_rows as made
+    from qualify.web.transcript_rows import transcript_rows as made
+
+    return made(lines, zone=zone)
+
+
+@register.simple_tag
+def own_record_rows(lines, zone: str):
+    """Issue 18: an employee's records' rows, made in Python (see the module)."""
+    from qualify.web.transcript_rows import own_record_rows as made
 
     return made(lines, zone=zone)
 

@@ -1,11 +1,13 @@
-"""The rows of a person's transcript as markup (issue 18).
+"""The rows of a person's transcript, and of an employee's own records, as markup
+(issue 18).
 
 Through the template language each record's row resolved about twenty variables and
 included the signature checks' template, so the inspector's transcript of a person
 with 50 records (the large plant) cost 2.8x that of a person with 8 (the medium
 plant). Here a row is one format_html call (escaping as the template did) and its
-signatures another. The markup is the templates' (web/inspector/transcript.html and
-web/documents/_signature_checks.html), byte for byte
+signatures another. The markup is the templates' (web/inspector/transcript.html with
+web/documents/_signature_checks.html, web/employee/my_records.html with
+web/employee/_manifestations.html), byte for byte
 (tests/web/test_transcript_rows.py compares them). The records stay in the view and
 are noted in the access log (P141).
 """
@@ -13,7 +15,7 @@ are noted in the access log (P141).
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from qualify.web.rendering import shown
+from qualify.web.rendering import addresses, shown
 from qualify.web.zones import in_zone
 
 _ROW = (
@@ -94,6 +96,83 @@ def transcript_rows(lines, *, zone: str) -> SafeString:
                 if r.correction_reason
                 else "",
                 signature_checks(line.signatures),
+            )
+        )
+    return mark_safe("".join(out))
+
+
+# The employee's own records (web/employee/my_records.html), newest first.
+_OWN_ROW = (
+    "\n  <tr{}>"
+    '\n    <td><a href="{}">{}</a><br><span class="muted">{}</span>'
+    "\n      {}"
+    "\n      {}</td>"
+    "\n    <td>{}</td>"
+    "\n    <td>{}{}</td>"
+    "\n    <td>{}{}{}</td>"
+    "\n    <td>{}</td>"
+    "\n  </tr>"
+)
+_LATE_ENTRY = mark_safe(' <span class="badge warn">late entry</span>')
+_NO_SIGNATURE = mark_safe(
+    '<ul class="signatures"><li class="manifestation">No signature.</li></ul>\n'
+)
+
+
+def manifestations(checks) -> SafeString:
+    """web/employee/_manifestations.html for these SignatureChecks."""
+    if not checks:
+        return _NO_SIGNATURE
+    items = [
+        format_html(
+            '\n  <li class="manifestation">{}{}</li>\n',
+            check.signature.manifestation,
+            ""
+            if check.valid
+            else format_html(' <span class="badge bad">broken: {}</span>', check.reason),
+        )
+        for check in checks
+    ]
+    return mark_safe('<ul class="signatures">' + "".join(items) + "</ul>\n")
+
+
+def own_record_rows(lines, *, zone: str) -> SafeString:
+    """The <tr> elements of web/employee/my_records.html for its lines."""
+    address = addresses("web:employee_record")
+    out = []
+    for line in lines:
+        r = line.record
+        out.append(
+            format_html(
+                _OWN_ROW,
+                _SUPERSEDED if line.superseded_by else "",
+                address(r.pk),
+                r.requirement.code,
+                r.requirement.title,
+                format_html(
+                    '<br><span class="badge warn">corrected by record {}</span>',
+                    shown(line.superseded_by.pk),
+                )
+                if line.superseded_by
+                else "",
+                format_html(
+                    '<br><span class="badge">corrects record {}: {}</span>',
+                    shown(r.supersedes_id),
+                    r.correction_reason,
+                )
+                if r.supersedes_id
+                else "",
+                r.document_version or "\u2014",  # an em dash
+                in_zone(r.completed_at, zone),
+                _LATE_ENTRY if r.late_entry else "",
+                r.get_method_display(),
+                format_html('<br><span class="muted">trainer {}</span>', r.trainer.full_name)
+                if r.trainer
+                else "",
+                mark_safe(f"<br>score {shown(r.score)} / pass {shown(r.pass_mark)}")
+                if r.score is not None
+                else "",
+                manifestations(line.signatures),
             )
         )
     return mark_safe("".join(out))
