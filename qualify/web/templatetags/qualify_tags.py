@@ -74,6 +74,14 @@ def own_record_rows(lines, zone: str):
 
 
 @register.simple_tag
+def qualification_rows(lines, zone: str):
+    """Issue 18: an employee's qualifications' rows, made in Python (see the module)."""
+    from qualify.web.employee.qualification_rows import qualification_rows as made
+
+    return made(lines, zone=zone)
+
+
+@register.simple_tag
 def user_rows(users):
     """Issue 18: the accounts table's rows, made in Python (see the module)."""
     from qualify.web.administration.user_rows import user_rows as rows
