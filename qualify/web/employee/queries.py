@@ -58,16 +58,18 @@ def my_assignment(user, pk: int) -> Assignment:
     person = person_of(user)
     if person is None:
         raise Http404("You have no person record.")
+    # Issue 18: the person (known, with their site) is not joined again: PostgreSQL
+    # planned the nine-way join longer than it ran it.
     queryset = (
         training_queries.visible_assignments(user)
-        .select_related(
-            "requirement__document", "document_version__document", "record", "person__site"
-        )
+        .select_related(None)
+        .select_related("requirement__document", "document_version__document", "record")
         .filter(person=person)
     )
     assignment = queryset.filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such assignment.")
+    assignment.person = person
     if assignment.record is not None:
         assignment.record_signatures = signature_checks(assignment.record)
         assignment.version_to_read = assignment.record.document_version
