@@ -187,6 +187,26 @@ def test_an_employees_rows_are_the_templates_markup_byte_for_byte():
     assert "(America/New_York, EDT)" in after
 
 
+def _corrected(a_plant, reason="Wrong terminal", *, second=False):
+    """Olivia read SOP-1 (and SOP-2 with `second`), then corrected her SOP-1 record:
+    (person, the record corrected, the correction, the SOP-2 record or None)."""
+    person = a_plant.person("Olivia", job_function=a_plant.operators)
+    first = a_plant.read(person, a_plant.requirement("RU-1", document=a_plant.document("SOP-1")))
+    other = (
+        a_plant.read(person, a_plant.requirement("RU-2", document=a_plant.document("SOP-2")))
+        if second
+        else None
+    )
+    correction = training.record_correct(
+        actor=person.user,
+        record=first,
+        reason=reason,
+        credentials=creds(person.user),
+        notes="Read at the line terminal",
+    )
+    return person, first, correction, other
+
+
 def _statements(client, url) -> int:
     with CaptureQueriesContext(connection) as read:
         assert client.get(url).status_code == 200
@@ -203,16 +223,7 @@ def test_the_transcript_names_a_correction_in_one_read_of_the_records(
     """Corrected records show their correction's number; the records, their
     corrections and their signatures are read in a fixed number of statements,
     however many records the person has."""
-    person = plant.person("Olivia", job_function=plant.operators)
-    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
-    plant.read(person, plant.requirement("RU-2", document=plant.document("SOP-2")))
-    correction = training.record_correct(
-        actor=person.user,
-        record=first,
-        reason="Wrong <terminal>",
-        credentials=creds(person.user),
-        notes="Read at the line terminal",
-    )
+    person, first, correction, _ = _corrected(plant, "Wrong <terminal>", second=True)
     client.force_login(auditor)
     url = reverse("web:inspector_transcript", args=[person.pk])
     client.get(url)
@@ -234,15 +245,7 @@ def test_the_transcript_names_a_correction_in_one_read_of_the_records(
 @pytest.mark.django_db
 @pytest.mark.requirement("R1")
 def test_a_correction_the_reader_may_not_see_is_named_by_its_number(plant):  # noqa: F811
-    person = plant.person("Olivia", job_function=plant.operators)
-    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
-    correction = training.record_correct(
-        actor=person.user,
-        record=first,
-        reason="Wrong terminal",
-        credentials=creds(person.user),
-        notes="Read at the line terminal",
-    )
+    person, first, correction, _ = _corrected(plant)
     with patch.object(
         queries, "training_records", lambda user: TrainingRecord.objects.filter(pk=first.pk)
     ):
@@ -254,15 +257,7 @@ def test_a_correction_the_reader_may_not_see_is_named_by_its_number(plant):  # n
 @pytest.mark.django_db
 @pytest.mark.requirement("R1", "P15")
 def test_an_employees_record_page_reads_that_record_alone(client, plant):  # noqa: F811
-    person = plant.person("Olivia", job_function=plant.operators)
-    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
-    correction = training.record_correct(
-        actor=person.user,
-        record=first,
-        reason="Wrong terminal",
-        credentials=creds(person.user),
-        notes="Read at the line terminal",
-    )
+    person, first, correction, _ = _corrected(plant)
     client.force_login(person.user)
     url = reverse("web:employee_record", args=[first.pk])
     page = client.get(url)
@@ -284,16 +279,7 @@ def test_an_employees_record_page_reads_that_record_alone(client, plant):  # noq
 @pytest.mark.django_db
 @pytest.mark.requirement("R1")
 def test_a_records_page_shows_its_correction_chain_and_no_other_record(client, plant):  # noqa: F811
-    person = plant.person("Olivia", job_function=plant.operators)
-    first = plant.read(person, plant.requirement("RU-1", document=plant.document("SOP-1")))
-    other = plant.read(person, plant.requirement("RU-2", document=plant.document("SOP-2")))
-    correction = training.record_correct(
-        actor=person.user,
-        record=first,
-        reason="Wrong terminal",
-        credentials=creds(person.user),
-        notes="Read at the line terminal",
-    )
+    _, first, correction, other = _corrected(plant, second=True)
     client.force_login(plant.coordinator)
     for shown in (first, correction):
         page = client.get(reverse("web:coordinator_record", args=[shown.pk]))
