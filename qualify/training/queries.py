@@ -124,7 +124,7 @@ def person_transcript(
         .annotate(corrected_by=Subquery(corrected_by))
         .order_by("completed_at", "pk")
     )
-    by_pk = {record.pk: record for record in records}
+    by_pk = {row.pk: row for row in records}
     by_record = defaultdict(list)
     signatures = Signature.objects.filter(
         object_type=TrainingRecord._meta.label_lower, object_id__in=[str(pk) for pk in by_pk]
@@ -132,14 +132,15 @@ def person_transcript(
     for signature in signatures:
         by_record[signature.object_id].append(signature)
     lines = []
-    for record in records:
-        record.person = person
+    for row in records:
+        row.person = person
         superseded_by = None
-        if record.corrected_by is not None:
-            # A correction the user may not see (another trainer's) is shown by its id.
-            superseded_by = by_pk.get(record.corrected_by) or TrainingRecord(pk=record.corrected_by)
-        checks = [verify_signature(s, record) for s in by_record[str(record.pk)]]
-        lines.append(TranscriptLine(record, superseded_by, checks))
+        if row.corrected_by is not None:
+            # A correction the user may not see (another trainer's, or one not asked
+            # for) is shown by its id.
+            superseded_by = by_pk.get(row.corrected_by) or TrainingRecord(pk=row.corrected_by)
+        checks = [verify_signature(s, row) for s in by_record[str(row.pk)]]
+        lines.append(TranscriptLine(row, superseded_by, checks))
     return lines
 
 
