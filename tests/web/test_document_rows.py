@@ -4,17 +4,14 @@ byte: the number linked, the title, "obsolete", the type, the client (or "in-hou
 the revision in force with its time in the zone (or "none") and the revision worked on
 linked with its status; text escaped."""
 
-import re
-from pathlib import Path
-
 import pytest
-from django.template import engines
 from django.utils import timezone
 
 from qualify.documents.models import Document, VersionStatus
 from qualify.documents.queries import document_list_page
 from qualify.org.models import Client
 from tests.training.engine_history import History
+from tests.web.markup import TABLE, before_and_now
 
 pytestmark = [pytest.mark.requirement("P190"), pytest.mark.django_db]
 
@@ -35,17 +32,10 @@ BEFORE = """{% load qualify_tags %}<div class="scroll"><table>
   </tbody>
 </table></div>"""  # noqa: E501
 
-LIST = Path(__file__).parents[2] / "qualify/web/templates/web/documents/list.html"
-
 
 def _both(rows, zone="Europe/Dublin"):
     # The table as list.html has it now, cut from the file the page renders.
-    now = re.search(r'<div class="scroll"><table>.*</table></div>', LIST.read_text(), re.S)
-    context = {"rows": rows, "zone": zone}
-    render = engines["django"].from_string
-    return render(BEFORE).render(context), render("{% load qualify_tags %}" + now[0]).render(
-        context
-    )
+    return before_and_now(BEFORE, "web/documents/list.html", TABLE, {"rows": rows, "zone": zone})
 
 
 def test_the_rows_are_the_templates_markup_byte_for_byte(qa):

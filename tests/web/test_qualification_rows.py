@@ -5,11 +5,8 @@ the evidence record with its time in the zone, version and signatures, the reaso
 and why the training is required; text escaped."""
 
 import datetime as dt
-import re
-from pathlib import Path
 
 import pytest
-from django.template import engines
 
 from qualify.documents.models import Document, DocumentVersion
 from qualify.training.engine.answers import (
@@ -20,6 +17,7 @@ from qualify.training.engine.answers import (
 )
 from qualify.training.models import Requirement, TrainingRecord
 from qualify.web.employee.queries import QualificationLine
+from tests.web.markup import BODY, before_and_now
 from tests.web.test_transcript_rows import AT, _signature
 
 pytestmark = pytest.mark.requirement("P199")
@@ -36,16 +34,10 @@ BEFORE = """{% load qualify_tags %}<tbody>{% for line in lines %}
     <td>{% for why in line.why %}{{ why.kind }}{% if why.detail %} ({{ why.detail }}){% endif %}{% if not forloop.last %}; {% endif %}{% endfor %}</td>
   </tr>{% endfor %}</tbody>"""  # noqa: E501
 
-TEMPLATE = Path(__file__).parents[2] / "qualify/web/templates/web/employee/my_qualifications.html"
-
 
 def _both(lines, zone="Asia/Kolkata"):
-    now = re.search(r"<tbody>.*</tbody>", TEMPLATE.read_text(), re.S)
     context = {"lines": lines, "zone": zone}
-    render = engines["django"].from_string
-    return render(BEFORE).render(context), render("{% load qualify_tags %}" + now[0]).render(
-        context
-    )
+    return before_and_now(BEFORE, "web/employee/my_qualifications.html", BODY, context)
 
 
 def _lines():

@@ -7,14 +7,11 @@ transcript is read without a join per related record, and a correction the reade
 not see is still named by its number."""
 
 import datetime as dt
-import re
 from decimal import Decimal
-from pathlib import Path
 from unittest.mock import patch
 
 import pytest
 from django.db import connection
-from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -27,6 +24,7 @@ from qualify.training import services as training
 from qualify.training.models import Requirement, TrainingRecord
 from qualify.training.queries import TranscriptLine
 from tests.training.support import creds
+from tests.web.markup import BODY, TABLE, before_and_now
 from tests.web.pages_support import plant  # noqa: F401
 
 pytestmark = pytest.mark.requirement("P198")
@@ -45,17 +43,12 @@ BEFORE = """{% load qualify_tags %}<div class="scroll"><table>
   {% endwith %}{% empty %}<tr><td colspan="5">No training records.</td></tr>{% endfor %}</tbody>
 </table></div>"""  # noqa: E501, RUF001
 
-TEMPLATE = Path(__file__).parents[2] / "qualify/web/templates/web/inspector/transcript.html"
 AT = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)  # the night Dublin's clocks go forward
 
 
 def _both(lines, zone="Europe/Dublin"):
-    now = re.search(r'<div class="scroll"><table>.*</table></div>', TEMPLATE.read_text(), re.S)
     context = {"lines": lines, "zone": zone}
-    render = engines["django"].from_string
-    return render(BEFORE).render(context), render("{% load qualify_tags %}" + now[0]).render(
-        context
-    )
+    return before_and_now(BEFORE, "web/inspector/transcript.html", TABLE, context)
 
 
 def _signature(pk, comment="", name='Ann <O\'Neil> & "Co"'):
@@ -160,17 +153,13 @@ OWN_BEFORE = """{% load qualify_tags %}<tbody>{% for line in lines %}{% with r=l
     <td>{{ r.get_method_display }}{% if r.trainer %}<br><span class="muted">trainer {{ r.trainer.full_name }}</span>{% endif %}{% if r.score is not None %}<br>score {{ r.score }} / pass {{ r.pass_mark }}{% endif %}</td>
     <td>{% include "web/employee/_manifestations.html" with checks=line.signatures %}</td>
   </tr>{% endwith %}{% endfor %}</tbody>"""  # noqa: E501
-OWN = Path(__file__).parents[2] / "qualify/web/templates/web/employee/my_records.html"
 
 
 def test_an_employees_rows_are_the_templates_markup_byte_for_byte():
     lines = _lines()
     lines[1].record.supersedes_id = 7
-    now = re.search(r"<tbody>.*</tbody>", OWN.read_text(), re.S)
     context = {"lines": lines, "zone": "America/New_York"}
-    render = engines["django"].from_string
-    before = render(OWN_BEFORE).render(context)
-    after = render("{% load qualify_tags %}" + now[0]).render(context)
+    before, after = before_and_now(OWN_BEFORE, "web/employee/my_records.html", BODY, context)
     assert after == before
     assert after.count("<tr") == 3
     assert 'href="/employee/records/12345/"' in after
