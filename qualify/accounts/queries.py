@@ -197,3 +197,25 @@ def users(text: str = "", status: str = ""):
     elif status == "unverified":
         qs = qs.filter(Q(identity_verified_at__isnull=True) | Q(esig_acknowledged_at__isnull=True))
     return qs
+
+
+def roles_and_clients(user_ids) -> dict[int, tuple[list[str], list[str]]]:
+    """Each account's role names and the codes of the clients it is restricted to,
+    both sorted, in one statement (issue 18: Django's prefetch of the two took 8.8 ms
+    for a page of 50 accounts against 2.8 ms for the rows themselves and their two
+    reads, PostgreSQL, medium plant)."""
+    from django.db.models import F, Value
+
+    ids = list(user_ids)
+    found: dict[int, tuple[list[str], list[str]]] = {pk: ([], []) for pk in ids}
+    of = User.objects.filter(pk__in=ids)
+    roles = of.filter(groups__isnull=False).values_list(Value(0), "pk", F("groups__name"))
+    clients = of.filter(client_access__isnull=False).values_list(
+        Value(1), "pk", F("client_access__client__code")
+    )
+    for kind, pk, name in roles.union(clients, all=True):
+        found[pk][kind].append(name)
+    for names in found.values():
+        names[0].sort()
+        names[1].sort()
+    return found

@@ -8,9 +8,13 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch
+
 from qualify.accounts.models import User
-from qualify.accounts.queries import users
 from qualify.org import services as org
+from qualify.org.models import ClientAccess
+from qualify.web.administration.queries import users, with_roles_and_clients
 from tests.personas import make_user
 
 pytestmark = [pytest.mark.requirement("P186"), pytest.mark.django_db]
@@ -34,9 +38,24 @@ TEMPLATE = """{% load qualify_tags %}<table class="list" id="users-table">
 
 
 def _both(rows):
-    context = {"users": rows, "page": None}
-    before = engines["django"].from_string(TEMPLATE).render(context)
-    after = render_to_string("web/administration/_users_table.html", context)
+    """The former template over the accounts with their groups and client access
+    prefetched (sorted, as the rows show them), the template now over the same
+    accounts read as the page reads them."""
+    prefetched = User.objects.filter(pk__in=[u.pk for u in rows]).prefetch_related(
+        Prefetch("groups", queryset=Group.objects.order_by("name")),
+        Prefetch(
+            "client_access",
+            queryset=ClientAccess.objects.select_related("client").order_by("client__code"),
+        ),
+    )
+    by_pk = {u.pk: u for u in prefetched}
+    page = {"page": None}
+    before = engines["django"].from_string(TEMPLATE).render(
+        {**page, "users": [by_pk[u.pk] for u in rows]}
+    )
+    after = render_to_string(
+        "web/administration/_users_table.html", {**page, "users": with_roles_and_clients(rows)}
+    )
     return before, after
 
 
@@ -54,6 +73,7 @@ def test_the_rows_are_the_templates_markup_byte_for_byte(admin):
     assert after.count("<tr>") == 1 + User.objects.count()
     assert "Ann &lt;O&#x27;Neil&gt; &amp; &quot;Co&quot;" in after
     assert "ACM, B&lt;2&gt;" in after
+    assert "employee, qa_approver" in after
     for shown in ("deactivated", "locked", '<span class="muted">none</span>', "employee, "):
         assert shown in after
 
@@ -62,3 +82,14 @@ def test_no_rows_say_so_as_before():
     before, after = _both([])
     assert after == before
     assert "No user matches." in after
+
+
+def test_a_page_of_accounts_reads_their_roles_and_clients_in_one_statement(
+    admin, django_assert_num_queries
+):
+    for n in range(3):
+        make_user(f"reader{n}", "employee", "qa_approver")
+    rows = list(users())
+    with django_assert_num_queries(1):
+        shown = with_roles_and_clients(rows)
+    assert {u.username: u.role_names for u in shown}["reader2"] == ["employee", "qa_approver"]

@@ -10,7 +10,17 @@ from qualify.accounts.models import User
 
 
 def users(text: str = "", status: str = "") -> QuerySet[User]:
-    return account_queries.users(text, status)
+    # Their roles and clients are read for the page's rows alone (`with_roles_and_clients`).
+    return account_queries.users(text, status).prefetch_related(None)
+
+
+def with_roles_and_clients(users) -> list[User]:
+    """`users` with `role_names` and `client_codes` set, read in one statement."""
+    users = list(users)
+    found = account_queries.roles_and_clients(u.pk for u in users)
+    for u in users:
+        u.role_names, u.client_codes = found[u.pk]
+    return users
 
 
 def user(pk: int) -> User:

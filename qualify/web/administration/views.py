@@ -34,7 +34,7 @@ def users(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "users": page.object_list,
+        "users": queries.with_roles_and_clients(page.object_list),
         "page": page,
         "query": query.urlencode(),
         "q": text,
