@@ -4,12 +4,11 @@ byte: the user id linked, the printed name, the roles (or "none"), deactivated, 
 or active, the clients (or "all") and whether the account may sign; text escaped."""
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
-
-from django.contrib.auth.models import Group
-from django.db.models import Prefetch
 
 from qualify.accounts.models import User
 from qualify.org import services as org
@@ -50,8 +49,10 @@ def _both(rows):
     )
     by_pk = {u.pk: u for u in prefetched}
     page = {"page": None}
-    before = engines["django"].from_string(TEMPLATE).render(
-        {**page, "users": [by_pk[u.pk] for u in rows]}
+    before = (
+        engines["django"]
+        .from_string(TEMPLATE)
+        .render({**page, "users": [by_pk[u.pk] for u in rows]})
     )
     after = render_to_string(
         "web/administration/_users_table.html", {**page, "users": with_roles_and_clients(rows)}

@@ -5,9 +5,9 @@ clients, resolved a dozen variables and reversed its own address. Here a row is 
 format_html call (escaping as the template did) and the address is reversed once per
 table: the users page went from 4.4 and 4.8x to 4.0 and 4.2x the login page (two pairs
 of runs, medium plant). Roles and clients come sorted from one statement, not from
-Django's prefetch of each account's groups and client access. The markup is the template's, byte for byte
-(tests/web/test_user_rows.py compares them). The accounts stay in the page's context,
-so the access log still names each one shown (P152).
+Django's prefetch of each account's groups and client access. The markup is the
+template's, byte for byte (tests/web/test_user_rows.py compares them). The accounts
+stay in the page's context, so the access log still names each one shown (P152).
 """
 
 from django.utils.html import format_html, format_html_join
