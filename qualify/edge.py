@@ -15,12 +15,13 @@ import datetime as dt
 import json
 from typing import Any
 
-from django import forms
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.dateparse import parse_datetime
+
+from qualify.choices import ModelMultipleChoiceField
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -203,9 +204,10 @@ def whole_number(value: Any) -> int | None:
     return number if number <= MAX_ID else None
 
 
-class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
+class ModelMultipleIdsField(ModelMultipleChoiceField):
     """Django's ModelMultipleChoiceField, but an id no database can hold (a 20-digit
-    number) is an invalid choice like any other unknown id, not a server error."""
+    number) is an invalid choice like any other unknown id, not a server error; its
+    options, when shown, read at once (qualify.choices)."""
 
     def _check_values(self, value):
         for item in value:

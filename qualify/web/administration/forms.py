@@ -1,6 +1,7 @@
 from django import forms
 
 from qualify.accounts.roles import ROLES, signing_roles
+from qualify.choices import ModelChoiceField
 from qualify.org.models import Client
 from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
@@ -25,12 +26,12 @@ class RolesForm(forms.Form):
 
 
 class ClientGrantForm(forms.Form):
-    client = forms.ModelChoiceField(label="Restrict to client", queryset=Client.objects.all())
+    client = ModelChoiceField(label="Restrict to client", queryset=Client.objects.all())
     reason = REASON
 
 
 class ClientRevokeForm(forms.Form):
-    client = forms.ModelChoiceField(label="Client", queryset=Client.objects.all())
+    client = ModelChoiceField(label="Client", queryset=Client.objects.all())
     reason = REASON
     make_unrestricted = forms.BooleanField(
         label="I understand that removing the last client lets this user see every client's "

@@ -3,6 +3,7 @@
 from django import forms
 
 from qualify.assessments import queries
+from qualify.choices import ModelChoiceField
 from qualify.edge import whole_number
 
 
@@ -34,8 +35,8 @@ class BankForm(forms.Form):
 
 
 class DefineForm(forms.Form):
-    requirement = forms.ModelChoiceField(queryset=None, label="Training requirement")
-    bank = forms.ModelChoiceField(queryset=None, label="Question bank")
+    requirement = ModelChoiceField(queryset=None, label="Training requirement")
+    bank = ModelChoiceField(queryset=None, label="Question bank")
     per_topic = forms.CharField(
         label="Questions per topic",
         help_text="One line per topic: 'Topic: number', e.g. 'Gowning: 3'.",

@@ -3,6 +3,7 @@ in qualify.content.authoring decide."""
 
 from django import forms
 
+from qualify.choices import ModelChoiceField
 from qualify.content import queries
 from qualify.content.authoring import STANDARDS
 
@@ -12,7 +13,7 @@ class CourseForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    bank = forms.ModelChoiceField(
+    bank = ModelChoiceField(
         label="Assessment from the question bank",
         queryset=None,
         required=False,
@@ -41,7 +42,7 @@ class PageForm(forms.Form):
         help_text="Paragraphs, **bold**, lists and links; HTML is shown as text.",
     )
     image = forms.FileField(label="Image (PNG, JPEG, GIF or WebP)", required=False)
-    image_source = forms.ModelChoiceField(
+    image_source = ModelChoiceField(
         label="…or an image from a controlled document",
         queryset=None,
         required=False,

@@ -3,6 +3,7 @@ pages."""
 
 from django import forms
 
+from qualify.choices import ModelChoiceField
 from qualify.web.documents.kit import LocalDateTimeField
 from qualify.web.lookup import queries as lookup
 from qualify.web.lookup.fields import LookupField
@@ -15,7 +16,7 @@ class AdHocForm(forms.Form):
         required=False,
         help_text="Every training requirement linked to it.",
     )
-    curriculum = forms.ModelChoiceField(label="Or a curriculum", queryset=None, required=False)
+    curriculum = ModelChoiceField(label="Or a curriculum", queryset=None, required=False)
     requirement = LookupField(
         source=lookup.REQUIREMENTS, label="Or one training requirement", required=False
     )
@@ -80,12 +81,12 @@ class CorrectionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    document_version = forms.ModelChoiceField(
+    document_version = ModelChoiceField(
         label="Document version read", queryset=None, required=False
     )
     attested_at = LocalDateTimeField(label="Training took place at", required=False)
     completed_at = LocalDateTimeField(label="Completed at", required=False)
-    trainer = forms.ModelChoiceField(label="Trainer", queryset=None, required=False)
+    trainer = ModelChoiceField(label="Trainer", queryset=None, required=False)
     score = forms.DecimalField(
         label="Score (%)", required=False, min_value=0, max_value=100, decimal_places=2
     )

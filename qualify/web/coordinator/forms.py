@@ -1,5 +1,6 @@
 from django import forms
 
+from qualify.choices import ModelChoiceField
 from qualify.training.models import AssignmentStatus, Evidence, Method
 from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
@@ -54,8 +55,8 @@ class MatrixEndForm(ApproverSigning, forms.Form):
 
 
 class AssignmentFilterForm(forms.Form):
-    site = forms.ModelChoiceField(label="Site", queryset=None, required=False)
-    department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
+    site = ModelChoiceField(label="Site", queryset=None, required=False)
+    department = ModelChoiceField(label="Department", queryset=None, required=False)
     job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
     status = forms.ChoiceField(
         label="Status", choices=[("", "any"), *list(AssignmentStatus.choices)], required=False
@@ -79,9 +80,9 @@ class AssignmentFilterForm(forms.Form):
 class MatrixFilterForm(forms.Form):
     """Issue 18: the matrix page shows a filtered, paginated part of the grid."""
 
-    site = forms.ModelChoiceField(label="Site", queryset=None, required=False)
-    department = forms.ModelChoiceField(label="Department", queryset=None, required=False)
-    framework = forms.ModelChoiceField(label="Framework", queryset=None, required=False)
+    site = ModelChoiceField(label="Site", queryset=None, required=False)
+    department = ModelChoiceField(label="Department", queryset=None, required=False)
+    framework = ModelChoiceField(label="Framework", queryset=None, required=False)
     job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
 
     def __init__(self, *args, sites, departments, frameworks, job_functions, **kwargs):
@@ -156,11 +157,11 @@ class CurriculumForm(forms.Form):
 
 
 class CurriculumItemForm(forms.Form):
-    requirement = forms.ModelChoiceField(label="Requirement to add", queryset=None)
+    requirement = ModelChoiceField(label="Requirement to add", queryset=None)
     position = forms.IntegerField(
         label="Position", min_value=1, required=False, help_text="Empty: after the others."
     )
-    prerequisite = forms.ModelChoiceField(
+    prerequisite = ModelChoiceField(
         label="Prerequisite",
         queryset=None,
         required=False,

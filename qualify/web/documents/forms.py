@@ -1,5 +1,6 @@
 from django import forms
 
+from qualify.choices import ModelChoiceField, ModelMultipleChoiceField
 from qualify.documents.models import DocumentType
 from qualify.web.documents.kit import LocalDateTimeField
 from qualify.web.lookup import queries as lookup
@@ -86,13 +87,9 @@ class NewDocumentForm(forms.Form):
     )
     title = forms.CharField(label="Title", max_length=300)
     owner = LookupField(source=lookup.DOCUMENT_OWNERS, label="Owner")
-    site = forms.ModelChoiceField(
-        label="Site", queryset=None, required=False, empty_label="all sites"
-    )
-    client = forms.ModelChoiceField(
-        label="Client", queryset=None, required=False, empty_label="in-house"
-    )
-    frameworks = forms.ModelMultipleChoiceField(
+    site = ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all sites")
+    client = ModelChoiceField(label="Client", queryset=None, required=False, empty_label="in-house")
+    frameworks = ModelMultipleChoiceField(
         label="Frameworks", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     review_interval_months = forms.IntegerField(

@@ -4,6 +4,7 @@ whose refusals are put back on the field that caused them."""
 
 from django import forms
 
+from qualify.choices import ModelChoiceField
 from qualify.edge import ModelMultipleIdsField
 from qualify.org.models import GatePolicy
 from qualify.web.documents.kit import LocalDateTimeField
@@ -49,7 +50,7 @@ class SiteChangeForm(SiteForm):
 
 
 class DepartmentForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None)
+    site = ModelChoiceField(queryset=None)
     code = forms.CharField(max_length=20)
     name = forms.CharField(max_length=200)
 
@@ -71,9 +72,9 @@ class NameChangeForm(forms.Form):
 class JobFunctionForm(forms.Form):
     code = forms.CharField(max_length=40)
     name = forms.CharField(max_length=200)
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="All sites")
+    site = ModelChoiceField(queryset=None, required=False, empty_label="All sites")
     department = LookupField(source=lookup.DEPARTMENTS, required=False)
-    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="In-house")
+    client = ModelChoiceField(queryset=None, required=False, empty_label="In-house")
     frameworks = ModelMultipleIdsField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -94,7 +95,7 @@ class PersonForm(forms.Form):
     employee_number = forms.CharField(max_length=40)
     full_name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
-    site = forms.ModelChoiceField(queryset=None)
+    site = ModelChoiceField(queryset=None)
     department = LookupField(source=lookup.DEPARTMENTS, required=False)
     employed_from = LocalDateTimeField(required=False, help_text="Leave empty for now.")
 
@@ -105,7 +106,7 @@ class PersonForm(forms.Form):
 
 
 class JobChangeForm(forms.Form):
-    ending = forms.ModelChoiceField(
+    ending = ModelChoiceField(
         queryset=None,
         required=False,
         empty_label="None (an additional job)",

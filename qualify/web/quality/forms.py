@@ -1,5 +1,6 @@
 from django import forms
 
+from qualify.choices import ModelChoiceField
 from qualify.quality.models import (
     ActionKind,
     CapaSource,
@@ -22,8 +23,8 @@ CLIENT_HELP = (
 )
 
 
-def _client_field() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+def _client_field() -> ModelChoiceField:
+    return ModelChoiceField(
         label="Client", queryset=None, required=False, empty_label="—", help_text=CLIENT_HELP
     )
 
@@ -103,7 +104,7 @@ class ChangeControlForm(_ClientChoice, forms.Form):
     risk_assessment = forms.CharField(
         label="Risk assessment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    site = forms.ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all")
+    site = ModelChoiceField(label="Site", queryset=None, required=False, empty_label="all")
     client = _client_field()
     affected_documents = MultipleLookupField(
         source=lookup.OPEN_DOCUMENTS, label="Affected documents", required=False
@@ -130,7 +131,7 @@ class CommentForm(forms.Form):
 
 
 class LinkRevisionForm(forms.Form):
-    version = forms.ModelChoiceField(
+    version = ModelChoiceField(
         label="Revision made under this change",
         queryset=None,
         help_text="Revisions of the affected documents that are not yet linked to a change.",
@@ -150,7 +151,7 @@ class DeviationForm(_ClientChoice, forms.Form):
         required=False,
         help_text="Empty: the next number of the year (DEV-2026-0001).",
     )
-    site = forms.ModelChoiceField(label="Site", queryset=None)
+    site = ModelChoiceField(label="Site", queryset=None)
     client = _client_field()
     occurred_at = LocalDateTimeField(label="When it happened", help_text="Not in the future.")
     description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}))
