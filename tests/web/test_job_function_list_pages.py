@@ -34,3 +34,18 @@ def test_fifty_functions_a_page_each_on_one_page_in_code_order(client, coordinat
     assert "Page 2 of 2 (55 rows)" in second.content.decode()
     assert f'?job_function={holder.pk}">1</a>' in second.content.decode()
     assert first_queries == second_queries
+
+
+@pytest.mark.requirement("P201")
+def test_each_row_names_its_frameworks_sorted_and_escaped(client, coordinator):
+    from qualify.org.models import Framework
+
+    h = History()
+    tagged, bare = h.function("JF-TAGGED"), h.function("JF-BARE")
+    for code in ("ISO<13485>", "GMP", "GCP"):
+        tagged.frameworks.add(Framework.objects.create(code=code, name=code))
+    client.force_login(coordinator)
+    page = client.get(reverse("web:coordinator_job_functions")).content.decode()
+    row = {code: cells for code, cells in re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", page, re.S)}
+    assert "<td>GCP, GMP, ISO&lt;13485&gt;</td>" in row["JF-TAGGED"]
+    assert "\n    <td></td>" in row[bare.code]

@@ -85,6 +85,7 @@ def test_no_rows_say_so_as_before():
     assert "No user matches." in after
 
 
+@pytest.mark.requirement("P201")
 def test_a_page_of_accounts_reads_their_roles_and_clients_in_one_statement(
     admin, django_assert_num_queries
 ):

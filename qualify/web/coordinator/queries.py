@@ -14,7 +14,12 @@ from qualify.accounts import policy
 from qualify.audit.memo import while_unchanged
 from qualify.ids import Among
 from qualify.org.models import JobFunction
-from qualify.org.queries import assignments_held, job_assignments, job_functions
+from qualify.org.queries import (
+    assignments_held,
+    framework_codes,
+    job_assignments,
+    job_functions,
+)
 from qualify.org.scoping import restricted_clients
 from qualify.quality.queries.effectiveness import visible_deviations
 from qualify.reports.library.training_effectiveness import training_effectiveness_subjects
@@ -76,14 +81,17 @@ def job_function_overview_page(user, number) -> tuple[dt.datetime, Page]:
     are most of the plant's job assignments; a page view need not count them again.
     The counts of a job function are the same for every user; which job functions a
     user sees (U2) is read on every view, and the memo is keyed by them."""
-    page = Paginator(_overview_rows(user), OVERVIEW_PAGE_SIZE).get_page(number)
+    rows = _overview_rows(user).prefetch_related(None)
+    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(number)
     page.object_list = list(page.object_list)
     ids = tuple(jf.pk for jf in page.object_list)
     taken_at, counts = while_unchanged(
         "job-function-counts", ids, lambda at: _counts(ids, at), seconds=OVERVIEW_SECONDS
     )
+    codes = framework_codes(ids)
     for jf in page.object_list:
         jf.holders, jf.entries = counts[jf.pk]
+        jf.framework_codes = codes[jf.pk]
     return taken_at, page
 
 
