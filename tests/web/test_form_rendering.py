@@ -1,5 +1,6 @@
-"""P177: a form's select is written in Python with the markup Django's widget templates
-give it, character for character, and without a template per option."""
+"""P177: a form's select, inputs and textareas are written in Python with the markup
+Django's widget templates give them, character for character, and without a template
+per option or per input."""
 
 from unittest import mock
 
@@ -97,3 +98,82 @@ def test_a_select_whose_options_have_their_own_template_keeps_it():
     theirs, ours = _both(widget, "f", "a")
     assert ours == theirs
     assert "<input" in ours
+
+
+INPUT_WIDGETS = [
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.HiddenInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.CheckboxInput,
+    forms.Textarea,
+    lambda attrs: forms.PasswordInput(attrs, render_value=True),
+    lambda attrs: forms.PasswordInput(attrs),
+]
+value = st.one_of(
+    st.none(), text, st.integers(-5, 10_000), st.booleans(), st.just(""), st.just(mark_safe("<b>"))
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    make=st.sampled_from(INPUT_WIDGETS),
+    name=text,
+    value=value,
+    own_attrs=attrs,
+    widget_attrs=attrs,
+)
+def test_an_input_or_textarea_is_written_as_djangos_templates_write_it(
+    make, name, value, own_attrs, widget_attrs
+):
+    theirs, ours = _both(make(own_attrs), name, value, widget_attrs)
+    assert ours == theirs
+
+
+def test_the_pages_render_no_template_for_an_input_or_a_textarea():
+    class Form(forms.Form):
+        reason = forms.CharField(label="Reason")
+        note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+        due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        agree = forms.BooleanField(required=False)
+        secret = forms.CharField(widget=forms.PasswordInput)
+        count = forms.IntegerField()
+        back = forms.CharField(widget=forms.HiddenInput)
+
+    form = Form({"reason": 'why <"> & so', "note": "a\nb", "due": "2026-12-02", "agree": "on"})
+    with mock.patch.object(DjangoTemplates, "render", side_effect=AssertionError):
+        html = {field.name: str(field) for field in form}
+    assert html["reason"] == (
+        '<input type="text" name="reason" value="why &lt;&quot;&gt; &amp; so" required'
+        ' id="id_reason">'
+    )
+    assert html["note"] == '<textarea name="note" cols="40" rows="2" id="id_note">\na\nb</textarea>'
+    assert 'type="date"' in html["due"]
+    assert 'value="2026-12-02"' in html["due"]
+    assert html["agree"].startswith('<input type="checkbox" name="agree"')
+    assert html["agree"].endswith(" checked>")
+    assert 'type="password"' in html["secret"]
+    assert "value=" not in html["secret"]
+    assert 'type="hidden"' in html["back"]
+
+
+def test_an_input_template_of_the_project_s_own_is_kept(tmp_path, settings):
+    overridden = tmp_path / "django" / "forms" / "widgets"
+    overridden.mkdir(parents=True)
+    (overridden / "text.html").write_text("<mine {{ widget.name }}>")
+    settings.FORM_RENDERER = "qualify.web.rendering.FormRenderer"
+    renderer = FormRenderer()
+    loaders = renderer.engine.engine.template_loaders
+    with mock.patch.object(renderer, "get_template", wraps=renderer.get_template):
+        from django.template.loaders.filesystem import Loader
+
+        loaders.insert(0, Loader(renderer.engine.engine, [tmp_path]))
+        try:
+            assert forms.TextInput().render("x", "1", renderer=renderer) == "<mine x>"
+            assert forms.Textarea().render("x", "1", renderer=renderer).startswith("<textarea")
+        finally:
+            loaders.pop(0)
