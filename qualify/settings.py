@@ -176,6 +176,21 @@ def _database(variable: str = "QUALIFY_DATABASE_URL") -> dict:
                     None, [config["OPTIONS"].get("options"), f"-c random_page_cost={float(cost)}"]
                 )
             )
+        # Issue 18: statements prepared on the server after they ran this many times on
+        # a connection, so PostgreSQL plans a page's statements once, not on every
+        # request: planning a detail page's seven-way join took 3 ms, running it 0.2 ms
+        # (medium plant). Needs the parameters bound on the server. Empty: never
+        # (poolers that hand a session's statements to another connection, such as
+        # PgBouncer in transaction mode before 1.21).
+        threshold = env_str("QUALIFY_DB_PREPARE_THRESHOLD", "2")
+        if threshold:
+            if not (threshold.isascii() and threshold.isdigit()):
+                raise ValueError(
+                    "QUALIFY_DB_PREPARE_THRESHOLD must be a whole number of runs or empty,"
+                    f" got {threshold!r}"
+                )
+            config["OPTIONS"]["server_side_binding"] = True
+            config["OPTIONS"]["prepare_threshold"] = int(threshold)
         # Issue 18: QUALIFY_DB_POOL="MIN:MAX" (e.g. "2:8") gives each process a psycopg
         # pool instead of one kept connection per thread; Django checks connections
         # out per request and needs CONN_MAX_AGE 0 with a pool.
