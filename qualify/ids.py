@@ -9,7 +9,7 @@ one text they are one value. A statement's list of ids is one parameter likewise
 
 import json
 
-from django.db.models import BooleanField, Expression, F
+from django.db.models import BooleanField, Expression, F, Subquery
 
 
 def ids_text(ids: list[int]) -> str:
@@ -76,3 +76,33 @@ def ids_parameter(vendor: str, ids) -> list[int] | str:
     if vendor == "postgresql":
         return ids
     return json.dumps(ids, separators=(",", ":"))
+
+
+class AmongRows(Expression):
+    """`field IN (rows)`, the ids a queryset gives, such that PostgreSQL may use an
+    index for it inside an OR: there the rows are one array, read once before the
+    table is (`= ANY(ARRAY(SELECT ...))`), where `IN (SELECT ...)` is a test of each
+    row against the subquery's result and keeps every other condition of the OR from
+    its index (issue 18: people by name, number or user id, 20 ms against 0.3 ms on
+    50,000 people). Elsewhere `IN (SELECT ...)`. `rows` gives one column of ids."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field: str, rows) -> None:
+        super().__init__()
+        self.column = F(field)
+        self.rows = Subquery(rows)
+
+    def get_source_expressions(self):
+        return [self.column, self.rows]
+
+    def set_source_expressions(self, exprs):
+        self.column, self.rows = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        rows_sql, rows_params = compiler.compile(self.rows)
+        if connection.vendor == "postgresql":
+            return f"{sql} = ANY(ARRAY{rows_sql})", [*params, *rows_params]
+        return f"{sql} IN {rows_sql}", [*params, *rows_params]

@@ -4,9 +4,11 @@ optionally, as the system knew them at `as_known_at` (Q7)."""
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from qualify.accounts import policy
+from qualify.ids import AmongRows
 from qualify.org.models import (
     Client,
     Department,
@@ -78,6 +80,21 @@ def clients(user: Any) -> QuerySet[Client]:
 def job_functions(user: Any) -> QuerySet[JobFunction]:
     """Job functions `user` may see (U2)."""
     return restrict(JobFunction.objects.select_related("site", "department", "client"), user)
+
+
+def person_text_match(text: str) -> Q:
+    """People whose name, employee number or user id contains `text` (any capitals).
+    The user ids as a subquery, not a join: joined, every person was paired with their
+    user before the filter, and a page in name order could not walk the name index
+    (issue 18: `q=Person 1` on 10,000 people, the page's read 10.5 -> 2 ms). Read as one
+    array (AmongRows), so that on PostgreSQL each condition can come from its index
+    (P203: a rare name among 50,000 people counted in 0.2 ms, not 20)."""
+    users = get_user_model().objects.filter(username__icontains=text).values("pk")
+    return (
+        Q(full_name__icontains=text)
+        | Q(employee_number__icontains=text)
+        | AmongRows("user_id", users)
+    )
 
 
 def framework_codes(job_function_ids) -> dict[int, list[str]]:

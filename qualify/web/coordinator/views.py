@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from qualify.audit import access
 from qualify.org.models import Department, Framework, Site
-from qualify.org.queries import job_assignments, job_functions
+from qualify.org.queries import job_assignments, job_functions, person_text_match
 from qualify.org.queries import people as people_query
 from qualify.org.scoping import restrict
 from qualify.paging import KeysFirstPaginator
@@ -257,11 +256,7 @@ def people(request):
     text = request.GET.get("q", "").strip()
     rows = people_query(request.user).order_by("full_name")
     if text:
-        rows = rows.filter(
-            Q(full_name__icontains=text)
-            | Q(employee_number__icontains=text)
-            | Q(user__username__icontains=text)
-        )
+        rows = rows.filter(person_text_match(text))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "web/coordinator/people.html", {"page": page, "q": text})
 

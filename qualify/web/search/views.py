@@ -20,11 +20,7 @@ MAX_LENGTH = 100
 
 
 def _people(user, text):
-    rows = org.people(user).filter(
-        Q(full_name__icontains=text)
-        | Q(employee_number__icontains=text)
-        | Q(user__username__icontains=text)
-    )
+    rows = org.people(user).filter(org.person_text_match(text))
     return [
         (f"{p.full_name} ({p.employee_number})", reverse("web:org_person", args=[p.pk]))
         for p in rows.order_by("full_name", "pk")[:LIMIT]

@@ -1,0 +1,55 @@
+"""Indexes for the searches that ask "contains this text" (issue 18, P203).
+
+A search of people or accounts by part of a name (Django's `icontains`, on PostgreSQL
+`UPPER(column::text) LIKE UPPER(pattern)`) read every row: on the large plant a rare
+name took 20 ms to count among 50,000 people, and grew with the plant. A trigram index
+(PostgreSQL's pg_trgm, a contrib extension PostgreSQL 13 and later let a database's
+owner create) on exactly that expression answers it from the index. SQLite has no such
+index; its searches read the table as before.
+
+Created by migrations. Where the extension cannot be created (no right to, or an
+older server) the indexes are left out with a warning: searches then read the table,
+as they did, and give the same answers.
+"""
+
+import logging
+
+from django.db import DatabaseError, transaction
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "pg_trgm"
+
+
+def index_name(table: str, column: str) -> str:
+    return f"{table}_{column}_trgm"[:63]
+
+
+def create_indexes(schema_editor, table: str, columns: tuple[str, ...]) -> None:
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {EXTENSION}")
+    except DatabaseError as exc:
+        log.warning("text search indexes on %s left out: %s", table, exc)
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for column in columns:
+            # The expression Django's icontains compiles to, so the planner matches it.
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {quote(index_name(table, column))}"
+                f" ON {quote(table)} USING gin ((UPPER({quote(column)}::text)) gin_trgm_ops)"
+            )
+
+
+def drop_indexes(schema_editor, table: str, columns: tuple[str, ...]) -> None:
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for column in columns:
+            cursor.execute(f"DROP INDEX IF EXISTS {quote(index_name(table, column))}")
