@@ -1,6 +1,6 @@
 """Indexes for the searches that ask "contains this text" (issue 18, P203).
 
-A search of people or accounts by part of a name (Django's `icontains`, on PostgreSQL
+A search of people, accounts or documents by part of a name (Django's `icontains`, on PostgreSQL
 `UPPER(column::text) LIKE UPPER(pattern)`) read every row: on the large plant a rare
 name took 20 ms to count among 50,000 people, and grew with the plant. A trigram index
 (PostgreSQL's pg_trgm, a contrib extension PostgreSQL 13 and later let a database's
@@ -43,6 +43,10 @@ def create_indexes(schema_editor, table: str, columns: tuple[str, ...]) -> None:
                 f"CREATE INDEX IF NOT EXISTS {quote(index_name(table, column))}"
                 f" ON {quote(table)} USING gin ((UPPER({quote(column)}::text)) gin_trgm_ops)"
             )
+        # The statistics of the indexed expressions, which only ANALYZE gathers: without
+        # them the planner took a common name for a rare one and sorted 11,111 matches
+        # where walking the name index gives the first 50 at once (31 ms against 0.2).
+        cursor.execute(f"ANALYZE {quote(table)}")
 
 
 def drop_indexes(schema_editor, table: str, columns: tuple[str, ...]) -> None:

@@ -1,16 +1,19 @@
-"""P203: people and accounts are searched by part of a name, number or user id from an
-index on PostgreSQL (pg_trgm on the expression Django's `icontains` compiles to), with
-the answers the plain search gives; SQLite reads the table as before. Where the
-extension cannot be created the indexes are left out and searches still answer."""
+"""P203: people, accounts and documents are searched by part of a name, number, title
+or user id from an index on PostgreSQL (pg_trgm on the expression Django's `icontains`
+compiles to), with the answers the plain search gives; SQLite reads the table as
+before. Where the extension cannot be created the indexes are left out and searches
+still answer."""
 
 import logging
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from qualify import text_search
+from qualify.documents.models import Document
 from qualify.ids import AmongRows
 from qualify.org.models import Person, Site
 from qualify.org.queries import person_text_match
@@ -72,6 +75,10 @@ def test_on_postgresql_the_searches_are_answered_from_their_indexes():
     assert text_search.index_name("accounts_user", "username") in _plan(accounts)
     by_name = get_user_model().objects.filter(printed_name__icontains="smith")
     assert text_search.index_name("accounts_user", "printed_name") in _plan(by_name)
+    documents = Document.objects.filter(Q(number__icontains="sop") | Q(title__icontains="sop"))
+    plan = _plan(documents.order_by())
+    for column in ("number", "title"):
+        assert text_search.index_name("documents_document", column) in plan
 
 
 class _Refusing:
