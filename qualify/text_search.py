@@ -57,3 +57,16 @@ def drop_indexes(schema_editor, table: str, columns: tuple[str, ...]) -> None:
     with connection.cursor() as cursor:
         for column in columns:
             cursor.execute(f"DROP INDEX IF EXISTS {quote(index_name(table, column))}")
+
+
+def indexes_operation(table: str, columns: tuple[str, ...]):
+    """The migration operation that makes (and, backwards, drops) `table`'s indexes."""
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        create_indexes(schema_editor, table, columns)
+
+    def backwards(apps, schema_editor):
+        drop_indexes(schema_editor, table, columns)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

@@ -6,20 +6,13 @@ or, empty, leaves the server's own; anything but a positive number is refused.""
 import pytest
 from django.db import connection
 
-from qualify import settings as qualify_settings
+from tests.ops.database_options import PG, database_options
 
 pytestmark = pytest.mark.requirement("P193")
 
-PG = "postgres://postgres@127.0.0.1:5432/qualify"
-
 
 def _options(monkeypatch, url: str, cost: str | None) -> dict:
-    monkeypatch.setenv("QUALIFY_PROBE_DATABASE_URL", url)
-    if cost is None:
-        monkeypatch.delenv("QUALIFY_DB_RANDOM_PAGE_COST", raising=False)
-    else:
-        monkeypatch.setenv("QUALIFY_DB_RANDOM_PAGE_COST", cost)
-    return qualify_settings._database("QUALIFY_PROBE_DATABASE_URL").get("OPTIONS", {})
+    return database_options(monkeypatch, url, "QUALIFY_DB_RANDOM_PAGE_COST", cost)
 
 
 def test_postgresql_connections_start_with_a_random_page_cost_of_1_1(monkeypatch):

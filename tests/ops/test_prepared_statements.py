@@ -6,21 +6,14 @@ server connection between clients); anything but a whole number is refused at st
 import pytest
 from django.db import connection
 
-from qualify import settings as qualify_settings
 from qualify.org.models import Site
+from tests.ops.database_options import PG, database_options
 
 pytestmark = pytest.mark.requirement("P202")
 
-PG = "postgres://postgres@127.0.0.1:5432/qualify"
-
 
 def _options(monkeypatch, url: str, threshold: str | None) -> dict:
-    monkeypatch.setenv("QUALIFY_PROBE_DATABASE_URL", url)
-    if threshold is None:
-        monkeypatch.delenv("QUALIFY_DB_PREPARE_THRESHOLD", raising=False)
-    else:
-        monkeypatch.setenv("QUALIFY_DB_PREPARE_THRESHOLD", threshold)
-    return qualify_settings._database("QUALIFY_PROBE_DATABASE_URL").get("OPTIONS", {})
+    return database_options(monkeypatch, url, "QUALIFY_DB_PREPARE_THRESHOLD", threshold)
 
 
 def test_postgresql_statements_are_prepared_after_two_runs(monkeypatch):

@@ -44,3 +44,24 @@ def person(coordinator, site):
     return services.person_create(
         actor=coordinator, employee_number="E100", full_name="Ada Byrne", site=site
     )
+
+
+@pytest.fixture
+def searchable_people(coordinator, site):
+    """People a text search tells apart: by user id (Kim), employee number (Lee), name
+    (Ann), and one that no search for "ops" or "kim" finds (Bo)."""
+    from tests.personas import PERSONAS, make_user
+
+    account = make_user("ops-kim", *PERSONAS["employee"])
+
+    def person(number, name, **extra):
+        return services.person_create(
+            actor=coordinator, employee_number=number, full_name=name, site=site, **extra
+        )
+
+    return {
+        "kim": person("E-1", "Kim Park", user=account),
+        "lee": person("OPS-KIM-2", "Lee Roy"),
+        "ann": person("E-3", "Ann Opsahl"),
+        "bo": person("E-4", "Bo"),
+    }

@@ -27,22 +27,10 @@ def test_a_page_in_name_order_is_not_a_sort_of_everyone():
 
 
 @pytest.mark.requirement("P194")
-def test_a_text_search_finds_people_by_name_number_or_user_id(admin, coordinator, site):
-    from qualify.org import services
+def test_a_text_search_finds_people_by_name_number_or_user_id(searchable_people):
     from qualify.org.filtersets import PersonFilter
-    from tests.personas import PERSONAS, make_user
 
-    account = make_user("ops-kim", *PERSONAS["employee"])
-    kim = services.person_create(
-        actor=coordinator, employee_number="E-1", full_name="Kim Park", site=site, user=account
-    )
-    lee = services.person_create(
-        actor=coordinator, employee_number="OPS-KIM-2", full_name="Lee Roy", site=site
-    )
-    ann = services.person_create(
-        actor=coordinator, employee_number="E-3", full_name="Ann Opsahl", site=site
-    )
-    services.person_create(actor=coordinator, employee_number="E-4", full_name="Bo", site=site)
+    kim, lee, ann = (searchable_people[name] for name in ("kim", "lee", "ann"))
 
     def found(text):
         rows = PersonFilter({"q": text}, queryset=Person.objects.all()).qs

@@ -33,20 +33,8 @@ def test_among_rows_gives_the_rows_in_gives():
         assert among == set(Site.objects.filter(pk__in=rows)) == set(wanted)
 
 
-def test_a_person_is_matched_in_one_statement_by_name_number_or_user_id(coordinator, site):
-    from qualify.org import services
-    from tests.personas import PERSONAS, make_user
-
-    account = make_user("ops-kim", *PERSONAS["employee"])
-    kim = services.person_create(
-        actor=coordinator, employee_number="E-1", full_name="Kim Park", site=site, user=account
-    )
-    lee = services.person_create(
-        actor=coordinator, employee_number="OPS-KIM-2", full_name="Lee Roy", site=site
-    )
-    ann = services.person_create(
-        actor=coordinator, employee_number="E-3", full_name="Ann Opsahl", site=site
-    )
+def test_a_person_is_matched_in_one_statement_by_name_number_or_user_id(searchable_people):
+    kim, lee, ann = (searchable_people[name] for name in ("kim", "lee", "ann"))
     with CaptureQueriesContext(connection) as statements:
         found = set(Person.objects.filter(person_text_match("ops")))
     assert found == {kim, lee, ann}  # the user id, the employee number, the name
