@@ -4,6 +4,9 @@
 def pick(page, label: str, typed: str, match: str | None = None, *, keyboard: bool = False):
     """Type `typed` into the lookup labelled `label` and pick the match whose text
     contains `match` (default: `typed`), with the mouse or with the arrow keys."""
+    # htmx is a deferred script: it listens for typing only once the document has
+    # loaded, and a box filled before then never asks the server (seen under CI load).
+    page.wait_for_load_state("domcontentloaded")
     box = page.get_by_label(label, exact=True)
     box.fill(typed)
     options = page.locator(f"#{box.get_attribute('id')}-options [role=option]")
