@@ -247,3 +247,35 @@ def test_the_dashboard_reads_as_many_queries_for_many_people_as_for_few(
         plant.person("More", job_function=plant.operators)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("web:coordinator_dashboard")).status_code == 200
+
+
+@pytest.mark.requirement("P204")
+def test_the_dashboard_shows_a_page_of_each_group_and_links_the_whole_list(
+    client, coordinator, plant
+):
+    """Issue 18: a plant with more job functions than a page holds gets a page of them,
+    each group paged on its own, and the compliance report for the whole list."""
+    from qualify.web.coordinator.queries import DASHBOARD_ROWS
+
+    plant.matrix(plant.requirement("RU-1", method=Method.EXTERNAL))
+    for n in range(DASHBOARD_ROWS + 1):
+        held = org.job_function_create(actor=coordinator, code=f"JF{n:03d}", name=f"J{n:03d}")
+        plant.person(f"Holder {n}", job_function=held)
+    client.force_login(coordinator)
+    url = reverse("web:coordinator_dashboard")
+
+    first = client.get(url, {"site": "1"}).content.decode()
+    assert "J000" in first
+    assert f"J{DASHBOARD_ROWS - 1:03d}" in first
+    assert f"J{DASHBOARD_ROWS:03d}" not in first
+    assert f"1\N{EN DASH}{DASHBOARD_ROWS} of {DASHBOARD_ROWS + 1}" in first
+    assert 'href="?site=1&amp;job_function=2#g3"' in first
+    assert f'href="{reverse("web:report-compliance")}?by=job_function"' in first
+
+    second = client.get(url, {"job_function": "2"}).content.decode()
+    assert f"J{DASHBOARD_ROWS:03d}" in second
+    assert "J000" not in second
+    assert 'href="?job_function=1#g3"' in second
+    # The other groups are still on their first page.
+    assert plant.site.name in second
+    assert client.get(f"{reverse('web:report-compliance')}?by=job_function").status_code == 200

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 
 from qualify.accounts import policy
 from qualify.audit.memo import while_unchanged
@@ -280,6 +281,46 @@ def compliance_groups(user, *, at: dt.datetime) -> list[tuple[str, list[Complian
         ("Job function", summary(by="job_function", at=at, user=user)),
         ("Framework", compliance_by_framework(at=at, user=user)),
     ]
+
+
+# Issue 18: the rows of a group one page shows, so the dashboard of a plant with 250 job
+# functions is no larger than that of one with 50; the whole list is the compliance
+# report. Each group pages on its own, by the query parameter named by its key.
+DASHBOARD_ROWS = 50
+GROUP_KEYS = {
+    "Site": "site",
+    "Department": "department",
+    "Job function": "job_function",
+    "Framework": "framework",
+}
+
+
+@dataclass(frozen=True)
+class DashboardGroup:
+    label: str
+    key: str  # its page's query parameter; the compliance report's "by"
+    page: Page
+    previous: str  # the query string of its previous page, "" on the first
+    next: str
+
+
+def dashboard_groups(dashboard: Dashboard, asked: QueryDict) -> list[DashboardGroup]:
+    """Each group of `dashboard` cut to the page `asked` names for it; the links to a
+    group's other pages keep the pages asked for the other groups."""
+
+    def query(key: str, number: int) -> str:
+        other = asked.copy()
+        other[key] = str(number)
+        return other.urlencode()
+
+    out = []
+    for label, rows in dashboard.groups:
+        key = GROUP_KEYS[label]
+        page = Paginator(rows, DASHBOARD_ROWS).get_page(asked.get(key))
+        previous = query(key, page.previous_page_number()) if page.has_previous() else ""
+        following = query(key, page.next_page_number()) if page.has_next() else ""
+        out.append(DashboardGroup(label, key, page, previous, following))
+    return out
 
 
 def compliance_dashboard(user) -> Dashboard:

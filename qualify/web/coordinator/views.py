@@ -31,6 +31,7 @@ from qualify.web.coordinator.forms import (
 from qualify.web.coordinator.matrix_cells import cell_rows
 from qualify.web.coordinator.queries import (
     compliance_dashboard,
+    dashboard_groups,
     job_function_overview_page,
     matrix_grid,
 )
@@ -325,5 +326,9 @@ def dashboard(request):
     return render(
         request,
         "web/coordinator/dashboard.html",
-        {"groups": figures.groups, "taken_at": figures.taken_at, "zone": user_zone(request.user)},
+        {
+            "groups": dashboard_groups(figures, request.GET),
+            "taken_at": figures.taken_at,
+            "zone": user_zone(request.user),
+        },
     )
