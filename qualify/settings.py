@@ -208,6 +208,9 @@ def _database(variable: str = "QUALIFY_DATABASE_URL") -> dict:
             }
             config["CONN_MAX_AGE"] = 0
             config["CONN_HEALTH_CHECKS"] = False
+        # Django's backend, with statements of more parameters than the server takes
+        # bound on the client (qualify/postgresql).
+        config["ENGINE"] = "qualify.postgresql"
     config.setdefault("TEST", {})
     # P60: `qualify validate` runs its OQ in a scratch database of this name (PostgreSQL).
     if env_str("QUALIFY_TEST_DATABASE_NAME", ""):
@@ -222,7 +225,7 @@ if env_str("QUALIFY_REPLICA_DATABASE_URL", ""):
     DATABASES["replica"] = _database("QUALIFY_REPLICA_DATABASE_URL")
     # Tests have one database: the replica alias reads the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["replica"]["ENGINE"] == "qualify.postgresql":
         # A second database standing in for a replica refuses writes as a standby would.
         read_only = "-c default_transaction_read_only=on"
         DATABASES["replica"]["OPTIONS"]["options"] = " ".join(

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from qualify.audit.immutability import trigger_statements
 
-IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "qualify.postgresql"
 
 
 def postgres_only(test):

@@ -9,7 +9,7 @@ REASON = "builds a SQLite database of its own; the SQLite pass runs it"
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if settings.DATABASES["default"]["ENGINE"] != "qualify.postgresql":
         return
     skip = pytest.mark.skip(reason=REASON)
     for item in items:

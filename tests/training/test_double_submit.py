@@ -30,7 +30,7 @@ from tests.training.support import creds
 pytestmark = pytest.mark.requirement("P21")
 
 REPO = Path(__file__).resolve().parents[2]
-IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "qualify.postgresql"
 RACE_NEEDS_POSTGRES = (
     "needs PostgreSQL (QUALIFY_DATABASE_URL=postgres://...): two processes racing for "
     "a row lock on a database of their own"

@@ -24,7 +24,7 @@ import pytest
 from django.conf import settings
 
 REPO = Path(__file__).resolve().parents[2]
-IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "qualify.postgresql"
 BACK_WITHIN_SECONDS = 10
 
 
