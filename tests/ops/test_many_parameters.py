@@ -4,7 +4,7 @@ on the client and sent whole; a plant of 70,000 people is filtered by their ids.
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import NotSupportedError, connection, connections
 
 from qualify import settings as qualify_settings
 from qualify.org import services as org
@@ -72,3 +72,54 @@ def test_a_statement_composed_on_the_client_is_not_prepared():
             "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%(7)%"]
         )
         assert cursor.fetchone()[0] == 0
+
+
+def _other_connection():
+    """A connection of another process's kind: its own, outside Django's."""
+    import psycopg
+
+    s = connection.settings_dict
+    return psycopg.connect(
+        dbname=s["NAME"], user=s["USER"], host=s["HOST"], port=s["PORT"], autocommit=True
+    )
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_whose_columns_changed_type_elsewhere_is_planned_again():
+    """P205: a migration by another process changes a column's type; this process's
+    connection, which had prepared a read of it, answers again instead of failing with
+    "cached plan must not change result type" until it is closed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements; the PostgreSQL pass runs it")
+    read = "SELECT id, name FROM p205_scratch WHERE id = %s"
+    other = _other_connection()
+    other.execute("CREATE TABLE p205_scratch (id integer, name varchar(10))")
+    # A connection as a request has it, outside the test's own transaction (whose
+    # lock on the table would hold the other connection's ALTER back).
+    own = connections.create_connection("default")
+    try:
+        other.execute("INSERT INTO p205_scratch VALUES (1, 'a')")
+        with own.cursor() as cursor:
+            for _ in range(3):  # prepared after the threshold's runs
+                cursor.execute(read, [1])
+                assert cursor.fetchall() == [(1, "a")]
+            other.execute("ALTER TABLE p205_scratch ALTER COLUMN name TYPE varchar(300)")
+            cursor.execute(read, [1])  # outside a transaction: run again at once
+            assert cursor.fetchall() == [(1, "a")]
+            for _ in range(3):
+                cursor.execute(read, [1])
+            other.execute("ALTER TABLE p205_scratch ALTER COLUMN name TYPE text")
+            # Inside a transaction the error fails it, as any error does ...
+            own.set_autocommit(False)
+            with pytest.raises(NotSupportedError):
+                cursor.execute(read, [1])
+            own.rollback()
+            # ... and the next statement finds the connection's plans forgotten.
+            cursor.execute(read, [1])
+            assert cursor.fetchall() == [(1, "a")]
+            own.rollback()
+            own.set_autocommit(True)
+    finally:
+        own.close()
+        other.execute("DROP TABLE p205_scratch")
+        other.close()
