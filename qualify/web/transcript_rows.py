@@ -15,7 +15,8 @@ are noted in the access log (P141).
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from qualify.web.rendering import addresses, shown
+from qualify.training.models import TrainingRecord
+from qualify.web.rendering import addresses, choice_labels, shown
 from qualify.web.zones import in_zone
 
 _ROW = (
@@ -66,6 +67,10 @@ def signature_checks(checks) -> SafeString:
 def transcript_rows(lines, *, zone: str) -> SafeString:
     """The <tr> elements of web/inspector/transcript.html for person_transcript's
     lines, "" for none."""
+    method, evidence = (
+        choice_labels(TrainingRecord, "method"),
+        choice_labels(TrainingRecord, "evidence"),
+    )
     out = []
     for line in lines:
         r = line.record
@@ -82,8 +87,8 @@ def transcript_rows(lines, *, zone: str) -> SafeString:
                 format_html("{} rev {}", version.document.number, version.revision)
                 if version
                 else _NO_VERSION,
-                r.get_method_display(),
-                r.get_evidence_display(),
+                method(r.method),
+                evidence(r.evidence),
                 mark_safe(f" {shown(r.score)}/{shown(r.pass_mark)}") if r.score is not None else "",
                 format_html("<br>trainer {}", r.trainer.full_name) if r.trainer else "",
                 format_html(
@@ -139,6 +144,7 @@ def manifestations(checks) -> SafeString:
 def own_record_rows(lines, *, zone: str) -> SafeString:
     """The <tr> elements of web/employee/my_records.html for its lines."""
     address = addresses("web:employee_record")
+    method = choice_labels(TrainingRecord, "method")
     out = []
     for line in lines:
         r = line.record
@@ -165,7 +171,7 @@ def own_record_rows(lines, *, zone: str) -> SafeString:
                 r.document_version or "\u2014",  # an em dash
                 in_zone(r.completed_at, zone),
                 _LATE_ENTRY if r.late_entry else "",
-                r.get_method_display(),
+                method(r.method),
                 format_html('<br><span class="muted">trainer {}</span>', r.trainer.full_name)
                 if r.trainer
                 else "",

@@ -12,8 +12,8 @@ one shown (P152).
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from qualify.training.models import AssignmentStatus
-from qualify.web.rendering import addresses
+from qualify.training.models import Assignment, AssignmentStatus
+from qualify.web.rendering import addresses, choice_labels
 from qualify.web.zones import in_zone
 
 _OVERDUE = mark_safe(' <span class="badge bad">overdue</span>')
@@ -28,6 +28,7 @@ def assignment_rows(assignments, *, zone: str, now) -> SafeString:
     """The <tr> elements of web/coordinator/_assignment_table.html for `assignments`
     (read with their person, requirement and document version), "" for none."""
     address = addresses("web:coordinator_assignment")
+    reason, status = choice_labels(Assignment, "reason"), choice_labels(Assignment, "status")
     rows = []
     for a in assignments:
         version = (
@@ -44,9 +45,9 @@ def assignment_rows(assignments, *, zone: str, now) -> SafeString:
                 address(a.pk),
                 a.requirement.code,
                 version,
-                a.reason_text or a.get_reason_display(),
+                a.reason_text or reason(a.reason),
                 in_zone(a.due_at, zone),
-                a.get_status_display(),
+                status(a.status),
                 _OVERDUE if late else "",
             )
         )

@@ -10,7 +10,8 @@ documents stay in the page's context and the view notes them in the access log (
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from qualify.web.rendering import addresses, text_addresses
+from qualify.documents.models import Document, DocumentVersion
+from qualify.web.rendering import addresses, choice_labels, text_addresses
 from qualify.web.zones import in_zone
 
 _ROW = (
@@ -31,6 +32,8 @@ def document_rows(rows, *, zone: str) -> SafeString:
     document_list_page rows ({"document", "effective", "pending"}), "" for none."""
     document_address = text_addresses("web:document")
     version_address = addresses("web:document_version")
+    status = choice_labels(DocumentVersion, "status")
+    doc_type = choice_labels(Document, "doc_type")
     out = []
     for row in rows:
         d, effective, pending = row["document"], row["effective"], row["pending"]
@@ -48,7 +51,7 @@ def document_rows(rows, *, zone: str) -> SafeString:
                 '<a href="{}">rev {}</a> <span class="badge warn">{}</span>',
                 version_address(pending.pk),
                 pending.revision,
-                pending.get_status_display(),
+                status(pending.status),
             )
             if pending
             else ""
@@ -60,7 +63,7 @@ def document_rows(rows, *, zone: str) -> SafeString:
                 d.number,
                 d.title,
                 _OBSOLETE if d.obsolete_from else "",
-                d.get_doc_type_display(),
+                doc_type(d.doc_type),
                 d.client or "in-house",
                 in_force,
                 worked_on,
