@@ -1,2 +1,2 @@
-"""Django's PostgreSQL backend with one change: a statement with more parameters than
-PostgreSQL's protocol takes is sent with its parameters bound by the client."""
+"""Django's PostgreSQL backend with parameters bound on the server kept within what the
+server takes: too many parameters, plans gone stale after a migration (base.py)."""

@@ -23,6 +23,7 @@ from qualify.org.queries import (
 )
 from qualify.org.scoping import restricted_clients
 from qualify.quality.queries.effectiveness import visible_deviations
+from qualify.reports.library import compliance as compliance_report
 from qualify.reports.library.training_effectiveness import training_effectiveness_subjects
 from qualify.training import queries as training_queries
 from qualify.training.engine.required import effective_dated, overdue_at
@@ -285,14 +286,10 @@ def compliance_groups(user, *, at: dt.datetime) -> list[tuple[str, list[Complian
 
 # Issue 18: the rows of a group one page shows, so the dashboard of a plant with 250 job
 # functions is no larger than that of one with 50; the whole list is the compliance
-# report. Each group pages on its own, by the query parameter named by its key.
+# report. Each group pages on its own, by the query parameter named by the report's
+# name of its dimension.
 DASHBOARD_ROWS = 50
-GROUP_KEYS = {
-    "Site": "site",
-    "Department": "department",
-    "Job function": "job_function",
-    "Framework": "framework",
-}
+GROUP_KEYS = {label: key for key, label in compliance_report.LABELS.items()}
 
 
 @dataclass(frozen=True)
