@@ -1,6 +1,7 @@
 """Organisation: sites, departments, clients, job functions, people and their
 effective-dated job assignments (T2: half-open [valid_from, valid_to))."""
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -13,11 +14,24 @@ from django.utils import timezone
 from qualify.audit.registry import audited
 
 
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zone names, sorted. Read once per process: the search walks the
+    whole zone database on disk (23 ms a call on a 2-CPU host), and the database does
+    not change under a running process."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _time_zone_set():
         raise ValidationError(
             f"{value!r} is not a known time zone (IANA name, e.g. Europe/Dublin)."
         )
+
+
+@functools.cache
+def _time_zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
 
 
 class Retirable(models.Model):

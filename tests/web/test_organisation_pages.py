@@ -280,3 +280,23 @@ def test_the_coordinator_sets_a_manager_and_records_a_leaving_from_the_pages(
     person.refresh_from_db()
     assert not person.active
     assert person.left_at is not None
+
+
+@pytest.mark.requirement("P206")
+def test_the_site_page_offers_every_zone_read_once_per_process(client, admin, site, monkeypatch):
+    from qualify.org import models
+
+    page = _as(client, admin)
+    page.get(reverse("web:org_site", args=[site.pk]))  # the names are read by now
+    searches = []
+    real = zoneinfo.available_timezones
+    monkeypatch.setattr(zoneinfo, "available_timezones", lambda: searches.append(1) or real())
+    shown = page.get(reverse("web:org_site", args=[site.pk]))
+    page.get(reverse("web:org_site_new"))
+    assert searches == []
+    assert list(shown.context["zones"]) == sorted(real())
+    assert models.time_zone_names() == tuple(sorted(real()))
+    # The check of a typed zone uses the same names: a known zone passes, another is refused.
+    models.validate_time_zone("Pacific/Chatham")
+    with pytest.raises(models.ValidationError):
+        models.validate_time_zone("Pacific/Atlantis")

@@ -4,7 +4,6 @@ people (create, change of job, manager, leaving). Every write is one org service
 reads come from qualify.org.queries; lists are filtered by the FilterSets the API
 uses (qualify.org.filtersets). A refusal is shown on its field and the input kept."""
 
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from qualify.audit import access
 from qualify.org import filtersets, queries
 from qualify.org import services as org
+from qualify.org.models import time_zone_names
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
 from qualify.web.lookup import queries as lookup
 from qualify.web.organisation import forms
@@ -213,7 +213,7 @@ def structure_new(request, kind: str):
         kind=spec,
         title=f"New {spec.label}",
         button="Create",
-        zones=sorted(zoneinfo.available_timezones()) if kind == "site" else (),
+        zones=time_zone_names() if kind == "site" else (),
     )
 
 
@@ -283,7 +283,7 @@ def structure_detail(request, kind: str, pk: int):
         obj=obj,
         may_change=_may(request, permission),
         uses=org.uses_of(obj) if obj.active else [],
-        zones=sorted(zoneinfo.available_timezones()) if kind == "site" else (),
+        zones=time_zone_names() if kind == "site" else (),
     )
 
 
