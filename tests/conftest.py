@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.plugins.scheduling",
     "tests.plugins.own_sqlite",
     "tests.plugins.reduced_demo",
+    "tests.plugins.migrated_template",
 ]
 
 

@@ -16,41 +16,31 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.plugins.migrated_template import MigratedTemplate, pg_admin, pg_drop, pg_url
+
 pytestmark = [pytest.mark.requirement("P68"), pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(sql)
-
-
 class Installation:
-    def __init__(self, folder: Path, vendor: str):
+    """An installation driven through the command line: its own database (new, or a
+    copy of the suite's migrated template) and var folder."""
+
+    def __init__(self, folder: Path, vendor: str, migrated: MigratedTemplate | None = None):
         self.folder = folder
         folder.mkdir(parents=True)
         if vendor == "postgresql":
             self.dbname = f"qualify_ops_bk_{uuid.uuid4().hex[:10]}"
-            _pg_admin(f"CREATE DATABASE {self.dbname}")
-            s = connection.settings_dict
-            url = (
-                f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:"
-                f"{s['PORT'] or 5432}/{self.dbname}"
-            )
+            if migrated:
+                url = migrated.copy(name=self.dbname)
+            else:
+                pg_admin(f"CREATE DATABASE {self.dbname}")
+                url = pg_url(self.dbname)
         else:
             self.dbname = None
-            url = f"sqlite:///{folder / 'qualify.sqlite3'}"
+            file = folder / "qualify.sqlite3"
+            url = migrated.copy(file=file) if migrated else f"sqlite:///{file}"
         self.env = {
             **os.environ,
             "QUALIFY_VAR_DIR": str(folder),
@@ -80,15 +70,17 @@ class Installation:
 
     def drop(self) -> None:
         if self.dbname:
-            _pg_admin(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
+            pg_drop(self.dbname)
 
 
 @pytest.fixture(scope="module")
-def installations(tmp_path_factory):
+def installations(tmp_path_factory, migrated_template):
     made = []
 
-    def make(name):
-        made.append(Installation(tmp_path_factory.mktemp("installation") / name, connection.vendor))
+    def make(name, *, migrated: bool = False):
+        folder = tmp_path_factory.mktemp("installation") / name
+        template = migrated_template if migrated else None
+        made.append(Installation(folder, connection.vendor, template))
         return made[-1]
 
     yield make
@@ -98,11 +90,10 @@ def installations(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def backed_up(installations, tmp_path_factory):
-    """One installation set up through the command line, checkpointed, with one uploaded
-    file, and its backup: both tests read it (a migration in a subprocess is the costliest
-    step of each)."""
-    source = installations("source")
-    source.run("migrate", "--no-input")
+    """One installation (a copy of the migrated template) set up through the command line,
+    checkpointed, with one uploaded file, and its backup: both tests read it (each command
+    is a process of its own, the costliest part of each test)."""
+    source = installations("source", migrated=True)
     source.run(
         "setup",
         "--no-input",

@@ -2,13 +2,16 @@
 own database connection (as two browser tabs reach two web workers).
 
     python -m tests.training._double_submit_worker setup STATE
-    python -m tests.training._double_submit_worker ACTION STATE READY GO OUT
+    python -m tests.training._double_submit_worker race STATE N FOLDER
     python -m tests.training._double_submit_worker count STATE
 
 `setup` builds the scenario through the real services and writes the ids to STATE;
-an ACTION racer loads them, says it is ready, waits for GO so both racers start
-together, performs the action and writes the outcome ("ok" or the refusal's class
-name) to OUT; `count` prints what was written, as JSON.
+racer N loads them and takes the ACTIONS one after the other: for each it prepares the
+action, says so (FOLDER/ready-ACTION-N), waits for FOLDER/go-ACTION so that both racers
+start together, performs it and writes the outcome ("ok" or the refusal's class name)
+to FOLDER/out-ACTION-N. One process per racer for all the actions, as a web worker
+serves one request after another: a process per action and racer cost the test
+fourteen Django start-ups. `count` prints what was written, as JSON.
 """
 
 import datetime as dt
@@ -171,23 +174,31 @@ def main() -> None:
     if mode == "count":
         print(json.dumps(count(ids)))
         return
-    ready, go, out = (Path(a) for a in sys.argv[3:6])
+    race(int(sys.argv[3]), ids, Path(sys.argv[4]))
+
+
+def race(n: int, ids: dict, folder: Path) -> None:
     from django.db import connection
 
-    action = perform(mode, ids)
-    connection.ensure_connection()
-    ready.touch()
-    deadline = time.monotonic() + 120
-    while not go.exists():
-        if time.monotonic() > deadline:
-            sys.exit("never told to go")
-        time.sleep(0.001)
-    try:
-        action()
-    except Exception as exc:  # the loser's refusal is the outcome to report
-        out.write_text(type(exc).__name__)
-    else:
-        out.write_text("ok")
+    for name in ACTIONS:
+        action = perform(name, ids)
+        connection.ensure_connection()
+        (folder / f"ready-{name}-{n}").touch()
+        go, deadline = folder / f"go-{name}", time.monotonic() + 120
+        while not go.exists():
+            if time.monotonic() > deadline:
+                sys.exit(f"never told to go: {name}")
+            time.sleep(0.001)
+        try:
+            action()
+        except Exception as exc:  # the loser's refusal is the outcome to report
+            outcome = type(exc).__name__
+        else:
+            outcome = "ok"
+        # Written whole, then renamed: the test reads it as soon as it exists.
+        partial = folder / f"out-{name}-{n}.partial"
+        partial.write_text(outcome)
+        partial.replace(folder / f"out-{name}-{n}")
 
 
 def ready_to_close(plant, reporter, tag: str):

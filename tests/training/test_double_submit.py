@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -24,6 +23,7 @@ from qualify.training import services as training
 from qualify.training.models import Assignment, Method, TrainingRecord
 from qualify.training.services.records import AttendeesRefused, record_classroom_session
 from tests.personas import PASSWORD
+from tests.plugins.migrated_template import pg_drop
 from tests.training._double_submit_worker import ACTIONS, ready_to_close
 from tests.training.support import creds
 
@@ -221,78 +221,65 @@ def _run(env, *args, timeout=600):
     )
 
 
-def _race(env, tmp_path, action, state):
-    """Two processes do `action` at the same instant; returns their outcomes."""
-    go = tmp_path / f"go-{action}"
+def _race(env, tmp_path, state) -> dict[str, list[str]]:
+    """Two processes do each action at the same instant; returns their outcomes."""
+    errors = [tmp_path / f"racer-{n}.err" for n in range(2)]
     racers = []
-    for n in range(2):
-        ready, out = tmp_path / f"ready-{action}-{n}", tmp_path / f"out-{action}-{n}"
-        command = [sys.executable, "-m", "tests.training._double_submit_worker", action]
-        racers.append(
-            (
+    for n, err in enumerate(errors):
+        command = [sys.executable, "-m", "tests.training._double_submit_worker", "race"]
+        with err.open("w") as sink:
+            racers.append(
                 subprocess.Popen(
-                    [*command, str(state), str(ready), str(go), str(out)], env=env, cwd=REPO
-                ),
-                ready,
-                out,
+                    [*command, str(state), str(n), str(tmp_path)], env=env, cwd=REPO, stderr=sink
+                )
             )
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while not all(ready.exists() for _, ready, _ in racers):
-            assert time.monotonic() < deadline, "racers did not start"
-            assert all(p.poll() is None for p, _, _ in racers), "a racer died before starting"
+
+    def wait_for(files: list[Path], what: str) -> None:
+        deadline = time.monotonic() + 300
+        while not all(f.exists() for f in files):
+            assert time.monotonic() < deadline, f"racers did not {what}"
+            dead = [n for n, p in enumerate(racers) if p.poll() is not None]
+            assert not dead, f"a racer died before it could {what}:\n" + "\n".join(
+                errors[n].read_text()[-3000:] for n in dead
+            )
             time.sleep(0.01)
-        go.touch()
-        assert [p.wait(timeout=300) for p, _, _ in racers] == [0, 0]
+
+    outcomes = {}
+    try:
+        for action in ACTIONS:
+            wait_for([tmp_path / f"ready-{action}-{n}" for n in range(2)], f"prepare {action}")
+            (tmp_path / f"go-{action}").touch()
+            out = [tmp_path / f"out-{action}-{n}" for n in range(2)]
+            wait_for(out, f"do {action}")
+            outcomes[action] = sorted(f.read_text() for f in out)
+        assert [p.wait(timeout=120) for p in racers] == [0, 0]
     finally:
-        for process, _, _ in racers:
+        for process in racers:
             if process.poll() is None:
                 process.kill()
-    return sorted(out.read_text() for _, _, out in racers)
+    return outcomes
 
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not IS_POSTGRES, reason=RACE_NEEDS_POSTGRES)
-def test_two_submissions_racing_on_postgresql_write_once(tmp_path):
+def test_two_submissions_racing_on_postgresql_write_once(tmp_path, migrated_template):
     """Each action submitted by two processes at the same instant: one is done, the
     other is told it was already done (or, for two coordinators adding one matrix
     entry, that it exists); nothing is written twice and nothing fails with a 500."""
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    server = {
-        "host": db["HOST"] or "127.0.0.1",
-        "port": db["PORT"] or 5432,
-        "user": db["USER"],
-        "password": db["PASSWORD"] or None,
-    }
     name = f"qualify_double_submit_{os.getpid()}"
-    credentials = quote(server["user"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    pg_drop(name)
     env = os.environ | {
-        "QUALIFY_DATABASE_URL": f"postgres://{credentials}@{server['host']}:{server['port']}/{name}",
+        "QUALIFY_DATABASE_URL": migrated_template.copy(name=name),
         "QUALIFY_VAR_DIR": str(tmp_path),
         "QUALIFY_SIGNING_KEY": str(tmp_path / "key.pem"),
     }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
     try:
-        subprocess.run(
-            [sys.executable, "-m", "qualify", "migrate", "--no-input", "-v", "0"],
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
         state = tmp_path / "state.json"
         _run(env, "setup", str(state))
-        outcomes = {action: _race(env, tmp_path, action, state) for action in ACTIONS}
+        outcomes = _race(env, tmp_path, state)
         written = json.loads(_run(env, "count", str(state)).stdout)
     finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        pg_drop(name)
     expected = {action: ["AlreadyDone", "ok"] for action in ACTIONS}
     expected["matrix"] = ["ValidationError", "ok"]
     assert outcomes == expected

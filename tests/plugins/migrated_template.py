@@ -1,0 +1,127 @@
+"""`migrated_template`: new, migrated databases for tests whose writers are processes of
+their own (several writers racing, app servers, backup and restore).
+
+`qualify migrate` of a new database took 16 s of processor time on CI's machine, and
+each of those tests ran one. The first of them in a pytest process migrates a template
+once, in a subprocess, as an installation would; each then gets a copy of it:
+`CREATE DATABASE … TEMPLATE` on PostgreSQL, SQLite's backup of the file on SQLite. The
+copy is what a migration of a new database leaves: migrating writes nothing to the var
+folder that the database depends on (the secret key file is made by the settings of any
+command, the checkpoint and site keys at first use), so each copy runs with a var
+folder of its own. The template is dropped when the pytest process ends.
+"""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def vendor() -> str:
+    return (
+        "postgresql"
+        if settings.DATABASES["default"]["ENGINE"] == "qualify.postgresql"
+        else "sqlite"
+    )
+
+
+def pg_server() -> dict:
+    """The suite's PostgreSQL server, as psycopg.connect's keyword arguments."""
+    db = settings.DATABASES["default"]
+    return {
+        "host": db["HOST"] or "127.0.0.1",
+        "port": db["PORT"] or 5432,
+        "user": db["USER"] or "postgres",
+        "password": db["PASSWORD"] or None,
+    }
+
+
+def pg_url(name: str) -> str:
+    """QUALIFY_DATABASE_URL of database `name` on the suite's PostgreSQL server."""
+    server = pg_server()
+    credentials = quote(server["user"])
+    if server["password"]:
+        credentials += f":{quote(server['password'])}"
+    return f"postgres://{credentials}@{server['host']}:{server['port']}/{name}"
+
+
+def pg_admin(sql: str) -> None:
+    """One statement on the server's maintenance database, outside any transaction."""
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **pg_server()) as admin:
+        admin.execute(sql)
+
+
+def pg_drop(name: str) -> None:
+    pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class MigratedTemplate:
+    """One migrated database of this pytest process, copied for each test that asks."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.vendor = vendor()
+        self._source: str | None = None  # the template's database name or file
+
+    def _migrate(self) -> str:
+        if self.vendor == "postgresql":
+            source = f"qualify_template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            pg_admin(f"CREATE DATABASE {source}")
+            url = pg_url(source)
+        else:
+            source = str(self.folder / "template.sqlite3")
+            url = f"sqlite:///{source}"
+        env = os.environ | {
+            "QUALIFY_DATABASE_URL": url,
+            "QUALIFY_VAR_DIR": str(self.folder / "var"),
+        }
+        migrated = subprocess.run(
+            [sys.executable, "-m", "qualify", "migrate", "--no-input", "-v", "0"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if migrated.returncode != 0:
+            raise AssertionError(f"qualify migrate of the template: {migrated.stderr[-3000:]}")
+        return source
+
+    def copy(self, *, name: str = "", file: Path | None = None) -> str:
+        """A new database holding the migrated schema, and its QUALIFY_DATABASE_URL: the
+        PostgreSQL database `name` (the caller drops it) or the SQLite `file`."""
+        if self._source is None:
+            self._source = self._migrate()
+        if self.vendor == "postgresql":
+            assert name, "a PostgreSQL copy needs a database name"
+            pg_admin(f"CREATE DATABASE {name} TEMPLATE {self._source}")
+            return pg_url(name)
+        assert file is not None, "a SQLite copy needs a file"
+        with (
+            closing(sqlite3.connect(self._source)) as source,
+            closing(sqlite3.connect(file)) as target,
+        ):
+            source.backup(target)
+        return f"sqlite:///{file}"
+
+    def close(self) -> None:
+        if self._source is not None and self.vendor == "postgresql":
+            pg_drop(self._source)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    template = MigratedTemplate(tmp_path_factory.mktemp("migrated-template"))
+    yield template
+    template.close()
