@@ -8,14 +8,22 @@ once, in a subprocess, as an installation would; each then gets a copy of it:
 copy is what a migration of a new database leaves: migrating writes nothing to the var
 folder that the database depends on (the secret key file is made by the settings of any
 command, the checkpoint and site keys at first use), so each copy runs with a var
-folder of its own. The template is dropped when the pytest process ends.
+folder of its own.
+
+Under pytest-xdist the workers of a run share one template: it lives in the run's
+temporary folder, the one folder the workers' own folders are in, and the first worker
+to ask makes it while holding a lock on a file there; copies are taken under that lock
+too (PostgreSQL refuses to copy a database someone is connected to). The run's
+controller, or the single process without xdist, drops the PostgreSQL template when the
+session ends.
 """
 
+import fcntl
+import hashlib
 import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
@@ -67,24 +75,28 @@ def pg_drop(name: str) -> None:
 
 
 class MigratedTemplate:
-    """One migrated database of this pytest process, copied for each test that asks."""
+    """The run's migrated database, copied for each test that asks."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.vendor = vendor()
-        self._source: str | None = None  # the template's database name or file
-
-    def _migrate(self) -> str:
+        self.done = folder / "migrated-template.done"
         if self.vendor == "postgresql":
-            source = f"qualify_template_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-            pg_admin(f"CREATE DATABASE {source}")
-            url = pg_url(source)
+            digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+            self.source = f"qualify_template_{digest}"
         else:
-            source = str(self.folder / "template.sqlite3")
-            url = f"sqlite:///{source}"
+            self.source = str(folder / "migrated-template.sqlite3")
+
+    def _migrate(self) -> None:
+        if self.vendor == "postgresql":
+            pg_drop(self.source)
+            pg_admin(f"CREATE DATABASE {self.source}")
+            url = pg_url(self.source)
+        else:
+            url = f"sqlite:///{self.source}"
         env = os.environ | {
             "QUALIFY_DATABASE_URL": url,
-            "QUALIFY_VAR_DIR": str(self.folder / "var"),
+            "QUALIFY_VAR_DIR": str(self.folder / "migrated-template-var"),
         }
         migrated = subprocess.run(
             [sys.executable, "-m", "qualify", "migrate", "--no-input", "-v", "0"],
@@ -96,32 +108,43 @@ class MigratedTemplate:
         )
         if migrated.returncode != 0:
             raise AssertionError(f"qualify migrate of the template: {migrated.stderr[-3000:]}")
-        return source
+        self.done.touch()
 
     def copy(self, *, name: str = "", file: Path | None = None) -> str:
         """A new database holding the migrated schema, and its QUALIFY_DATABASE_URL: the
         PostgreSQL database `name` (the caller drops it) or the SQLite `file`."""
-        if self._source is None:
-            self._source = self._migrate()
-        if self.vendor == "postgresql":
-            assert name, "a PostgreSQL copy needs a database name"
-            pg_admin(f"CREATE DATABASE {name} TEMPLATE {self._source}")
-            return pg_url(name)
-        assert file is not None, "a SQLite copy needs a file"
-        with (
-            closing(sqlite3.connect(self._source)) as source,
-            closing(sqlite3.connect(file)) as target,
-        ):
-            source.backup(target)
-        return f"sqlite:///{file}"
+        with (self.folder / "migrated-template.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.done.exists():
+                self._migrate()
+            if self.vendor == "postgresql":
+                assert name, "a PostgreSQL copy needs a database name"
+                pg_admin(f"CREATE DATABASE {name} TEMPLATE {self.source}")
+                return pg_url(name)
+            assert file is not None, "a SQLite copy needs a file"
+            with (
+                closing(sqlite3.connect(self.source)) as source,
+                closing(sqlite3.connect(file)) as target,
+            ):
+                source.backup(target)
+            return f"sqlite:///{file}"
 
-    def close(self) -> None:
-        if self._source is not None and self.vendor == "postgresql":
-            pg_drop(self._source)
+    def drop(self) -> None:
+        if self.vendor == "postgresql" and self.done.exists():
+            pg_drop(self.source)
+
+
+def _run_folder(config) -> Path:
+    """The temporary folder of the whole run: an xdist worker's own folder is in it."""
+    own = config._tmp_path_factory.getbasetemp()
+    return own.parent if hasattr(config, "workerinput") else own
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    template = MigratedTemplate(tmp_path_factory.mktemp("migrated-template"))
-    yield template
-    template.close()
+def migrated_template(pytestconfig):
+    return MigratedTemplate(_run_folder(pytestconfig))
+
+
+def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput"):
+        MigratedTemplate(_run_folder(session.config)).drop()
