@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from qualify.assessments.drawing import NotEnoughQuestions, draw, shortfalls
 
-pytestmark = pytest.mark.requirement("P34", "L1")
+pytestmark = [pytest.mark.requirement("P34", "L1"), pytest.mark.engine_free]
 
 KINDS = ["single", "multiple", "ordering", "wrong_step", "true_false", "numeric", "short_text"]
 

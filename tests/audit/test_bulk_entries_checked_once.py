@@ -21,6 +21,8 @@ from qualify.audit.context import audit_context
 from qualify.audit.trail import entry_of
 from qualify.training.models import Assignment
 
+pytestmark = pytest.mark.engine_free
+
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 KEYS = st.one_of(TEXT, st.sampled_from(["person_id", "\U0001f600", "\ue000", "\u00e9"]))
 LEAVES = st.one_of(

@@ -17,7 +17,7 @@ from qualify.audit.trail import _HOLES, entries_of, entry_of
 from qualify.training.models import Assignment
 from tests.audit.test_bulk_entries_checked_once import DETAILS, STATES, TEXT
 
-pytestmark = pytest.mark.requirement("P136", "P86", "A6")
+pytestmark = [pytest.mark.requirement("P136", "P86", "A6"), pytest.mark.engine_free]
 
 # Shared texts that may hold a stand-in of the template, or look like one.
 SHARED_TEXT = st.one_of(TEXT, st.sampled_from([*_HOLES, "\x00", "\\u0000seq\\u0000", '"']))

@@ -26,7 +26,7 @@ from qualify.audit.merkle import (
 )
 from tests.vector_files import vector_files, vector_path
 
-pytestmark = pytest.mark.requirement("A3")
+pytestmark = [pytest.mark.requirement("A3"), pytest.mark.engine_free]
 
 VECTORS = vector_path("rfc6962-merkle-transparency-dev", "testdata")
 INCLUSION_FILES = vector_files(

@@ -16,6 +16,8 @@ from qualify.audit import keys
 from tests.audit.test_merkle import CONSISTENCY_FILES, INCLUSION_FILES, _load, _vector_id
 from tests.vector_files import vector_path
 
+pytestmark = pytest.mark.engine_free
+
 _SPEC = importlib.util.spec_from_file_location(
     "offline_verifier", keys.__file__.replace("keys.py", "qualify_verify.py")
 )

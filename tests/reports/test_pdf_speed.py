@@ -12,6 +12,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from qualify.reports.render import pdf
 from tests.reports.pdftext import pdf_text
 
+pytestmark = pytest.mark.engine_free
+
 VERA = f"{reportlab.__path__[0]}/fonts/Vera.ttf"
 
 LINES = [

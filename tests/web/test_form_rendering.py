@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from qualify.web.rendering import FormRenderer
 
-pytestmark = pytest.mark.requirement("P177")
+pytestmark = [pytest.mark.requirement("P177"), pytest.mark.engine_free]
 
 DJANGO = DjangoTemplates()
 OURS = FormRenderer()
