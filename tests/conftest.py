@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.plugins.own_sqlite",
     "tests.plugins.reduced_demo",
     "tests.plugins.migrated_template",
+    "tests.plugins.cpu_durations",
 ]
 
 
