@@ -8,9 +8,9 @@ call, teardown) for the test's own process and the child processes it waited for
 (`qualify migrate` in a subprocess, app servers once stopped); a child still running
 when the phase ends is not counted, nor the database server's work. A child is counted
 when it is reaped, and Python's subprocess reaps earlier finished children whenever it
-starts a new one: the browser journeys' demo plant, built in the background, lands on
-whichever test of that worker next starts a process (in one CI run the SQLite pass's
-backup test showed 176 s). Works under pytest-xdist: each report carries its figure to
+starts a new one: a background process dropped while running, such as the browser
+journeys' demo plant build, lands on a later test of that worker (in one CI run the
+SQLite pass's backup test showed 176 s, most likely for that reason). Works under pytest-xdist: each report carries its figure to
 the controller.
 """
 
