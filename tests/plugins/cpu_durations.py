@@ -10,8 +10,8 @@ when the phase ends is not counted, nor the database server's work. A child is c
 when it is reaped, and Python's subprocess reaps earlier finished children whenever it
 starts a new one: a background process dropped while running, such as the browser
 journeys' demo plant build, lands on a later test of that worker (in one CI run the
-SQLite pass's backup test showed 176 s, most likely for that reason). Works under pytest-xdist: each report carries its figure to
-the controller.
+SQLite pass's backup test showed 176 s, most likely for that reason). Works under
+pytest-xdist: each report carries its figure to the controller.
 """
 
 import resource

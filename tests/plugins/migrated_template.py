@@ -1,9 +1,9 @@
 """`migrated_template`: new, migrated databases for tests whose writers are processes of
 their own (several writers racing, app servers, backup and restore).
 
-`qualify migrate` of a new database took 16 s of processor time on CI's machine, and
-each of those tests ran one. The first of them in a pytest process migrates a template
-once, in a subprocess, as an installation would; each then gets a copy of it:
+`qualify migrate` of a new database took 17 to 24 s of processor time on CI's machine, and
+each of those tests ran one. The first of them in a test run migrates a template once,
+in a subprocess, as an installation would; each then gets a copy of it:
 `CREATE DATABASE … TEMPLATE` on PostgreSQL, SQLite's backup of the file on SQLite. The
 copy is what a migration of a new database leaves: migrating writes nothing to the var
 folder that the database depends on (the secret key file is made by the settings of any
