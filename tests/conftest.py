@@ -45,3 +45,40 @@ doc_controller = _persona_fixture("doc_controller")
 qa = _persona_fixture("qa")
 auditor = _persona_fixture("auditor")
 admin = _persona_fixture("admin")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+    migrated_template,
+):
+    """pytest-django's, with the test database copied from the run's migrated template
+    (tests/plugins/migrated_template.py) when it is a new one."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from tests.plugins.migrated_template import copies_the_template, test_databases_from_template
+
+    if copies_the_template(request.config):
+        config = test_databases_from_template(request, django_db_blocker, migrated_template)
+    else:
+        aliases, serialized = _get_databases_for_setup(request.session.items)
+        keep = {"keepdb": True} if django_db_keepdb and not django_db_createdb else {}
+        with django_db_blocker.unblock():
+            config = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized,
+                **keep,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)

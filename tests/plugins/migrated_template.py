@@ -24,7 +24,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -110,13 +111,19 @@ class MigratedTemplate:
             raise AssertionError(f"qualify migrate of the template: {migrated.stderr[-3000:]}")
         self.done.touch()
 
-    def copy(self, *, name: str = "", file: Path | None = None) -> str:
-        """A new database holding the migrated schema, and its QUALIFY_DATABASE_URL: the
-        PostgreSQL database `name` (the caller drops it) or the SQLite `file`."""
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Held while the template is made or copied (made first if it is not yet)."""
         with (self.folder / "migrated-template.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not self.done.exists():
                 self._migrate()
+            yield
+
+    def copy(self, *, name: str = "", file: Path | None = None) -> str:
+        """A new database holding the migrated schema, and its QUALIFY_DATABASE_URL: the
+        PostgreSQL database `name` (the caller drops it) or the SQLite `file`."""
+        with self.lock():
             if self.vendor == "postgresql":
                 assert name, "a PostgreSQL copy needs a database name"
                 pg_admin(f"CREATE DATABASE {name} TEMPLATE {self.source}")
@@ -148,3 +155,65 @@ def migrated_template(pytestconfig):
 def pytest_sessionfinish(session):
     if not hasattr(session.config, "workerinput"):
         MigratedTemplate(_run_folder(session.config)).drop()
+
+
+# --- The suite's own test databases --------------------------------------------------
+#
+# pytest-django migrates each worker's test database in the worker itself: four
+# migrations of a new database in a CI run (two workers a pass), 15 s or more of processor
+# time each. The run's template is migrated anyway (the tests above use it), so each
+# worker's database is a copy of it and Django's migrate, given a database already
+# migrated, only confirms it (about half a second).
+
+
+def copies_the_template(config) -> bool:
+    """Whether this run's test database is a copy of the template: not when the run
+    reuses a database (`--reuse-db`, as `qualify validate`'s OQ does with a scratch
+    database it copied itself) or names its own (QUALIFY_TEST_DATABASE_NAME), nor on
+    SQLite unless the test database is Django's in-memory one."""
+    from django.db import connection
+
+    if config.getvalue("reuse_db") and not config.getvalue("create_db"):
+        return False
+    if os.environ.get("QUALIFY_TEST_DATABASE_NAME") or config.getvalue("nomigrations"):
+        return False
+    if vendor() == "postgresql":
+        return True
+    return connection.creation._get_test_db_name().startswith("file:memorydb_")
+
+
+def test_databases_from_template(request, django_db_blocker, template: MigratedTemplate):
+    """Set up the test database as pytest-django does (`setup_databases`), its contents
+    first copied from `template`; returns what `teardown_databases` takes, and a
+    function to call after it."""
+    from django.db import connection
+    from django.test.utils import setup_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    name = connection.creation._get_test_db_name()
+    keeper = None
+    with django_db_blocker.unblock():
+        if template.vendor == "postgresql":
+            with template.lock():
+                pg_drop(name)
+                pg_admin(f"CREATE DATABASE {name} TEMPLATE {template.source}")
+        else:
+            with template.lock():
+                pass  # only to wait for the template
+            # An in-memory database lives while a connection to it is open: this one
+            # holds the copy until Django's own connection has opened it.
+            keeper = sqlite3.connect(name, uri=True)
+            with closing(sqlite3.connect(template.source)) as source:
+                source.backup(keeper)
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized,
+            keepdb=True,
+        )
+        connection.ensure_connection()
+    if keeper is not None:
+        keeper.close()
+    return config
