@@ -25,8 +25,14 @@ import pytest
 SHARED_MODULES = frozenset({"tests/seed/test_demo.py"})
 # Other modules whose module-scoped setup costs more than their tests: kept on one
 # worker too (the backups' installation is migrated and set up in subprocesses; split,
-# each worker did it again, a minute of a loaded CI host).
-ONE_WORKER_MODULES = SHARED_MODULES | {"tests/ops/test_backup_restore.py"}
+# each worker did it again, a minute of a loaded CI host). The page query counts measure
+# every page on a plant before and after it grows: 13-14 s of processor time a worker
+# in CI, where each test then only compares two numbers; the access log's plant, 2-3 s.
+ONE_WORKER_MODULES = SHARED_MODULES | {
+    "tests/ops/test_backup_restore.py",
+    "tests/web/test_page_queries.py",
+    "tests/web/test_page_access_log.py",
+}
 
 
 def pytest_collection_modifyitems(session, config, items):
