@@ -22,6 +22,7 @@ import pytest
 
 from tests.browser import demo_plant
 from tests.browser.demo_plant import app_env
+from tests.plugins.migrated_template import run_folder
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,8 +68,8 @@ _env = app_env  # the journeys that start an app of their own use it
 
 
 @pytest.fixture(scope="session")
-def demo_database() -> Path:
-    return demo_plant.build()
+def demo_database(migrated_template) -> Path:
+    return demo_plant.build(migrated_template.folder)
 
 
 def pytest_collection_finish(session):
@@ -80,7 +81,7 @@ def pytest_collection_finish(session):
         if "browser" in item.keywords and item.get_closest_marker("skip") is None
     ]
     if any("demo_database" in getattr(item, "fixturenames", ()) for item in journeys):
-        demo_plant.start_in_background()
+        demo_plant.start_in_background(run_folder(session.config))
 
 
 def _free_port() -> int:

@@ -54,7 +54,21 @@ def pristine() -> Path:
     return CACHE / f"demo-{fingerprint()}"
 
 
-def build() -> Path:
+def _migrated(building: Path, template_folder: Path | None) -> None:
+    """The new plant's database, migrated: a copy of the test run's migrated template
+    (tests/plugins/migrated_template.py) when the run's database is SQLite too, which
+    saves a migration of the CI's SQLite pass; else migrated here."""
+    if template_folder is not None:
+        from tests.plugins.migrated_template import MigratedTemplate
+
+        template = MigratedTemplate(template_folder)
+        if template.vendor == "sqlite":
+            template.copy(file=building / "qualify.sqlite3")
+            return
+    _qualify(building, "migrate", "--no-input")
+
+
+def build(template_folder: Path | None = None) -> Path:
     """The cached demo plant, built first if missing (by this process or, when
     another holds the lock, by that one)."""
     target = pristine()
@@ -65,7 +79,7 @@ def build() -> Path:
             building = CACHE / f"building-{os.getpid()}"
             shutil.rmtree(building, ignore_errors=True)
             building.mkdir(parents=True)
-            _qualify(building, "migrate", "--no-input")
+            _migrated(building, template_folder)
             _qualify(building, "seed", "--scale", "demo")
             _qualify(building, "collectstatic", "--no-input")
             shutil.rmtree(target, ignore_errors=True)
@@ -73,14 +87,14 @@ def build() -> Path:
     return target
 
 
-def start_in_background() -> None:
+def start_in_background(template_folder: Path) -> None:
     """Start `build()` in a process of its own unless the plant is cached already."""
     if (pristine() / "qualify.sqlite3").exists():
         return
     log = CACHE / "build.log"
     CACHE.mkdir(parents=True, exist_ok=True)
     subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.demo_plant"],
+        [sys.executable, "-m", "tests.browser.demo_plant", str(template_folder)],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=log.open("a"),
@@ -89,4 +103,4 @@ def start_in_background() -> None:
 
 
 if __name__ == "__main__":
-    build()
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else None)

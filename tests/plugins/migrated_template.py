@@ -141,7 +141,7 @@ class MigratedTemplate:
             pg_drop(self.source)
 
 
-def _run_folder(config) -> Path:
+def run_folder(config) -> Path:
     """The temporary folder of the whole run: an xdist worker's own folder is in it."""
     own = config._tmp_path_factory.getbasetemp()
     return own.parent if hasattr(config, "workerinput") else own
@@ -149,12 +149,12 @@ def _run_folder(config) -> Path:
 
 @pytest.fixture(scope="session")
 def migrated_template(pytestconfig):
-    return MigratedTemplate(_run_folder(pytestconfig))
+    return MigratedTemplate(run_folder(pytestconfig))
 
 
 def pytest_sessionfinish(session):
     if not hasattr(session.config, "workerinput"):
-        MigratedTemplate(_run_folder(session.config)).drop()
+        MigratedTemplate(run_folder(session.config)).drop()
 
 
 # --- The suite's own test databases --------------------------------------------------
