@@ -4,6 +4,8 @@ import pytest
 
 from tests.plugins.requirements import listed_requirement_ids
 
+pytestmark = pytest.mark.engine_free
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from qualify.validation import oq
 
-pytestmark = pytest.mark.requirement("P142")
+pytestmark = [pytest.mark.requirement("P142"), pytest.mark.engine_free]
 
 SAMPLE = """
 import pytest
