@@ -60,24 +60,28 @@ def django_db_setup(
 ):
     """pytest-django's, with the test database copied from the run's migrated template
     (tests/plugins/migrated_template.py) when it is a new one."""
+    from contextlib import nullcontext
+
     from django.test.utils import setup_databases, teardown_databases
-    from pytest_django.fixtures import _get_databases_for_setup
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
-    from tests.plugins.migrated_template import copies_the_template, test_databases_from_template
+    from tests.plugins.migrated_template import copies_the_template, test_database_copied
 
-    if copies_the_template(request.config):
-        config = test_databases_from_template(request, django_db_blocker, migrated_template)
-    else:
-        aliases, serialized = _get_databases_for_setup(request.session.items)
-        keep = {"keepdb": True} if django_db_keepdb and not django_db_createdb else {}
-        with django_db_blocker.unblock():
-            config = setup_databases(
-                verbosity=request.config.option.verbose,
-                interactive=False,
-                aliases=aliases,
-                serialized_aliases=serialized,
-                **keep,
-            )
+    if not django_db_use_migrations:
+        _disable_migrations()
+    copied = copies_the_template(request.config)
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    with (
+        django_db_blocker.unblock(),
+        test_database_copied(migrated_template) if copied else nullcontext(),
+    ):
+        config = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized,
+            keepdb=copied or (django_db_keepdb and not django_db_createdb),
+        )
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():

@@ -182,38 +182,25 @@ def copies_the_template(config) -> bool:
     return connection.creation._get_test_db_name().startswith("file:memorydb_")
 
 
-def test_databases_from_template(request, django_db_blocker, template: MigratedTemplate):
-    """Set up the test database as pytest-django does (`setup_databases`), its contents
-    first copied from `template`; returns what `teardown_databases` takes, and a
-    function to call after it."""
+@contextmanager
+def test_database_copied(template: MigratedTemplate) -> Iterator[None]:
+    """The test database Django is about to set up, made a copy of `template` first;
+    set it up with `keepdb=True` inside this block, so that it is kept and migrate only
+    confirms it."""
     from django.db import connection
-    from django.test.utils import setup_databases
-    from pytest_django.fixtures import _get_databases_for_setup
 
-    aliases, serialized = _get_databases_for_setup(request.session.items)
     name = connection.creation._get_test_db_name()
-    keeper = None
-    with django_db_blocker.unblock():
-        if template.vendor == "postgresql":
-            with template.lock():
-                pg_drop(name)
-                pg_admin(f"CREATE DATABASE {name} TEMPLATE {template.source}")
-        else:
-            with template.lock():
-                pass  # only to wait for the template
-            # An in-memory database lives while a connection to it is open: this one
-            # holds the copy until Django's own connection has opened it.
-            keeper = sqlite3.connect(name, uri=True)
-            with closing(sqlite3.connect(template.source)) as source:
-                source.backup(keeper)
-        config = setup_databases(
-            verbosity=request.config.option.verbose,
-            interactive=False,
-            aliases=aliases,
-            serialized_aliases=serialized,
-            keepdb=True,
-        )
+    if template.vendor == "postgresql":
+        pg_drop(name)
+        template.copy(name=name)
+        yield
+        return
+    with template.lock():
+        pass  # only to wait for the template
+    # An in-memory database lives while a connection to it is open: this one holds the
+    # copy until Django's own connection has opened it.
+    with closing(sqlite3.connect(name, uri=True)) as keeper:
+        with closing(sqlite3.connect(template.source)) as source:
+            source.backup(keeper)
+        yield
         connection.ensure_connection()
-    if keeper is not None:
-        keeper.close()
-    return config
