@@ -35,7 +35,7 @@ from qualify.training.models import Assignment, Method, TrainingRecord
 from tests.module_world import rolled_back
 from tests.personas import PERSONAS, make_user
 from tests.quality.plant import Plant, creds
-from tests.web.headers import assert_page_headers
+from tests.web.headers import assert_page_headers, is_page
 
 pytestmark = pytest.mark.requirement("P15", "U2", "P13", "P10")
 
@@ -383,15 +383,6 @@ def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def _is_page(url: str, method: str) -> bool:
-    """A page, which carries the security headers (P19): not the JSON API (the GET of
-    its docs page excepted; other methods there are the API's JSON refusals) nor the
-    load balancer's probe."""
-    if url.startswith("/api/"):
-        return url.startswith("/api/v1/docs/") and method == "GET"
-    return url != "/healthz"
-
-
 @pytest.mark.slow
 @pytest.mark.requirement("P19")
 @pytest.mark.parametrize("persona", EVERYONE)
@@ -436,7 +427,7 @@ def test_every_url_answers_each_persona_as_its_rule_says(db, world, persona):
                     expected = "403"
                 if not ok:
                     wrong.append(f"{method} {url}: {status}, policy says {expected}")
-                if _is_page(url, method):
+                if is_page(url, method):
                     try:
                         assert_page_headers(f"{persona} {method} {url}", response)
                     except AssertionError as problem:

@@ -2,6 +2,15 @@
 access-policy walk, which requests every URL as every persona."""
 
 
+def is_page(url: str, method: str = "GET") -> bool:
+    """A page, which carries the security headers: not the JSON API (the GET of its docs
+    page excepted; other methods there are the API's JSON refusals) nor the load
+    balancer's probe, answered before the middleware."""
+    if url.startswith("/api/"):
+        return url.startswith("/api/v1/docs/") and method == "GET"
+    return url != "/healthz"
+
+
 def page_policy(response) -> dict[str, list[str]]:
     header = response.headers.get("Content-Security-Policy", "")
     directives = (part.strip().split() for part in header.split(";") if part.strip())

@@ -14,7 +14,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.plumbing import _load_enum_name_overrides
 from drf_spectacular.settings import spectacular_settings
 
-from tests.web.headers import assert_page_headers, page_policy
+from tests.web.headers import assert_page_headers, is_page, page_policy
 
 pytestmark = pytest.mark.requirement("P19")
 
@@ -31,10 +31,8 @@ def _pages(resolver: URLResolver = None, prefix: str = "", namespace: str = ""):
             yield from _pages(entry, prefix + route, entry.namespace or namespace)
         elif isinstance(entry, URLPattern):
             full = prefix + route
-            if full.startswith("api/") and full != "api/v1/docs/":
-                continue  # the JSON API is not a page
-            if full == "healthz":
-                continue  # the load balancer's JSON probe, answered before the middleware
+            if not is_page("/" + full):
+                continue
             path = "/" + re.sub(
                 r"<(?:(\w+):)?\w+>", lambda m: ARGUMENTS.get(m.group(1) or "str") or "x", full
             )
