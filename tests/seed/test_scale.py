@@ -1,6 +1,7 @@
 """The scale data set builder (qualify seed --scale medium|large), at a tiny size."""
 
 import dataclasses
+import os
 
 import pytest
 from django.core.management import call_command
@@ -163,3 +164,53 @@ def test_a_built_data_set_leaves_postgresql_with_statistics_of_its_tables():
             [TrainingRecord._meta.db_table],
         )
         assert cursor.fetchone()[0] == TINY.people * TINY.records_per_person
+
+
+# Built outside a transaction, as `qualify seed` builds: a test's own transaction would
+# leave only ANALYZE possible.
+BUILD_TINY = """
+import django, sys
+django.setup()
+from qualify.seed import scale
+sys.path.insert(0, sys.argv[1])
+from tests.seed.test_scale import TINY
+scale.build(TINY, seed=5)
+"""
+
+
+@pytest.mark.requirement("P208")
+@pytest.mark.postgres_only
+def test_a_built_data_set_leaves_the_text_search_indexes_merged_by_a_vacuum(
+    tmp_path, migrated_template
+):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psycopg
+
+    from qualify.org.models import Person
+    from tests.plugins.migrated_template import pg_drop, pg_server
+
+    if migrated_template.vendor != "postgresql":
+        pytest.skip("SQLite has no vacuum and no text search indexes")
+    name = f"qualify_vacuum_{os.getpid()}"
+    pg_drop(name)
+    env = os.environ | {
+        "QUALIFY_DATABASE_URL": migrated_template.copy(name=name),
+        "QUALIFY_VAR_DIR": str(tmp_path),
+        "QUALIFY_SIGNING_KEY": str(tmp_path / "key.pem"),
+        "DJANGO_SETTINGS_MODULE": "qualify.settings",
+    }
+    try:
+        repo = str(Path(__file__).resolve().parents[2])
+        subprocess.run([sys.executable, "-c", BUILD_TINY, repo], env=env, check=True)
+        with psycopg.connect(dbname=name, **pg_server()) as conn:
+            vacuumed = conn.execute(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL"
+                " FROM pg_stat_user_tables WHERE relname = %s",
+                [Person._meta.db_table],
+            ).fetchone()
+        assert vacuumed == (True, True)
+    finally:
+        pg_drop(name)
