@@ -271,6 +271,8 @@ SESSION_COOKIE_AGE = QUALIFY_IDLE_MINUTES * 60
 # The expiry slides with activity (an idle timeout), the session written at most once a
 # minute: qualify.accounts.middleware.SlidingSessionMiddleware.
 SESSION_SAVE_EVERY_REQUEST = False
+# Django's database engine, its read of a session compiled once (issue 18, P209).
+SESSION_ENGINE = "qualify.accounts.sessions.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("QUALIFY_SECURE_COOKIES", False)
@@ -547,7 +549,7 @@ if env_str("QUALIFY_REDIS_URL"):
             "LOCATION": env_str("QUALIFY_REDIS_URL"),
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "qualify.accounts.sessions.cached_db"
 # Issue 18: /metrics answers the loopback address, or anyone with this bearer token.
 QUALIFY_METRICS_TOKEN = env_str("QUALIFY_METRICS_TOKEN", "")
 # Issue 18: request latency buckets a page can fall in. django-prometheus's default

@@ -64,6 +64,8 @@ def test_every_page_benchmark_measures_the_pages_it_names_against_the_login_page
         "12",
         "--rounds",
         "1",
+        "--warm-ups",
+        "2",
         "--only",
         "coordinator",
     )
