@@ -63,3 +63,26 @@ def test_the_cells_text_is_escaped(client, coordinator, entries):
     row = _row(client.get(reverse("web:coordinator_matrix")).content.decode(), "RU-DIRECT")
     assert ': Operators &lt;b&gt;fill&lt;/b&gt; &amp; &quot;seal&quot;">' in row
     assert "<b>fill" not in row
+
+
+@pytest.mark.requirement("P210")
+def test_a_row_heads_with_its_requirement_its_method_and_its_recurrence(
+    client,
+    coordinator,
+    plant,  # noqa: F811
+):
+    plant.matrix(plant.requirement("RU-ONCE", method=Method.EXTERNAL))
+    plant.matrix(plant.requirement("RU-YEARLY", method=Method.EXTERNAL, recurrence_months=12))
+    plant.matrix(
+        plant.requirement("RU-GRACE", method=Method.EXTERNAL, recurrence_months=24, grace_days=30)
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("web:coordinator_matrix")).content.decode()
+    label = Method.EXTERNAL.label
+    heading = '<tr><th scope="row"><span class="code">{}</span><br><small>{}</small></th>'
+    for code, recurs in (
+        ("RU-ONCE", "\u2013"),
+        ("RU-YEARLY", "12 mo"),
+        ("RU-GRACE", "24 mo<br><small>grace 30d</small>"),
+    ):
+        assert heading.format(code, label) + f"\n    <td>{recurs}</td>" in page

@@ -10,8 +10,9 @@ once per page. The markup is the template's, byte for byte.
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from qualify.training.models import Requirement
 from qualify.web.coordinator.queries import Cell
-from qualify.web.rendering import addresses
+from qualify.web.rendering import addresses, choice_labels
 from qualify.web.zones import in_zone
 
 _EMPTY = mark_safe('<td class="cell"></td>')
@@ -55,12 +56,35 @@ def _cell(cell: Cell | None, zone: str, end_url: str | None) -> SafeString:
     return format_html('<td class="cell on">{}</td>', mark_safe("".join(parts)))
 
 
+def _recurs(requirement) -> SafeString:
+    if not requirement.recurrence_months:
+        return mark_safe("\u2013")  # an en dash
+    if requirement.grace_days:
+        return format_html(
+            "{} mo<br><small>grace {}d</small>",
+            requirement.recurrence_months,
+            requirement.grace_days,
+        )
+    return format_html("{} mo", requirement.recurrence_months)
+
+
 def cell_rows(rows, *, zone: str, may_end: bool) -> list[tuple[object, SafeString]]:
-    """(requirement, its cells' markup) for each row of a MatrixPage; `may_end` says
-    whether each cell links to ending its entry (the user may change the matrix)."""
+    """(requirement, its row's markup: the requirement's heading and cells) for each row
+    of a MatrixPage; `may_end` says whether each cell links to ending its entry (the
+    user may change the matrix). P210: the heading too is made here, once a row, not
+    through the template's half-dozen lookups a row."""
     end_url = addresses("web:coordinator_matrix_end") if may_end else None
-    # Each cell is escaped markup already: a row is their concatenation.
-    return [
-        (requirement, mark_safe("".join([_cell(c, zone, end_url) for c in cells])))
-        for requirement, cells in rows
-    ]
+    method = choice_labels(Requirement, "method")
+    out = []
+    for requirement, cells in rows:
+        heading = format_html(
+            '\n  <tr><th scope="row"><span class="code">{}</span><br><small>{}</small></th>'
+            "\n    <td>{}</td>\n    ",
+            requirement.code,
+            method(requirement.method),
+            _recurs(requirement),
+        )
+        # Each cell is escaped markup already: a row is their concatenation.
+        row = "".join([_cell(c, zone, end_url) for c in cells])
+        out.append((requirement, mark_safe(f"{heading}{row}\n  </tr>")))
+    return out

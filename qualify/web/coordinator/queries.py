@@ -212,6 +212,45 @@ def matrix_grid(
     return MatrixPage(functions, rows, shown, column_page)
 
 
+# Issue 18 (P210): how long a page of the matrix stands when nothing is recorded; an
+# entry comes into force or ends, and a grace ends, with time alone.
+MATRIX_SECONDS = 60
+
+
+def matrix_page(
+    user,
+    *,
+    site=None,
+    department=None,
+    framework=None,
+    job_function=None,
+    page: int | str | None = 1,
+    columns: int | str | None = 1,
+) -> tuple[dt.datetime, MatrixPage]:
+    """`matrix_grid(user, at=taken_at, ...)`, remembered while the audit trail's head
+    stands and for at most MATRIX_SECONDS (qualify.audit.memo): every change to an
+    entry, a requirement, a job function or who is in grace is recorded there. The
+    page is the same for users of the same clients and reach (U2), whose key it is."""
+    filters = {
+        "site": site,
+        "department": department,
+        "framework": framework,
+        "job_function": job_function,
+    }
+    scope = (
+        view_scope(user, policy.MATRIX),
+        tuple((name, getattr(value, "pk", None)) for name, value in filters.items()),
+        str(page),
+        str(columns),
+    )
+    return while_unchanged(
+        "matrix-page",
+        scope,
+        lambda at: matrix_grid(user, at=at, page=page, columns=columns, **filters),
+        seconds=MATRIX_SECONDS,
+    )
+
+
 def compliance_by_framework(*, at: dt.datetime, user) -> list[ComplianceRow]:
     """Q6 per framework: people holding at T a job function tagged with it; compliant
     when none of their assignments is open past its due date. Client restriction (U2):

@@ -33,7 +33,7 @@ from qualify.web.coordinator.queries import (
     compliance_dashboard,
     dashboard_groups,
     job_function_overview_page,
-    matrix_grid,
+    matrix_page,
 )
 from qualify.web.documents.kit import set_zone, show_errors, user_zone
 from qualify.web.lookup import queries as lookup
@@ -73,9 +73,8 @@ def matrix(request):
         job_functions=job_functions(request.user).filter(active=True).order_by("code"),
     )
     filters = form.cleaned_data if form.is_valid() else {}
-    grid = matrix_grid(
+    taken_at, grid = matrix_page(
         request.user,
-        at=timezone.now(),
         site=filters.get("site"),
         department=filters.get("department"),
         framework=filters.get("framework"),
@@ -101,6 +100,7 @@ def matrix(request):
             "query": query.urlencode(),
             "filters_query": filters_only.urlencode(),
             "zone": zone,
+            "taken_at": taken_at,
         },
     )
 
