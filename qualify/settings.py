@@ -550,6 +550,9 @@ if env_str("QUALIFY_REDIS_URL"):
         }
     }
     SESSION_ENGINE = "qualify.accounts.sessions.cached_db"
+# P211: the access log's commits on PostgreSQL do not wait for the disk unless this is
+# set (qualify.audit.access): a database crash may lose its last moment's entries.
+QUALIFY_ACCESS_LOG_WAIT_FOR_DISK = env_bool("QUALIFY_ACCESS_LOG_WAIT_FOR_DISK", False)
 # Issue 18: /metrics answers the loopback address, or anyone with this bearer token.
 QUALIFY_METRICS_TOKEN = env_str("QUALIFY_METRICS_TOKEN", "")
 # Issue 18: request latency buckets a page can fall in. django-prometheus's default
