@@ -264,3 +264,42 @@ def test_a_single_lookup_takes_one_key_which_replaces_the_ticked_row(client, pla
     assert client.post(url, {"reason": "Left"}).status_code == 302
     person.refresh_from_db()
     assert person.manager is None
+
+
+@pytest.mark.requirement("P212")
+def test_the_row_a_lookup_found_is_drawn_without_reading_it_again(plant, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qualify.org.models import JobFunction
+    from qualify.web.coordinator.forms import AssignmentFilterForm
+    from qualify.web.lookup.fields import TEXT_SUFFIX
+
+    other = plant.job_function("JF-OTHER", "Other job")
+    visible = JobFunction.objects.order_by("code")
+
+    def form(data):
+        return AssignmentFilterForm(
+            data,
+            sites=plant.site.__class__.objects.all(),
+            departments=plant.site.departments.all(),
+            job_functions=visible,
+        )
+
+    ticked = form({"job_function": str(plant.operators.pk)})
+    assert ticked.is_valid(), ticked.errors
+    assert ticked.cleaned_data["job_function"] == plant.operators
+    with CaptureQueriesContext(connection) as drawn:
+        html = str(ticked["job_function"])
+    assert not any("org_jobfunction" in q["sql"] for q in drawn)
+    assert f'value="{plant.operators.pk}"' in html
+    assert plant.operators.code in html
+    # A typed key is drawn as typed, and another row than the one found is read.
+    typed = form({"job_function" + TEXT_SUFFIX: other.code})
+    assert typed.is_valid(), typed.errors
+    assert typed.cleaned_data["job_function"] == other
+    unchecked = form({"job_function": str(other.pk)})
+    with CaptureQueriesContext(connection) as read:
+        html = str(unchecked["job_function"])
+    assert any("org_jobfunction" in q["sql"] for q in read)
+    assert other.code in html

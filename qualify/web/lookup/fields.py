@@ -64,8 +64,12 @@ class LookupWidget(forms.Widget):
         ids = [i for i in ids if whole_number(i) is not None][:MAX_KEYS]
         chosen = []
         if ids:
-            # The labels of what is chosen only: one query, however many rows exist.
             field = self.choices.field
+            # The row the field's check just found in its queryset (P212): not read again.
+            known = getattr(field, "cleaned_row", None)
+            if known is not None and ids == [str(known.pk)]:
+                return [(str(known.pk), field.label_from_instance(known))], text
+            # The labels of what is chosen only: one query, however many rows exist.
             rows = field.queryset.filter(pk__in=ids).order_by("pk")
             chosen = [(str(r.pk), field.label_from_instance(r)) for r in rows]
         return chosen, text
@@ -166,7 +170,10 @@ class LookupField(_Lookup, forms.ModelChoiceField):
         if ids and whole_number(ids[0]) is None:
             # P16: an id no database holds is an invalid choice, not a server error.
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().clean(ids[0] if ids else None)
+        row = super().clean(ids[0] if ids else None)
+        # For the widget drawn after the check (P212): the ticked row, as found.
+        self.cleaned_row = row
+        return row
 
     def has_changed(self, initial, data):
         return True
