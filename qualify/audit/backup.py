@@ -33,6 +33,7 @@ from django.db import connection, connections
 
 from qualify.audit import checkpoint_log, keys
 from qualify.audit.merkle import TreeBuilder, leaf_hash
+from qualify.postgresql.maintenance import after_bulk_load
 
 FORMAT = 1
 CHUNK = 10_000
@@ -298,6 +299,8 @@ def restore_backup(source: Path, *, media: bool = True) -> tuple[dict, object]:
         for path in placed:
             path.unlink(missing_ok=True)
         raise
+    # The restored tables have no planner statistics yet (pg_restore copies none).
+    after_bulk_load()
     media_root = Path(settings.MEDIA_ROOT)
     if media and (source / "media").is_dir():
         shutil.copytree(source / "media", media_root, dirs_exist_ok=True)

@@ -33,9 +33,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 
 from qualify.audit import services as audit
+from qualify.postgresql.maintenance import after_bulk_load
 
 BASE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # The instant the data set describes best: records and revisions fall before it,
@@ -120,20 +121,6 @@ def build(
     return _Builder(scale, seed=seed, base=base).run(progress)
 
 
-def _analyze() -> None:
-    """PostgreSQL plans from table statistics, which a bulk load leaves stale until
-    autovacuum gets to it (or never, where it is off): the pages of a just-built plant
-    were planned as if its tables were empty. A vacuum too, outside a transaction: the
-    text search indexes (GIN, qualify.text_search) keep every row a bulk load inserted
-    in a pending list that each search reads whole until a vacuum merges it (a search
-    of 10,000 people: 8.6 ms to count before, 5 ms after), and index-only scans need
-    the visibility map a vacuum sets. SQLite keeps no statistics unless asked, and its
-    plans were tuned without them, so it is left as it is."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-
-
 class _Builder:
     def __init__(self, scale: Scale, *, seed: int, base: dt.datetime) -> None:
         self.scale, self.base = scale, base
@@ -165,7 +152,7 @@ class _Builder:
             if progress is not None:
                 progress(done, len(steps), step.__name__)
             step()
-        _analyze()
+        after_bulk_load()
         if progress is not None:
             progress(len(steps), len(steps), "done")
         return self.built
