@@ -161,7 +161,11 @@ def assignments(
     only the assignments that user may see (U2)."""
     at = at or timezone.now()
     qs = Assignment.objects if user is None else visible_assignments(user)
-    qs = qs.select_related("person", "requirement", "document_version")
+    # A version's texts (its whole text, change summary and justification) are never
+    # shown in a list of assignments: 50 rows of a real plant's procedures are not read.
+    qs = qs.select_related("person", "requirement", "document_version").defer(
+        *(f"document_version__{name}" for name in VERSION_DEFERRED)
+    )
     if person is not None:
         qs = qs.filter(person=person)
     if status:

@@ -70,3 +70,31 @@ def test_no_rows_say_so_as_before():
     before, after = _both([])
     assert after == before
     assert "No assignments." in after
+
+
+@pytest.mark.requirement("P213")
+def test_a_list_of_assignments_reads_no_versions_text_and_shows_its_revision(
+    plant, coordinator, client, django_assert_max_num_queries  # noqa: F811
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from qualify.training import queries as training_queries
+
+    olivia = plant.person("Olivia", job_function=plant.operators)
+    document = plant.document("SOP-014")
+    requirement = plant.requirement("RU-SOP-014", document=document)
+    plant.matrix(requirement)
+    plant.read(olivia, requirement)
+    plant.revise(document, "2", exception="Test: retraining at once")  # names revision 2
+    with CaptureQueriesContext(connection) as read:
+        rows = list(training_queries.assignments(user=coordinator))
+    named = [row for row in rows if row.document_version is not None]
+    assert [row.document_version.revision for row in named] == ["2"]
+    assert not any("content_text" in q["sql"] for q in read)
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(reverse("web:coordinator_assignments")).content.decode()
+    assert "<small>rev 2</small>" in html
+    assert not any("content_text" in q["sql"] for q in page)
