@@ -74,7 +74,7 @@ def test_no_rows_say_so_as_before():
 
 @pytest.mark.requirement("P213")
 def test_a_list_of_assignments_reads_no_versions_text_and_shows_its_revision(
-    plant, coordinator, client, django_assert_max_num_queries  # noqa: F811
+    plant, coordinator, client
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
