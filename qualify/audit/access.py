@@ -35,7 +35,7 @@ from qualify.audit import keys
 from qualify.audit.canonical import canonical_json, jcs_bytes
 from qualify.audit.context import current_context
 from qualify.audit.registry import audited_models, object_type_of
-from qualify.audit.trail import GENESIS, _db_time, chain_next, write_rows
+from qualify.audit.trail import GENESIS, _db_time, chain_next, cut_at, write_rows
 
 # Another 64-bit advisory lock key than the change trail's (trail.ADVISORY_LOCK_KEY).
 ACCESS_LOCK_KEY = 0x5155414C49465902
@@ -231,16 +231,7 @@ def _template(access: Access) -> list[str] | None:
     """The entry's text cut around its object id, object type and seq (in the order
     RFC 8785 sorts them), or None when a shared field's text holds a stand-in."""
     text = entry_of(0, dataclasses.replace(access, object_id=_HOLES[0], object_type=_HOLES[1]))
-    text = text.replace('"seq":0,', f'"seq":{canonical_json(_HOLES[2])},', 1)
-    parts = []
-    for hole in _HOLES:
-        marker = canonical_json(hole)
-        if text.count(marker) != 1:
-            return None
-        before, text = text.split(marker)
-        parts.append(before)
-    parts.append(text)
-    return parts
+    return cut_at(text.replace('"seq":0,', f'"seq":{canonical_json(_HOLES[2])},', 1), _HOLES)
 
 
 def _plain(value: str) -> bool:

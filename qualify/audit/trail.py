@@ -130,9 +130,14 @@ def _template(event: PendingEvent) -> list[str] | None:
     field's text happens to hold a stand-in (then each entry is written whole)."""
     body = {"v": FORMAT, **_fields(0, event)}
     body["changes"], body["object_id"], body["record_hash"], body["seq"] = _HOLES
-    text = canonical_json(body)
+    return cut_at(canonical_json(body), _HOLES)
+
+
+def cut_at(text: str, holes: tuple[str, ...]) -> list[str] | None:
+    """`text` cut around the JSON strings of `holes`, in their order, each found once;
+    None when one is not (a shared field's text holds a stand-in)."""
     parts = []
-    for hole in _HOLES:
+    for hole in holes:
         marker = canonical_json(hole)
         if text.count(marker) != 1:
             return None

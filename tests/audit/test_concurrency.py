@@ -16,7 +16,7 @@ import pytest
 
 from tests.audit._append_worker import ACTION
 from tests.audit.helpers import postgres_only
-from tests.plugins.migrated_template import pg_drop, pg_server
+from tests.plugins.migrated_template import pg_copy_for_processes, pg_server
 
 REPO = Path(__file__).resolve().parents[2]
 WRITERS = 8
@@ -106,13 +106,7 @@ def test_eight_processes_appending_at_once_on_postgresql_leave_one_chain(
     import psycopg
 
     name = f"qualify_concurrency_{os.getpid()}"
-    pg_drop(name)
-    env = os.environ | {
-        "QUALIFY_DATABASE_URL": migrated_template.copy(name=name),
-        "QUALIFY_VAR_DIR": str(tmp_path),
-        "QUALIFY_SIGNING_KEY": str(tmp_path / "key.pem"),
-    }
-    try:
+    with pg_copy_for_processes(migrated_template, name, tmp_path) as env:
         _run_writers(env, tmp_path, per_writer=PER_WRITER)
         with psycopg.connect(dbname=name, **pg_server()) as conn:
             rows = conn.execute(STATS_SQL).fetchall()
@@ -120,8 +114,6 @@ def test_eight_processes_appending_at_once_on_postgresql_leave_one_chain(
                 PER_WRITER
             )
         _check_one_linear_chain(env, rows, per_writer=PER_WRITER)
-    finally:
-        pg_drop(name)
 
 
 @pytest.mark.own_sqlite

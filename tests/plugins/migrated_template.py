@@ -75,6 +75,22 @@ def pg_drop(name: str) -> None:
     pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@contextmanager
+def pg_copy_for_processes(template: "MigratedTemplate", name: str, folder: Path) -> Iterator[dict]:
+    """The environment of processes a test starts on a PostgreSQL copy of the template
+    named `name` (dropped before and after), with `folder` as their var folder and key."""
+    pg_drop(name)
+    env = os.environ | {
+        "QUALIFY_DATABASE_URL": template.copy(name=name),
+        "QUALIFY_VAR_DIR": str(folder),
+        "QUALIFY_SIGNING_KEY": str(folder / "key.pem"),
+    }
+    try:
+        yield env
+    finally:
+        pg_drop(name)
+
+
 class MigratedTemplate:
     """The run's migrated database, copied for each test that asks."""
 

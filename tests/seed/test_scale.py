@@ -190,19 +190,13 @@ def test_a_built_data_set_leaves_the_text_search_indexes_merged_by_a_vacuum(
     import psycopg
 
     from qualify.org.models import Person
-    from tests.plugins.migrated_template import pg_drop, pg_server
+    from tests.plugins.migrated_template import pg_copy_for_processes, pg_server
 
     if migrated_template.vendor != "postgresql":
         pytest.skip("SQLite has no vacuum and no text search indexes")
     name = f"qualify_vacuum_{os.getpid()}"
-    pg_drop(name)
-    env = os.environ | {
-        "QUALIFY_DATABASE_URL": migrated_template.copy(name=name),
-        "QUALIFY_VAR_DIR": str(tmp_path),
-        "QUALIFY_SIGNING_KEY": str(tmp_path / "key.pem"),
-        "DJANGO_SETTINGS_MODULE": "qualify.settings",
-    }
-    try:
+    with pg_copy_for_processes(migrated_template, name, tmp_path) as env:
+        env["DJANGO_SETTINGS_MODULE"] = "qualify.settings"
         repo = str(Path(__file__).resolve().parents[2])
         subprocess.run([sys.executable, "-c", BUILD_TINY, repo], env=env, check=True)
         with psycopg.connect(dbname=name, **pg_server()) as conn:
@@ -211,6 +205,4 @@ def test_a_built_data_set_leaves_the_text_search_indexes_merged_by_a_vacuum(
                 " FROM pg_stat_user_tables WHERE relname = %s",
                 [Person._meta.db_table],
             ).fetchone()
-        assert vacuumed == (True, True)
-    finally:
-        pg_drop(name)
+    assert vacuumed == (True, True)

@@ -23,7 +23,7 @@ from qualify.training import services as training
 from qualify.training.models import Assignment, Method, TrainingRecord
 from qualify.training.services.records import AttendeesRefused, record_classroom_session
 from tests.personas import PASSWORD
-from tests.plugins.migrated_template import pg_drop
+from tests.plugins.migrated_template import pg_copy_for_processes
 from tests.training._double_submit_worker import ACTIONS, ready_to_close
 from tests.training.support import creds
 
@@ -267,19 +267,11 @@ def test_two_submissions_racing_on_postgresql_write_once(tmp_path, migrated_temp
     other is told it was already done (or, for two coordinators adding one matrix
     entry, that it exists); nothing is written twice and nothing fails with a 500."""
     name = f"qualify_double_submit_{os.getpid()}"
-    pg_drop(name)
-    env = os.environ | {
-        "QUALIFY_DATABASE_URL": migrated_template.copy(name=name),
-        "QUALIFY_VAR_DIR": str(tmp_path),
-        "QUALIFY_SIGNING_KEY": str(tmp_path / "key.pem"),
-    }
-    try:
+    with pg_copy_for_processes(migrated_template, name, tmp_path) as env:
         state = tmp_path / "state.json"
         _run(env, "setup", str(state))
         outcomes = _race(env, tmp_path, state)
         written = json.loads(_run(env, "count", str(state)).stdout)
-    finally:
-        pg_drop(name)
     expected = {action: ["AlreadyDone", "ok"] for action in ACTIONS}
     expected["matrix"] = ["ValidationError", "ok"]
     assert outcomes == expected
