@@ -42,9 +42,9 @@ TARGET = 5.0
 # QUALIFY_DB_PREPARE_THRESHOLD-th run (2), and PostgreSQL plans a prepared statement
 # with its values for its first five runs before it settles on one plan when that is no
 # worse: from a page's eighth view on a connection its statements are no longer planned
-# (the employee's assignment page: 15.5 ms for views 2-7, 11.0 ms from the 9th). The
-# timed GETs measure that steady state, which a server's kept connections reach after a
-# page's first few views; --warm-ups 1 measures views 2 to N+1 as before.
+# (the employee's assignment page: 15.3-17.7 ms for views 2-7, median 11.4 ms for views
+# 9-16). The timed GETs measure that steady state, which a server's kept connections
+# reach after a page's first few views; --warm-ups 1 measures views 2 to N+1 as before.
 WARM_UPS = 8
 # A page slower than this on its warm-up is timed only SLOW_ROUNDS times.
 SLOW_MS = 3000
