@@ -87,3 +87,20 @@ def test_a_read_that_is_not_plain_rows_or_whose_stand_in_is_lost_is_refused():
     twice = CompiledRead(lambda pk: User.objects.filter(pk=pk).exclude(pk=pk), -1)
     with pytest.raises(TypeError, match="2 times"):
         twice.rows(1)
+
+
+def test_an_employees_pages_take_their_person_from_the_signed_in_read(
+    held, coordinator, django_assert_num_queries
+):
+    from qualify.web.employee.common import person_of
+
+    (user,) = SIGNED_IN_USER.rows(held.pk)
+    (nobody,) = SIGNED_IN_USER.rows(coordinator.pk)
+    with django_assert_num_queries(0):
+        person = person_of(user)
+        assert (person.full_name, person.site.code, person.department) == ("Emma", "S1", None)
+        assert person_of(nobody) is None
+    # A user object read otherwise (no person cached) reads the person, as before.
+    plain = User.objects.get(pk=held.pk)
+    with django_assert_num_queries(1):
+        assert person_of(plain).pk == person.pk

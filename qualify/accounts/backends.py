@@ -25,7 +25,10 @@ from qualify.compiled import CompiledRead
 
 # A user id no row has: the stand-in the read is compiled with.
 SIGNED_IN_USER = CompiledRead(
-    lambda pk: User._default_manager.select_related("person__site").filter(pk=pk), -987654321
+    lambda pk: User._default_manager.select_related("person__site", "person__department").filter(
+        pk=pk
+    ),
+    -987654321,
 )
 
 
@@ -77,9 +80,9 @@ class LockoutAwareBackend(ModelBackend):
             record_failed_attempt(user=user, context=context)
 
     def get_user(self, user_id):
-        # The user of every signed-in request: their person and site come in the same
-        # query, as the menu, the zone and the work count read them on every page;
-        # compiled once (P209).
+        # The user of every signed-in request: their person, site and department come
+        # in the same query, as the menu, the zone, the work count and the employee's
+        # pages read them on every page; compiled once (P209).
         try:
             found = SIGNED_IN_USER.rows(int(user_id))
         except (TypeError, ValueError):

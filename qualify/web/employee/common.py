@@ -1,5 +1,6 @@
 """Helpers shared by the employee, trainer, account and administration pages."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms import Form
 
@@ -8,9 +9,16 @@ from qualify.web import zones
 
 
 def person_of(user) -> Person | None:
-    """The active person record of a signed-in user, if any."""
+    """The person record of a signed-in user, if any, with their site and department:
+    the request's own user has them from the read that signed them in (P209), so the
+    employee's pages do not read them again."""
     if not getattr(user, "is_authenticated", False):
         return None
+    relation = get_user_model().person.related
+    if relation.is_cached(user):
+        person = relation.get_cached_value(user)
+        if person is None or Person.department.field.is_cached(person):
+            return person
     return Person.objects.select_related("site", "department").filter(user_id=user.pk).first()
 
 
