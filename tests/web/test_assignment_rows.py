@@ -73,7 +73,7 @@ def test_no_rows_say_so_as_before():
 
 
 @pytest.mark.requirement("P213")
-def test_a_list_of_assignments_reads_no_versions_text_and_shows_its_revision(
+def test_a_list_of_assignments_reads_no_versions_text_and_only_what_it_shows(
     plant, coordinator, client
 ):
     from django.db import connection
@@ -98,3 +98,9 @@ def test_a_list_of_assignments_reads_no_versions_text_and_shows_its_revision(
         html = client.get(reverse("web:coordinator_assignments")).content.decode()
     assert "<small>rev 2</small>" in html
     assert not any("content_text" in q["sql"] for q in page)
+    # The page reads what its rows show: not the requirement's title nor the
+    # assignment's author, which the table does not show.
+    rows_read = [q["sql"] for q in page if '"training_assignment"."reason_text"' in q["sql"]]
+    assert rows_read
+    assert not any('"training_requirement"."title"' in sql for sql in rows_read)
+    assert not any('"training_assignment"."created_by_id"' in sql for sql in rows_read)

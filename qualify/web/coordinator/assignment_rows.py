@@ -16,6 +16,24 @@ from qualify.training.models import Assignment, AssignmentStatus
 from qualify.web.rendering import addresses, choice_labels
 from qualify.web.zones import in_zone
 
+# What a row shows, for `.only()` on the rows read for such a table (P213): a page of
+# 50 assignments with all the fields of their person, requirement and version took 15 %
+# more of its paging time (0.85 ms of 5.8 on PostgreSQL, medium plant).
+FIELDS = (
+    "pk",
+    "person_id",
+    "requirement_id",
+    "document_version_id",
+    "reason",
+    "reason_text",
+    "due_at",
+    "status",
+    "person__full_name",
+    "person__employee_number",
+    "requirement__code",
+    "document_version__revision",
+)
+
 _OVERDUE = mark_safe(' <span class="badge bad">overdue</span>')
 _ROW = (
     '\n  <tr><td>{} <small>{}</small></td><td><a href="{}">{}</a>{}</td><td>{}</td>'

@@ -22,6 +22,7 @@ from qualify.training.models import MatrixEntry
 from qualify.training.services import matrix_entry_add, matrix_entry_end
 from qualify.training.services.matrix import ENDING
 from qualify.web.approver_signing import carried_url
+from qualify.web.coordinator import assignment_rows
 from qualify.web.coordinator.forms import (
     AssignmentFilterForm,
     MatrixAddForm,
@@ -267,7 +268,9 @@ def person_detail(request, pk: int):
     access.note(person, user=request.user, path=request.path)
     # U2: the job history and open assignments of the user's clients only.
     history = job_assignments(request.user).filter(person=person).order_by("valid_from", "pk")
-    open_assignments = training_queries.assignments(person=person, status="open", user=request.user)
+    open_assignments = training_queries.assignments(
+        person=person, status="open", user=request.user
+    ).only(*assignment_rows.FIELDS)
     return render(
         request,
         "web/coordinator/person.html",
@@ -304,7 +307,7 @@ def assignments(request):
             "overdue": {"yes": True, "no": False}.get(data["overdue"]),
             "due_before": due_before,
         }
-    rows = training_queries.assignments(**filters, user=request.user)
+    rows = training_queries.assignments(**filters, user=request.user).only(*assignment_rows.FIELDS)
     page = KeysFirstPaginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
