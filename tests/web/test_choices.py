@@ -75,3 +75,39 @@ def test_every_select_of_model_rows_on_the_pages_reads_its_options_at_once():
                 checked += 1
                 assert field.iterator is OptionsInOneRead, f"{form.__name__}.{name}"
     assert checked >= 20
+
+
+@pytest.mark.requirement("P214")
+def test_a_filters_select_checks_its_value_against_the_options_it_draws(admin):
+    from qualify.choices import FilterChoiceField
+
+    sites = _sites(admin)
+    bsl = Site.objects.get(code="BSL")
+
+    class Filter(forms.Form):
+        site = FilterChoiceField(queryset=None, required=False, empty_label="all sites")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["site"].queryset = sites
+
+    expected = list(forms.ModelChoiceField(queryset=sites, empty_label="all sites").choices)
+    form = Filter({"site": str(bsl.pk)})
+    with CaptureQueriesContext(connection) as statements:
+        assert form.is_valid(), form.errors
+        html = str(form["site"])
+    assert form.cleaned_data["site"] == bsl
+    assert len(statements) == 1  # the options, read once for the check and the drawing
+    assert list(form.fields["site"].choices) == expected
+    assert f'<option value="{bsl.pk}" selected>' in html
+    # What Django's field refuses, this one refuses, with the same message.
+    for bad in ("999999", "abc", "1.5"):
+        refused, djangos = Filter({"site": bad}), forms.ModelChoiceField(queryset=sites)
+        assert not refused.is_valid()
+        with pytest.raises(forms.ValidationError) as django_refusal:
+            djangos.clean(bad)
+        assert refused.errors["site"] == django_refusal.value.messages
+    assert not Filter({"site": f"{bsl.pk}\x00"}).is_valid()
+    empty = Filter({"site": ""})
+    assert empty.is_valid()
+    assert empty.cleaned_data["site"] is None

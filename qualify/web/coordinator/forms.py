@@ -1,6 +1,6 @@
 from django import forms
 
-from qualify.choices import ModelChoiceField
+from qualify.choices import FilterChoiceField, ModelChoiceField
 from qualify.training.models import AssignmentStatus, Evidence, Method
 from qualify.web.approver_signing import ApproverSigning
 from qualify.web.documents.kit import LocalDateTimeField
@@ -55,8 +55,8 @@ class MatrixEndForm(ApproverSigning, forms.Form):
 
 
 class AssignmentFilterForm(forms.Form):
-    site = ModelChoiceField(label="Site", queryset=None, required=False)
-    department = ModelChoiceField(label="Department", queryset=None, required=False)
+    site = FilterChoiceField(label="Site", queryset=None, required=False)
+    department = FilterChoiceField(label="Department", queryset=None, required=False)
     job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
     status = forms.ChoiceField(
         label="Status", choices=[("", "any"), *list(AssignmentStatus.choices)], required=False
@@ -80,9 +80,9 @@ class AssignmentFilterForm(forms.Form):
 class MatrixFilterForm(forms.Form):
     """Issue 18: the matrix page shows a filtered, paginated part of the grid."""
 
-    site = ModelChoiceField(label="Site", queryset=None, required=False)
-    department = ModelChoiceField(label="Department", queryset=None, required=False)
-    framework = ModelChoiceField(label="Framework", queryset=None, required=False)
+    site = FilterChoiceField(label="Site", queryset=None, required=False)
+    department = FilterChoiceField(label="Department", queryset=None, required=False)
+    framework = FilterChoiceField(label="Framework", queryset=None, required=False)
     job_function = LookupField(source=lookup.JOB_FUNCTIONS, label="Job function", required=False)
 
     def __init__(self, *args, sites, departments, frameworks, job_functions, **kwargs):
