@@ -300,3 +300,24 @@ def test_the_site_page_offers_every_zone_read_once_per_process(client, admin, si
     models.validate_time_zone("Pacific/Chatham")
     with pytest.raises(models.ValidationError):
         models.validate_time_zone("Pacific/Atlantis")
+
+
+@pytest.mark.requirement("P213", "P15")
+def test_the_people_list_reads_what_it_shows_and_no_account_passwords(
+    client, coordinator, employee, site
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org.person_create(
+        actor=coordinator, employee_number="E1", full_name="Emma", site=site, user=employee
+    )
+    page = _as(client, coordinator)
+    with CaptureQueriesContext(connection) as read:
+        shown = page.get(reverse("web:org_people"))
+    (row,) = [(first, rest) for obj, _, first, rest in shown.context["rows"] if first == "Emma"]
+    assert row == ("Emma", ["E1", employee.username, site.code, "-"])
+    people = [q["sql"] for q in read if 'FROM "org_person"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert people
+    assert not any('"accounts_user"."password"' in sql for sql in people)
+    assert not any('"org_site"."time_zone"' in sql for sql in people)
